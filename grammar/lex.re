@@ -1,0 +1,370 @@
+/* The Taskfile lexer. Each line starts in LINE, which decides what kind of line it
+ * is; HEAD is a rule or assignment header, TASK a task header, VALUE the words
+ * after '=' or 'include', RECIPE an indented recipe line, DQ a "string" and EXPR
+ * the inside of {{ }}. Blanks between words become SEP tokens only where they
+ * separate two words, which keeps the grammar free of optional blanks. */
+#include "lex.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+
+/*!types:re2c*/
+
+void lex_init(struct lexer *lx, uint32_t src)
+{
+	const struct source *s = source_get(src);
+
+	memset(lx, 0, sizeof(*lx));
+	lx->buf = (const unsigned char *)s->text;
+	lx->cur = lx->buf;
+	lx->lim = lx->buf + s->len;
+	lx->src = src;
+	lx->cond = yycLINE;
+}
+
+static struct loc here(const struct lexer *lx)
+{
+	struct loc l = {lx->src, (uint32_t)(lx->tok - lx->buf), (uint32_t)(lx->cur - lx->buf)};
+	return l;
+}
+
+/* Blanks before these do not separate words: they end the list of words. */
+static bool ends_words(const struct lexer *lx)
+{
+	unsigned char c = lx->cur[0];
+
+	if (c == '\n' || c == '\r' || c == '#' || (c == '\0' && lx->cur >= lx->lim))
+		return true;
+	if (lx->cond == yycVALUE)
+		return false;
+	if (c == ':' || c == '=' || (c == '|' && lx->cond == yycHEAD))
+		return true;
+	return (c == '+' || c == '?') && lx->cur[1] == '=' && lx->cond == yycHEAD;
+}
+
+static int text(struct lexer *lx, YYSTYPE *val, const unsigned char *s, size_t len)
+{
+	val->text.s = (const char *)s;
+	val->text.len = len;
+	lx->piece_last = true;
+	return TEXT;
+}
+
+/* Decode the escapes of a double-quoted string literal inside {{ }}. */
+static void unescape(struct ast *t, YYSTYPE *val, const unsigned char *s, size_t len)
+{
+	char *d = arena_alloc(t->arena, len + 1);
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\\' && i + 1 < len) {
+			i++;
+			d[n++] = s[i] == 'n' ? '\n' : s[i] == 't' ? '\t' : (char)s[i];
+		} else {
+			d[n++] = (char)s[i];
+		}
+	}
+	val->text.s = d;
+	val->text.len = n;
+}
+
+static int lexerr(struct lexer *lx, struct ast *t, struct loc l, const char *msg)
+{
+	(void)lx;
+	diag_error(l, "%s", msg);
+	t->lexerr = true;
+	return LEXERR;
+}
+
+/* A string or {{ still open at the end of the line. */
+static int unterminated(struct lexer *lx, struct ast *t)
+{
+	int cond = lx->cond;
+
+	lx->cond = lx->base;
+	if (cond == yycDQ)
+		return lexerr(lx, t, lx->open_dq, "unterminated string (expected '\"' on the same line)");
+	return lexerr(lx, t, lx->open_expr, "unterminated '{{' (expected '}}' on the same line)");
+}
+
+/* A newline ends the line: the next one starts in LINE. */
+static int newline(struct lexer *lx)
+{
+	lx->recipe = lx->colon || (lx->cond == yycRECIPE && lx->recipe);
+	lx->colon = false;
+	lx->piece_last = false;
+	lx->blanks = 0;
+	lx->cond = yycLINE;
+	return NEWLINE;
+}
+
+int lex_next(struct lexer *lx, YYSTYPE *val, struct loc *loc, struct ast *t)
+{
+	const unsigned char *YYMARKER = NULL;
+	int tok;
+
+#define RET(x)                                                                                     \
+	do {                                                                                       \
+		tok = (x);                                                                         \
+		goto out;                                                                          \
+	} while (0)
+
+loop:
+	lx->tok = lx->cur;
+	/*!re2c
+	re2c:define:YYCTYPE = "unsigned char";
+	re2c:define:YYCURSOR = "lx->cur";
+	re2c:define:YYGETCONDITION = "lx->cond";
+	re2c:define:YYGETCONDITION:naked = 1;
+	re2c:define:YYSETCONDITION = "lx->cond = @@;";
+	re2c:define:YYSETCONDITION:naked = 1;
+	re2c:yyfill:enable = 0;
+	re2c:indent:top = 1;
+
+	nl = "\r"? "\n";
+	ws = ([ \t] | "\\" nl)+;
+	ident = [a-zA-Z_][a-zA-Z0-9_]*;
+
+	<*> "\x00" {
+		if (lx->cur - 1 < lx->lim) {
+			lx->tok = lx->cur - 1;
+			tok = lexerr(lx, t, here(lx), "NUL byte in the file");
+			goto out;
+		}
+		lx->cur--;
+		if (lx->cond == yycDQ || lx->cond == yycEXPR)
+			RET(unterminated(lx, t));
+		if (lx->cond != yycLINE)
+			RET(newline(lx));
+		RET(END);
+	}
+
+	<LINE> [ \t]* nl { lx->blanks++; goto loop; }
+	<LINE> [ \t]+ {
+		if (*lx->cur == '\0' && lx->cur >= lx->lim)
+			goto loop;
+		if (!lx->recipe && *lx->cur == '#') {
+			while (*lx->cur != '\n' && lx->cur < lx->lim)
+				lx->cur++;
+			if (lx->cur < lx->lim)
+				lx->cur++;
+			goto loop;
+		}
+		val->indent.indent = (uint32_t)(lx->cur - lx->tok);
+		val->indent.blanks = lx->blanks;
+		lx->blanks = 0;
+		lx->cond = lx->base = yycRECIPE;
+		RET(INDENT);
+	}
+	<LINE> "##" [^\r\n\x00]* nl? {
+		const unsigned char *s = lx->tok + 2, *e = lx->cur;
+		while (e > s && (e[-1] == '\n' || e[-1] == '\r'))
+			e--;
+		if (s < e && *s == ' ')
+			s++;
+		val->text.s = (const char *)s;
+		val->text.len = (size_t)(e - s);
+		lx->recipe = false;
+		lx->blanks = 0;
+		RET(DOC);
+	}
+	<LINE> "#" [^\r\n\x00]* nl? { goto loop; }
+	<LINE> "task" [ \t]+ {
+		if (strchr("=:+?\r\n", *lx->cur) || *lx->cur == '\0') {
+			lx->cur = lx->tok;
+			lx->cond = lx->base = yycHEAD;
+			lx->recipe = false;
+			goto loop;
+		}
+		lx->cond = lx->base = yycTASK;
+		lx->recipe = false;
+		lx->colon = true;
+		RET(TASK);
+	}
+	<LINE> "include" [ \t]+ {
+		if (strchr("=:+?\r\n", *lx->cur) || *lx->cur == '\0') {
+			lx->cur = lx->tok;
+			lx->cond = lx->base = yycHEAD;
+			lx->recipe = false;
+			goto loop;
+		}
+		lx->cond = lx->base = yycVALUE;
+		lx->recipe = false;
+		RET(INCLUDE);
+	}
+	<LINE> * {
+		lx->cur = lx->tok;
+		lx->cond = lx->base = yycHEAD;
+		lx->recipe = false;
+		lx->blanks = 0;
+		goto loop;
+	}
+
+	<HEAD, TASK, VALUE> ws {
+		if (!lx->piece_last || ends_words(lx))
+			goto loop;
+		lx->piece_last = false;
+		RET(SEP);
+	}
+	<HEAD, TASK, VALUE> "#" [^\r\n\x00]* { goto loop; }
+	<HEAD, TASK, VALUE, RECIPE> nl { RET(newline(lx)); }
+	<HEAD, TASK, VALUE, RECIPE, DQ> "{{{{" { RET(text(lx, val, lx->tok, 2)); }
+	<HEAD, TASK, VALUE, RECIPE, DQ> "{{" {
+		lx->open_expr = here(lx);
+		lx->expr_ret = lx->cond;
+		lx->cond = yycEXPR;
+		RET(LINTERP);
+	}
+	<HEAD, TASK, VALUE> "\"" {
+		lx->open_dq = here(lx);
+		lx->dq_ret = lx->cond;
+		lx->cond = yycDQ;
+		RET(DQ);
+	}
+	<HEAD, TASK, VALUE> "'" [^'\r\n\x00]* "'" {
+		val->text.s = (const char *)lx->tok + 1;
+		val->text.len = (size_t)(lx->cur - lx->tok) - 2;
+		lx->piece_last = true;
+		RET(SQSTR);
+	}
+	<HEAD, TASK, VALUE, EXPR> "'" {
+		lx->cond = lx->base;
+		RET(lexerr(lx, t, here(lx), "unterminated string (expected \"'\")"));
+	}
+	<HEAD, TASK, VALUE> "\\" | "{" { RET(text(lx, val, lx->tok, 1)); }
+
+	<HEAD> ":" { lx->piece_last = false; lx->colon = true; RET(COLON); }
+	<HEAD> "|" { lx->piece_last = false; RET(BAR); }
+	<HEAD> "=" => VALUE { lx->piece_last = false; RET(EQ); }
+	<HEAD> "+=" => VALUE { lx->piece_last = false; RET(PLUSEQ); }
+	<HEAD> "?=" => VALUE { lx->piece_last = false; RET(QEQ); }
+	<HEAD> [^ \t\r\n\x00#:|="'{\\+?]+ | [+?] {
+		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
+	}
+
+	<TASK> ":" => VALUE { lx->piece_last = false; RET(COLON); }
+	<TASK> "=" { lx->piece_last = false; RET(EQ); }
+	<TASK> [^ \t\r\n\x00#:="'{\\]+ {
+		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
+	}
+
+	<VALUE> [^ \t\r\n\x00#"'{\\]+ {
+		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
+	}
+
+	<RECIPE> [^\r\n\x00{]+ | "{" | "\r" {
+		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
+	}
+
+	<DQ> "\"" {
+		lx->cond = lx->dq_ret;
+		lx->piece_last = true;
+		RET(DQ);
+	}
+	<DQ> [^"\\{\r\n\x00]+ | "{" {
+		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
+	}
+	<DQ> "\\" [^\r\n\x00] {
+		unsigned char c = lx->tok[1];
+		static const unsigned char nl_[] = "\n", tab[] = "\t";
+		if (c == 'n')
+			RET(text(lx, val, nl_, 1));
+		if (c == 't')
+			RET(text(lx, val, tab, 1));
+		if (c == '"' || c == '\\' || c == '{')
+			RET(text(lx, val, lx->tok + 1, 1));
+		RET(text(lx, val, lx->tok, 2));
+	}
+	<DQ, EXPR> "\\"? nl {
+		lx->cur = lx->tok;
+		if (*lx->cur == '\\')
+			lx->cur++;
+		RET(unterminated(lx, t));
+	}
+	<DQ> "\\" { RET(text(lx, val, lx->tok, 1)); }
+
+	<EXPR> [ \t]+ { goto loop; }
+	<EXPR> "}}" {
+		lx->cond = lx->expr_ret;
+		lx->piece_last = true;
+		RET(RINTERP);
+	}
+	<EXPR> ident {
+		val->text.s = (const char *)lx->tok;
+		val->text.len = (size_t)(lx->cur - lx->tok);
+		RET(IDENT);
+	}
+	<EXPR> "-"? [0-9]+ {
+		char *end;
+		errno = 0;
+		val->num = strtol((const char *)lx->tok, &end, 10);
+		if (errno)
+			RET(lexerr(lx, t, here(lx), "number out of range"));
+		RET(NUMBER);
+	}
+	<EXPR> "\"" ([^"\\\r\n\x00] | "\\" [^\r\n\x00])* "\"" {
+		unescape(t, val, lx->tok + 1, (size_t)(lx->cur - lx->tok) - 2);
+		RET(STRLIT);
+	}
+	<EXPR> "'" [^'\r\n\x00]* "'" {
+		val->text.s = (const char *)lx->tok + 1;
+		val->text.len = (size_t)(lx->cur - lx->tok) - 2;
+		RET(STRLIT);
+	}
+	<EXPR> "\"" {
+		lx->cond = lx->base;
+		RET(lexerr(lx, t, here(lx), "unterminated string (expected '\"')"));
+	}
+	<EXPR> "(" { RET(LPAREN); }
+	<EXPR> ")" { RET(RPAREN); }
+	<EXPR> "," { RET(COMMA); }
+	<EXPR> "[" { RET(LBRACK); }
+	<EXPR> "]" { RET(RBRACK); }
+	<EXPR> * {
+		RET(lexerr(lx, t, here(lx), "unexpected character in '{{ }}'"));
+	}
+
+	<HEAD, TASK, VALUE, RECIPE, DQ> * {
+		RET(lexerr(lx, t, here(lx), "unexpected character"));
+	}
+	*/
+out:
+	*loc = here(lx);
+	return tok;
+#undef RET
+}
+
+const char *lex_name(int tok)
+{
+	switch (tok) {
+	case END: return "END";
+	case NEWLINE: return "NEWLINE";
+	case SEP: return "SEP";
+	case TEXT: return "TEXT";
+	case SQSTR: return "SQSTR";
+	case DQ: return "DQ";
+	case LINTERP: return "LINTERP";
+	case RINTERP: return "RINTERP";
+	case IDENT: return "IDENT";
+	case STRLIT: return "STRLIT";
+	case NUMBER: return "NUMBER";
+	case COLON: return "COLON";
+	case BAR: return "BAR";
+	case EQ: return "EQ";
+	case PLUSEQ: return "PLUSEQ";
+	case QEQ: return "QEQ";
+	case LPAREN: return "LPAREN";
+	case RPAREN: return "RPAREN";
+	case COMMA: return "COMMA";
+	case LBRACK: return "LBRACK";
+	case RBRACK: return "RBRACK";
+	case TASK: return "TASK";
+	case INCLUDE: return "INCLUDE";
+	case DOC: return "DOC";
+	case INDENT: return "INDENT";
+	default: return "LEXERR";
+	}
+}

@@ -1,0 +1,319 @@
+/* The Taskfile grammar. Actions only call the constructors in src/ast.c. */
+%define api.pure full
+%define api.location.type {struct loc}
+%define parse.error custom
+%locations
+%expect 0
+%param {struct lexer *lx} {struct ast *t}
+
+%code requires {
+#include "ast.h"
+struct lexer;
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                                                                \
+	do {                                                                                       \
+		if (N) {                                                                           \
+			(Cur).src = YYRHSLOC(Rhs, 1).src;                                          \
+			(Cur).off = YYRHSLOC(Rhs, 1).off;                                          \
+			(Cur).end = YYRHSLOC(Rhs, N).end;                                          \
+		} else {                                                                           \
+			(Cur).src = YYRHSLOC(Rhs, 0).src;                                          \
+			(Cur).off = (Cur).end = YYRHSLOC(Rhs, 0).end;                              \
+		}                                                                                  \
+	} while (0)
+}
+
+%code {
+#include <string.h>
+
+#include "diag.h"
+#include "lex.h"
+
+#define YYMAXDEPTH 5000
+
+static int yylex(YYSTYPE *val, YYLTYPE *loc, struct lexer *lx, struct ast *t)
+{
+	return lex_next(lx, val, loc, t);
+}
+
+static void yyerror(YYLTYPE *loc, struct lexer *lx, struct ast *t, const char *msg)
+{
+	(void)lx;
+	(void)t;
+	if (!strcmp(msg, "memory exhausted"))
+		diag_error(*loc, "nesting too deep");
+	else
+		diag_error(*loc, "%s", msg);
+}
+
+static struct loc span(struct loc a, struct loc b)
+{
+	a.end = b.end;
+	return a;
+}
+}
+
+%union {
+	struct tok_text text;
+	struct tok_indent indent;
+	long num;
+	enum assign_op op;
+	struct piece *piece;
+	struct word *word;
+	struct expr *expr;
+	struct param *param;
+	struct plist plist;
+	struct wlist wlist;
+	struct elist elist;
+	struct rlist rlist;
+	struct parlist parlist;
+}
+
+%token END 0 "end of file"
+%token NEWLINE "end of line"
+%token SEP "space"
+%token <text> TEXT "text"
+%token <text> SQSTR "string"
+%token DQ "'\"'"
+%token LINTERP "'{{'"
+%token RINTERP "'}}'"
+%token <text> IDENT "name"
+%token <text> STRLIT "string literal"
+%token <num> NUMBER "number"
+%token COLON "':'"
+%token BAR "'|'"
+%token EQ "'='"
+%token PLUSEQ "'+='"
+%token QEQ "'?='"
+%token LPAREN "'('"
+%token RPAREN "')'"
+%token COMMA "','"
+%token LBRACK "'['"
+%token RBRACK "']'"
+%token TASK "'task'"
+%token INCLUDE "'include'"
+%token <text> DOC "doc comment"
+%token <indent> INDENT "indented line"
+%token LEXERR "invalid text"
+
+%type <op> assignop
+%type <piece> piece dqpiece rpiece
+%type <word> word
+%type <expr> expr primary
+%type <param> tparam
+%type <plist> pieces dqpieces rpieces
+%type <wlist> words wordlist order deps
+%type <elist> args arglist
+%type <rlist> recipe
+%type <parlist> tparams
+
+%%
+
+file: %empty
+    | file stmt
+    ;
+
+stmt: DOC                                  { ast_doc(t, $1.s, $1.len); }
+    | words assignop words NEWLINE         { ast_assign(t, $1, $2, $3, span(@1, @3)); }
+    | words COLON words order NEWLINE recipe
+                                           { ast_rule(t, $1, $3, $4, $6, @1); }
+    | TASK tparams deps NEWLINE recipe     { ast_task(t, $2, $3, $5, span(@1, @2)); }
+    | INCLUDE words NEWLINE                { ast_include(t, $2, span(@1, @2)); }
+    | error NEWLINE recipe                 { yyerrok; ast_nodoc(t); }
+    ;
+
+assignop: EQ     { $$ = AS_SET; }
+        | PLUSEQ { $$ = AS_APPEND; }
+        | QEQ    { $$ = AS_DEFAULT; }
+        ;
+
+order: %empty    { $$ = (struct wlist){0}; }
+     | BAR words { $$ = $2; }
+     ;
+
+deps: %empty      { $$ = (struct wlist){0}; }
+    | COLON words { $$ = $2; }
+    ;
+
+tparams: tparam             { $$ = parlist_add((struct parlist){0}, $1); }
+       | tparams SEP tparam { $$ = parlist_add($1, $3); }
+       ;
+
+tparam: word         { $$ = ast_param(t, $1, NULL, @$); }
+      | word EQ word { $$ = ast_param(t, $1, $3, @$); }
+      ;
+
+words: %empty   { $$ = (struct wlist){0}; }
+     | wordlist
+     ;
+
+wordlist: word              { $$ = wlist_add((struct wlist){0}, $1); }
+        | wordlist SEP word { $$ = wlist_add($1, $3); }
+        ;
+
+word: pieces { $$ = ast_word(t, $1, @$); }
+    ;
+
+pieces: piece        { $$ = plist_add((struct plist){0}, $1); }
+      | pieces piece { $$ = plist_add($1, $2); }
+      ;
+
+piece: TEXT                   { $$ = ast_text(t, $1.s, $1.len, @$); }
+     | SQSTR                  { $$ = ast_quoted(t, plist_add((struct plist){0},
+                                        ast_text(t, $1.s, $1.len, @$)), @$); }
+     | DQ dqpieces DQ         { $$ = ast_quoted(t, $2, @$); }
+     | LINTERP expr RINTERP   { $$ = ast_interp(t, $2, @2); }
+     ;
+
+dqpieces: %empty            { $$ = (struct plist){0}; }
+        | dqpieces dqpiece  { $$ = plist_add($1, $2); }
+        ;
+
+dqpiece: TEXT                 { $$ = ast_text(t, $1.s, $1.len, @$); }
+       | LINTERP expr RINTERP { $$ = ast_interp(t, $2, @2); }
+       ;
+
+recipe: %empty                         { $$ = (struct rlist){0}; }
+      | recipe INDENT rpieces NEWLINE  { $$ = rlist_add($1, ast_rline(t, $2.indent, $2.blanks,
+                                                        $3, span(@2, @3))); }
+      ;
+
+rpieces: %empty          { $$ = (struct plist){0}; }
+       | rpieces rpiece  { $$ = plist_add($1, $2); }
+       ;
+
+rpiece: TEXT                 { $$ = ast_text(t, $1.s, $1.len, @$); }
+      | LINTERP expr RINTERP { $$ = ast_interp(t, $2, @2); }
+      ;
+
+expr: primary
+    | expr LBRACK NUMBER RBRACK { $$ = ast_index(t, $1, $3, @$); }
+    ;
+
+primary: IDENT                     { $$ = ast_var(t, $1.s, $1.len, @$); }
+       | STRLIT                    { $$ = ast_str(t, $1.s, $1.len, @$); }
+       | NUMBER                    { $$ = ast_num(t, @$); (void)$1; }
+       | IDENT LPAREN args RPAREN  { $$ = ast_call(t, ast_var(t, $1.s, $1.len, @1), $3, @$); }
+       | LPAREN expr RPAREN        { $$ = $2; }
+       ;
+
+args: %empty   { $$ = (struct elist){0}; }
+    | arglist
+    ;
+
+arglist: expr               { $$ = elist_add((struct elist){0}, $1); }
+       | arglist COMMA expr { $$ = elist_add($1, $3); }
+       ;
+
+%%
+
+/* A token's name for messages: bison's alias without its outer quotes. */
+static const char *tokname(yysymbol_kind_t k)
+{
+	switch (k) {
+	case YYSYMBOL_YYEOF: return "end of file";
+	case YYSYMBOL_NEWLINE: return "end of line";
+	case YYSYMBOL_SEP: return "space";
+	case YYSYMBOL_TEXT: return "text";
+	case YYSYMBOL_SQSTR: return "string";
+	case YYSYMBOL_DQ: return "'\"'";
+	case YYSYMBOL_LINTERP: return "'{{'";
+	case YYSYMBOL_RINTERP: return "'}}'";
+	case YYSYMBOL_IDENT: return "a name";
+	case YYSYMBOL_STRLIT: return "a string";
+	case YYSYMBOL_NUMBER: return "a number";
+	case YYSYMBOL_COLON: return "':'";
+	case YYSYMBOL_BAR: return "'|'";
+	case YYSYMBOL_EQ: return "'='";
+	case YYSYMBOL_PLUSEQ: return "'+='";
+	case YYSYMBOL_QEQ: return "'?='";
+	case YYSYMBOL_LPAREN: return "'('";
+	case YYSYMBOL_RPAREN: return "')'";
+	case YYSYMBOL_COMMA: return "','";
+	case YYSYMBOL_LBRACK: return "'['";
+	case YYSYMBOL_RBRACK: return "']'";
+	case YYSYMBOL_TASK: return "'task'";
+	case YYSYMBOL_INCLUDE: return "'include'";
+	case YYSYMBOL_DOC: return "a doc comment";
+	case YYSYMBOL_INDENT: return "an indented line";
+	default: return "invalid text";
+	}
+}
+
+/* Expected tokens worth naming: word pieces and blanks are implied by context. */
+static const char *expectname(yysymbol_kind_t k)
+{
+	switch (k) {
+	case YYSYMBOL_SEP:
+	case YYSYMBOL_SQSTR:
+	case YYSYMBOL_DQ:
+	case YYSYMBOL_LINTERP:
+	case YYSYMBOL_LEXERR:
+	case YYSYMBOL_PLUSEQ:
+	case YYSYMBOL_QEQ:
+		return NULL;
+	case YYSYMBOL_LPAREN:
+		return "an expression";
+	case YYSYMBOL_TEXT:
+		return "a word";
+	default:
+		return tokname(k);
+	}
+}
+
+static int yyreport_syntax_error(const yypcontext_t *ctx, struct lexer *lx, struct ast *t)
+{
+	yysymbol_kind_t exp[YYNTOKENS];
+	const char *names[YYNTOKENS];
+	yysymbol_kind_t la = yypcontext_token(ctx);
+	struct loc loc = *yypcontext_location(ctx);
+	struct buf b = {0};
+	int n, i, j, k = 0;
+
+	(void)lx;
+	if (t->lexerr) {
+		/* the lexer already said what is wrong here */
+		t->lexerr = false;
+		return 0;
+	}
+	if (la == YYSYMBOL_INDENT) {
+		diag_error(loc, "indented line outside a recipe (a recipe follows a rule or task header)");
+		return 0;
+	}
+	const struct source *s = source_get(loc.src);
+	if (la == YYSYMBOL_TEXT || la == YYSYMBOL_IDENT || la == YYSYMBOL_NUMBER) {
+		size_t len = loc.end - loc.off;
+		buf_printf(&b, "unexpected '%.*s'", len > 40 ? 40 : (int)len, s->text + loc.off);
+	} else {
+		buf_printf(&b, "unexpected %s", tokname(la));
+	}
+	n = yypcontext_expected_tokens(ctx, exp, YYNTOKENS);
+	for (i = 0; i < n; i++) {
+		const char *name = expectname(exp[i]);
+		if (!name)
+			continue;
+		for (j = 0; j < k && strcmp(names[j], name); j++)
+			;
+		if (j == k)
+			names[k++] = name;
+	}
+	for (i = 0; i < k; i++)
+		buf_printf(&b, "%s%s", i == 0 ? ", expected " : i == k - 1 ? " or " : ", ", names[i]);
+	diag_error(loc, "%s", b.s);
+	buf_free(&b);
+	return 0;
+}
+
+bool parse_source(struct arena *a, uint32_t src, struct stmt **out)
+{
+	struct lexer lx;
+	struct ast t = {0};
+	int before = diag_errors(), rc;
+
+	t.arena = a;
+	t.src = src;
+	lex_init(&lx, src);
+	rc = yyparse(&lx, &t);
+	buf_free(&t.doc);
+	*out = t.head;
+	return rc == 0 && diag_errors() == before;
+}

@@ -1,0 +1,484 @@
+#include "ast.h"
+
+#include <string.h>
+
+#include "diag.h"
+
+struct plist plist_add(struct plist l, struct piece *p)
+{
+	if (l.tail)
+		l.tail->next = p;
+	else
+		l.head = p;
+	l.tail = p;
+	return l;
+}
+
+struct wlist wlist_add(struct wlist l, struct word *w)
+{
+	if (l.tail)
+		l.tail->next = w;
+	else
+		l.head = w;
+	l.tail = w;
+	return l;
+}
+
+struct elist elist_add(struct elist l, struct expr *e)
+{
+	if (l.tail)
+		l.tail->next = e;
+	else
+		l.head = e;
+	l.tail = e;
+	return l;
+}
+
+struct rlist rlist_add(struct rlist l, struct rline *r)
+{
+	if (l.tail)
+		l.tail->next = r;
+	else
+		l.head = r;
+	l.tail = r;
+	return l;
+}
+
+struct parlist parlist_add(struct parlist l, struct param *p)
+{
+	if (l.tail)
+		l.tail->next = p;
+	else
+		l.head = p;
+	l.tail = p;
+	return l;
+}
+
+struct piece *ast_text(struct ast *t, const char *s, size_t len, struct loc loc)
+{
+	struct piece *p = arena_alloc(t->arena, sizeof(*p));
+
+	p->kind = PC_TEXT;
+	p->text = s;
+	p->len = len;
+	p->loc = loc;
+	return p;
+}
+
+struct piece *ast_interp(struct ast *t, struct expr *e, struct loc loc)
+{
+	struct piece *p = arena_alloc(t->arena, sizeof(*p));
+
+	p->kind = PC_EXPR;
+	p->expr = e;
+	p->loc = loc;
+	return p;
+}
+
+struct piece *ast_quoted(struct ast *t, struct plist sub, struct loc loc)
+{
+	struct piece *p = arena_alloc(t->arena, sizeof(*p));
+
+	p->kind = PC_QUOTED;
+	p->sub = sub.head;
+	p->loc = loc;
+	return p;
+}
+
+struct word *ast_word(struct ast *t, struct plist pieces, struct loc loc)
+{
+	struct word *w = arena_alloc(t->arena, sizeof(*w));
+
+	w->pieces = pieces.head;
+	w->loc = loc;
+	return w;
+}
+
+struct expr *ast_var(struct ast *t, const char *s, size_t len, struct loc loc)
+{
+	struct expr *e = arena_alloc(t->arena, sizeof(*e));
+
+	e->kind = EX_VAR;
+	e->name = arena_strndup(t->arena, s, len);
+	e->len = len;
+	e->loc = loc;
+	return e;
+}
+
+struct expr *ast_str(struct ast *t, const char *s, size_t len, struct loc loc)
+{
+	struct expr *e = ast_var(t, s, len, loc);
+
+	e->kind = EX_STR;
+	return e;
+}
+
+struct expr *ast_num(struct ast *t, struct loc loc)
+{
+	const struct source *s = source_get(loc.src);
+
+	return ast_str(t, s->text + loc.off, loc.end - loc.off, loc);
+}
+
+struct expr *ast_call(struct ast *t, struct expr *fn, struct elist args, struct loc loc)
+{
+	(void)t;
+	fn->kind = EX_CALL;
+	fn->arg = args.head;
+	fn->loc.end = loc.end;
+	return fn;
+}
+
+struct expr *ast_index(struct ast *t, struct expr *base, long index, struct loc loc)
+{
+	struct expr *e = arena_alloc(t->arena, sizeof(*e));
+
+	e->kind = EX_INDEX;
+	e->arg = base;
+	e->index = index;
+	e->loc = loc;
+	return e;
+}
+
+struct rline *ast_rline(struct ast *t, uint32_t indent, uint32_t blanks, struct plist p,
+			struct loc loc)
+{
+	struct rline *r = arena_alloc(t->arena, sizeof(*r));
+
+	r->indent = indent;
+	r->blanks = blanks;
+	r->pieces = p.head;
+	r->loc = loc;
+	return r;
+}
+
+/* The text of a word made of one plain piece, or NULL. */
+static const char *plainword(struct ast *t, const struct word *w)
+{
+	const struct piece *p;
+	struct buf b = {0};
+	const char *s;
+
+	for (p = w->pieces; p; p = p->next) {
+		if (p->kind != PC_TEXT)
+			return NULL;
+		buf_add(&b, p->text, p->len);
+	}
+	if (!b.s)
+		return NULL;
+	s = arena_strndup(t->arena, b.s, b.len);
+	buf_free(&b);
+	return s;
+}
+
+static bool isident(const char *s)
+{
+	if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+		return false;
+	for (s++; *s; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_' ||
+		      (*s >= '0' && *s <= '9')))
+			return false;
+	}
+	return true;
+}
+
+static struct stmt *newstmt(struct ast *t, enum stmt_kind kind, struct loc loc)
+{
+	struct stmt *s = arena_alloc(t->arena, sizeof(*s));
+
+	s->kind = kind;
+	s->loc = loc;
+	if (t->tail)
+		t->tail->next = s;
+	else
+		t->head = s;
+	t->tail = s;
+	return s;
+}
+
+static const char *takedoc(struct ast *t)
+{
+	const char *d = NULL;
+
+	if (t->hasdoc)
+		d = arena_strndup(t->arena, t->doc.s, t->doc.len);
+	ast_nodoc(t);
+	return d;
+}
+
+void ast_nodoc(struct ast *t)
+{
+	t->doc.len = 0;
+	t->hasdoc = false;
+}
+
+void ast_doc(struct ast *t, const char *s, size_t len)
+{
+	if (t->hasdoc)
+		buf_putc(&t->doc, '\n');
+	buf_add(&t->doc, s, len);
+	t->hasdoc = true;
+}
+
+void ast_assign(struct ast *t, struct wlist lhs, enum assign_op op, struct wlist value,
+		struct loc loc)
+{
+	const char *name;
+	struct stmt *s;
+
+	ast_nodoc(t);
+	if (!lhs.head) {
+		diag_error(loc, "expected a variable name before '='");
+		return;
+	}
+	name = plainword(t, lhs.head);
+	if (lhs.head->next || !isident(name)) {
+		diag_error(lhs.head->loc,
+			   "expected a variable name before '=' (letters, digits and '_')");
+		return;
+	}
+	s = newstmt(t, ST_ASSIGN, loc);
+	s->name = name;
+	s->op = op;
+	s->value = value.head;
+}
+
+static bool haspercent(const struct word *w)
+{
+	const struct piece *p;
+
+	for (p = w->pieces; p; p = p->next) {
+		if (p->kind == PC_TEXT && memchr(p->text, '%', p->len))
+			return true;
+	}
+	return false;
+}
+
+void ast_rule(struct ast *t, struct wlist outs, struct wlist ins, struct wlist order,
+	      struct rlist recipe, struct loc loc)
+{
+	const struct word *w;
+	struct stmt *s;
+	int npct = 0, nout = 0;
+
+	if (!outs.head) {
+		ast_nodoc(t);
+		diag_error(loc, "expected an output before ':'");
+		return;
+	}
+	for (w = outs.head; w; w = w->next) {
+		nout++;
+		npct += haspercent(w);
+	}
+	if (npct && npct != nout) {
+		ast_nodoc(t);
+		diag_error(outs.head->loc, "either every output of a rule has a '%%' or none has");
+		return;
+	}
+	s = newstmt(t, ST_RULE, loc);
+	s->doc = takedoc(t);
+	s->outputs = outs.head;
+	s->inputs = ins.head;
+	s->orderonly = order.head;
+	s->recipe = recipe.head;
+	s->pattern = npct > 0;
+}
+
+struct param *ast_param(struct ast *t, struct word *name, struct word *def, struct loc loc)
+{
+	struct param *p = arena_alloc(t->arena, sizeof(*p));
+
+	p->name = plainword(t, name);
+	p->def = def;
+	p->loc = loc;
+	if (!p->name)
+		p->name = "";
+	if (p->name[0] == '*') {
+		p->variadic = true;
+		p->name++;
+	}
+	return p;
+}
+
+void ast_task(struct ast *t, struct parlist head, struct wlist deps, struct rlist recipe,
+	      struct loc loc)
+{
+	struct param *p, *q;
+	struct stmt *s;
+	struct word *name;
+	bool ok = true;
+
+	if (!head.head || head.head->def || head.head->variadic || !head.head->name[0]) {
+		ast_nodoc(t);
+		diag_error(head.head ? head.head->loc : loc, "expected a task name after 'task'");
+		return;
+	}
+	for (p = head.head->next; p; p = p->next) {
+		if (!isident(p->name)) {
+			diag_error(p->loc, "expected a parameter name (letters, digits and '_')");
+			ok = false;
+		} else if (!strcmp(p->name, "in") || !strcmp(p->name, "out") ||
+			   !strcmp(p->name, "stem")) {
+			diag_error(p->loc, "'%s' is reserved and cannot be a parameter", p->name);
+			ok = false;
+		} else if (p->variadic && p->next) {
+			diag_error(p->loc, "only the last parameter can be variadic ('*%s')",
+				   p->name);
+			ok = false;
+		} else if (p->variadic && p->def) {
+			diag_error(p->loc, "a variadic parameter cannot have a default");
+			ok = false;
+		}
+		for (q = head.head->next; q != p; q = q->next) {
+			if (!strcmp(q->name, p->name)) {
+				diag_error(p->loc, "parameter '%s' is declared twice", p->name);
+				ok = false;
+				break;
+			}
+		}
+	}
+	if (!ok) {
+		ast_nodoc(t);
+		return;
+	}
+	name = arena_alloc(t->arena, sizeof(*name));
+	name->pieces = ast_text(t, head.head->name, strlen(head.head->name), head.head->loc);
+	name->loc = head.head->loc;
+	s = newstmt(t, ST_TASK, loc);
+	s->doc = takedoc(t);
+	s->outputs = name;
+	s->params = head.head->next;
+	s->inputs = deps.head;
+	s->recipe = recipe.head;
+}
+
+void ast_include(struct ast *t, struct wlist path, struct loc loc)
+{
+	struct stmt *s;
+
+	ast_nodoc(t);
+	if (!path.head) {
+		diag_error(loc, "expected a file name after 'include'");
+		return;
+	}
+	s = newstmt(t, ST_INCLUDE, loc);
+	s->value = path.head;
+}
+
+void ast_dump_expr(struct buf *b, const struct expr *e)
+{
+	const struct expr *a;
+
+	switch (e->kind) {
+	case EX_VAR:
+		buf_puts(b, e->name);
+		break;
+	case EX_STR:
+		buf_putc(b, '"');
+		buf_add(b, e->name, e->len);
+		buf_putc(b, '"');
+		break;
+	case EX_CALL:
+		buf_puts(b, e->name);
+		buf_putc(b, '(');
+		for (a = e->arg; a; a = a->next) {
+			ast_dump_expr(b, a);
+			if (a->next)
+				buf_puts(b, ", ");
+		}
+		buf_putc(b, ')');
+		break;
+	case EX_INDEX:
+		ast_dump_expr(b, e->arg);
+		buf_printf(b, "[%ld]", e->index);
+		break;
+	}
+}
+
+static void dump_pieces(struct buf *b, const struct piece *p)
+{
+	for (; p; p = p->next) {
+		switch (p->kind) {
+		case PC_TEXT:
+			buf_add(b, p->text, p->len);
+			break;
+		case PC_EXPR:
+			buf_puts(b, "{{");
+			ast_dump_expr(b, p->expr);
+			buf_puts(b, "}}");
+			break;
+		case PC_QUOTED:
+			buf_putc(b, '"');
+			dump_pieces(b, p->sub);
+			buf_putc(b, '"');
+			break;
+		}
+	}
+}
+
+void ast_dump_word(struct buf *b, const struct word *w)
+{
+	buf_putc(b, '[');
+	dump_pieces(b, w->pieces);
+	buf_putc(b, ']');
+}
+
+static void dump_words(struct buf *b, const struct word *w)
+{
+	for (; w; w = w->next) {
+		buf_putc(b, ' ');
+		ast_dump_word(b, w);
+	}
+}
+
+void ast_dump(struct buf *b, const struct stmt *s)
+{
+	static const char *const ops[] = {"=", "+=", "?="};
+	const struct param *p;
+	const struct rline *r;
+
+	for (; s; s = s->next) {
+		switch (s->kind) {
+		case ST_ASSIGN:
+			buf_printf(b, "assign %s %s", s->name, ops[s->op]);
+			dump_words(b, s->value);
+			break;
+		case ST_INCLUDE:
+			buf_puts(b, "include");
+			dump_words(b, s->value);
+			break;
+		case ST_RULE:
+			buf_puts(b, s->pattern ? "pattern" : "rule");
+			dump_words(b, s->outputs);
+			buf_puts(b, " :");
+			dump_words(b, s->inputs);
+			if (s->orderonly) {
+				buf_puts(b, " |");
+				dump_words(b, s->orderonly);
+			}
+			break;
+		case ST_TASK:
+			buf_puts(b, "task ");
+			dump_pieces(b, s->outputs->pieces);
+			for (p = s->params; p; p = p->next) {
+				buf_printf(b, " %s%s", p->variadic ? "*" : "", p->name);
+				if (p->def) {
+					buf_putc(b, '=');
+					ast_dump_word(b, p->def);
+				}
+			}
+			buf_puts(b, " :");
+			dump_words(b, s->inputs);
+			break;
+		}
+		if (s->doc)
+			buf_printf(b, " ## %s", s->doc);
+		buf_putc(b, '\n');
+		for (r = s->recipe; r; r = r->next) {
+			buf_printf(b, "\t%u+%u|", r->blanks, r->indent);
+			dump_pieces(b, r->pieces);
+			buf_putc(b, '\n');
+		}
+	}
+}

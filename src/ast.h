@@ -1,0 +1,160 @@
+/* The syntax tree of a Taskfile: statements made of words, words made of pieces.
+ * Built by the parser through the constructors below; all memory in one arena. */
+#ifndef BATON_AST_H
+#define BATON_AST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "source.h"
+#include "util.h"
+
+enum expr_kind { EX_VAR, EX_STR, EX_CALL, EX_INDEX };
+
+struct expr {
+	enum expr_kind kind;
+	struct loc loc;
+	const char *name; /* EX_VAR, EX_CALL: the name; EX_STR: the text */
+	size_t len;       /* length of name */
+	struct expr *arg; /* EX_CALL: first argument; EX_INDEX: the indexed expression */
+	struct expr *next; /* next argument of a call */
+	long index;       /* EX_INDEX */
+};
+
+enum piece_kind { PC_TEXT, PC_EXPR, PC_QUOTED };
+
+struct piece {
+	enum piece_kind kind;
+	struct loc loc;
+	const char *text; /* PC_TEXT */
+	size_t len;
+	struct expr *expr;  /* PC_EXPR */
+	struct piece *sub;  /* PC_QUOTED: the pieces between the quotes */
+	struct piece *next;
+};
+
+struct word {
+	struct piece *pieces;
+	struct loc loc;
+	struct word *next;
+};
+
+struct param {
+	const char *name;
+	struct word *def; /* default value, or NULL */
+	bool variadic;
+	struct loc loc;
+	struct param *next;
+};
+
+/* One line of a recipe. */
+struct rline {
+	struct piece *pieces;
+	uint32_t indent;  /* bytes of leading blanks */
+	uint32_t blanks;  /* blank lines that came just before it */
+	struct loc loc;
+	struct rline *next;
+};
+
+enum stmt_kind { ST_ASSIGN, ST_RULE, ST_TASK, ST_INCLUDE };
+enum assign_op { AS_SET, AS_APPEND, AS_DEFAULT };
+
+struct stmt {
+	enum stmt_kind kind;
+	struct loc loc; /* the header, up to the end of its line */
+	struct stmt *next;
+	/* ST_ASSIGN */
+	const char *name;
+	enum assign_op op;
+	struct word *value;
+	/* ST_RULE, ST_TASK */
+	const char *doc;     /* doc comment lines joined by '\n', or NULL */
+	struct word *outputs; /* ST_TASK: the task name is outputs' only word */
+	struct word *inputs;
+	struct word *orderonly;
+	struct param *params;
+	struct rline *recipe;
+	bool pattern; /* an output holds '%' */
+	/* ST_INCLUDE: value holds the path words */
+};
+
+/* Token values the lexer hands to the parser. */
+struct tok_text {
+	const char *s;
+	size_t len;
+};
+struct tok_indent {
+	uint32_t indent, blanks;
+};
+
+/* Singly linked lists with a tail, for building in the parser. */
+struct wlist {
+	struct word *head, *tail;
+};
+struct plist {
+	struct piece *head, *tail;
+};
+struct elist {
+	struct expr *head, *tail;
+};
+struct rlist {
+	struct rline *head, *tail;
+};
+struct parlist {
+	struct param *head, *tail;
+};
+
+/* What the parser builds into. */
+struct ast {
+	struct arena *arena;
+	uint32_t src;
+	struct stmt *head, *tail;
+	struct buf doc; /* doc comment lines waiting for their rule */
+	bool hasdoc;
+	bool lexerr;   /* the lexer reported the current error already */
+};
+
+/* Parse source number src into a list of statements; false after reporting errors. */
+bool parse_source(struct arena *a, uint32_t src, struct stmt **out);
+
+struct piece *ast_text(struct ast *t, const char *s, size_t len, struct loc loc);
+struct piece *ast_interp(struct ast *t, struct expr *e, struct loc loc);
+struct piece *ast_quoted(struct ast *t, struct plist sub, struct loc loc);
+struct word *ast_word(struct ast *t, struct plist pieces, struct loc loc);
+struct expr *ast_var(struct ast *t, const char *s, size_t len, struct loc loc);
+struct expr *ast_str(struct ast *t, const char *s, size_t len, struct loc loc);
+struct expr *ast_num(struct ast *t, struct loc loc);
+struct expr *ast_call(struct ast *t, struct expr *fn, struct elist args, struct loc loc);
+struct expr *ast_index(struct ast *t, struct expr *base, long index, struct loc loc);
+struct rline *ast_rline(struct ast *t, uint32_t indent, uint32_t blanks, struct plist p,
+			struct loc loc);
+struct param *ast_param(struct ast *t, struct word *name, struct word *def, struct loc loc);
+
+/* Add a doc comment line, kept for the next rule or task. */
+void ast_doc(struct ast *t, const char *s, size_t len);
+/* Add statements; each reports its own mistakes. */
+void ast_assign(struct ast *t, struct wlist lhs, enum assign_op op, struct wlist value,
+		struct loc loc);
+void ast_rule(struct ast *t, struct wlist outs, struct wlist ins, struct wlist order,
+	      struct rlist recipe, struct loc loc);
+void ast_task(struct ast *t, struct parlist head, struct wlist deps, struct rlist recipe,
+	      struct loc loc);
+void ast_include(struct ast *t, struct wlist path, struct loc loc);
+/* A statement ended without one: forget any pending doc comment. */
+void ast_nodoc(struct ast *t);
+
+/* Append a piece/word/... to a list (the list is returned by value). */
+struct plist plist_add(struct plist l, struct piece *p);
+struct wlist wlist_add(struct wlist l, struct word *w);
+struct elist elist_add(struct elist l, struct expr *e);
+struct rlist rlist_add(struct rlist l, struct rline *r);
+struct parlist parlist_add(struct parlist l, struct param *p);
+
+/* Print statements, one per line, in a stable text form (for tests and --dump=ast). */
+void ast_dump(struct buf *b, const struct stmt *s);
+/* Print one word / expression in the dump form. */
+void ast_dump_word(struct buf *b, const struct word *w);
+void ast_dump_expr(struct buf *b, const struct expr *e);
+
+#endif

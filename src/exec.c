@@ -1,0 +1,427 @@
+#include "exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "eval.h"
+#include "os.h"
+
+enum { MAX_INLINE_SCRIPT = 64 * 1024 };
+
+struct job {
+	struct edge *e;
+	pid_t pid;
+	int fd;      /* read end of its output pipe, -1 once closed */
+	bool exited;
+	int status;
+	struct buf out;
+	char *tmp;   /* script file to remove afterwards */
+};
+
+static int selfpipe[2] = {-1, -1};
+static volatile sig_atomic_t caught;
+
+static void onsignal(int sig)
+{
+	int saved = errno;
+
+	if (sig != SIGCHLD && !caught)
+		caught = sig;
+	if (write(selfpipe[1], "x", 1) < 0) {
+		/* the pipe is full: poll will wake up anyway */
+	}
+	errno = saved;
+}
+
+static void setfl(int fd, int fdflag, int flflag)
+{
+	fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | fdflag);
+	if (flflag)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | flflag);
+}
+
+void exec_init(struct exec *x, struct vars *vars)
+{
+	struct sigaction sa;
+
+	memset(x, 0, sizeof(*x));
+	x->vars = vars;
+	if (selfpipe[0] < 0) {
+		if (pipe(selfpipe) < 0)
+			fatal("pipe: %s", strerror(errno));
+		setfl(selfpipe[0], FD_CLOEXEC, O_NONBLOCK);
+		setfl(selfpipe[1], FD_CLOEXEC, O_NONBLOCK);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = onsignal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+void exec_free(struct exec *x)
+{
+	free(x->jobs);
+	free(x->dry);
+}
+
+bool exec_script(struct vars *vars, const struct edge *e, struct buf *script)
+{
+	struct list in = {0}, out = {0}, stem = {0};
+	struct scope sin = {e->args, "in", &in}, sout = {&sin, "out", &out},
+		     sstem = {&sout, "stem", &stem};
+	struct arena a = {0};
+	struct eval ev = {vars, &sstem, &a, true};
+	uint32_t i;
+	bool ok;
+
+	for (i = 0; i < e->nin; i++)
+		list_push(&in, e->in[i]->path);
+	for (i = 0; i < e->nout && e->rule->kind != ST_TASK; i++)
+		list_push(&out, e->out[i]->path);
+	if (e->stem)
+		list_push(&stem, e->stem);
+	ok = eval_recipe(&ev, e->rule->recipe, script);
+	list_free(&in);
+	list_free(&out);
+	list_free(&stem);
+	arena_free(&a);
+	return ok;
+}
+
+static void report(const struct edge *e, const char *what)
+{
+	diag_error(e->rule->loc, "'%s' failed: %s", edge_name(e), what);
+}
+
+/* Write script to a temporary file; its name, or NULL after reporting. */
+static char *tmpscript(const struct edge *e, const char *script, size_t len)
+{
+	const char *dir = getenv("TMPDIR");
+	struct buf name = {0};
+	size_t off = 0;
+	ssize_t n;
+	int fd;
+
+	buf_printf(&name, "%s/baton-XXXXXX", dir && *dir ? dir : "/tmp");
+	fd = mkstemp(name.s);
+	if (fd < 0) {
+		report(e, "cannot create a temporary script file");
+		buf_free(&name);
+		return NULL;
+	}
+	while (off < len) {
+		n = write(fd, script + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			unlink(name.s);
+			report(e, "cannot write a temporary script file");
+			buf_free(&name);
+			return NULL;
+		}
+		off += (size_t)n;
+	}
+	close(fd);
+	return name.s;
+}
+
+/* Split "#!interp arg" into argv[0] and argv[1]; returns the count. */
+static int shebang(char *line, char **argv)
+{
+	char *p = line + 2, *arg, *end;
+	int n = 0;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	argv[n++] = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	if (*p) {
+		*p++ = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		arg = p;
+		end = arg + strlen(arg);
+		while (end > arg && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+			*--end = '\0';
+		if (*arg)
+			argv[n++] = arg;
+	}
+	return n;
+}
+
+static void status_line(struct exec *x, const struct edge *e, const struct buf *script)
+{
+	const char *p, *nl;
+
+	x->started++;
+	printf("[%zu/%zu] %s\n", x->started, x->total, edge_name(e));
+	if (x->verbose || x->dry_run) {
+		for (p = script->s; p && *p; p = nl + 1) {
+			nl = strchr(p, '\n'); /* every line of a script ends with one */
+			printf("    %.*s\n", (int)(nl - p), p);
+		}
+	}
+	fflush(stdout);
+}
+
+static bool start(void *ctx, struct edge *e)
+{
+	struct exec *x = ctx;
+	struct buf script = {0};
+	char *argv[5], *tmp = NULL, *line = NULL;
+	int fds[2] = {-1, -1}, rc, n = 0;
+	struct job *j;
+	uint32_t i;
+	pid_t pid;
+
+	if (!exec_script(x->vars, e, &script)) {
+		buf_free(&script);
+		report(e, "its recipe could not be expanded");
+		return false;
+	}
+	status_line(x, e, &script);
+	if (x->dry_run) {
+		buf_free(&script);
+		xgrow((void **)&x->dry, &x->capdry, x->ndry + 1, sizeof(*x->dry));
+		x->dry[x->ndry++] = e;
+		return true;
+	}
+	if (e->rule->kind != ST_TASK) {
+		for (i = 0; i < e->nout; i++) {
+			if (!os_mkdir_parents(e->out[i]->path)) {
+				struct buf msg = {0};
+				buf_printf(&msg, "cannot create the directory for '%s': %s",
+					   e->out[i]->path, strerror(errno));
+				report(e, msg.s);
+				buf_free(&msg);
+				buf_free(&script);
+				return false;
+			}
+		}
+	}
+	if (!strncmp(script.s, "#!", 2)) {
+		char *nl = strchr(script.s, '\n');
+		line = strndup(script.s, nl ? (size_t)(nl - script.s) : script.len);
+		n = shebang(line, argv);
+		tmp = tmpscript(e, script.s, script.len);
+		argv[n++] = tmp;
+	} else if (script.len > MAX_INLINE_SCRIPT) {
+		argv[n++] = "/bin/sh";
+		argv[n++] = "-e";
+		tmp = tmpscript(e, script.s, script.len);
+		argv[n++] = tmp;
+	} else {
+		argv[n++] = "/bin/sh";
+		argv[n++] = "-ec";
+		argv[n++] = script.s;
+	}
+	argv[n] = NULL;
+	if ((n > 0 && !argv[n - 1]) || pipe(fds) < 0) {
+		if (fds[0] < 0 && tmp)
+			report(e, "cannot create a pipe");
+		free(line);
+		free(tmp);
+		buf_free(&script);
+		return false;
+	}
+	setfl(fds[0], FD_CLOEXEC, O_NONBLOCK);
+	setfl(fds[1], FD_CLOEXEC, 0);
+	fflush(stdout);
+	rc = os_spawn(argv, fds[1], fds[1], &pid);
+	close(fds[1]);
+	if (rc) {
+		struct buf msg = {0};
+		buf_printf(&msg, "cannot run '%s': %s", argv[0], strerror(rc));
+		report(e, msg.s);
+		buf_free(&msg);
+		close(fds[0]);
+		if (tmp)
+			unlink(tmp);
+		free(tmp);
+		free(line);
+		buf_free(&script);
+		return false;
+	}
+	free(line);
+	buf_free(&script);
+	xgrow((void **)&x->jobs, &x->capjobs, x->njobs + 1, sizeof(*x->jobs));
+	j = &x->jobs[x->njobs++];
+	memset(j, 0, sizeof(*j));
+	j->e = e;
+	j->pid = pid;
+	j->fd = fds[0];
+	j->tmp = tmp;
+	return true;
+}
+
+/* Read what is in a job's pipe now; close it at end of file. */
+static void drain(struct job *j)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	while (j->fd >= 0) {
+		n = read(j->fd, chunk, sizeof(chunk));
+		if (n > 0) {
+			buf_add(&j->out, chunk, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		close(j->fd);
+		j->fd = -1;
+	}
+}
+
+/* Print a finished job's output and its failure, if any; true if it succeeded. */
+static bool finish(struct job *j)
+{
+	char what[128];
+	bool ok = false;
+	int st = j->status;
+
+	if (j->fd >= 0) {
+		drain(j); /* a background process may still hold the pipe: take what is there */
+		if (j->fd >= 0) {
+			close(j->fd);
+			j->fd = -1;
+		}
+	}
+	if (j->out.len) {
+		fwrite(j->out.s, 1, j->out.len, stdout);
+		if (j->out.s[j->out.len - 1] != '\n')
+			fputc('\n', stdout);
+	}
+	fflush(stdout);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		ok = true;
+	} else if (WIFEXITED(st)) {
+		snprintf(what, sizeof(what), "exit status %d", WEXITSTATUS(st));
+	} else if (WIFSIGNALED(st)) {
+		snprintf(what, sizeof(what), "killed by signal %d (%s)", WTERMSIG(st),
+			 os_signame(WTERMSIG(st)));
+	} else {
+		snprintf(what, sizeof(what), "unknown status %d", st);
+	}
+	if (!ok)
+		report(j->e, what);
+	if (j->tmp) {
+		unlink(j->tmp);
+		free(j->tmp);
+	}
+	buf_free(&j->out);
+	return ok;
+}
+
+/* Mark children that have exited. */
+static void reap(struct exec *x)
+{
+	size_t i;
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (i = 0; i < x->njobs; i++) {
+			if (x->jobs[i].pid == pid) {
+				x->jobs[i].exited = true;
+				x->jobs[i].status = st;
+			}
+		}
+	}
+}
+
+/* Forward the signal to every job, wait for all of them, print their output. */
+static void interrupt(struct exec *x)
+{
+	size_t i;
+	int st;
+
+	for (i = 0; i < x->njobs; i++) {
+		if (!x->jobs[i].exited)
+			kill(-x->jobs[i].pid, caught);
+	}
+	for (i = 0; i < x->njobs; i++) {
+		struct job *j = &x->jobs[i];
+		while (!j->exited) {
+			if (waitpid(j->pid, &st, 0) == j->pid) {
+				j->exited = true;
+				j->status = st;
+			} else if (errno != EINTR) {
+				j->exited = true;
+			}
+		}
+		finish(j);
+	}
+	x->njobs = 0;
+	x->signal = caught;
+}
+
+static struct edge *wait_job(void *ctx, bool *ok)
+{
+	struct exec *x = ctx;
+	struct pollfd *pfd;
+	char sink[256];
+	size_t i, n;
+
+	if (x->dry_run) {
+		*ok = true;
+		return x->drynext < x->ndry ? x->dry[x->drynext++] : NULL;
+	}
+	pfd = xmalloc((x->njobs + 1) * sizeof(*pfd));
+	for (;;) {
+		reap(x);
+		if (caught) {
+			free(pfd);
+			interrupt(x);
+			return NULL;
+		}
+		for (i = 0; i < x->njobs; i++) {
+			if (x->jobs[i].exited) {
+				struct job j = x->jobs[i];
+				x->jobs[i] = x->jobs[--x->njobs];
+				free(pfd);
+				*ok = finish(&j);
+				return j.e;
+			}
+		}
+		pfd[0].fd = selfpipe[0];
+		pfd[0].events = POLLIN;
+		for (i = 0, n = 1; i < x->njobs; i++) {
+			if (x->jobs[i].fd >= 0) {
+				pfd[n].fd = x->jobs[i].fd;
+				pfd[n].events = POLLIN;
+				n++;
+			}
+		}
+		if (poll(pfd, n, -1) < 0 && errno != EINTR)
+			fatal("poll: %s", strerror(errno));
+		if (pfd[0].revents)
+			while (read(selfpipe[0], sink, sizeof(sink)) > 0)
+				;
+		for (i = 0; i < x->njobs; i++) {
+			if (x->jobs[i].fd >= 0)
+				drain(&x->jobs[i]);
+		}
+	}
+}
+
+struct runner exec_runner(struct exec *x)
+{
+	struct runner r = {x, start, wait_job};
+	return r;
+}

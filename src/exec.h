@@ -1,0 +1,37 @@
+/* The runner that really runs jobs: expands recipes, spawns processes, collects
+ * their output, and reports what ran and what failed. */
+#ifndef BATON_EXEC_H
+#define BATON_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "schedule.h"
+#include "vars.h"
+
+struct job;
+
+struct exec {
+	struct vars *vars;
+	bool verbose;
+	bool dry_run;
+	size_t total;   /* jobs in the plan, for "[i/N]" */
+	size_t started;
+	struct job *jobs; /* running */
+	size_t njobs, capjobs;
+	struct edge **dry; /* dry run: jobs "started" and not yet "waited" */
+	size_t ndry, capdry, drynext;
+	int signal;     /* the signal that interrupted us, or 0 */
+};
+
+/* Prepare: install signal handlers. */
+void exec_init(struct exec *x, struct vars *vars);
+/* The runner interface for sched_run. */
+struct runner exec_runner(struct exec *x);
+/* Free what exec_init and the jobs left. */
+void exec_free(struct exec *x);
+
+/* The script a job runs, expanded; false after reporting an error. */
+bool exec_script(struct vars *vars, const struct edge *e, struct buf *script);
+
+#endif

@@ -1,0 +1,104 @@
+#include "graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "path.h"
+
+void graph_free(struct graph *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nedges; i++)
+		free(g->edges[i]->rdeps);
+	for (i = 0; i < g->npats; i++) {
+		list_free(&g->pats[i].outs);
+		list_free(&g->pats[i].ins);
+		list_free(&g->pats[i].order);
+	}
+	free(g->pats);
+	free(g->edges);
+	htab_free(&g->nodes);
+	arena_free(&g->a);
+	memset(g, 0, sizeof(*g));
+}
+
+struct node *graph_find(struct graph *g, const char *path)
+{
+	return htab_get(&g->nodes, path, strlen(path));
+}
+
+struct node *graph_node(struct graph *g, const char *path, size_t len)
+{
+	char small[256], *s = len < sizeof(small) ? small : xmalloc(len + 1);
+	struct htab_entry *e;
+	struct node *n;
+
+	memcpy(s, path, len);
+	s[len] = '\0';
+	len = path_canon(s, len);
+	e = htab_slot(&g->nodes, s, len);
+	if (!e->val) {
+		n = arena_alloc(&g->a, sizeof(*n));
+		n->path = arena_strndup(&g->a, s, len);
+		n->len = (uint32_t)len;
+		e->key = n->path;
+		e->val = n;
+	}
+	if (s != small)
+		free(s);
+	return e->val;
+}
+
+struct edge *graph_edge(struct graph *g, const struct stmt *rule, uint32_t nout, uint32_t nin,
+			uint32_t norder)
+{
+	struct edge *e = arena_alloc(&g->a, sizeof(*e));
+
+	e->rule = rule;
+	e->out = arena_alloc(&g->a, sizeof(*e->out) * nout);
+	e->in = arena_alloc(&g->a, sizeof(*e->in) * (nin + norder));
+	e->nout = nout;
+	e->nin = nin;
+	e->nall = nin + norder;
+	e->id = (uint32_t)g->nedges;
+	xgrow((void **)&g->edges, &g->capedges, g->nedges + 1, sizeof(*g->edges));
+	g->edges[g->nedges++] = e;
+	return e;
+}
+
+void graph_add_rdep(struct edge *dep, struct edge *e)
+{
+	size_t cap = dep->caprdeps;
+
+	xgrow((void **)&dep->rdeps, &cap, (size_t)dep->nrdeps + 1, sizeof(*dep->rdeps));
+	dep->caprdeps = (uint32_t)cap;
+	dep->rdeps[dep->nrdeps++] = e;
+}
+
+const char *edge_name(const struct edge *e)
+{
+	return e->out[0]->path;
+}
+
+void graph_dump(struct buf *b, const struct graph *g)
+{
+	size_t i, j;
+
+	for (i = 0; i < g->nedges; i++) {
+		const struct edge *e = g->edges[i];
+		if (e->rule->kind == ST_TASK)
+			buf_puts(b, "task ");
+		for (j = 0; j < e->nout; j++)
+			buf_printf(b, "%s%s", j ? " " : "", e->out[j]->path);
+		buf_putc(b, ':');
+		for (j = 0; j < e->nall; j++) {
+			if (j == e->nin)
+				buf_puts(b, " |");
+			buf_printf(b, " %s", e->in[j]->path);
+		}
+		if (e->stem)
+			buf_printf(b, " (stem %s)", e->stem);
+		buf_putc(b, '\n');
+	}
+}

@@ -1,0 +1,81 @@
+/* The build graph: nodes are files (or tasks), edges are the rules that make them. */
+#ifndef BATON_GRAPH_H
+#define BATON_GRAPH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "ast.h"
+#include "htab.h"
+#include "list.h"
+
+struct edge;
+struct scope;
+
+enum {
+	NODE_TASK = 1 << 0,    /* a task's name, not a file */
+	NODE_STATED = 1 << 1,  /* mtime is known */
+	NODE_RESOLVED = 1 << 2, /* pattern rules were tried for it */
+};
+
+struct node {
+	const char *path; /* canonical, NUL-terminated */
+	uint32_t len;
+	uint32_t flags;
+	struct edge *gen; /* the edge that makes it, or NULL for a source */
+	int64_t mtime;    /* valid with NODE_STATED */
+};
+
+enum edge_state { ES_NEW, ES_VISITING, ES_VISITED };
+
+struct edge {
+	const struct stmt *rule;
+	struct node **out;
+	struct node **in; /* in[0..nin) inputs, in[nin..nall) order-only inputs */
+	uint32_t nout, nin, nall;
+	const char *stem;          /* pattern rules: the stem; else NULL */
+	const struct scope *args;  /* tasks: the parameters' values */
+	/* planning and scheduling */
+	uint8_t state;   /* enum edge_state, for the walk from the goals */
+	bool dirty;      /* must run */
+	bool done;       /* finished (ran, or skipped as up to date) */
+	bool failed;
+	uint32_t pending; /* inputs still to be made before it can start */
+	struct edge **rdeps; /* edges waiting for this one */
+	uint32_t nrdeps, caprdeps;
+	uint32_t id;     /* order of creation */
+};
+
+/* A pattern rule with its words evaluated ('%' still in them). */
+struct pattern {
+	const struct stmt *rule;
+	struct list outs, ins, order;
+};
+
+struct graph {
+	struct arena a;
+	struct htab nodes;
+	struct edge **edges;
+	size_t nedges, capedges;
+	struct pattern *pats;
+	size_t npats, cappats;
+};
+
+/* Free everything the graph holds. */
+void graph_free(struct graph *g);
+/* The node for a path, created if new; the path is canonicalised first. */
+struct node *graph_node(struct graph *g, const char *path, size_t len);
+/* The node for an already canonical path, or NULL. */
+struct node *graph_find(struct graph *g, const char *path);
+/* A new edge for rule, with room for the given numbers of outputs and inputs. */
+struct edge *graph_edge(struct graph *g, const struct stmt *rule, uint32_t nout, uint32_t nin,
+			uint32_t norder);
+/* Record that e must wait for dep. */
+void graph_add_rdep(struct edge *dep, struct edge *e);
+/* The name a job is shown by: its first output, or the task's name. */
+const char *edge_name(const struct edge *e);
+/* Print every edge, in creation order ("out1 out2: in1 in2 | order"). */
+void graph_dump(struct buf *b, const struct graph *g);
+
+#endif

@@ -1,0 +1,84 @@
+#include "htab.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+uint64_t htab_hash(const char *s, size_t n)
+{
+	/* FNV-1a, then a final mix so that low bits depend on every byte */
+	uint64_t h = 0xcbf29ce484222325u;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3u;
+	}
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93u;
+	h ^= h >> 32;
+	return h;
+}
+
+static struct htab_entry *probe(const struct htab *h, const char *key, size_t len, uint64_t hash)
+{
+	size_t mask = h->cap - 1, i = hash & mask;
+
+	for (;; i = (i + 1) & mask) {
+		struct htab_entry *e = &h->e[i];
+		if (!e->key)
+			return e;
+		if (e->hash == hash && e->len == len && memcmp(e->key, key, len) == 0)
+			return e;
+	}
+}
+
+void *htab_get(const struct htab *h, const char *key, size_t len)
+{
+	struct htab_entry *e;
+
+	if (!h->cap)
+		return NULL;
+	e = probe(h, key, len, htab_hash(key, len));
+	return e->key ? e->val : NULL;
+}
+
+static void grow(struct htab *h)
+{
+	struct htab_entry *old = h->e;
+	size_t oldcap = h->cap, i;
+
+	h->cap = oldcap ? oldcap * 2 : 64;
+	h->e = xcalloc(h->cap, sizeof(*h->e));
+	for (i = 0; i < oldcap; i++) {
+		if (old[i].key)
+			*probe(h, old[i].key, old[i].len, old[i].hash) = old[i];
+	}
+	free(old);
+}
+
+struct htab_entry *htab_slot(struct htab *h, const char *key, size_t len)
+{
+	struct htab_entry *e;
+	uint64_t hash = htab_hash(key, len);
+
+	if ((h->n + 1) * 4 > h->cap * 3)
+		grow(h);
+	e = probe(h, key, len, hash);
+	if (!e->key) {
+		e->key = key;
+		e->len = len;
+		e->hash = hash;
+		e->val = NULL;
+		h->n++;
+	}
+	return e;
+}
+
+void htab_free(struct htab *h)
+{
+	free(h->e);
+	h->e = NULL;
+	h->cap = h->n = 0;
+}

@@ -1,0 +1,244 @@
+#include "load.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "eval.h"
+
+enum { MAX_INCLUDE_DEPTH = 64 };
+
+/* The files being included, outermost first, to find include loops. */
+struct incstack {
+	const char *real[MAX_INCLUDE_DEPTH + 1];
+	int n;
+};
+
+void load_init(struct load *l)
+{
+	memset(l, 0, sizeof(*l));
+	vars_init(&l->vars, &l->ast);
+}
+
+void load_free(struct load *l)
+{
+	vars_free(&l->vars);
+	graph_free(&l->graph);
+	free(l->rules);
+	arena_free(&l->ast);
+}
+
+static bool walk(struct load *l, struct stmt *s, struct incstack *inc);
+
+/* Parse and walk one file; from is the include statement (NULL for the main file). */
+static bool readfile(struct load *l, const char *path, const struct stmt *from,
+		     struct incstack *inc)
+{
+	char *real;
+	struct stmt *stmts;
+	uint32_t src;
+	bool ok;
+	int i;
+
+	src = source_load(path);
+	if (!src) {
+		if (from && errno == ENOENT)
+			diag_error(from->value->loc, "include file '%s' not found", path);
+		else if (from)
+			diag_error(from->value->loc, "cannot read '%s': %s", path, strerror(errno));
+		else
+			diag_error((struct loc){0}, "cannot read '%s': %s", path, strerror(errno));
+		return false;
+	}
+	real = realpath(path, NULL);
+	if (!real)
+		real = strcpy(xmalloc(strlen(path) + 1), path);
+	for (i = 0; i < inc->n; i++) {
+		if (!strcmp(inc->real[i], real)) {
+			diag_error(from->value->loc, "'%s' includes itself", path);
+			free(real);
+			return false;
+		}
+	}
+	if (inc->n == MAX_INCLUDE_DEPTH) {
+		diag_error(from->value->loc, "includes nested more than %d deep", MAX_INCLUDE_DEPTH);
+		free(real);
+		return false;
+	}
+	inc->real[inc->n++] = real;
+	ok = parse_source(&l->ast, src, &stmts);
+	ok = walk(l, stmts, inc) && ok;
+	free(real);
+	inc->n--;
+	return ok;
+}
+
+static bool include(struct load *l, const struct stmt *s, struct incstack *inc)
+{
+	struct eval ev = {&l->vars, NULL, &l->ast, false};
+	struct list paths = {0};
+	struct buf b = {0};
+	bool ok;
+	size_t i;
+
+	ok = eval_words(&ev, s->value, &paths);
+	for (i = 0; ok && i < paths.n; i++) {
+		const char *p = paths.v[i];
+		b.len = 0;
+		if (p[0] != '/')
+			buf_puts(&b, source_get(s->loc.src)->dir);
+		buf_puts(&b, p);
+		ok = readfile(l, b.s, s, inc);
+	}
+	list_free(&paths);
+	buf_free(&b);
+	return ok;
+}
+
+static bool walk(struct load *l, struct stmt *s, struct incstack *inc)
+{
+	bool ok = true;
+
+	for (; s; s = s->next) {
+		switch (s->kind) {
+		case ST_ASSIGN:
+			vars_define(&l->vars, s);
+			break;
+		case ST_INCLUDE:
+			ok = include(l, s, inc) && ok;
+			break;
+		case ST_RULE:
+		case ST_TASK:
+			xgrow((void **)&l->rules, &l->caprules, l->nrules + 1, sizeof(*l->rules));
+			l->rules[l->nrules++] = s;
+			break;
+		}
+	}
+	return ok;
+}
+
+/* The location of a node's producing rule, for messages. */
+static struct loc genloc(const struct node *n)
+{
+	return n->gen->rule->loc;
+}
+
+static bool setgen(struct node *n, struct edge *e)
+{
+	char where[4096];
+
+	if (n->gen) {
+		diag_where(genloc(n), where, sizeof(where));
+		if ((n->flags & NODE_TASK) || e->rule->kind == ST_TASK)
+			diag_error(e->rule->loc, "'%s' is both a task and a file made by a rule (see %s)",
+				   n->path, where);
+		else
+			diag_error(e->rule->loc, "'%s' is already made by the rule at %s", n->path,
+				   where);
+		diag_note(genloc(n), "the first rule that makes '%s' is here", n->path);
+		return false;
+	}
+	n->gen = e;
+	return true;
+}
+
+static bool pattern(struct load *l, const struct stmt *s)
+{
+	struct eval ev = {&l->vars, NULL, &l->ast, false};
+	struct pattern p = {.rule = s};
+	struct graph *g = &l->graph;
+	bool ok;
+	size_t i;
+
+	ok = eval_words(&ev, s->outputs, &p.outs);
+	ok = eval_words(&ev, s->inputs, &p.ins) && ok;
+	ok = eval_words(&ev, s->orderonly, &p.order) && ok;
+	for (i = 0; ok && i < p.outs.n; i++) {
+		const char *pct = strchr(p.outs.v[i], '%');
+		if (!pct || strchr(pct + 1, '%')) {
+			diag_error(s->outputs->loc, "a pattern output needs exactly one '%%': '%s'",
+				   p.outs.v[i]);
+			ok = false;
+		}
+	}
+	if (!ok) {
+		list_free(&p.outs);
+		list_free(&p.ins);
+		list_free(&p.order);
+		return false;
+	}
+	xgrow((void **)&g->pats, &g->cappats, g->npats + 1, sizeof(*g->pats));
+	g->pats[g->npats++] = p;
+	return true;
+}
+
+static bool rule(struct load *l, const struct stmt *s)
+{
+	struct eval ev = {&l->vars, NULL, &l->ast, false};
+	struct list outs = {0}, ins = {0}, order = {0};
+	struct edge *e;
+	bool ok;
+	size_t i;
+
+	ok = eval_words(&ev, s->outputs, &outs);
+	ok = eval_words(&ev, s->inputs, &ins) && ok;
+	ok = eval_words(&ev, s->orderonly, &order) && ok;
+	if (ok && outs.n == 0) {
+		diag_error(s->loc, "the rule has no outputs (its output words are empty)");
+		ok = false;
+	}
+	if (ok) {
+		e = graph_edge(&l->graph, s, (uint32_t)outs.n, (uint32_t)ins.n, (uint32_t)order.n);
+		for (i = 0; i < outs.n; i++) {
+			e->out[i] = graph_node(&l->graph, outs.v[i], strlen(outs.v[i]));
+			if (s->kind == ST_TASK)
+				e->out[i]->flags |= NODE_TASK;
+			ok = setgen(e->out[i], e) && ok;
+		}
+		for (i = 0; i < ins.n; i++)
+			e->in[i] = graph_node(&l->graph, ins.v[i], strlen(ins.v[i]));
+		for (i = 0; i < order.n; i++)
+			e->in[ins.n + i] = graph_node(&l->graph, order.v[i], strlen(order.v[i]));
+		if (ok && !l->first)
+			l->first = e->out[0];
+	}
+	list_free(&outs);
+	list_free(&ins);
+	list_free(&order);
+	return ok;
+}
+
+bool load_parse(struct load *l, const char *path)
+{
+	struct incstack inc = {.n = 0};
+
+	return readfile(l, path, NULL, &inc) && diag_errors() == 0;
+}
+
+bool load_graph(struct load *l)
+{
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < l->nrules; i++) {
+		const struct stmt *s = l->rules[i];
+		ok = (s->pattern ? pattern(l, s) : rule(l, s)) && ok;
+		ok = eval_check_recipe(&l->vars, s) && ok;
+	}
+	return ok && diag_errors() == 0;
+}
+
+const struct stmt *load_task(const struct load *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->nrules; i++) {
+		const struct stmt *s = l->rules[i];
+		const struct piece *p = s->outputs->pieces;
+		if (s->kind == ST_TASK && p->len == strlen(name) && !memcmp(p->text, name, p->len))
+			return s;
+	}
+	return NULL;
+}

@@ -1,0 +1,30 @@
+/* Loading: a Taskfile and its includes become variables and a graph. */
+#ifndef BATON_LOAD_H
+#define BATON_LOAD_H
+
+#include <stdbool.h>
+
+#include "graph.h"
+#include "vars.h"
+
+struct load {
+	struct arena ast;       /* syntax trees and values */
+	struct vars vars;
+	struct graph graph;
+	const struct stmt **rules; /* rules and tasks in file order */
+	size_t nrules, caprules;
+	struct node *first;     /* the default goal, or NULL if there is no rule */
+};
+
+/* Start an empty load; command-line overrides may be added to vars after this. */
+void load_init(struct load *l);
+/* Read and parse path and what it includes; false after reporting errors. */
+bool load_parse(struct load *l, const char *path);
+/* Evaluate the rules into the graph (after any command-line overrides were set). */
+bool load_graph(struct load *l);
+/* The task statement called name, or NULL. */
+const struct stmt *load_task(const struct load *l, const char *name);
+/* Free everything. */
+void load_free(struct load *l);
+
+#endif

@@ -1,0 +1,149 @@
+#include "os.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+int64_t os_mtime(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return MTIME_MISSING;
+	return (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+bool os_mkdir_parents(const char *path)
+{
+	char *p = strcpy(xmalloc(strlen(path) + 1), path);
+	char *s = p;
+	struct stat st;
+
+	while (*s == '/')
+		s++;
+	for (; (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		if (mkdir(p, 0777) < 0 && errno != EEXIST) {
+			int err = errno;
+			free(p);
+			errno = err;
+			return false;
+		}
+		if (errno == EEXIST && stat(p, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			free(p);
+			errno = ENOTDIR;
+			return false;
+		}
+		*s = '/';
+		errno = 0;
+	}
+	free(p);
+	return true;
+}
+
+int os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	int rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (outfd >= 0) {
+		posix_spawn_file_actions_adddup2(&fa, outfd, 1);
+	}
+	if (errfd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, errfd, 2);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+						POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_USEVFORK);
+	rc = posix_spawn(pid, argv[0], &fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	return rc;
+}
+
+bool os_capture(const char *cmd, struct buf *out, int *status)
+{
+	char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
+	char chunk[65536];
+	int fds[2], rc;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(fds) < 0)
+		return false;
+	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+	fflush(stdout);
+	rc = os_spawn(argv, fds[1], -1, &pid);
+	close(fds[1]);
+	if (rc) {
+		close(fds[0]);
+		errno = rc;
+		return false;
+	}
+	for (;;) {
+		n = read(fds[0], chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		buf_add(out, chunk, (size_t)n);
+	}
+	close(fds[0]);
+	while (waitpid(pid, status, 0) < 0) {
+		if (errno != EINTR)
+			return false;
+	}
+	return true;
+}
+
+const char *os_signame(int sig)
+{
+	static const struct {
+		int sig;
+		const char *name;
+	} names[] = {
+	    {SIGHUP, "SIGHUP"},   {SIGINT, "SIGINT"},   {SIGQUIT, "SIGQUIT"}, {SIGILL, "SIGILL"},
+	    {SIGTRAP, "SIGTRAP"}, {SIGABRT, "SIGABRT"}, {SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},
+	    {SIGKILL, "SIGKILL"}, {SIGUSR1, "SIGUSR1"}, {SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"},
+	    {SIGPIPE, "SIGPIPE"}, {SIGALRM, "SIGALRM"}, {SIGTERM, "SIGTERM"}, {SIGCHLD, "SIGCHLD"},
+	    {SIGCONT, "SIGCONT"}, {SIGSTOP, "SIGSTOP"}, {SIGTSTP, "SIGTSTP"}, {SIGTTIN, "SIGTTIN"},
+	    {SIGTTOU, "SIGTTOU"}, {SIGURG, "SIGURG"},   {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"},
+	    {SIGVTALRM, "SIGVTALRM"}, {SIGPROF, "SIGPROF"}, {SIGWINCH, "SIGWINCH"},
+	    {SIGSYS, "SIGSYS"},
+	};
+	static char other[32];
+	size_t i;
+
+	for (i = 0; i < LEN(names); i++) {
+		if (names[i].sig == sig)
+			return names[i].name;
+	}
+	snprintf(other, sizeof(other), "signal %d", sig);
+	return other;
+}
+
+int os_ncpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (int)n : 1;
+}

@@ -1,0 +1,32 @@
+/* The operating system, behind one small interface: file times, directories,
+ * processes. Everything above it can be tested with a fake (see fs in plan.h and
+ * runner in sched.h). */
+#ifndef BATON_OS_H
+#define BATON_OS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+/* Modification times are nanoseconds since the epoch. */
+#define MTIME_MISSING ((int64_t)-1)
+#define MTIME_UNKNOWN ((int64_t)-2)
+
+/* The mtime of path, MTIME_MISSING if it does not exist (errno set on other errors). */
+int64_t os_mtime(const char *path);
+/* Create the directories leading to path (not path itself); false with errno set. */
+bool os_mkdir_parents(const char *path);
+/* Start argv[0] with argv, stdin from /dev/null, stdout to outfd and stderr to
+ * errfd (-1: inherited), in a process group of its own, with only fds 0-2 open,
+ * default signal dispositions and an empty signal mask; returns 0 or an errno. */
+int os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid);
+/* Run "/bin/sh -c cmd" and collect its stdout; status as from waitpid. */
+bool os_capture(const char *cmd, struct buf *out, int *status);
+/* "SIGKILL" for 9, or "signal N" for one without a name. */
+const char *os_signame(int sig);
+/* Number of CPUs online. */
+int os_ncpus(void);
+
+#endif

@@ -1,0 +1,11 @@
+/* File paths in canonical form, so that one file has one node. */
+#ifndef BATON_PATH_H
+#define BATON_PATH_H
+
+#include <stddef.h>
+
+/* Canonicalise s[0..len) in place ("./a" "a//b" "x/../a" "a/" all become "a");
+ * returns the new length. ".." at the start of a relative path is kept. */
+size_t path_canon(char *s, size_t len);
+
+#endif

@@ -1,0 +1,31 @@
+/* Source files: the text of each Taskfile read, and positions within it. */
+#ifndef BATON_SOURCE_H
+#define BATON_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A place in a source: byte offsets [off, end) of source number src (0: none). */
+struct loc {
+	uint32_t src, off, end;
+};
+
+struct source {
+	char *name;  /* as given: the path used in messages */
+	char *text;  /* the whole file, followed by a NUL */
+	size_t len;  /* bytes of text, not counting the final NUL */
+	char *dir;   /* directory of name, for relative includes ("" for the cwd) */
+};
+
+/* Read a whole file and register it; returns its number (>0), or 0 with errno set. */
+uint32_t source_load(const char *path);
+/* Register text held in memory under a name (used by tests); returns its number. */
+uint32_t source_add(const char *name, const char *text, size_t len);
+/* The source numbered id (1-based). */
+const struct source *source_get(uint32_t id);
+/* Line and column (1-based, columns count characters) of a byte offset. */
+void source_linecol(const struct source *s, uint32_t off, unsigned *line, unsigned *col);
+/* Forget every source and free their memory. */
+void source_free_all(void);
+
+#endif

@@ -1,0 +1,47 @@
+/* Small helpers used everywhere: fatal errors, checked allocation, byte buffers. */
+#ifndef BATON_UTIL_H
+#define BATON_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#if defined(__GNUC__)
+#define PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define NORETURN __attribute__((noreturn))
+#else
+#define PRINTF(a, b)
+#define NORETURN
+#endif
+
+#define LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Print "baton: fatal: ..." and exit 2; for broken invariants and out of memory. */
+NORETURN void fatal(const char *fmt, ...) PRINTF(1, 2);
+/* Print "baton: warning: ..." to stderr. */
+void warn(const char *fmt, ...) PRINTF(1, 2);
+
+/* malloc/realloc/calloc that never return NULL. */
+void *xmalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+void *xcalloc(size_t n, size_t size);
+/* Grow *p (an array of *cap elements of size sz) so that it holds at least need. */
+void xgrow(void **p, size_t *cap, size_t need, size_t sz);
+
+/* A growable byte buffer, always NUL-terminated once anything was added. */
+struct buf {
+	char *s;
+	size_t len, cap;
+};
+
+/* Append n bytes. */
+void buf_add(struct buf *b, const void *p, size_t n);
+/* Append a NUL-terminated string. */
+void buf_puts(struct buf *b, const char *s);
+/* Append one byte. */
+void buf_putc(struct buf *b, int c);
+/* Append formatted text. */
+void buf_printf(struct buf *b, const char *fmt, ...) PRINTF(2, 3);
+/* Release the buffer's memory and reset it. */
+void buf_free(struct buf *b);
+
+#endif
