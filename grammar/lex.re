@@ -255,7 +255,7 @@ loop:
 		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
 	}
 
-	<RECIPE> [^\r\n\x00{]+ | "{" | "\r" {
+	<RECIPE> ([^\r\n\x00{] | "{" [^{\r\n\x00])+ | "{" | "\r" {
 		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
 	}
 
@@ -367,4 +367,28 @@ const char *lex_name(int tok)
 	case INDENT: return "INDENT";
 	default: return "LEXERR";
 	}
+}
+
+void lex_dump(struct buf *b, uint32_t src)
+{
+	struct arena a = {0};
+	struct ast t = {.arena = &a};
+	struct lexer lx;
+	struct loc loc;
+	YYSTYPE val;
+	int tok;
+
+	lex_init(&lx, src);
+	do {
+		tok = lex_next(&lx, &val, &loc, &t);
+		buf_printf(b, "%s", lex_name(tok));
+		if (tok == TEXT || tok == SQSTR || tok == IDENT || tok == STRLIT || tok == DOC)
+			buf_printf(b, "(%.*s)", (int)val.text.len, val.text.s);
+		else if (tok == NUMBER)
+			buf_printf(b, "(%ld)", val.num);
+		else if (tok == INDENT)
+			buf_printf(b, "(%u,%u)", val.indent.indent, val.indent.blanks);
+		buf_putc(b, tok == NEWLINE || tok == END ? '\n' : ' ');
+	} while (tok != END);
+	arena_free(&a);
 }

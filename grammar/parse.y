@@ -5,6 +5,7 @@
 %locations
 %expect 0
 %param {struct lexer *lx} {struct ast *t}
+%initial-action { @$ = (struct loc){lx->src, 0, 0}; }
 
 %code requires {
 #include "ast.h"
@@ -12,7 +13,7 @@ struct lexer;
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                                                                \
 	do {                                                                                       \
 		if (N) {                                                                           \
-			(Cur).src = YYRHSLOC(Rhs, 1).src;                                          \
+			(Cur).src = YYRHSLOC(Rhs, N).src;                                          \
 			(Cur).off = YYRHSLOC(Rhs, 1).off;                                          \
 			(Cur).end = YYRHSLOC(Rhs, N).end;                                          \
 		} else {                                                                           \
@@ -112,7 +113,7 @@ file: %empty
     | file stmt
     ;
 
-stmt: DOC                                  { ast_doc(t, $1.s, $1.len); }
+stmt: DOC                                  { ast_doc(t, $1.s, $1.len, @1); }
     | words assignop words NEWLINE         { ast_assign(t, $1, $2, $3, span(@1, @3)); }
     | words COLON words order NEWLINE recipe
                                            { ast_rule(t, $1, $3, $4, $6, @1); }

@@ -123,9 +123,9 @@ struct expr *ast_num(struct ast *t, struct loc loc)
 struct expr *ast_call(struct ast *t, struct expr *fn, struct elist args, struct loc loc)
 {
 	(void)t;
+	(void)loc; /* messages about a call point at its name */
 	fn->kind = EX_CALL;
 	fn->arg = args.head;
-	fn->loc.end = loc.end;
 	return fn;
 }
 
@@ -197,11 +197,12 @@ static struct stmt *newstmt(struct ast *t, enum stmt_kind kind, struct loc loc)
 	return s;
 }
 
-static const char *takedoc(struct ast *t)
+/* The doc comment for a rule starting at loc: only one right above it. */
+static const char *takedoc(struct ast *t, struct loc loc)
 {
 	const char *d = NULL;
 
-	if (t->hasdoc)
+	if (t->hasdoc && t->docend == loc.off)
 		d = arena_strndup(t->arena, t->doc.s, t->doc.len);
 	ast_nodoc(t);
 	return d;
@@ -213,8 +214,11 @@ void ast_nodoc(struct ast *t)
 	t->hasdoc = false;
 }
 
-void ast_doc(struct ast *t, const char *s, size_t len)
+void ast_doc(struct ast *t, const char *s, size_t len, struct loc loc)
 {
+	if (t->hasdoc && t->docend != loc.off)
+		ast_nodoc(t); /* something came between: start again */
+	t->docend = loc.end;
 	if (t->hasdoc)
 		buf_putc(&t->doc, '\n');
 	buf_add(&t->doc, s, len);
@@ -229,7 +233,7 @@ void ast_assign(struct ast *t, struct wlist lhs, enum assign_op op, struct wlist
 
 	ast_nodoc(t);
 	if (!lhs.head) {
-		diag_error(loc, "expected a variable name before '='");
+		diag_error(loc, "unexpected '=', expected a variable name before it");
 		return;
 	}
 	name = plainword(t, lhs.head);
@@ -277,7 +281,7 @@ void ast_rule(struct ast *t, struct wlist outs, struct wlist ins, struct wlist o
 		return;
 	}
 	s = newstmt(t, ST_RULE, loc);
-	s->doc = takedoc(t);
+	s->doc = takedoc(t, loc);
 	s->outputs = outs.head;
 	s->inputs = ins.head;
 	s->orderonly = order.head;
@@ -346,7 +350,7 @@ void ast_task(struct ast *t, struct parlist head, struct wlist deps, struct rlis
 	name->pieces = ast_text(t, head.head->name, strlen(head.head->name), head.head->loc);
 	name->loc = head.head->loc;
 	s = newstmt(t, ST_TASK, loc);
-	s->doc = takedoc(t);
+	s->doc = takedoc(t, loc);
 	s->outputs = name;
 	s->params = head.head->next;
 	s->inputs = deps.head;

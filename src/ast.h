@@ -112,6 +112,7 @@ struct ast {
 	struct stmt *head, *tail;
 	struct buf doc; /* doc comment lines waiting for their rule */
 	bool hasdoc;
+	uint32_t docend; /* where the last doc comment line ended */
 	bool lexerr;   /* the lexer reported the current error already */
 };
 
@@ -132,7 +133,7 @@ struct rline *ast_rline(struct ast *t, uint32_t indent, uint32_t blanks, struct 
 struct param *ast_param(struct ast *t, struct word *name, struct word *def, struct loc loc);
 
 /* Add a doc comment line, kept for the next rule or task. */
-void ast_doc(struct ast *t, const char *s, size_t len);
+void ast_doc(struct ast *t, const char *s, size_t len, struct loc loc);
 /* Add statements; each reports its own mistakes. */
 void ast_assign(struct ast *t, struct wlist lhs, enum assign_op op, struct wlist value,
 		struct loc loc);

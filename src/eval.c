@@ -104,7 +104,7 @@ bool eval_expr(struct eval *ev, const struct expr *e, struct list *out)
 		}
 		list_append(out, val);
 		out->raw |= val->raw;
-		return true;
+		return !toolarge(e, out);
 	case EX_CALL:
 		return call(ev, e, out);
 	case EX_INDEX:

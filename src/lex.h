@@ -27,7 +27,9 @@ struct lexer {
 void lex_init(struct lexer *lx, uint32_t src);
 /* The next token, its value and its location; errors are reported to diag. */
 int lex_next(struct lexer *lx, YYSTYPE *val, struct loc *loc, struct ast *t);
-/* The name of a token kind for --dump=tokens. */
+/* Print every token of a source, a line of them per source line (--dump=tokens). */
+void lex_dump(struct buf *b, uint32_t src);
+/* The name of a token kind. */
 const char *lex_name(int tok);
 
 #endif

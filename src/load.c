@@ -75,6 +75,16 @@ static bool readfile(struct load *l, const char *path, const struct stmt *from,
 	return ok;
 }
 
+bool load_source(struct load *l, uint32_t src)
+{
+	struct incstack inc = {.n = 0};
+	struct stmt *stmts;
+	bool ok;
+
+	ok = parse_source(&l->ast, src, &stmts);
+	return walk(l, stmts, &inc) && ok && diag_errors() == 0;
+}
+
 static bool include(struct load *l, const struct stmt *s, struct incstack *inc)
 {
 	struct eval ev = {&l->vars, NULL, &l->ast, false};

@@ -20,6 +20,8 @@ struct load {
 void load_init(struct load *l);
 /* Read and parse path and what it includes; false after reporting errors. */
 bool load_parse(struct load *l, const char *path);
+/* Parse a source already registered (tests); includes are read from files. */
+bool load_source(struct load *l, uint32_t src);
 /* Evaluate the rules into the graph (after any command-line overrides were set). */
 bool load_graph(struct load *l);
 /* The task statement called name, or NULL. */

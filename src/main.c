@@ -152,27 +152,17 @@ static const char *find_taskfile(const struct options *o)
 
 static int dump_tokens(const char *path)
 {
-	struct arena a = {0};
-	struct ast t = {.arena = &a};
-	struct lexer lx;
-	struct loc loc;
-	YYSTYPE val;
 	uint32_t src = source_load(path);
-	int tok;
+	struct buf b = {0};
 
 	if (!src) {
 		fprintf(stderr, "baton: cannot read '%s': %s\n", path, strerror(errno));
 		return EXIT_USAGE;
 	}
-	lex_init(&lx, src);
-	do {
-		tok = lex_next(&lx, &val, &loc, &t);
-		printf("%u-%u %s", loc.off, loc.end, lex_name(tok));
-		if (tok == TEXT || tok == SQSTR || tok == IDENT || tok == STRLIT || tok == DOC)
-			printf(" \"%.*s\"", (int)val.text.len, val.text.s);
-		putchar('\n');
-	} while (tok != END);
-	arena_free(&a);
+	lex_dump(&b, src);
+	fputs(b.s, stdout);
+	buf_free(&b);
+	source_free_all();
 	return diag_errors() ? EXIT_USAGE : 0;
 }
 
@@ -336,9 +326,11 @@ static int run(const struct options *o, int nops, char **ops)
 	for (i = 0; i < ngoals; i++) {
 		nodes[i] = graph_node(&l.graph, goals[i].name, strlen(goals[i].name));
 		if (goals[i].after && !plan_makeable(&l.graph, nodes[i], &fs_os)) {
-			diag_error((struct loc){0}, "task '%s' takes at most %zu argument%s, got '%s' too",
+			diag_error((struct loc){0}, "task '%s' takes at most %zu argument%s",
 				   goals[i - 1].name, goals[i - 1].args.n,
-				   goals[i - 1].args.n == 1 ? "" : "s", goals[i].name);
+				   goals[i - 1].args.n == 1 ? "" : "s");
+			diag_note((struct loc){0}, "'%s' is neither one of its arguments nor a target",
+				  goals[i].name);
 			rc = EXIT_USAGE;
 			continue;
 		}

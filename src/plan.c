@@ -230,13 +230,12 @@ bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngo
 	memset(p, 0, sizeof(*p));
 	for (gi = 0; gi < ngoals; gi++) {
 		struct node *goal = goals[gi];
-		if (!goal->gen) {
-			if (!plan_makeable(g, goal, fs)) {
-				diag_error((struct loc){0}, "unknown target '%s'", goal->path);
-				ok = false;
-			}
-			continue;
+		if (!plan_makeable(g, goal, fs)) {
+			diag_error((struct loc){0}, "unknown target '%s'", goal->path);
+			ok = false;
 		}
+		if (!goal->gen)
+			continue;
 		if (goal->gen->state != ES_NEW)
 			continue;
 		xgrow((void **)&st, &cap, 1, sizeof(*st));

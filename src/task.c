@@ -95,8 +95,8 @@ bool task_bind(struct vars *vars, struct arena *a, struct edge *e, const struct 
 		for (p = t->params, k = 0; p && (set[k] && !p->variadic); p = p->next, k++)
 			;
 		if (!p) {
-			diag_error((struct loc){0}, "task '%s' takes at most %zu argument%s, got '%s' too",
-				   edge_name(e), np, np == 1 ? "" : "s", w);
+			diag_error((struct loc){0}, "task '%s' takes at most %zu argument%s",
+				   edge_name(e), np, np == 1 ? "" : "s");
 			ok = false;
 			break;
 		}

@@ -1,0 +1,110 @@
+/* Paths and the graph: canonical names, one node per file, one producer per output. */
+#include "common.h"
+#include "graph.h"
+#include "load.h"
+#include "path.h"
+
+static char *canon(const char *p)
+{
+	char *s = strcpy(malloc(strlen(p) + 1), p);
+
+	path_canon(s, strlen(s));
+	return s;
+}
+
+#define CANON_EQ(in, want)                                                                         \
+	do {                                                                                       \
+		char *got = canon(in);                                                             \
+		ck_assert_str_eq(got, want);                                                       \
+		free(got);                                                                         \
+	} while (0)
+
+START_TEST(canonical_paths)
+{
+	CANON_EQ("a", "a");
+	CANON_EQ("./a", "a");
+	CANON_EQ("a//b", "a/b");
+	CANON_EQ("x/../a", "a");
+	CANON_EQ("a/", "a");
+	CANON_EQ("./", ".");
+	CANON_EQ("a/..", ".");
+	CANON_EQ("../a", "../a");
+	CANON_EQ("../../a/./b/../c", "../../a/c");
+	CANON_EQ("/a/../../b", "/b");
+	CANON_EQ("//a///b/", "/a/b");
+	CANON_EQ("a/b/c/../../d", "a/d");
+}
+END_TEST
+
+START_TEST(one_node_per_file)
+{
+	struct graph g = {0};
+	struct node *a = graph_node(&g, "out/a.o", 7);
+
+	ck_assert_ptr_eq(graph_node(&g, "./out//a.o", 10), a);
+	ck_assert_ptr_eq(graph_node(&g, "x/../out/a.o", 12), a);
+	ck_assert_ptr_eq(graph_find(&g, "out/a.o"), a);
+	ck_assert_ptr_ne(graph_node(&g, "out/b.o", 7), a);
+	graph_free(&g);
+}
+END_TEST
+
+static char *graph_of(const char *text, char **diag)
+{
+	struct load l;
+	struct buf b = {0};
+
+	load_init(&l);
+	capture_start();
+	if (load_source(&l, src_of(text)))
+		load_graph(&l);
+	*diag = capture_end();
+	graph_dump(&b, &l.graph);
+	load_free(&l);
+	buf_add(&b, "", 0);
+	return b.s;
+}
+
+START_TEST(edges_from_rules)
+{
+	char *d, *g = graph_of("objs = a.o ./b.o\napp: {{objs}} | out/\n\tld\ntask t x: app\n\techo\n",
+			       &d);
+
+	ck_assert_str_eq(d, "");
+	ck_assert_str_eq(g, "app: a.o b.o | out\ntask t: app\n");
+	free(g);
+	free(d);
+}
+END_TEST
+
+START_TEST(duplicate_producer)
+{
+	char *d, *g = graph_of("a b:\n\ttrue\nx:\n\ttrue\n./b:\n\ttrue\n", &d);
+
+	ck_assert_str_eq(d, "Taskfile:5:1: error: 'b' is already made by the rule at Taskfile:1:1\n"
+			    "    ./b:\n"
+			    "    ^~~\n"
+			    "Taskfile:1:1: note: the first rule that makes 'b' is here\n"
+			    "    a b:\n"
+			    "    ^~~\n");
+	free(g);
+	free(d);
+	g = graph_of("test:\n\ttrue\ntask test:\n\ttrue\n", &d);
+	ck_assert_ptr_nonnull(strstr(d, "Taskfile:3:1: error: 'test' is both a task and a file"));
+	free(g);
+	free(d);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("graph");
+	TCase *tc = tcase_create("graph");
+
+	tcase_add_test(tc, canonical_paths);
+	tcase_add_test(tc, one_node_per_file);
+	tcase_add_test(tc, edges_from_rules);
+	tcase_add_test(tc, duplicate_producer);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}

@@ -1,0 +1,126 @@
+/* The lexer: which tokens each kind of line becomes. */
+#include "common.h"
+#include "lex.h"
+
+static char *lex(const char *text)
+{
+	struct buf b = {0};
+
+	capture_start();
+	lex_dump(&b, src_of(text));
+	free(capture_end());
+	return b.s;
+}
+
+#define LEX_EQ(text, want)                                                                         \
+	do {                                                                                       \
+		char *got = lex(text);                                                             \
+		ck_assert_str_eq(got, want);                                                       \
+		free(got);                                                                         \
+	} while (0)
+
+START_TEST(assignment_words)
+{
+	LEX_EQ("cflags = -O2 -Wall \"-DNAME=a b\" # note\n",
+	       "TEXT(cflags) EQ TEXT(-O2) SEP TEXT(-Wall) SEP DQ TEXT(-DNAME=a b) DQ NEWLINE\nEND\n");
+	LEX_EQ("x += a:b|c\n", "TEXT(x) PLUSEQ TEXT(a:b|c) NEWLINE\nEND\n");
+	LEX_EQ("x ?= 'l i t'\n", "TEXT(x) QEQ SQSTR(l i t) NEWLINE\nEND\n");
+}
+END_TEST
+
+START_TEST(rule_header_and_recipe)
+{
+	LEX_EQ("out/%.o : src/%.c | out\n    cc -c {{in}}\n",
+	       "TEXT(out/%.o) COLON TEXT(src/%.c) BAR TEXT(out) NEWLINE\n"
+	       "INDENT(4,0) TEXT(cc -c ) LINTERP IDENT(in) RINTERP NEWLINE\nEND\n");
+}
+END_TEST
+
+START_TEST(recipe_keeps_shell_syntax)
+{
+	LEX_EQ("a:\n\techo $HOME $(date) ${x} # not a comment | : =\n",
+	       "TEXT(a) COLON NEWLINE\nINDENT(1,0) TEXT(echo $HOME $(date) ${x} # not a comment | : =) "
+	       "NEWLINE\nEND\n");
+}
+END_TEST
+
+START_TEST(blank_lines_and_comments_in_recipe)
+{
+	LEX_EQ("a:\n\tone\n\n   \n# comment\n\ttwo\n",
+	       "TEXT(a) COLON NEWLINE\nINDENT(1,0) TEXT(one) NEWLINE\n"
+	       "INDENT(1,2) TEXT(two) NEWLINE\nEND\n");
+}
+END_TEST
+
+START_TEST(task_header)
+{
+	LEX_EQ("task deploy env=\"staging\" *args: test\n",
+	       "TASK TEXT(deploy) SEP TEXT(env) EQ DQ TEXT(staging) DQ SEP TEXT(*args) COLON "
+	       "TEXT(test) NEWLINE\nEND\n");
+	/* "task" followed by '=' or ':' is an ordinary word */
+	LEX_EQ("task = 1\n", "TEXT(task) EQ TEXT(1) NEWLINE\nEND\n");
+}
+END_TEST
+
+START_TEST(doc_comment_and_include)
+{
+	LEX_EQ("## Build it\ninclude more.tf\n", "DOC(Build it) INCLUDE TEXT(more.tf) NEWLINE\nEND\n");
+}
+END_TEST
+
+START_TEST(expressions)
+{
+	LEX_EQ("x = {{ f(\"a\\\"b\", 'c', y[-1]) }}\n",
+	       "TEXT(x) EQ LINTERP IDENT(f) LPAREN STRLIT(a\"b) COMMA STRLIT(c) COMMA IDENT(y) "
+	       "LBRACK NUMBER(-1) RBRACK RPAREN RINTERP NEWLINE\nEND\n");
+	LEX_EQ("x = {{{{literal\n", "TEXT(x) EQ TEXT({{) TEXT(literal) NEWLINE\nEND\n");
+}
+END_TEST
+
+START_TEST(crlf_continuation_and_no_final_newline)
+{
+	LEX_EQ("a: b \\\r\n   c\r\n\tx\r\n", "TEXT(a) COLON TEXT(b) SEP TEXT(c) NEWLINE\n"
+					       "INDENT(1,0) TEXT(x) NEWLINE\nEND\n");
+	LEX_EQ("x = 1", "TEXT(x) EQ TEXT(1) NEWLINE\nEND\n");
+}
+END_TEST
+
+START_TEST(errors_are_reported_with_location)
+{
+	struct buf b = {0};
+	char *msg;
+
+	capture_start();
+	lex_dump(&b, src_of("x = \"abc\ny = {{a ! b}}\n"));
+	msg = capture_end();
+	ck_assert_ptr_nonnull(strstr(msg, "Taskfile:1:5: error: unterminated string"));
+	ck_assert_ptr_nonnull(strstr(msg, "Taskfile:2:9: error: unexpected character in '{{ }}'"));
+	free(msg);
+	buf_free(&b);
+
+	capture_start();
+	lex_dump(&b, source_add("Taskfile", "a\0b: c\n", 7));
+	msg = capture_end();
+	ck_assert_ptr_nonnull(strstr(msg, "Taskfile:1:2: error: NUL byte in the file"));
+	free(msg);
+	buf_free(&b);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("lex");
+	TCase *tc = tcase_create("lex");
+
+	tcase_add_test(tc, assignment_words);
+	tcase_add_test(tc, rule_header_and_recipe);
+	tcase_add_test(tc, recipe_keeps_shell_syntax);
+	tcase_add_test(tc, blank_lines_and_comments_in_recipe);
+	tcase_add_test(tc, task_header);
+	tcase_add_test(tc, doc_comment_and_include);
+	tcase_add_test(tc, expressions);
+	tcase_add_test(tc, crlf_continuation_and_no_final_newline);
+	tcase_add_test(tc, errors_are_reported_with_location);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}

@@ -1,0 +1,149 @@
+/* The parser: statements built from text, and syntax errors worded for people. */
+#include "ast.h"
+#include "common.h"
+
+static char *parse(const char *text, char **diag)
+{
+	struct arena a = {0};
+	struct stmt *s;
+	struct buf b = {0};
+
+	capture_start();
+	parse_source(&a, src_of(text), &s);
+	ast_dump(&b, s);
+	*diag = capture_end();
+	arena_free(&a);
+	if (!b.s)
+		buf_add(&b, "", 0);
+	return b.s;
+}
+
+#define PARSE_EQ(text, want)                                                                       \
+	do {                                                                                       \
+		char *d, *got = parse(text, &d);                                                   \
+		ck_assert_str_eq(d, "");                                                           \
+		ck_assert_str_eq(got, want);                                                       \
+		free(got);                                                                         \
+		free(d);                                                                           \
+	} while (0)
+
+#define PARSE_ERR(text, want)                                                                      \
+	do {                                                                                       \
+		char *d, *got = parse(text, &d);                                                   \
+		ck_assert_str_eq(d, want);                                                         \
+		free(got);                                                                         \
+		free(d);                                                                           \
+	} while (0)
+
+START_TEST(statements)
+{
+	PARSE_EQ("cc = cc\ncflags += -g \"a b\"\nx ?= {{y}}\n",
+		 "assign cc = [cc]\nassign cflags += [-g] [\"a b\"]\nassign x ?= [{{y}}]\n");
+	PARSE_EQ("include more.tf\n", "include [more.tf]\n");
+	PARSE_EQ("out/app: a.o b.o | out\n    cc -o {{out}} {{in}}\n",
+		 "rule [out/app] : [a.o] [b.o] | [out]\n\t0+4|cc -o {{out}} {{in}}\n");
+	PARSE_EQ("out/%.o: src/%.c\n\tcc\n", "pattern [out/%.o] : [src/%.c]\n\t0+1|cc\n");
+}
+END_TEST
+
+START_TEST(tasks_and_docs)
+{
+	PARSE_EQ("## Deploy it\n## somewhere\ntask deploy env=\"staging\" *args: test\n\t./d {{env}}\n",
+		 "task deploy env=[\"staging\"] *args : [test] ## Deploy it\nsomewhere\n"
+		 "\t0+1|./d {{env}}\n");
+	/* a doc comment is only for the rule right below it */
+	PARSE_EQ("## lost\nx = 1\na:\n", "assign x = [1]\nrule [a] :\n");
+}
+END_TEST
+
+START_TEST(expressions)
+{
+	PARSE_EQ("x = pre{{patsubst(\"%.c\", '%.o', glob(\"*.c\"))}}post {{in[-1]}} {{f(1)}}\n",
+		 "assign x = [pre{{patsubst(\"%.c\", \"%.o\", glob(\"*.c\"))}}post] [{{in[-1]}}] "
+		 "[{{f(\"1\")}}]\n");
+}
+END_TEST
+
+START_TEST(recipe_blank_lines)
+{
+	PARSE_EQ("a:\n\tone\n\n\t\ttwo\n", "rule [a] :\n\t0+1|one\n\t1+2|two\n");
+}
+END_TEST
+
+START_TEST(syntax_errors)
+{
+	PARSE_ERR("foo bar\n", "Taskfile:1:8: error: unexpected end of line, expected ':' or '='\n"
+			       "    foo bar\n"
+			       "           ^\n");
+	PARSE_ERR("a: b\n  x = 1\nc d\n",
+		  "Taskfile:3:4: error: unexpected end of line, expected ':' or '='\n"
+		  "    c d\n"
+		  "       ^\n");
+	PARSE_ERR("x = 1\n  y\n", "Taskfile:2:1: error: indented line outside a recipe (a recipe "
+				  "follows a rule or task header)\n"
+				  "      y\n"
+				  "    ^~\n");
+	PARSE_ERR("x = {{f(}}\n", "Taskfile:1:9: error: unexpected '}}', expected ')'\n"
+				  "    x = {{f(}}\n"
+				  "            ^~\n");
+	PARSE_ERR("a b = 1\n", "Taskfile:1:1: error: expected a variable name before '=' (letters, "
+			       "digits and '_')\n"
+			       "    a b = 1\n"
+			       "    ^\n");
+	PARSE_ERR("task d *a b:\n", "Taskfile:1:8: error: only the last parameter can be variadic "
+				    "('*a')\n"
+				    "    task d *a b:\n"
+				    "           ^~\n");
+}
+END_TEST
+
+START_TEST(several_errors_in_one_run)
+{
+	char *d, *got = parse("a b\nc d\n\te\nx = 1\n", &d);
+
+	ck_assert_ptr_nonnull(strstr(d, "Taskfile:1:4: error"));
+	ck_assert_ptr_nonnull(strstr(d, "Taskfile:2:4: error"));
+	/* the recipe line after a broken header is not another error */
+	ck_assert_ptr_null(strstr(d, "Taskfile:3:"));
+	ck_assert_str_eq(got, "assign x = [1]\n");
+	free(got);
+	free(d);
+}
+END_TEST
+
+START_TEST(deep_nesting_is_an_error_not_a_crash)
+{
+	struct buf b = {0};
+	char *d, *got;
+	int i;
+
+	buf_puts(&b, "x = {{");
+	for (i = 0; i < 100000; i++)
+		buf_puts(&b, "(");
+	buf_puts(&b, "y");
+	for (i = 0; i < 100000; i++)
+		buf_puts(&b, ")");
+	buf_puts(&b, "}}\n");
+	got = parse(b.s, &d);
+	ck_assert_ptr_nonnull(strstr(d, "error: nesting too deep"));
+	free(got);
+	free(d);
+	buf_free(&b);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("parse");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_test(tc, statements);
+	tcase_add_test(tc, tasks_and_docs);
+	tcase_add_test(tc, expressions);
+	tcase_add_test(tc, recipe_blank_lines);
+	tcase_add_test(tc, syntax_errors);
+	tcase_add_test(tc, several_errors_in_one_run);
+	tcase_add_test(tc, deep_nesting_is_an_error_not_a_crash);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}

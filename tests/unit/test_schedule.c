@@ -1,0 +1,155 @@
+/* The scheduler against a fake runner: order, parallelism, failure handling. */
+#include "common.h"
+#include "fakefs.h"
+#include "load.h"
+#include "schedule.h"
+
+/* The fake runner: jobs "run" until waited for; wait ends the oldest one. */
+struct fake {
+	struct edge *running[64];
+	int n, maxrunning;
+	const char *fail; /* name of a job that fails */
+	bool interrupt_at_first_wait;
+	struct buf log;   /* "+name" when started, "-name" when ended */
+};
+
+static bool fake_start(void *ctx, struct edge *e)
+{
+	struct fake *f = ctx;
+
+	f->running[f->n++] = e;
+	if (f->n > f->maxrunning)
+		f->maxrunning = f->n;
+	buf_printf(&f->log, "+%s ", edge_name(e));
+	return true;
+}
+
+static struct edge *fake_wait(void *ctx, bool *ok)
+{
+	struct fake *f = ctx;
+	struct edge *e;
+
+	if (f->interrupt_at_first_wait)
+		return NULL;
+	ck_assert_int_gt(f->n, 0);
+	e = f->running[0];
+	memmove(f->running, f->running + 1, (size_t)--f->n * sizeof(*f->running));
+	*ok = !f->fail || strcmp(f->fail, edge_name(e));
+	buf_printf(&f->log, "-%s ", edge_name(e));
+	return e;
+}
+
+static const char *TF = "all: a b c\n"
+			"a: a1 a2\n\tx\n"
+			"a1:\n\tx\n"
+			"a2:\n\tx\n"
+			"b:\n\tx\n"
+			"c: b\n\tx\n";
+
+static struct sched_result run(struct fake *f, size_t jobs, bool keep_going)
+{
+	struct fakefs fs = {0};
+	struct fs ffs = {&fs, fake_mtime};
+	struct sched_opts o = {jobs, keep_going};
+	struct runner r = {f, fake_start, fake_wait};
+	struct sched_result res;
+	struct plan p;
+	struct load l;
+
+	load_init(&l);
+	capture_start();
+	ck_assert(load_source(&l, src_of(TF)));
+	ck_assert(load_graph(&l));
+	ck_assert(plan_build(&p, &l.graph, &l.first, 1, &ffs, false));
+	free(capture_end());
+	sched_run(&p, &o, &r, &res);
+	plan_free(&p);
+	load_free(&l);
+	buf_add(&f->log, "", 0);
+	return res;
+}
+
+START_TEST(one_job_at_a_time)
+{
+	struct fake f = {0};
+	struct sched_result res = run(&f, 1, false);
+
+	ck_assert_str_eq(f.log.s, "+a1 -a1 +a2 -a2 +b -b +a -a +c -c ");
+	ck_assert_int_eq(f.maxrunning, 1);
+	ck_assert_int_eq(res.started, 5);
+	ck_assert_int_eq(res.failed, 0);
+	buf_free(&f.log);
+}
+END_TEST
+
+START_TEST(ready_jobs_start_together)
+{
+	struct fake f = {0};
+	struct sched_result res = run(&f, 3, false);
+
+	ck_assert_str_eq(f.log.s, "+a1 +a2 +b -a1 -a2 +a -b +c -a -c ");
+	ck_assert_int_eq(f.maxrunning, 3);
+	ck_assert_int_eq(res.started, 5);
+	buf_free(&f.log);
+}
+END_TEST
+
+START_TEST(no_limit)
+{
+	struct fake f = {0};
+
+	run(&f, 0, false);
+	ck_assert_int_eq(f.maxrunning, 3);
+	buf_free(&f.log);
+}
+END_TEST
+
+START_TEST(failure_stops_new_jobs_but_running_ones_finish)
+{
+	struct fake f = {.fail = "a1"};
+	struct sched_result res = run(&f, 2, false);
+
+	ck_assert_str_eq(f.log.s, "+a1 +a2 -a1 -a2 ");
+	ck_assert_int_eq(res.failed, 1);
+	ck_assert_int_eq(res.blocked, 4);
+	buf_free(&f.log);
+}
+END_TEST
+
+START_TEST(keep_going_runs_what_does_not_depend_on_the_failure)
+{
+	struct fake f = {.fail = "a1"};
+	struct sched_result res = run(&f, 1, true);
+
+	ck_assert_str_eq(f.log.s, "+a1 -a1 +a2 -a2 +b -b +c -c ");
+	ck_assert_int_eq(res.failed, 1);
+	ck_assert_int_eq(res.blocked, 2); /* a, and all */
+	buf_free(&f.log);
+}
+END_TEST
+
+START_TEST(interrupt_stops_at_once)
+{
+	struct fake f = {.interrupt_at_first_wait = true};
+	struct sched_result res = run(&f, 2, false);
+
+	ck_assert(res.interrupted);
+	ck_assert_str_eq(f.log.s, "+a1 +a2 ");
+	buf_free(&f.log);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("schedule");
+	TCase *tc = tcase_create("schedule");
+
+	tcase_add_test(tc, one_job_at_a_time);
+	tcase_add_test(tc, ready_jobs_start_together);
+	tcase_add_test(tc, no_limit);
+	tcase_add_test(tc, failure_stops_new_jobs_but_running_ones_finish);
+	tcase_add_test(tc, keep_going_runs_what_does_not_depend_on_the_failure);
+	tcase_add_test(tc, interrupt_stops_at_once);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
