@@ -171,7 +171,7 @@ static void status_line(struct exec *x, const struct edge *e, const struct buf *
 	if (x->verbose || x->dry_run) {
 		for (p = script->s; p && *p; p = nl + 1) {
 			nl = strchr(p, '\n'); /* every line of a script ends with one */
-			printf("    %.*s\n", (int)(nl - p), p);
+			printf("%s%.*s\n", nl == p ? "" : "    ", (int)(nl - p), p);
 		}
 	}
 	fflush(stdout);
@@ -288,8 +288,9 @@ static void drain(struct job *j)
 	}
 }
 
-/* Print a finished job's output and its failure, if any; true if it succeeded. */
-static bool finish(struct job *j)
+/* Print a finished job's output and its failure, if any (unless quiet, when we
+ * stopped it ourselves); true if it succeeded. */
+static bool finish(struct job *j, bool quiet)
 {
 	char what[128];
 	bool ok = false;
@@ -318,7 +319,7 @@ static bool finish(struct job *j)
 	} else {
 		snprintf(what, sizeof(what), "unknown status %d", st);
 	}
-	if (!ok)
+	if (!ok && !quiet)
 		report(j->e, what);
 	if (j->tmp) {
 		unlink(j->tmp);
@@ -365,7 +366,7 @@ static void interrupt(struct exec *x)
 				j->exited = true;
 			}
 		}
-		finish(j);
+		finish(j, true);
 	}
 	x->njobs = 0;
 	x->signal = caught;
@@ -395,7 +396,7 @@ static struct edge *wait_job(void *ctx, bool *ok)
 				struct job j = x->jobs[i];
 				x->jobs[i] = x->jobs[--x->njobs];
 				free(pfd);
-				*ok = finish(&j);
+				*ok = finish(&j, false);
 				return j.e;
 			}
 		}

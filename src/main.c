@@ -411,8 +411,10 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	rc = run(&o, argc - first, argv + first);
+	errno = 0;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "baton: error writing output: %s\n", strerror(errno));
+		fprintf(stderr, "baton: error writing output%s%s\n", errno ? ": " : "",
+			errno ? strerror(errno) : "");
 		if (rc == 0)
 			rc = EXIT_FAILED;
 	}
