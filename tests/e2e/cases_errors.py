@@ -1,0 +1,346 @@
+"""Taskfile and command-line errors: exact `file:line:col: error: message`
+first lines, exit status 2, nothing run; and robustness against odd input."""
+
+import os
+import re
+import textwrap
+
+from harness import case
+
+TASK = "task t:\n  echo t >> log\n"
+
+
+def located(pattern):
+    return re.compile(pattern)
+
+
+@case
+def err_syntax_expected(t):
+    t.taskfile("x\n" + TASK, dedent=False)
+    r = t.run("t")
+    t.diag(r, "Taskfile:1:2: error: unexpected end of line, expected ':' or '='")
+    t.nothing_ran()
+
+
+@case
+def err_syntax_leading_equals(t):
+    t.taskfile(TASK + "= value\n", dedent=False)
+    r = t.run("t")
+    t.diag(r, located(r"Taskfile:3:1: error: unexpected .+, expected .+"))
+    t.nothing_ran()
+
+
+@case
+def err_unknown_variable(t):
+    t.taskfile(r"""
+        cc = gcc
+        flags = {{cflag}}
+        task t:
+          echo {{cc}} {{flags}} >> log
+    """)
+    r = t.run("t")
+    t.diag(r, "Taskfile:2:11: error: unknown variable 'cflag'", caret="cflag")
+    t.nothing_ran()
+
+
+@case
+def err_unknown_variable_in_recipe(t):
+    t.taskfile(r"""
+        cc = gcc
+        task t:
+          echo {{cc}} {{cflag}} >> log
+    """)
+    r = t.run("t")
+    t.diag(r, "Taskfile:3:17: error: unknown variable 'cflag'", caret="cflag")
+    t.nothing_ran()
+
+
+@case
+def err_in_outside_recipe(t):
+    t.taskfile(r"""
+        x = {{in}}
+        task t:
+          echo {{x}} >> log
+    """)
+    r = t.run("t")
+    t.diag(r, located(r"Taskfile:1:\d+: error: .+"))
+    t.nothing_ran()
+
+
+@case
+def err_unknown_function(t):
+    t.taskfile(r"""
+        x = {{nope("a")}}
+        task t:
+          echo {{x}} >> log
+    """)
+    r = t.run("t")
+    t.diag(r, "Taskfile:1:7: error: unknown function 'nope'", caret="nope")
+    t.nothing_ran()
+
+
+@case
+def err_wrong_argument_count(t):
+    t.taskfile(r"""
+        x = {{patsubst("%.c", "%.o")}}
+        task t:
+          echo {{x}} >> log
+    """)
+    r = t.run("t")
+    t.diag(r, "Taskfile:1:7: error: 'patsubst' takes 3 arguments, got 2")
+    t.nothing_ran()
+
+
+@case
+def err_variable_refers_to_itself(t):
+    t.taskfile(r"""
+        x = a {{x}}
+        task t:
+          echo {{x}} >> log
+    """)
+    r = t.run("t")
+    t.diag(r, located(r"Taskfile:1:(1|9): error: variable 'x' refers to itself"))
+    t.nothing_ran()
+
+
+@case
+def err_variables_refer_to_each_other(t):
+    t.taskfile(r"""
+        a = {{b}}
+        b = x {{a}}
+        task t:
+          echo {{a}} >> log
+    """)
+    r = t.run("t")
+    t.diag(r, located(r"Taskfile:[12]:\d+: error: variable '[ab]' refers to itself"))
+    t.nothing_ran()
+
+
+@case
+def err_missing_include(t):
+    t.taskfile("x = 1\ninclude nothere.tf\n" + TASK, dedent=False)
+    r = t.run("t")
+    t.diag(r, located(r"Taskfile:2:(1|9): error: include file 'nothere.tf' not found"))
+    t.nothing_ran()
+
+
+@case
+def err_include_itself(t):
+    t.taskfile("include Taskfile\n" + TASK, dedent=False)
+    r = t.run("t")
+    t.diag(r, located(r"Taskfile:1:(1|9): error: 'Taskfile' includes itself"))
+    t.nothing_ran()
+
+
+@case
+def err_error_in_included_file(t):
+    t.taskfile("include sub/inc.tf\n" + TASK, dedent=False)
+    t.write("sub/inc.tf", "y = 1\nz = {{nope}}\ntask u:\n  echo {{z}} >> log\n")
+    r = t.run("u")
+    t.diag(r, "sub/inc.tf:2:7: error: unknown variable 'nope'", caret="nope")
+    t.nothing_ran()
+
+
+@case
+def err_duplicate_producer(t):
+    t.taskfile(textwrap.dedent("""\
+        out/a:
+          touch out/a
+        out/a b:
+          touch out/a b
+    """) + TASK)
+    r = t.run("t")
+    t.diag(r, "Taskfile:3:1: error: 'out/a' is already made by the rule at Taskfile:1:1")
+    t.match(r": note: ", r.err, "stderr (the note)", r)
+    t.nothing_ran()
+
+
+@case
+def err_task_and_rule_clash(t):
+    t.taskfile(textwrap.dedent("""\
+        task out.txt:
+          echo task >> log
+        out.txt:
+          echo rule >> log
+    """) + TASK)
+    r = t.run("t")
+    t.diag(r, located(r"Taskfile:\d+:\d+: error: .+"))
+    t.nothing_ran()
+
+
+@case
+def err_no_rule_to_make(t):
+    t.taskfile(TASK + "out.txt: missing.c\n  cp {{in}} {{out}}\n")
+    r = t.run("t", "out.txt")
+    t.diag(r, located(r"Taskfile:3:(1|10): error: no rule to make 'missing.c', needed by 'out.txt'"))
+    t.nothing_ran()
+
+
+@case
+def err_dependency_cycle(t):
+    t.taskfile("a: b\n  touch a\nb: a\n  touch b\n" + TASK)
+    r = t.run("t", "a")
+    t.diag(r, located(r"Taskfile:\d+:\d+: error: dependency cycle: a -> b -> a"))
+    t.nothing_ran()
+
+
+@case
+def err_dependency_cycle_tasks(t):
+    t.taskfile(r"""
+        task x: y
+          echo x >> log
+        task y: z
+          echo y >> log
+        task z: x
+          echo z >> log
+    """)
+    r = t.run("x")
+    t.diag(r, located(r"Taskfile:\d+:\d+: error: dependency cycle: x -> y -> z -> x"))
+    t.nothing_ran()
+
+
+@case
+def err_self_cycle(t):
+    t.taskfile("s: s\n  touch s\n" + TASK, dedent=False)
+    r = t.run("t", "s")
+    t.diag(r, located(r"Taskfile:\d+:\d+: error: dependency cycle: s -> s"))
+    t.nothing_ran()
+
+
+@case
+def err_unknown_target(t):
+    t.taskfile(TASK, dedent=False)
+    r = t.run("t", "nosuch")
+    t.rc(r, 2)
+    first = r.err.splitlines()[0] if r.err else ""
+    t.match(r"\A(.*: )?error: unknown target 'nosuch'\Z", first, "first line of stderr", r)
+    t.nothing_ran()
+
+
+@case
+def err_indentation_outside_recipe(t):
+    t.taskfile("x = 1\n  y = 2\n" + TASK, dedent=False)
+    r = t.run("t")
+    t.diag(r, located(r"Taskfile:2:\d+: error: .+"))
+    t.nothing_ran()
+
+
+@case
+def err_unterminated_string(t):
+    for text in ('x = "abc\n', "x = 'abc\n", 'x = "abc\\"\n'):
+        t.taskfile(text + TASK, dedent=False)
+        r = t.run("t")
+        t.diag(r, located(r"Taskfile:1:\d+: error: .*(?i:unterminated).*"))
+    t.nothing_ran()
+
+
+@case
+def err_unterminated_braces(t):
+    for text in ("x = {{ y\ny = 1\n" + TASK, "x = 1\ntask t:\n  echo {{ x\n"):
+        t.taskfile(text, dedent=False)
+        r = t.run("t")
+        line = "1" if text.startswith("x = {{") else "3"
+        t.diag(r, located(r"Taskfile:%s:\d+: error: .*((?i:unterminated)|expected '}}').*"
+                          % line))
+    t.nothing_ran()
+
+
+@case
+def err_nul_byte(t):
+    t.taskfile(b"x = a\x00b\n" + TASK.encode())
+    r = t.run("t")
+    t.diag(r, located(r"Taskfile:1:6: error: .*(?i:nul).*"))
+    t.nothing_ran()
+
+
+@case
+def err_invalid_utf8_word(t):
+    # The spec does not forbid non-UTF-8 bytes.  Accepted: the bytes pass
+    # through unchanged (as make and ninja do), or a clean located diagnostic.
+    t.taskfile(b"out\xff\xfe.txt:\n  echo {{out}} >> log\n  touch {{out}}\n")
+    r = t.run("out\udcff\udcfe.txt")
+    if r.rc == 2:
+        t.diag(r, located(r"Taskfile:1:\d+: error: .+"))
+        t.nothing_ran()
+        return
+    t.rc(r, 0)
+    if not os.path.exists(os.path.join(t.root.encode(), b"out\xff\xfe.txt")):
+        t.fail("the output named with bytes ff fe was not created", r)
+    with open(t.path("log"), "rb") as f:
+        t.eq(f.read(), b"out\xff\xfe.txt\n", "bytes the recipe wrote")
+
+
+@case
+def err_one_megabyte_word(t):
+    t.taskfile("x = " + "a" * (1 << 20) + "\n"
+               "task t:\n  printf '%s' {{x}} | wc -c > len\n", dedent=False)
+    r = t.run("t")
+    t.rc(r, 0)
+    t.eq(int(t.read("len")), 1 << 20, "length of the word the recipe saw")
+
+
+@case
+def err_one_megabyte_line_of_words(t):
+    t.taskfile("y = " + "w " * (1 << 19) + "\n"
+               "task t:\n  set -- {{y}}\n  echo $# > count\n", dedent=False)
+    r = t.run("t")
+    t.rc(r, 0)
+    t.eq(t.read("count"), "%d\n" % (1 << 19), "number of words the recipe saw")
+
+
+@case
+def err_empty_taskfile(t):
+    # No rule or task, so no default target: a clean error, exit 2.
+    for text in (b"", b"# only a comment\nx = 1\n"):
+        t.taskfile(text)
+        r = t.run()
+        t.rc(r, 2)
+        if not r.err.strip():
+            t.fail("an empty Taskfile needs an error message on stderr", r)
+        t.match(r"error", r.err, "stderr", r)
+        t.eq(r.out, "", "stdout", r)
+
+
+@case
+def err_deep_chain_dry_run(t):
+    n = 100_000
+    parts = ["f%d: f%d\n  : {{out}}\n" % (i, i + 1) for i in range(n - 1)]
+    parts.append("f%d:\n  : {{out}}\n" % (n - 1))
+    t.taskfile("".join(parts), dedent=False)
+    r = t.run("-n", "f0", timeout=60)
+    t.rc(r, 0)
+    lines = r.out.splitlines()
+    if len(lines) != 2 * n:
+        t.fail("expected %d lines of output, got %d" % (2 * n, len(lines)), r)
+    for k in range(n):
+        want = ["[%d/%d] f%d" % (k + 1, n, n - 1 - k), "    : f%d" % (n - 1 - k)]
+        if lines[2 * k:2 * k + 2] != want:
+            t.fail("job %d of the dry run: expected %r, got %r"
+                   % (k + 1, want, lines[2 * k:2 * k + 2]), r)
+
+
+@case
+def err_several_errors_reported(t):
+    t.taskfile("task t:\n  echo {{one}} >> log\ntask u:\n  echo {{two}} >> log\n",
+               dedent=False)
+    r = t.run("t", "u")
+    t.diag(r, "Taskfile:2:10: error: unknown variable 'one'", caret="one")
+    t.match(r"^Taskfile:4:10: error: unknown variable 'two'$", r.err, "stderr", r)
+    t.nothing_ran()
+
+
+@case
+def err_include_path_uses_later_variable(t):
+    t.taskfile("include {{d}}/x.tf\nd = sub\n" + TASK, dedent=False)
+    t.write("sub/x.tf", "task u:\n  echo u >> log\n")
+    r = t.run("t")
+    t.diag(r, "Taskfile:1:11: error: unknown variable 'd'", caret="d")
+    t.nothing_ran()
+
+
+@case
+def err_unknown_variable_in_header(t):
+    t.taskfile("out.txt: {{nope}}\n  touch out.txt\n" + TASK, dedent=False)
+    r = t.run("t")
+    t.diag(r, "Taskfile:1:12: error: unknown variable 'nope'", caret="nope")
+    t.nothing_ran()

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Run baton's end-to-end cases.
+
+    run.py --list              print every case name, one per line
+    run.py BATON CASE...       run the named cases against the binary BATON
+    run.py [-j N] BATON        run every case; last line is "N passed, N failed"
+
+Each case runs in a fresh temporary directory that is removed afterwards
+(kept, and its path printed, when BATON_E2E_KEEP is set).  Exit status is 0
+when every case that ran passed, 1 otherwise, 2 on a usage error.
+"""
+
+import concurrent.futures
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import harness  # noqa: E402
+import cases_lang  # noqa: E402,F401
+import cases_funcs  # noqa: E402,F401
+import cases_recipes  # noqa: E402,F401
+import cases_exec  # noqa: E402,F401
+import cases_cli  # noqa: E402,F401
+import cases_errors  # noqa: E402,F401
+
+
+def run_case(baton, name):
+    """Run one case; return (passed, report text, seconds)."""
+    fn = harness.CASES[name]
+    root = tempfile.mkdtemp(prefix="baton-e2e-%s-" % name)
+    ctx = harness.Ctx(baton, os.path.realpath(root))
+    start = time.monotonic()
+    try:
+        fn(ctx)
+        ok, text = True, ""
+    except harness.Failure as e:
+        ok, text = False, str(e)
+    except Exception:
+        ok, text = False, "the case itself raised:\n" + traceback.format_exc()
+    secs = time.monotonic() - start
+    if not ok and ctx.files_written:
+        shown = []
+        for rel, data in ctx.files_written:
+            if rel == "Taskfile" or rel.endswith(".tf"):
+                body = data.decode("utf-8", "backslashreplace")
+                if len(body) > 2000:
+                    body = body[:2000] + "\n... (%d bytes in all)\n" % len(data)
+                shown.append("--- %s ---\n%s" % (rel, body))
+        text += "\nfiles the case wrote:\n" + "\n".join(shown)
+    if os.environ.get("BATON_E2E_KEEP"):
+        text += "\n(kept %s)" % root
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+    return ok, text, secs
+
+
+def main(argv):
+    args = argv[1:]
+    if args == ["--list"]:
+        for name in harness.CASES:
+            print(name)
+        return 0
+    jobs = 1
+    if len(args) >= 2 and args[0] == "-j":
+        jobs = int(args[1])
+        args = args[2:]
+    elif args and args[0].startswith("-j") and args[0][2:].isdigit():
+        jobs = int(args[0][2:])
+        args = args[1:]
+    if not args or args[0].startswith("-"):
+        sys.stderr.write(__doc__)
+        return 2
+    baton = os.path.abspath(args[0])
+    names = args[1:]
+    for n in names:
+        if n not in harness.CASES:
+            sys.stderr.write("run.py: no case named %r (see --list)\n" % n)
+            return 2
+    if not os.access(baton, os.X_OK):
+        sys.stderr.write("run.py: %s is not an executable\n" % baton)
+        return 2
+
+    if len(names) == 1:
+        ok, text, secs = run_case(baton, names[0])
+        print("%s %s (%.2fs)" % ("PASS" if ok else "FAIL", names[0], secs))
+        if text:
+            print(text)
+        return 0 if ok else 1
+
+    names = names or list(harness.CASES)
+    passed = failed = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = pool.map(lambda n: (n, run_case(baton, n)), names)
+        for name, (ok, text, secs) in results:
+            if ok:
+                passed += 1
+                print("ok   %s (%.2fs)" % (name, secs))
+            else:
+                failed += 1
+                print("FAIL %s (%.2fs)" % (name, secs))
+                print("    " + text.replace("\n", "\n    "))
+            sys.stdout.flush()
+    print("%d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
