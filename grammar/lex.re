@@ -172,6 +172,18 @@ loop:
 		RET(DOC);
 	}
 	<LINE> "#" [^\r\n\x00]* nl? { goto loop; }
+	<LINE> "[" [ \t]* [a-zA-Z_][a-zA-Z0-9_-]* [ \t]* {
+		const unsigned char *n = lx->tok + 1, *e = lx->cur;
+		while (*n == ' ' || *n == '\t')
+			n++;
+		while (e[-1] == ' ' || e[-1] == '\t')
+			e--;
+		val->text.s = (const char *)n;
+		val->text.len = (size_t)(e - n);
+		lx->cond = lx->base = yycATTR;
+		lx->recipe = false;
+		RET(ATTR);
+	}
 	<LINE> "task" [ \t]+ {
 		if (strchr("=:+?\r\n", *lx->cur) || *lx->cur == '\0') {
 			lx->cur = lx->tok;
@@ -254,6 +266,21 @@ loop:
 	<VALUE> [^ \t\r\n\x00#"'{\\]+ {
 		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
 	}
+
+	<ATTR> ":" [ \t]* { RET(COLON); }
+	<ATTR> [ \t]* "]" => VALUE { lx->piece_last = false; RET(RBRACK); }
+	<ATTR> nl { RET(newline(lx)); }
+	<ATTR> "{{{{" { RET(text(lx, val, lx->tok, 2)); }
+	<ATTR> "{{" {
+		lx->open_expr = here(lx);
+		lx->expr_ret = lx->cond;
+		lx->cond = yycEXPR;
+		RET(LINTERP);
+	}
+	<ATTR> ([^\]\r\n\x00{] | "{" [^{\]\r\n\x00])+ | "{" {
+		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
+	}
+	<ATTR> * { RET(lexerr(lx, t, here(lx), "unexpected character in an attribute")); }
 
 	<RECIPE> ([^\r\n\x00{] | "{" [^{\r\n\x00])+ | "{" | "\r" {
 		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
@@ -364,6 +391,7 @@ const char *lex_name(int tok)
 	case TASK: return "TASK";
 	case INCLUDE: return "INCLUDE";
 	case DOC: return "DOC";
+	case ATTR: return "ATTR";
 	case INDENT: return "INDENT";
 	default: return "LEXERR";
 	}

@@ -93,6 +93,7 @@ static struct loc span(struct loc a, struct loc b)
 %token TASK "'task'"
 %token INCLUDE "'include'"
 %token <text> DOC "doc comment"
+%token <text> ATTR "attribute"
 %token <indent> INDENT "indented line"
 %token LEXERR "invalid text"
 
@@ -119,6 +120,9 @@ stmt: DOC                                  { ast_doc(t, $1.s, $1.len, @1); }
                                            { ast_rule(t, $1, $3, $4, $6, @1); }
     | TASK tparams deps NEWLINE recipe     { ast_task(t, $2, $3, $5, span(@1, @2)); }
     | INCLUDE words NEWLINE                { ast_include(t, $2, span(@1, @2)); }
+    | ATTR RBRACK NEWLINE                  { ast_attr(t, $1.s, $1.len, false,
+                                                      (struct plist){0}, span(@1, @2)); }
+    | ATTR COLON rpieces RBRACK NEWLINE    { ast_attr(t, $1.s, $1.len, true, $3, span(@1, @4)); }
     | error NEWLINE recipe                 { yyerrok; ast_nodoc(t); }
     ;
 
@@ -235,6 +239,7 @@ static const char *tokname(yysymbol_kind_t k)
 	case YYSYMBOL_TASK: return "'task'";
 	case YYSYMBOL_INCLUDE: return "'include'";
 	case YYSYMBOL_DOC: return "a doc comment";
+	case YYSYMBOL_ATTR: return "an attribute";
 	case YYSYMBOL_INDENT: return "an indented line";
 	default: return "invalid text";
 	}
@@ -314,6 +319,7 @@ bool parse_source(struct arena *a, uint32_t src, struct stmt **out)
 	t.src = src;
 	lex_init(&lx, src);
 	rc = yyparse(&lx, &t);
+	ast_endattrs(&t);
 	buf_free(&t.doc);
 	*out = t.head;
 	return rc == 0 && diag_errors() == before;

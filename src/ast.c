@@ -197,6 +197,69 @@ static struct stmt *newstmt(struct ast *t, enum stmt_kind kind, struct loc loc)
 	return s;
 }
 
+static const char *const known_attrs[] = {"depfile", "precious", "content"};
+
+void ast_attr(struct ast *t, const char *name, size_t len, bool hasvalue, struct plist value,
+	      struct loc loc)
+{
+	struct attr *a = arena_alloc(t->arena, sizeof(*a));
+	size_t i;
+
+	a->name = arena_strndup(t->arena, name, len);
+	a->hasvalue = hasvalue;
+	a->value = value.head;
+	a->loc = loc;
+	for (i = 0; i < LEN(known_attrs) && strcmp(known_attrs[i], a->name); i++)
+		;
+	if (i == LEN(known_attrs)) {
+		diag_error(loc, "unknown attribute '%s' (there are depfile, precious and content)",
+			   a->name);
+		return;
+	}
+	if (!strcmp(a->name, "depfile") && !hasvalue) {
+		diag_error(loc, "the depfile attribute needs a path: [depfile: PATH]");
+		return;
+	}
+	if (strcmp(a->name, "depfile") && hasvalue) {
+		diag_error(loc, "the %s attribute takes no value", a->name);
+		return;
+	}
+	if (t->hasdoc && t->docend == loc.off)
+		t->docend = loc.end + 1; /* a doc comment may stand above the attributes */
+	if (t->attrtail)
+		t->attrtail->next = a;
+	else
+		t->attrs = a;
+	t->attrtail = a;
+}
+
+const struct attr *ast_getattr(const struct stmt *s, const char *name)
+{
+	const struct attr *a;
+
+	for (a = s->attrs; a; a = a->next) {
+		if (!strcmp(a->name, name))
+			return a;
+	}
+	return NULL;
+}
+
+void ast_endattrs(struct ast *t)
+{
+	if (t->attrs)
+		diag_error(t->attrs->loc, "an attribute must be followed by a rule or a task");
+	t->attrs = t->attrtail = NULL;
+}
+
+/* Attribute lines waiting, for the rule being made. */
+static struct attr *takeattrs(struct ast *t)
+{
+	struct attr *a = t->attrs;
+
+	t->attrs = t->attrtail = NULL;
+	return a;
+}
+
 /* The doc comment for a rule starting at loc: only one right above it. */
 static const char *takedoc(struct ast *t, struct loc loc)
 {
@@ -232,6 +295,7 @@ void ast_assign(struct ast *t, struct wlist lhs, enum assign_op op, struct wlist
 	struct stmt *s;
 
 	ast_nodoc(t);
+	ast_endattrs(t);
 	if (!lhs.head) {
 		diag_error(loc, "unexpected '=', expected a variable name before it");
 		return;
@@ -282,6 +346,7 @@ void ast_rule(struct ast *t, struct wlist outs, struct wlist ins, struct wlist o
 	}
 	s = newstmt(t, ST_RULE, loc);
 	s->doc = takedoc(t, loc);
+	s->attrs = takeattrs(t);
 	s->outputs = outs.head;
 	s->inputs = ins.head;
 	s->orderonly = order.head;
@@ -351,6 +416,7 @@ void ast_task(struct ast *t, struct parlist head, struct wlist deps, struct rlis
 	name->loc = head.head->loc;
 	s = newstmt(t, ST_TASK, loc);
 	s->doc = takedoc(t, loc);
+	s->attrs = takeattrs(t);
 	s->outputs = name;
 	s->params = head.head->next;
 	s->inputs = deps.head;
@@ -362,6 +428,7 @@ void ast_include(struct ast *t, struct wlist path, struct loc loc)
 	struct stmt *s;
 
 	ast_nodoc(t);
+	ast_endattrs(t);
 	if (!path.head) {
 		diag_error(loc, "expected a file name after 'include'");
 		return;
@@ -478,6 +545,14 @@ void ast_dump(struct buf *b, const struct stmt *s)
 		}
 		if (s->doc)
 			buf_printf(b, " ## %s", s->doc);
+		for (const struct attr *a = s->attrs; a; a = a->next) {
+			buf_printf(b, " [%s", a->name);
+			if (a->hasvalue) {
+				buf_puts(b, ": ");
+				dump_pieces(b, a->value);
+			}
+			buf_putc(b, ']');
+		}
 		buf_putc(b, '\n');
 		for (r = s->recipe; r; r = r->next) {
 			buf_printf(b, "\t%u+%u|", r->blanks, r->indent);

@@ -57,6 +57,15 @@ struct rline {
 	struct rline *next;
 };
 
+/* An attribute line "[name]" or "[name: value]" above a rule or task. */
+struct attr {
+	const char *name;
+	struct piece *value; /* like a recipe line; NULL without a value */
+	bool hasvalue;
+	struct loc loc;
+	struct attr *next;
+};
+
 enum stmt_kind { ST_ASSIGN, ST_RULE, ST_TASK, ST_INCLUDE };
 enum assign_op { AS_SET, AS_APPEND, AS_DEFAULT };
 
@@ -75,6 +84,7 @@ struct stmt {
 	struct word *orderonly;
 	struct param *params;
 	struct rline *recipe;
+	struct attr *attrs;
 	bool pattern; /* an output holds '%' */
 	/* ST_INCLUDE: value holds the path words */
 };
@@ -112,6 +122,7 @@ struct ast {
 	struct stmt *head, *tail;
 	struct buf doc; /* doc comment lines waiting for their rule */
 	bool hasdoc;
+	struct attr *attrs, *attrtail; /* attribute lines waiting for their rule */
 	uint32_t docend; /* where the last doc comment line ended */
 	bool lexerr;   /* the lexer reported the current error already */
 };
@@ -134,6 +145,13 @@ struct param *ast_param(struct ast *t, struct word *name, struct word *def, stru
 
 /* Add a doc comment line, kept for the next rule or task. */
 void ast_doc(struct ast *t, const char *s, size_t len, struct loc loc);
+/* Add an attribute line, kept for the next rule or task. */
+void ast_attr(struct ast *t, const char *name, size_t len, bool hasvalue, struct plist value,
+	      struct loc loc);
+/* The attribute called name of a rule, or NULL. */
+const struct attr *ast_getattr(const struct stmt *s, const char *name);
+/* Report attribute lines not followed by a rule or task (at the end of a file). */
+void ast_endattrs(struct ast *t);
 /* Add statements; each reports its own mistakes. */
 void ast_assign(struct ast *t, struct wlist lhs, enum assign_op op, struct wlist value,
 		struct loc loc);

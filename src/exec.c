@@ -7,12 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "diag.h"
-#include "eval.h"
 #include "os.h"
+#include "recipe.h"
 
 enum { MAX_INLINE_SCRIPT = 64 * 1024 };
 
@@ -24,6 +25,8 @@ struct job {
 	int status;
 	struct buf out;
 	char *tmp;   /* script file to remove afterwards */
+	struct outcome oc;
+	uint64_t rss_kb;
 };
 
 static int selfpipe[2] = {-1, -1};
@@ -71,32 +74,9 @@ void exec_init(struct exec *x, struct vars *vars)
 
 void exec_free(struct exec *x)
 {
+	arena_free(&x->scripts);
 	free(x->jobs);
 	free(x->dry);
-}
-
-bool exec_script(struct vars *vars, const struct edge *e, struct buf *script)
-{
-	struct list in = {0}, out = {0}, stem = {0};
-	struct scope sin = {e->args, "in", &in}, sout = {&sin, "out", &out},
-		     sstem = {&sout, "stem", &stem};
-	struct arena a = {0};
-	struct eval ev = {vars, &sstem, &a, true};
-	uint32_t i;
-	bool ok;
-
-	for (i = 0; i < e->nin; i++)
-		list_push(&in, e->in[i]->path);
-	for (i = 0; i < e->nout && e->rule->kind != ST_TASK; i++)
-		list_push(&out, e->out[i]->path);
-	if (e->stem)
-		list_push(&stem, e->stem);
-	ok = eval_recipe(&ev, e->rule->recipe, script);
-	list_free(&in);
-	list_free(&out);
-	list_free(&stem);
-	arena_free(&a);
-	return ok;
 }
 
 static void report(const struct edge *e, const char *what)
@@ -166,6 +146,17 @@ static void status_line(struct exec *x, const struct edge *e, const struct buf *
 {
 	const char *p, *nl;
 
+	if (x->explain && e->why) {
+		fflush(stdout);
+		for (p = e->why; *p; p = nl + 1) {
+			nl = strchr(p, '\n');
+			if (p[0] == ' ' && p[1] == ' ')
+				fprintf(stderr, "%.*s\n", (int)(nl - p), p);
+			else
+				fprintf(stderr, "baton: explain: '%s': %.*s\n", edge_name(e),
+					(int)(nl - p), p);
+		}
+	}
 	x->started++;
 	printf("[%zu/%zu] %s\n", x->started, x->total, edge_name(e));
 	if (x->verbose || x->dry_run) {
@@ -187,7 +178,11 @@ static bool start(void *ctx, struct edge *e)
 	uint32_t i;
 	pid_t pid;
 
-	if (!exec_script(x->vars, e, &script)) {
+	if (e->script) {
+		buf_puts(&script, e->script);
+	} else if (recipe_expand(x->vars, e, &script)) {
+		e->script = strcpy(arena_alloc(&x->scripts, script.len + 1), script.s);
+	} else {
 		buf_free(&script);
 		report(e, "its recipe could not be expanded");
 		return false;
@@ -264,6 +259,7 @@ static bool start(void *ctx, struct edge *e)
 	j->pid = pid;
 	j->fd = fds[0];
 	j->tmp = tmp;
+	outcome_start(&x->oc, &j->oc, e);
 	return true;
 }
 
@@ -290,7 +286,7 @@ static void drain(struct job *j)
 
 /* Print a finished job's output and its failure, if any (unless quiet, when we
  * stopped it ourselves); true if it succeeded. */
-static bool finish(struct job *j, bool quiet)
+static bool finish(struct exec *x, struct job *j, bool quiet)
 {
 	char what[128];
 	bool ok = false;
@@ -321,6 +317,11 @@ static bool finish(struct job *j, bool quiet)
 	}
 	if (!ok && !quiet)
 		report(j->e, what);
+	if (ok)
+		ok = outcome_success(&x->oc, &j->oc, j->e, j->rss_kb);
+	else
+		outcome_failure(&x->oc, &j->oc, j->e, j->rss_kb);
+	outcome_free(&j->oc);
 	if (j->tmp) {
 		unlink(j->tmp);
 		free(j->tmp);
@@ -336,11 +337,14 @@ static void reap(struct exec *x)
 	pid_t pid;
 	int st;
 
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+	struct rusage ru;
+
+	while ((pid = wait4(-1, &st, WNOHANG, &ru)) > 0) {
 		for (i = 0; i < x->njobs; i++) {
 			if (x->jobs[i].pid == pid) {
 				x->jobs[i].exited = true;
 				x->jobs[i].status = st;
+				x->jobs[i].rss_kb = (uint64_t)ru.ru_maxrss;
 			}
 		}
 	}
@@ -359,14 +363,16 @@ static void interrupt(struct exec *x)
 	for (i = 0; i < x->njobs; i++) {
 		struct job *j = &x->jobs[i];
 		while (!j->exited) {
-			if (waitpid(j->pid, &st, 0) == j->pid) {
+			struct rusage ru;
+			if (wait4(j->pid, &st, 0, &ru) == j->pid) {
+				j->rss_kb = (uint64_t)ru.ru_maxrss;
 				j->exited = true;
 				j->status = st;
 			} else if (errno != EINTR) {
 				j->exited = true;
 			}
 		}
-		finish(j, true);
+		finish(x, j, true);
 	}
 	x->njobs = 0;
 	x->signal = caught;
@@ -381,7 +387,10 @@ static struct edge *wait_job(void *ctx, bool *ok)
 
 	if (x->dry_run) {
 		*ok = true;
-		return x->drynext < x->ndry ? x->dry[x->drynext++] : NULL;
+		if (x->drynext == x->ndry)
+			return NULL;
+		x->dry[x->drynext]->changed = true; /* as far as a dry run can tell */
+		return x->dry[x->drynext++];
 	}
 	pfd = xmalloc((x->njobs + 1) * sizeof(*pfd));
 	for (;;) {
@@ -396,7 +405,7 @@ static struct edge *wait_job(void *ctx, bool *ok)
 				struct job j = x->jobs[i];
 				x->jobs[i] = x->jobs[--x->njobs];
 				free(pfd);
-				*ok = finish(&j, false);
+				*ok = finish(x, &j, false);
 				return j.e;
 			}
 		}

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "outcome.h"
 #include "schedule.h"
 #include "vars.h"
 
@@ -13,8 +14,10 @@ struct job;
 
 struct exec {
 	struct vars *vars;
+	struct outcome_ctx oc; /* the state log, and what to delete on failure */
 	bool verbose;
 	bool dry_run;
+	bool explain;
 	size_t total;   /* jobs in the plan, for "[i/N]" */
 	size_t started;
 	struct job *jobs; /* running */
@@ -22,6 +25,7 @@ struct exec {
 	struct edge **dry; /* dry run: jobs "started" and not yet "waited" */
 	size_t ndry, capdry, drynext;
 	int signal;     /* the signal that interrupted us, or 0 */
+	struct arena scripts; /* expanded recipes */
 };
 
 /* Prepare: install signal handlers. */
@@ -30,8 +34,5 @@ void exec_init(struct exec *x, struct vars *vars);
 struct runner exec_runner(struct exec *x);
 /* Free what exec_init and the jobs left. */
 void exec_free(struct exec *x);
-
-/* The script a job runs, expanded; false after reporting an error. */
-bool exec_script(struct vars *vars, const struct edge *e, struct buf *script);
 
 #endif

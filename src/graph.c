@@ -59,7 +59,7 @@ struct edge *graph_edge(struct graph *g, const struct stmt *rule, uint32_t nout,
 	e->out = arena_alloc(&g->a, sizeof(*e->out) * nout);
 	e->in = arena_alloc(&g->a, sizeof(*e->in) * (nin + norder));
 	e->nout = nout;
-	e->nin = nin;
+	e->nin = e->nimp = nin;
 	e->nall = nin + norder;
 	e->id = (uint32_t)g->nedges;
 	xgrow((void **)&g->edges, &g->capedges, g->nedges + 1, sizeof(*g->edges));
@@ -93,7 +93,9 @@ void graph_dump(struct buf *b, const struct graph *g)
 			buf_printf(b, "%s%s", j ? " " : "", e->out[j]->path);
 		buf_putc(b, ':');
 		for (j = 0; j < e->nall; j++) {
-			if (j == e->nin)
+			if (j == e->nin && e->nimp > e->nin)
+				buf_puts(b, " ||");
+			if (j == e->nimp)
 				buf_puts(b, " |");
 			buf_printf(b, " %s", e->in[j]->path);
 		}

@@ -9,6 +9,7 @@
 #include "ast.h"
 #include "htab.h"
 #include "list.h"
+#include "os.h"
 
 struct edge;
 struct scope;
@@ -17,6 +18,7 @@ enum {
 	NODE_TASK = 1 << 0,    /* a task's name, not a file */
 	NODE_STATED = 1 << 1,  /* mtime is known */
 	NODE_RESOLVED = 1 << 2, /* pattern rules were tried for it */
+	NODE_WARNED = 1 << 3,   /* its future mtime was reported */
 };
 
 struct node {
@@ -24,7 +26,7 @@ struct node {
 	uint32_t len;
 	uint32_t flags;
 	struct edge *gen; /* the edge that makes it, or NULL for a source */
-	int64_t mtime;    /* valid with NODE_STATED */
+	struct filestat st; /* valid with NODE_STATED */
 };
 
 enum edge_state { ES_NEW, ES_VISITING, ES_VISITED };
@@ -32,13 +34,20 @@ enum edge_state { ES_NEW, ES_VISITING, ES_VISITED };
 struct edge {
 	const struct stmt *rule;
 	struct node **out;
-	struct node **in; /* in[0..nin) inputs, in[nin..nall) order-only inputs */
-	uint32_t nout, nin, nall;
+	/* in[0..nin) inputs, in[nin..nimp) inputs found in the depfile last time,
+	 * in[nimp..nall) order-only inputs */
+	struct node **in;
+	uint32_t nout, nin, nimp, nall;
 	const char *stem;          /* pattern rules: the stem; else NULL */
 	const struct scope *args;  /* tasks: the parameters' values */
 	/* planning and scheduling */
 	uint8_t state;   /* enum edge_state, for the walk from the goals */
-	bool dirty;      /* must run */
+	bool dirty;      /* must run, or may have to (see self) */
+	bool self;       /* must run for its own sake, whatever its inputs' jobs do */
+	bool ran;        /* its job ran (or was an alias of inputs that changed) */
+	bool changed;    /* running it changed an output */
+	const char *script; /* the expanded recipe, once known */
+	const char *why; /* --explain: the reasons it runs, one per line */
 	bool done;       /* finished (ran, or skipped as up to date) */
 	bool failed;
 	uint32_t pending; /* inputs still to be made before it can start */

@@ -15,13 +15,14 @@
 #include "os.h"
 #include "plan.h"
 #include "schedule.h"
+#include "statelog.h"
 #include "task.h"
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 struct options {
 	long jobs;
-	bool keep_going, dry_run, always, verbose, list;
+	bool keep_going, dry_run, always, verbose, list, explain, content;
 	const char *dir, *file, *dump;
 };
 
@@ -38,6 +39,8 @@ static const char usage[] =
     "  -C, --directory=DIR  change to DIR first\n"
     "  -f, --file=FILE      use FILE as the Taskfile (default: ./Taskfile or a parent's)\n"
     "  -v, --verbose        print each job's expanded recipe\n"
+    "  -d explain, --explain  say why each job runs\n"
+    "      --content        when an input's time changed, compare its content too\n"
     "  -l, --list           list tasks and documented rules\n"
     "      --dump=WHAT      print tokens, ast, graph or plan, and exit\n"
     "  -h, --help           print this help\n"
@@ -64,14 +67,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"directory", required_argument, NULL, 'C'}, {"file", required_argument, NULL, 'f'},
 	    {"verbose", no_argument, NULL, 'v'},     {"list", no_argument, NULL, 'l'},
 	    {"dump", required_argument, NULL, 'D'},  {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
+	    {"version", no_argument, NULL, 'V'},     {"explain", no_argument, NULL, 'E'},
+	    {"content", no_argument, NULL, 'H'},     {NULL, 0, NULL, 0},
 	};
 	char *end;
 	int c;
 
 	o->jobs = os_ncpus();
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":j:knBC:f:vlh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":j:knBC:f:vld:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			errno = 0;
@@ -86,6 +90,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'f': o->file = optarg; break;
 		case 'v': o->verbose = true; break;
 		case 'l': o->list = true; break;
+		case 'E': o->explain = true; break;
+		case 'H': o->content = true; break;
+		case 'd':
+			if (strcmp(optarg, "explain"))
+				usage_error("-d takes 'explain', not '%s'", optarg);
+			o->explain = true;
+			break;
 		case 'D':
 			if (strcmp(optarg, "tokens") && strcmp(optarg, "ast") &&
 			    strcmp(optarg, "graph") && strcmp(optarg, "plan"))
@@ -259,6 +270,9 @@ static int run(const struct options *o, int nops, char **ops)
 	struct sched_result res;
 	struct sched_opts so = {(size_t)o->jobs, o->keep_going};
 	struct runner r;
+	struct statelog log = {.fd = -1, .lockfd = -1};
+	struct plan_opts po = {0};
+	char root[PATH_MAX];
 	struct goal *goals = xcalloc((size_t)nops + 1, sizeof(*goals));
 	struct node **nodes = xcalloc((size_t)nops + 1, sizeof(*nodes));
 	size_t ngoals = 0, i, k;
@@ -347,7 +361,18 @@ static int run(const struct options *o, int nops, char **ops)
 	}
 	if (rc)
 		goto out;
-	if (!plan_build(&plan, &l.graph, nodes, ngoals, &fs_os, o->always)) {
+	if (!statelog_open(&log, ".baton", !o->dry_run && !o->dump)) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	po.fs = &fs_os;
+	po.always = o->always;
+	po.explain = o->explain;
+	po.content = o->content;
+	po.log = &log;
+	po.vars = &l.vars;
+	po.now = os_now();
+	if (!plan_build(&plan, &l.graph, nodes, ngoals, &po)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -371,6 +396,13 @@ static int run(const struct options *o, int nops, char **ops)
 		goto out;
 	}
 	exec_init(&x, &l.vars);
+	if (!realpath(".", root))
+		strcpy(root, "/nonexistent");
+	x.oc.log = o->dry_run ? NULL : &log;
+	x.oc.vars = &l.vars;
+	x.oc.root = root;
+	x.oc.content = o->content;
+	x.explain = o->explain;
 	x.verbose = o->verbose;
 	x.dry_run = o->dry_run;
 	x.total = plan.njobs;
@@ -391,6 +423,7 @@ static int run(const struct options *o, int nops, char **ops)
 		rc = EXIT_FAILED;
 	}
 out:
+	statelog_close(&log);
 	plan_free(&plan);
 	load_free(&l);
 	source_free_all();

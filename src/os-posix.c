@@ -9,7 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 extern char **environ;
 
@@ -20,6 +22,61 @@ int64_t os_mtime(const char *path)
 	if (stat(path, &st) < 0)
 		return MTIME_MISSING;
 	return (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+void os_stat(const char *path, struct filestat *st)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0) {
+		st->mtime = MTIME_MISSING;
+		st->size = 0;
+		st->ino = 0;
+		return;
+	}
+	st->mtime = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+	st->size = (int64_t)sb.st_size;
+	st->ino = (uint64_t)sb.st_ino;
+}
+
+bool filestat_differ(const struct filestat *a, const struct filestat *b)
+{
+	return a->mtime != b->mtime || a->size != b->size || a->ino != b->ino;
+}
+
+bool os_hash(const char *path, uint64_t *h)
+{
+	XXH64_state_t *st = XXH64_createState();
+	char chunk[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || !st) {
+		if (fd >= 0)
+			close(fd);
+		XXH64_freeState(st);
+		return false;
+	}
+	XXH64_reset(st, 0);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		XXH64_update(st, chunk, (size_t)n);
+	}
+	close(fd);
+	*h = XXH64_digest(st);
+	XXH64_freeState(st);
+	return n == 0;
+}
+
+int64_t os_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 bool os_mkdir_parents(const char *path)

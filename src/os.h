@@ -14,8 +14,23 @@
 #define MTIME_MISSING ((int64_t)-1)
 #define MTIME_UNKNOWN ((int64_t)-2)
 
+/* What baton remembers of a file to tell whether it changed. */
+struct filestat {
+	int64_t mtime; /* ns, or MTIME_MISSING */
+	int64_t size;
+	uint64_t ino;
+};
+
 /* The mtime of path, MTIME_MISSING if it does not exist (errno set on other errors). */
 int64_t os_mtime(const char *path);
+/* Stat path (following symlinks); st->mtime is MTIME_MISSING if it does not exist. */
+void os_stat(const char *path, struct filestat *st);
+/* Whether two stats differ in any field. */
+bool filestat_differ(const struct filestat *a, const struct filestat *b);
+/* A 64-bit hash of a file's content; false if it cannot be read. */
+bool os_hash(const char *path, uint64_t *h);
+/* The current time in ns, by the same clock as file times. */
+int64_t os_now(void);
 /* Create the directories leading to path (not path itself); false with errno set. */
 bool os_mkdir_parents(const char *path);
 /* Start argv[0] with argv, stdin from /dev/null, stdout to outfd and stderr to

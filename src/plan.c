@@ -1,34 +1,49 @@
 #include "plan.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
 #include "os.h"
 #include "path.h"
+#include "recipe.h"
+#include "statelog.h"
 
 enum { MAX_PATTERN_CHAIN = 4 };
 
-static int64_t os_fs_mtime(void *ctx, const char *path)
+static void os_fs_stat(void *ctx, const char *path, struct filestat *st)
 {
 	(void)ctx;
-	return os_mtime(path);
+	os_stat(path, st);
 }
 
-const struct fs fs_os = {NULL, os_fs_mtime};
+static bool os_fs_hash(void *ctx, const char *path, uint64_t *h)
+{
+	(void)ctx;
+	return os_hash(path, h);
+}
+
+const struct fs fs_os = {NULL, os_fs_stat, os_fs_hash};
 
 bool edge_hasjob(const struct edge *e)
 {
 	return e->rule->recipe != NULL;
 }
 
-static int64_t mtime(const struct fs *fs, struct node *n)
+static const struct filestat *nodestat(const struct fs *fs, struct node *n)
 {
 	if (!(n->flags & NODE_STATED)) {
-		n->mtime = fs->mtime(fs->ctx, n->path);
+		fs->stat(fs->ctx, n->path, &n->st);
 		n->flags |= NODE_STATED;
 	}
-	return n->mtime;
+	return &n->st;
+}
+
+static int64_t mtime(const struct fs *fs, struct node *n)
+{
+	return nodestat(fs, n)->mtime;
 }
 
 /* If path matches the pattern (one '%'), copy the stem into *stem. */
@@ -180,29 +195,241 @@ static void cycle(struct frame *st, size_t top, struct edge *to, struct node *n)
 	buf_free(&b);
 }
 
-/* Decide whether e must run, once all its inputs have been visited. */
-static void finish(struct plan *p, struct edge *e, const struct fs *fs, bool always)
+/* A reason e runs, for --explain. */
+static void why(struct buf *b, bool explain, const char *fmt, ...) PRINTF(3, 4);
+static void why(struct buf *b, bool explain, const char *fmt, ...)
 {
+	va_list ap;
+	char line[4096];
+
+	if (!explain)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	buf_printf(b, "%s\n", line);
+}
+
+static void statdiff(struct buf *b, const struct filestat *old, const struct filestat *now)
+{
+	const char *sep = " (";
+
+	if (now->mtime == MTIME_MISSING) {
+		buf_puts(b, " (it is missing now)");
+		return;
+	}
+	if (old->mtime != now->mtime) {
+		buf_printf(b, "%smtime %lld.%09lld -> %lld.%09lld", sep,
+			   (long long)(old->mtime / 1000000000), (long long)(old->mtime % 1000000000),
+			   (long long)(now->mtime / 1000000000), (long long)(now->mtime % 1000000000));
+		sep = ", ";
+	}
+	if (old->size != now->size) {
+		buf_printf(b, "%ssize %lld -> %lld", sep, (long long)old->size, (long long)now->size);
+		sep = ", ";
+	}
+	if (old->ino != now->ino) {
+		buf_printf(b, "%sinode %llu -> %llu", sep, (unsigned long long)old->ino,
+			   (unsigned long long)now->ino);
+		sep = ", ";
+	}
+	if (*sep == ',')
+		buf_putc(b, ')');
+}
+
+/* The lines of a and b that differ, as "  -old" and "  +new" lines. */
+static void textdiff(struct buf *b, const char *a, const char *c)
+{
+	const char *ae = a + strlen(a), *ce = c + strlen(c), *p;
+
+	/* skip the lines both start and end with */
+	for (;;) {
+		const char *an = strchr(a, '\n'), *cn = strchr(c, '\n');
+		if (!an || !cn || an - a != cn - c || memcmp(a, c, (size_t)(an - a)))
+			break;
+		a = an + 1;
+		c = cn + 1;
+	}
+	while (ae > a && ce > c) {
+		const char *as = ae - 1, *cs = ce - 1;
+		while (as > a && as[-1] != '\n')
+			as--;
+		while (cs > c && cs[-1] != '\n')
+			cs--;
+		if (ae - as != ce - cs || memcmp(as, cs, (size_t)(ae - as)))
+			break;
+		ae = as;
+		ce = cs;
+	}
+	for (p = a; p < ae;) {
+		const char *n = memchr(p, '\n', (size_t)(ae - p));
+		size_t len = n ? (size_t)(n - p) : (size_t)(ae - p);
+		buf_printf(b, "  -%.*s\n", (int)len, p);
+		p += len + 1;
+	}
+	for (p = c; p < ce;) {
+		const char *n = memchr(p, '\n', (size_t)(ce - p));
+		size_t len = n ? (size_t)(n - p) : (size_t)(ce - p);
+		buf_printf(b, "  +%.*s\n", (int)len, p);
+		p += len + 1;
+	}
+}
+
+/* Whether an input whose stat changed since the record still has the same content. */
+static bool samecontent(const struct plan_opts *o, const struct edge *e, const struct recfile *rf,
+			const char *path)
+{
+	uint64_t h;
+
+	if (!rf->hashed || !(o->content || ast_getattr(e->rule, "content")))
+		return false;
+	return o->fs->hash && o->fs->hash(o->fs->ctx, path, &h) && h == rf->hash;
+}
+
+/* The reasons e must run because of what it did last time (the log record r). */
+static bool selfrecord(struct graph *g, struct edge *e, const struct record *r,
+		       const struct plan_opts *o, struct buf *w)
+{
+	const struct fs *fs = o->fs;
+	bool self = false;
+	uint32_t i;
+
+	if (!r->ok) {
+		self = true;
+		why(w, o->explain, "the last run failed");
+	}
+	if (o->vars && r->script) {
+		struct buf script = {0};
+		if (!e->script && recipe_expand(o->vars, e, &script))
+			e->script = arena_strndup(&g->a, script.s, script.len);
+		buf_free(&script);
+		if (e->script && strcmp(e->script, r->script)) {
+			self = true;
+			if (o->explain) {
+				buf_puts(w, "recipe changed:\n");
+				textdiff(w, r->script, e->script);
+			}
+		}
+	}
+	if (r->nout != e->nout || r->nin != e->nin) {
+		why(w, o->explain, "its outputs or inputs are not those of the last run");
+		return true;
+	}
+	for (i = 0; i < e->nout; i++) {
+		const struct filestat *st = nodestat(fs, e->out[i]);
+		if (strcmp(r->outs[i].path, e->out[i]->path)) {
+			why(w, o->explain, "its outputs are not those of the last run");
+			return true;
+		}
+		/* a newer output is the user's business (like make); an older one is not
+		 * what the last run made: put back from somewhere else */
+		if (st->mtime != MTIME_MISSING && st->mtime < r->outs[i].st.mtime) {
+			self = true;
+			if (o->explain) {
+				buf_printf(w, "output '%s' is older than the one the last run made",
+					   e->out[i]->path);
+				statdiff(w, &r->outs[i].st, st);
+				buf_putc(w, '\n');
+			}
+		}
+	}
+	for (i = 0; i < e->nin; i++) {
+		struct node *n = e->in[i];
+		const struct filestat *st = nodestat(fs, n);
+		if (strcmp(r->ins[i].path, n->path)) {
+			why(w, o->explain, "its inputs are not those of the last run");
+			return true;
+		}
+		if (filestat_differ(st, &r->ins[i].st) && !samecontent(o, e, &r->ins[i], n->path)) {
+			self = true;
+			if (o->explain) {
+				buf_printf(w, "input '%s' changed", n->path);
+				statdiff(w, &r->ins[i].st, st);
+				buf_putc(w, '\n');
+			}
+		}
+	}
+	for (i = e->nin; i < e->nimp && i - e->nin < r->ndep; i++) {
+		struct node *n = e->in[i];
+		const struct filestat *st = nodestat(fs, n);
+		const struct recfile *rf = &r->deps[i - e->nin];
+		if (filestat_differ(st, &rf->st) && !samecontent(o, e, rf, n->path)) {
+			self = true;
+			if (o->explain) {
+				buf_printf(w, "input '%s' (from the depfile) changed", n->path);
+				statdiff(w, &rf->st, st);
+				buf_putc(w, '\n');
+			}
+		}
+	}
+	return self;
+}
+
+static void future(const struct plan_opts *o, struct node *n)
+{
+	if (o->now && n->st.mtime > o->now + 1000000000 && !(n->flags & NODE_WARNED)) {
+		n->flags |= NODE_WARNED;
+		warn("'%s' has a modification time in the future", n->path);
+	}
+}
+
+/* Decide whether e must run, once all its inputs have been visited. */
+static void finish(struct plan *p, struct graph *g, struct edge *e, const struct plan_opts *o)
+{
+	const struct record *r = NULL;
+	struct buf w = {0};
 	int64_t oldest = INT64_MAX, t;
 	uint32_t i;
-	bool dirty = always || e->rule->kind == ST_TASK;
+	bool self = false, dirty;
 
-	for (i = 0; i < e->nout && !dirty; i++) {
-		t = mtime(fs, e->out[i]);
-		if (t == MTIME_MISSING)
-			dirty = true;
-		else if (t < oldest)
-			oldest = t;
+	if (e->rule->kind == ST_TASK) {
+		self = true;
+		why(&w, o->explain, "it is a task");
+	} else if (o->always) {
+		self = true;
+		why(&w, o->explain, "-B was given");
 	}
-	for (i = 0; i < e->nin && !dirty; i++) {
+	for (i = 0; i < e->nout && e->rule->kind != ST_TASK; i++) {
+		t = mtime(o->fs, e->out[i]);
+		if (t == MTIME_MISSING) {
+			self = true;
+			why(&w, o->explain, "output '%s' is missing", e->out[i]->path);
+		} else if (t < oldest) {
+			oldest = t;
+		}
+	}
+	for (i = 0; i < e->nimp; i++) {
+		mtime(o->fs, e->in[i]);
+		future(o, e->in[i]);
+	}
+	if (e->rule->kind != ST_TASK && o->log)
+		r = statelog_find(o->log, e->out[0]->path);
+	if (r) {
+		self = selfrecord(g, e, r, o, &w) || self;
+	} else if (e->rule->kind != ST_TASK) {
+		for (i = 0; i < e->nin; i++) {
+			struct node *n = e->in[i];
+			if (!(n->flags & NODE_TASK) && n->st.mtime > oldest && oldest != INT64_MAX) {
+				self = true;
+				why(&w, o->explain, "input '%s' is newer than '%s'", n->path,
+				    e->out[0]->path);
+			}
+		}
+	}
+	dirty = self;
+	for (i = 0; i < e->nimp; i++) {
 		struct node *n = e->in[i];
-		if ((n->gen && n->gen->dirty) || (n->flags & NODE_TASK))
+		if (n->gen && n->gen->dirty) {
 			dirty = true;
-		else if (mtime(fs, n) > oldest)
-			dirty = true;
+			why(&w, o->explain && !self, "'%s' is made by a job that runs first", n->path);
+		}
 	}
 	e->state = ES_VISITED;
 	e->dirty = dirty;
+	e->self = self;
+	if (w.len && dirty)
+		e->why = arena_strndup(&g->a, w.s, w.len);
+	buf_free(&w);
 	if (!dirty) {
 		e->done = true;
 		return;
@@ -220,9 +447,46 @@ static void finish(struct plan *p, struct edge *e, const struct fs *fs, bool alw
 		p->njobs++;
 }
 
-bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngoals,
-		const struct fs *fs, bool always)
+bool plan_stillneeded(const struct edge *e)
 {
+	uint32_t i;
+
+	if (e->self)
+		return true;
+	for (i = 0; i < e->nimp; i++) {
+		const struct edge *dep = e->in[i]->gen;
+		if (dep && dep->changed)
+			return true;
+	}
+	return false;
+}
+
+/* Give e the inputs its depfile listed last time, so that it waits for them if
+ * they are made and runs again if they change. */
+static void adddeps(struct graph *g, struct edge *e, const struct plan_opts *o)
+{
+	const struct record *r;
+	struct node **in;
+	uint32_t i, n;
+
+	if (!o->log || e->rule->kind == ST_TASK || !ast_getattr(e->rule, "depfile") ||
+	    !(r = statelog_find(o->log, e->out[0]->path)) || !r->ndep)
+		return;
+	n = e->nall + r->ndep;
+	in = arena_alloc(&g->a, n * sizeof(*in));
+	memcpy(in, e->in, e->nin * sizeof(*in));
+	for (i = 0; i < r->ndep; i++)
+		in[e->nin + i] = graph_node(g, r->deps[i].path, strlen(r->deps[i].path));
+	memcpy(in + e->nin + r->ndep, e->in + e->nin, (e->nall - e->nin) * sizeof(*in));
+	e->in = in;
+	e->nimp = e->nin + r->ndep;
+	e->nall = n;
+}
+
+bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngoals,
+		const struct plan_opts *o)
+{
+	const struct fs *fs = o->fs;
 	struct frame *st = NULL;
 	size_t cap = 0, top, gi;
 	bool ok = true;
@@ -242,12 +506,13 @@ bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngo
 		st[0].e = goal->gen;
 		st[0].i = 0;
 		goal->gen->state = ES_VISITING;
+		adddeps(g, goal->gen, o);
 		top = 0;
 		for (;;) {
 			struct frame *f = &st[top];
 			struct node *n;
 			if (f->i == f->e->nall) {
-				finish(p, f->e, fs, always);
+				finish(p, g, f->e, o);
 				if (top == 0)
 					break;
 				top--;
@@ -257,7 +522,8 @@ bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngo
 			if (!n->gen && !(n->flags & NODE_TASK))
 				trypatterns(g, n, fs, 0);
 			if (!n->gen) {
-				if (mtime(fs, n) == MTIME_MISSING) {
+				bool fromdepfile = f->i - 1 >= f->e->nin && f->i - 1 < f->e->nimp;
+				if (mtime(fs, n) == MTIME_MISSING && !fromdepfile) {
 					diag_error(wordloc(f->e, n->path),
 						   "no rule to make '%s', needed by '%s'", n->path,
 						   edge_name(f->e));
@@ -273,6 +539,7 @@ bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngo
 				continue;
 			}
 			n->gen->state = ES_VISITING;
+			adddeps(g, n->gen, o);
 			xgrow((void **)&st, &cap, top + 2, sizeof(*st));
 			st[++top] = (struct frame){n->gen, 0};
 		}

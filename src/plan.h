@@ -8,11 +8,26 @@
 
 #include "graph.h"
 
+struct statelog;
+struct vars;
+
 /* How the planner sees files: an interface so tests can use a fake. */
 struct fs {
 	void *ctx;
-	/* mtime in ns, or MTIME_MISSING */
-	int64_t (*mtime)(void *ctx, const char *path);
+	/* the file's stat data; mtime MTIME_MISSING if it does not exist */
+	void (*stat)(void *ctx, const char *path, struct filestat *st);
+	/* a hash of the file's content; false if it cannot be read */
+	bool (*hash)(void *ctx, const char *path, uint64_t *h);
+};
+
+struct plan_opts {
+	const struct fs *fs;
+	bool always;           /* -B */
+	bool explain;          /* record in each edge why it runs */
+	bool content;          /* compare content hashes for every rule */
+	struct statelog *log;  /* what the last runs did, or NULL */
+	struct vars *vars;     /* to expand recipes and compare them with the log */
+	int64_t now;           /* warn about inputs newer than this (0: never) */
 };
 
 /* The real filesystem. */
@@ -24,12 +39,15 @@ struct plan {
 	size_t njobs;        /* those of them with a recipe */
 };
 
-/* Plan the build of goals; always: treat everything as out of date. False after
- * reporting errors (missing inputs, cycles, unknown goals). */
+/* Plan the build of goals. False after reporting errors (missing inputs, cycles,
+ * unknown goals). */
 bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngoals,
-		const struct fs *fs, bool always);
+		const struct plan_opts *o);
 /* Whether n exists or a rule (explicit or pattern) makes it. */
 bool plan_makeable(struct graph *g, struct node *n, const struct fs *fs);
+/* Whether e, whose inputs' jobs are done, must still run: for its own sake, or
+ * because a job it depends on changed an output. */
+bool plan_stillneeded(const struct edge *e);
 /* Whether an edge has a recipe to run. */
 bool edge_hasjob(const struct edge *e);
 /* Print the edges to run with their pending counts (for tests and --dump=plan). */

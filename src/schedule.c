@@ -50,8 +50,17 @@ void sched_run(struct plan *p, const struct sched_opts *o, const struct runner *
 	}
 	for (;;) {
 		while (!stop && (o->jobs == 0 || running < o->jobs) && (e = pop(&q))) {
+			if (!plan_stillneeded(e)) {
+				/* what it waited for changed nothing: it is up to date after all */
+				finished++;
+				res->skipped += edge_hasjob(e);
+				e->changed = false;
+				release(&q, e);
+				continue;
+			}
 			if (!edge_hasjob(e)) {
 				finished++;
+				e->changed = true;
 				release(&q, e);
 				continue;
 			}

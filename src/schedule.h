@@ -24,6 +24,7 @@ struct sched_opts {
 
 struct sched_result {
 	size_t started, failed;
+	size_t skipped;    /* jobs not run: the jobs they waited for changed nothing */
 	size_t blocked;    /* edges not run because an input failed */
 	bool interrupted;
 };

@@ -32,17 +32,21 @@ static inline void fake_set(struct fakefs *f, const char *path, int64_t mtime)
 	f->files[f->n++].mtime = mtime;
 }
 
-static inline int64_t fake_mtime(void *ctx, const char *path)
+static inline void fake_stat(void *ctx, const char *path, struct filestat *st)
 {
 	struct fakefs *f = ctx;
 	int i;
 
 	f->stats++;
+	st->mtime = MTIME_MISSING;
+	st->size = 0;
+	st->ino = 0;
 	for (i = 0; i < f->n; i++) {
-		if (!strcmp(f->files[i].path, path))
-			return f->files[i].mtime;
+		if (!strcmp(f->files[i].path, path)) {
+			st->mtime = f->files[i].mtime;
+			st->ino = (uint64_t)i + 1;
+		}
 	}
-	return MTIME_MISSING;
 }
 
 #endif

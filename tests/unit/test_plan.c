@@ -13,7 +13,8 @@ static const char *TF = "app: main.o util.o\n\tld\n"
 static char *plan(const char *text, struct fakefs *fs, const char *goals, bool always,
 		  char **diag)
 {
-	struct fs f = {fs, fake_mtime};
+	struct fs f = {fs, fake_stat, NULL};
+	struct plan_opts po = {.fs = &f, .always = always};
 	struct node *nodes[8];
 	struct plan p;
 	struct load l;
@@ -30,7 +31,7 @@ static char *plan(const char *text, struct fakefs *fs, const char *goals, bool a
 		nodes[n++] = graph_node(&l.graph, w, strlen(w));
 	if (n == 0)
 		nodes[n++] = l.first;
-	if (!plan_build(&p, &l.graph, nodes, n, &f, always))
+	if (!plan_build(&p, &l.graph, nodes, n, &po))
 		buf_puts(&b, "FAILED\n");
 	plan_dump(&b, &p);
 	*diag = capture_end();

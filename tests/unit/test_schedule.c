@@ -49,7 +49,8 @@ static const char *TF = "all: a b c\n"
 static struct sched_result run(struct fake *f, size_t jobs, bool keep_going)
 {
 	struct fakefs fs = {0};
-	struct fs ffs = {&fs, fake_mtime};
+	struct fs ffs = {&fs, fake_stat, NULL};
+	struct plan_opts po = {.fs = &ffs};
 	struct sched_opts o = {jobs, keep_going};
 	struct runner r = {f, fake_start, fake_wait};
 	struct sched_result res;
@@ -60,7 +61,7 @@ static struct sched_result run(struct fake *f, size_t jobs, bool keep_going)
 	capture_start();
 	ck_assert(load_source(&l, src_of(TF)));
 	ck_assert(load_graph(&l));
-	ck_assert(plan_build(&p, &l.graph, &l.first, 1, &ffs, false));
+	ck_assert(plan_build(&p, &l.graph, &l.first, 1, &po));
 	free(capture_end());
 	sched_run(&p, &o, &r, &res);
 	plan_free(&p);
