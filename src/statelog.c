@@ -209,11 +209,16 @@ const struct record *statelog_find(const struct statelog *s, const char *path)
 static bool readall(const char *path, struct buf *b)
 {
 	char chunk[65536];
+	struct stat st;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		return false;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd); /* not a log baton wrote: start a new one */
+		return false;
+	}
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -243,6 +248,8 @@ static bool writeall(int fd, const char *p, size_t n)
 	}
 	return true;
 }
+
+static void compact(struct statelog *s);
 
 static bool lock(struct statelog *s, const char *dir)
 {
@@ -280,14 +287,19 @@ static bool lock(struct statelog *s, const char *dir)
 	return true;
 }
 
+void statelog_init(struct statelog *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = s->lockfd = -1;
+}
+
 bool statelog_open(struct statelog *s, const char *dir, bool write)
 {
 	struct buf text = {0};
 	size_t bad = 0;
 	bool fresh = true;
 
-	memset(s, 0, sizeof(*s));
-	s->fd = s->lockfd = -1;
+	statelog_init(s);
 	s->path = xmalloc(strlen(dir) + 5);
 	sprintf(s->path, "%s/log", dir);
 	if (write) {
@@ -323,8 +335,11 @@ bool statelog_open(struct statelog *s, const char *dir, bool write)
 		return false;
 	}
 	if (bad) {
-		/* a torn last line must not glue itself to the next record */
-		if (!writeall(s->fd, "\n", 1)) {
+		/* rewrite it without the damage, so it is reported once */
+		close(s->fd);
+		compact(s);
+		s->fd = open(s->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+		if (s->fd < 0) {
 			fprintf(stderr, "baton: error: cannot write the state log '%s': %s\n",
 				s->path, strerror(errno));
 			return false;
@@ -406,6 +421,5 @@ void statelog_close(struct statelog *s)
 	htab_free(&s->recs);
 	arena_free(&s->a);
 	free(s->path);
-	memset(s, 0, sizeof(*s));
-	s->fd = s->lockfd = -1;
+	statelog_init(s);
 }

@@ -37,6 +37,8 @@ struct statelog {
 	bool failed;      /* a write failed: reported once */
 };
 
+/* Start an empty log that is not backed by a file. */
+void statelog_init(struct statelog *s);
 /* Read dir/log if it exists (warning about damage or another version). With write,
  * first create dir and take dir/lock (waiting for another baton), then open the
  * log for appending. False after reporting why it cannot. */

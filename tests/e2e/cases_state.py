@@ -1,0 +1,454 @@
+"""Incremental builds: the state log, restat, depfiles, cleanup and interrupts."""
+
+import fcntl
+import os
+import signal
+import subprocess
+import time
+
+from harness import case
+
+B = 1_600_000_000 * 10**9   # a fixed past time, in ns
+S = 10**9
+
+
+def nothing_to_do(t, r):
+    t.rc(r, 0)
+    t.eq(r.out + r.err, "baton: nothing to do\n", "output of an up-to-date build", r)
+
+
+@case
+def state_recipe_change_reruns_only_that_job(t):
+    t.taskfile(r"""
+        opt = -O1
+        all: a b
+        a:
+          echo a {{opt}} >> log
+          touch a
+        b:
+          echo b >> log
+          touch b
+    """)
+    t.rc(t.run("-j1"), 0)
+    nothing_to_do(t, t.run())
+    r = t.run("opt=-O2", "--explain")
+    t.rc(r, 0)
+    t.out(r, "[1/1] a\n")
+    t.contains(r.err, "baton: explain: 'a': recipe changed:\n"
+               "  -echo a -O1 >> log\n  +echo a -O2 >> log\n", "explain output", r)
+    t.logged(["a -O1", "b", "a -O2"])
+    nothing_to_do(t, t.run("opt=-O2"))
+
+
+@case
+def state_input_restored_with_older_mtime_reruns(t):
+    t.taskfile(r"""
+        out: in
+          echo run >> log
+          cp in out
+    """)
+    t.write("in", "new")
+    t.set_mtime("in", B + 10 * S)
+    t.rc(t.run(), 0)
+    t.write("in", "old!")            # as cp -p or git checkout would leave it
+    t.set_mtime("in", B)
+    r = t.run("--explain")
+    t.rc(r, 0)
+    t.logged(["run", "run"])
+    t.content("out", "old!")
+    t.contains(r.err, "baton: explain: 'out': input 'in' changed (mtime "
+               "1600000010.000000000 -> 1600000000.000000000, size 3 -> 4", "explain", r)
+    nothing_to_do(t, t.run())
+
+
+@case
+def state_same_mtime_other_size_reruns(t):
+    t.taskfile(r"""
+        out: in
+          echo run >> log
+          cp in out
+    """)
+    t.write("in", "one")
+    t.set_mtime("in", B)
+    t.rc(t.run(), 0)
+    t.write("in", "three")
+    t.set_mtime("in", B)             # within the same mtime tick
+    t.rc(t.run(), 0)
+    t.content("out", "three")
+    t.logged(["run", "run"])
+
+
+@case
+def state_failed_job_reruns_and_its_output_is_deleted(t):
+    t.taskfile(r"""
+        out:
+          echo run >> log
+          echo partial > out
+          test -e ok
+          echo whole > out
+    """)
+    r = t.run()
+    t.rc(r, 1)
+    t.contains(r.err, "baton: deleted 'out'\n", "stderr", r)
+    t.absent("out")
+    t.write("ok", "")
+    r = t.run("--explain")
+    t.rc(r, 0)
+    t.contains(r.err, "the last run failed", "explain", r)
+    t.content("out", "whole\n")
+    nothing_to_do(t, t.run())
+
+
+@case
+def state_cleanup_spares_precious_untouched_dirs_and_links(t):
+    t.taskfile(r"""
+        all: p u d l
+        [precious]
+        p:
+          echo partial > p; exit 1
+        u:
+          exit 1
+        d:
+          mkdir -p d/sub; exit 1
+        l:
+          ln -s target l; exit 1
+    """)
+    t.write("u", "made before")
+    t.set_mtime("u", B)
+    t.write("target", "keep me")
+    r = t.run("-k")
+    t.rc(r, 1)
+    t.content("p", "partial\n")       # precious
+    t.content("u", "made before")     # the failed job did not touch it
+    t.present("d/sub")                # directories are never deleted
+    t.eq(os.path.lexists(t.path("l")), False, "symlink output removed")
+    t.content("target", "keep me")    # ... but not what it pointed to
+    t.contains(r.err, "baton: deleted 'l'\n", "stderr", r)
+    t.lacks(r.err, "deleted 'u'", "stderr", r)
+
+
+@case
+def state_never_deletes_outside_the_project(t):
+    t.mkdir("proj")
+    t.write("outside", "precious data")
+    t.taskfile(r"""
+        ../outside:
+          echo changed > ../outside; exit 1
+    """, rel="proj/Taskfile")
+    r = t.run("-C", "proj", "-B")
+    t.rc(r, 1)
+    t.content("outside", "changed\n")
+    t.lacks(r.err, "deleted", "stderr", r)
+
+
+@case
+def state_depfile_touching_a_header_reruns_only_its_users(t):
+    t.taskfile(r"""
+        all: a.o b.o
+        [depfile: {{out}}.d]
+        %.o: %.c
+          echo {{out}} >> log
+          printf '%s: %s' {{out}} {{in}} > {{out}}.d
+          sed -n 's/^include //p' {{in}} | while read h; do printf ' \\\n %s' "$h" >> {{out}}.d; done
+          echo >> {{out}}.d
+          cat {{in}} > {{out}}
+    """)
+    t.write("a.c", "include a.h\ninclude common.h\n")
+    t.write("b.c", "include common.h\n")
+    for h in ("a.h", "common.h"):
+        t.write(h, "")
+    t.rc(t.run("-j1"), 0)
+    t.logged(["a.o", "b.o"])
+    for d in ("a.o.d", "b.o.d"):
+        os.unlink(t.path(d))      # the deps live in the log, not in the .d files
+    nothing_to_do(t, t.run())
+    t.set_mtime("a.h", B)
+    r = t.run("--explain")
+    t.rc(r, 0)
+    t.out(r, "[1/1] a.o\n")
+    t.contains(r.err, "input 'a.h' (from the depfile) changed", "explain", r)
+    t.set_mtime("common.h", B)
+    r = t.run("-j1")
+    t.out(r, "[1/2] a.o\n[2/2] b.o\n")
+    # a.c stops including a.h, and a.h is deleted: not an error
+    t.write("a.c", "include common.h\n")
+    os.unlink(t.path("a.h"))
+    r = t.run()
+    t.rc(r, 0)
+    t.out(r, "[1/1] a.o\n")
+    nothing_to_do(t, t.run())
+
+
+@case
+def state_content_attribute_ignores_touch(t):
+    t.taskfile(r"""
+        [content]
+        out: in
+          echo run >> log
+          cp in out
+        plain: in
+          echo plain >> log
+          cp in plain
+    """)
+    t.write("in", "x")
+    t.set_mtime("in", B)
+    t.rc(t.run("out", "plain"), 0)
+    t.set_mtime("in", B + S)          # touched, same content
+    r = t.run("out", "plain")
+    t.rc(r, 0)
+    t.out(r, "[1/1] plain\n")
+    t.write("in", "y")
+    t.set_mtime("in", B + 2 * S)
+    t.rc(t.run("out"), 0)
+    t.logged(["run", "plain", "plain", "run"])
+    # --content does the same for every rule, once a run has recorded the hashes
+    t.rc(t.run("--content", "plain"), 0)
+    t.set_mtime("in", B + 3 * S)
+    nothing_to_do(t, t.run("--content", "plain"))
+
+
+@case
+def state_future_mtime_warns_and_does_not_loop(t):
+    t.taskfile(r"""
+        out: in
+          echo run >> log
+          cp in out
+    """)
+    t.write("in", "x")
+    future = time.time_ns() + 3600 * S
+    t.set_mtime("in", future)
+    r = t.run()
+    t.rc(r, 0)
+    t.contains(r.err, "baton: warning: 'in' has a modification time in the future",
+               "stderr", r)
+    r = t.run()
+    t.rc(r, 0)
+    t.contains(r.out, "baton: nothing to do", "second run", r)
+    t.logged(["run"])
+
+
+@case
+def state_damaged_log_loses_only_damaged_records(t):
+    t.taskfile(r"""
+        all: a b
+        a:
+          echo a >> log
+          touch a
+        b:
+          echo b >> log
+          touch b
+    """)
+    t.rc(t.run("-j1"), 0)
+    with open(t.path(".baton/log"), "ab") as f:
+        f.write(b"garbage that is no record\n\x00\xff\npartial line without newl")
+    r = t.run()
+    t.rc(r, 0)
+    t.contains(r.err, "damaged record", "stderr", r)
+    t.eq(r.out, "baton: nothing to do\n", "stdout", r)
+    nothing_to_do(t, t.run())   # reported once: the log was mended
+    # the log still works: a recipe change is seen
+    t.taskfile(r"""
+        all: a b
+        a:
+          echo a2 >> log
+          touch a
+        b:
+          echo b >> log
+          touch b
+    """)
+    r = t.run()
+    t.out(r, "[1/1] a\n")
+    nothing_to_do(t, t.run())
+
+
+@case
+def state_log_truncated_anywhere_still_loads(t):
+    t.taskfile(r"""
+        all: a b
+        a:
+          echo a >> log
+          touch a
+        b:
+          echo b >> log
+          touch b
+    """)
+    t.rc(t.run("-j1"), 0)
+    data = open(t.path(".baton/log"), "rb").read()
+    for cut in range(0, len(data) + 1, max(1, len(data) // 40)):
+        with open(t.path(".baton/log"), "wb") as f:
+            f.write(data[:cut])
+        r = t.run()
+        t.rc(r, 0)
+        t.contains(r.out, "baton: nothing to do", "run with a log cut at %d" % cut, r)
+    t.logged(["a", "b"])
+
+
+@case
+def state_log_of_another_version_starts_over(t):
+    t.taskfile(r"""
+        out:
+          echo run >> log
+          touch out
+    """)
+    t.rc(t.run(), 0)
+    with open(t.path(".baton/log"), "wb") as f:
+        f.write(b"baton-log 999\nwhatever\n")
+    r = t.run()
+    t.rc(r, 0)
+    t.contains(r.err, "was written by another version of baton: starting a new one",
+               "stderr", r)
+    t.logged(["run"])
+    t.eq(open(t.path(".baton/log"), "rb").read().split(b"\n")[0], b"baton-log 2",
+         "new log header")
+
+
+@case
+def state_unwritable_log_fails_loudly(t):
+    t.taskfile(r"""
+        out:
+          echo run >> log
+          touch out
+    """)
+    t.mkdir(".baton")
+    os.symlink("/dev/full", t.path(".baton/log"))
+    r = t.run()
+    t.rc(r, 2)
+    t.contains(r.err, "baton: error: cannot write the state log '.baton/log'", "stderr", r)
+    t.absent("log")
+
+
+@case
+def state_second_baton_waits_for_the_lock(t):
+    t.taskfile(r"""
+        out:
+          echo run >> log
+          touch out
+    """)
+    t.mkdir(".baton")
+    fd = os.open(t.path(".baton/lock"), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.write(fd, b"4242\n")
+    p = t.spawn()
+    try:
+        time.sleep(0.5)
+        t.eq(p.poll(), None, "baton still waiting")
+        t.absent("log")
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    out, err = p.communicate(timeout=30)
+    t.eq(p.returncode, 0, "exit status after the lock was released")
+    t.contains(err.decode(), "baton: waiting for another baton in this directory (pid 4242)",
+               "stderr")
+    t.logged(["run"])
+
+
+def interrupt(t, sig, code):
+    t.taskfile(r"""
+        all: done slow
+        done:
+          touch done
+        slow:
+          echo $$ > pid
+          echo partial > slow
+          sleep 30
+          echo whole > slow
+    """)
+    p = t.spawn("-j2")
+    if not t.wait_for("pid") or not t.wait_for("slow"):
+        p.kill()
+        t.fail("the job did not start")
+    time.sleep(0.2)
+    os.kill(p.pid, sig)
+    out, err = p.communicate(timeout=30)
+    err = err.decode()
+    t.eq(p.returncode, code, "exit status")
+    t.contains(err, "baton: deleted 'slow'\n", "stderr")
+    t.contains(err, "baton: interrupted by %s\n" % signal.Signals(sig).name, "stderr")
+    t.absent("slow")
+    pid = int(open(t.path("pid")).read())
+    try:
+        os.kill(pid, 0)
+        t.fail("the job's process %d still runs" % pid)
+    except ProcessLookupError:
+        pass
+    t.taskfile(r"""
+        all: done slow
+        done:
+          touch done
+        slow:
+          echo whole > slow
+    """)
+    r = t.run()
+    t.rc(r, 0)
+    t.out(r, "[1/1] slow\n")
+
+
+@case
+def state_sigint_cleans_up_and_records(t):
+    interrupt(t, signal.SIGINT, 130)
+
+
+@case
+def state_sigterm_cleans_up_and_records(t):
+    interrupt(t, signal.SIGTERM, 143)
+
+
+@case
+def state_closed_output_pipe_is_no_crash(t):
+    t.taskfile(r"""
+        all: a b c
+        a:
+          echo a >> log; touch a
+        b:
+          echo b >> log; touch b
+        c:
+          echo c >> log; touch c
+    """)
+    p = subprocess.Popen([t.baton, "-j1"], cwd=t.root, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    p.stdout.readline()
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    p.wait(timeout=30)
+    t.eq(p.returncode, 1, "exit status (a write error, not a signal)")
+    t.contains(err, "baton: error writing output", "stderr")
+    t.logged(["a", "b", "c"])
+    r = t.run()
+    t.contains(r.out, "baton: nothing to do", "the jobs were recorded", r)
+
+
+@case
+def state_input_edited_while_its_job_runs_reruns_next_time(t):
+    t.taskfile(r"""
+        out: in
+          echo run >> log
+          cp in out
+          touch started
+          i=0; while [ ! -e go ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i+1)); done
+    """)
+    t.write("in", "v1")
+    p = t.spawn()
+    if not t.wait_for("started"):
+        p.kill()
+        t.fail("the job did not start")
+    t.write("in", "v2, longer")
+    t.write("go", "")
+    p.communicate(timeout=30)
+    t.eq(p.returncode, 0, "exit status")
+    t.content("out", "v1")
+    r = t.run()
+    t.rc(r, 0)
+    t.content("out", "v2, longer")
+
+
+@case
+def state_dry_run_writes_no_log(t):
+    t.taskfile(r"""
+        out:
+          touch out
+    """)
+    r = t.run("-n")
+    t.rc(r, 0)
+    t.absent(".baton/log")
+    t.absent("out")

@@ -1,0 +1,179 @@
+/* The state log reader and writer, and the depfile parser: damaged input of every
+ * kind loses only what it damaged. */
+#include "common.h"
+#include "depfile.h"
+#include "statelog.h"
+
+static struct recfile outs[2] = {{"out/a.o", {1700000000123456789, 10, 42}, 0, false},
+				 {"out/a tab\there", {5, 0, 1}, 0, false}};
+static struct recfile ins[2] = {{"src/a.c", {1600000000000000001, 99, 7}, 0xfeedu, true},
+				{"new\nline", {MTIME_MISSING, 0, 0}, 0, false}};
+static struct recfile deps[1] = {{"inc/a.h", {3, 4, 5}, 0, false}};
+
+static struct record rec(const char *script, bool ok)
+{
+	struct record r = {script, ok, 1234, 5678, outs, ins, deps, 2, 2, 1};
+	return r;
+}
+
+/* Three records as a log body: a.o twice (the second wins) and b. */
+static void body(struct buf *b)
+{
+	struct record r = rec("cc -c a.c\n", false);
+	struct recfile bout = {"out/b", {1, 2, 3}, 0, false};
+	struct record rb = {"touch out/b\n", true, 0, 0, &bout, NULL, NULL, 1, 0, 0};
+
+	statelog_format(b, &r);
+	r = rec("cc -O2 -c a.c\\ \\n \t\n", true);
+	statelog_format(b, &r);
+	statelog_format(b, &rb);
+}
+
+START_TEST(roundtrip)
+{
+	struct statelog s;
+	struct buf b = {0};
+	const struct record *r;
+
+	statelog_init(&s);
+	body(&b);
+	ck_assert_int_eq(statelog_parse(&s, b.s, b.len), 0);
+	r = statelog_find(&s, "out/a.o");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->script, "cc -O2 -c a.c\\ \\n \t\n");
+	ck_assert(r->ok);
+	ck_assert_int_eq(r->duration_ms, 1234);
+	ck_assert_int_eq(r->rss_kb, 5678);
+	ck_assert_int_eq(r->nout, 2);
+	ck_assert_int_eq(r->nin, 2);
+	ck_assert_int_eq(r->ndep, 1);
+	ck_assert_str_eq(r->outs[1].path, "out/a tab\there");
+	ck_assert(r->outs[0].st.mtime == 1700000000123456789);
+	ck_assert_int_eq(r->outs[0].st.size, 10);
+	ck_assert_int_eq(r->outs[0].st.ino, 42);
+	ck_assert_str_eq(r->ins[1].path, "new\nline");
+	ck_assert(r->ins[1].st.mtime == MTIME_MISSING);
+	ck_assert(r->ins[0].hashed && r->ins[0].hash == 0xfeedu);
+	ck_assert(!r->ins[1].hashed);
+	ck_assert_str_eq(r->deps[0].path, "inc/a.h");
+	ck_assert_ptr_nonnull(statelog_find(&s, "out/b"));
+	ck_assert_ptr_null(statelog_find(&s, "out/c"));
+	statelog_close(&s);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(truncated_at_every_byte)
+{
+	struct buf b = {0};
+	size_t cut, first, second;
+
+	body(&b);
+	first = (size_t)(strchr(b.s, '\n') - b.s) + 1;
+	second = (size_t)(strchr(b.s + first, '\n') - b.s) + 1;
+	for (cut = 0; cut <= b.len; cut++) {
+		struct statelog s;
+		const struct record *a, *rb;
+		size_t bad;
+		statelog_init(&s);
+		bad = statelog_parse(&s, b.s, cut);
+		a = statelog_find(&s, "out/a.o");
+		rb = statelog_find(&s, "out/b");
+		/* a torn line is damaged, whole lines before it are intact */
+		ck_assert_int_eq(bad, cut == 0 || cut == first || cut == second || cut == b.len ? 0 : 1);
+		ck_assert_int_eq(a != NULL, cut >= first);
+		if (cut >= first && cut < second)
+			ck_assert(!a->ok); /* the first record of a.o */
+		if (cut >= second)
+			ck_assert(a->ok);
+		ck_assert_int_eq(rb != NULL, cut == b.len);
+		statelog_close(&s);
+	}
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(damaged_lines_are_skipped)
+{
+	struct buf b = {0}, bad = {0};
+	struct statelog s;
+	size_t i;
+
+	body(&b);
+	/* flip each byte of the middle record in turn: that record is lost, the others kept */
+	for (i = 0; i < b.len; i++) {
+		size_t first = (size_t)(strchr(b.s, '\n') - b.s) + 1;
+		size_t second = (size_t)(strchr(b.s + first, '\n') - b.s) + 1;
+		if (i < first || i >= second - 1)
+			continue;
+		bad.len = 0;
+		buf_add(&bad, b.s, b.len);
+		bad.s[i] ^= 0x5a;
+		statelog_init(&s);
+		ck_assert_int_eq(statelog_parse(&s, bad.s, bad.len), 1);
+		ck_assert_ptr_nonnull(statelog_find(&s, "out/b"));
+		ck_assert(!statelog_find(&s, "out/a.o")->ok); /* the older record stands */
+		statelog_close(&s);
+	}
+	statelog_init(&s);
+	ck_assert_int_eq(statelog_parse(&s, "garbage\n\n\t\t\n0000000000000000\tx\n", 30), 4);
+	statelog_close(&s);
+	buf_free(&b);
+	buf_free(&bad);
+}
+END_TEST
+
+static char *deps_of(const char *text, bool *ok)
+{
+	struct arena a = {0};
+	struct list l = {0};
+	struct buf b = {0};
+	const char *err = NULL;
+
+	*ok = depfile_parse(text, strlen(text), &a, &l, &err);
+	list_join(&b, &l, "|");
+	buf_add(&b, "", 0);
+	list_free(&l);
+	arena_free(&a);
+	return b.s;
+}
+
+#define DEPS_EQ(text, want)                                                                        \
+	do {                                                                                       \
+		bool ok;                                                                           \
+		char *got = deps_of(text, &ok);                                                    \
+		ck_assert(ok);                                                                     \
+		ck_assert_str_eq(got, want);                                                       \
+		free(got);                                                                         \
+	} while (0)
+
+START_TEST(depfiles)
+{
+	bool ok;
+	char *got;
+
+	DEPS_EQ("out/a.o: src/a.c inc/a.h \\\n  inc/b.h\n", "src/a.c|inc/a.h|inc/b.h");
+	DEPS_EQ("a.o: a.c\r\n", "a.c");
+	DEPS_EQ("a.o b.o : x\\ y.h z$$.h\n", "x y.h|z$.h");
+	DEPS_EQ("a.o: a.c a.h\na.h:\nb.o: a.h b.h\n", "a.c|a.h|b.h");
+	DEPS_EQ("a.o: \\\r\n a.c \\\r\n b.h", "a.c|b.h");
+	DEPS_EQ("a.o: c\\#d.h\n", "c#d.h");
+	DEPS_EQ("", "");
+	got = deps_of("just words\n", &ok);
+	ck_assert(!ok);
+	free(got);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("statelog");
+	TCase *tc = tcase_create("statelog");
+
+	tcase_add_test(tc, roundtrip);
+	tcase_add_test(tc, truncated_at_every_byte);
+	tcase_add_test(tc, damaged_lines_are_skipped);
+	tcase_add_test(tc, depfiles);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
