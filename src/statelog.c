@@ -372,8 +372,10 @@ bool statelog_append(struct statelog *s, const struct record *r)
 	copy->script = arena_strdup(&s->a, r->script ? r->script : "");
 	copy->outs = arena_alloc(&s->a, n * sizeof(*copy->outs));
 	memcpy(copy->outs, r->outs, r->nout * sizeof(*r->outs));
-	memcpy(copy->outs + r->nout, r->ins, r->nin * sizeof(*r->ins));
-	memcpy(copy->outs + r->nout + r->nin, r->deps, r->ndep * sizeof(*r->deps));
+	if (r->nin)
+		memcpy(copy->outs + r->nout, r->ins, r->nin * sizeof(*r->ins));
+	if (r->ndep)
+		memcpy(copy->outs + r->nout + r->nin, r->deps, r->ndep * sizeof(*r->deps));
 	copy->ins = copy->outs + r->nout;
 	copy->deps = copy->ins + r->nin;
 	for (i = 0; i < n; i++)
