@@ -15,8 +15,6 @@
 #include "os.h"
 #include "recipe.h"
 
-enum { MAX_INLINE_SCRIPT = 64 * 1024 };
-
 struct job {
 	struct edge *e;
 	pid_t pid;
@@ -24,7 +22,7 @@ struct job {
 	bool exited;
 	int status;
 	struct buf out;
-	char *tmp;   /* script file to remove afterwards */
+	struct command cmd;
 	struct outcome oc;
 	uint64_t rss_kb;
 };
@@ -84,64 +82,6 @@ static void report(const struct edge *e, const char *what)
 	diag_error(e->rule->loc, "'%s' failed: %s", edge_name(e), what);
 }
 
-/* Write script to a temporary file; its name, or NULL after reporting. */
-static char *tmpscript(const struct edge *e, const char *script, size_t len)
-{
-	const char *dir = getenv("TMPDIR");
-	struct buf name = {0};
-	size_t off = 0;
-	ssize_t n;
-	int fd;
-
-	buf_printf(&name, "%s/baton-XXXXXX", dir && *dir ? dir : "/tmp");
-	fd = mkstemp(name.s);
-	if (fd < 0) {
-		report(e, "cannot create a temporary script file");
-		buf_free(&name);
-		return NULL;
-	}
-	while (off < len) {
-		n = write(fd, script + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			unlink(name.s);
-			report(e, "cannot write a temporary script file");
-			buf_free(&name);
-			return NULL;
-		}
-		off += (size_t)n;
-	}
-	close(fd);
-	return name.s;
-}
-
-/* Split "#!interp arg" into argv[0] and argv[1]; returns the count. */
-static int shebang(char *line, char **argv)
-{
-	char *p = line + 2, *arg, *end;
-	int n = 0;
-
-	while (*p == ' ' || *p == '\t')
-		p++;
-	argv[n++] = p;
-	while (*p && *p != ' ' && *p != '\t')
-		p++;
-	if (*p) {
-		*p++ = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
-		arg = p;
-		end = arg + strlen(arg);
-		while (end > arg && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-			*--end = '\0';
-		if (*arg)
-			argv[n++] = arg;
-	}
-	return n;
-}
-
 static void status_line(struct exec *x, const struct edge *e, const struct buf *script)
 {
 	const char *p, *nl;
@@ -172,8 +112,9 @@ static bool start(void *ctx, struct edge *e)
 {
 	struct exec *x = ctx;
 	struct buf script = {0};
-	char *argv[5], *tmp = NULL, *line = NULL;
-	int fds[2] = {-1, -1}, rc, n = 0;
+	struct command cmd;
+	char **argv;
+	int fds[2] = {-1, -1}, rc;
 	struct job *j;
 	uint32_t i;
 	pid_t pid;
@@ -207,28 +148,11 @@ static bool start(void *ctx, struct edge *e)
 			}
 		}
 	}
-	if (!strncmp(script.s, "#!", 2)) {
-		char *nl = strchr(script.s, '\n');
-		line = strndup(script.s, nl ? (size_t)(nl - script.s) : script.len);
-		n = shebang(line, argv);
-		tmp = tmpscript(e, script.s, script.len);
-		argv[n++] = tmp;
-	} else if (script.len > MAX_INLINE_SCRIPT) {
-		argv[n++] = "/bin/sh";
-		argv[n++] = "-e";
-		tmp = tmpscript(e, script.s, script.len);
-		argv[n++] = tmp;
-	} else {
-		argv[n++] = "/bin/sh";
-		argv[n++] = "-ec";
-		argv[n++] = script.s;
-	}
-	argv[n] = NULL;
-	if ((n > 0 && !argv[n - 1]) || pipe(fds) < 0) {
-		if (fds[0] < 0 && tmp)
+	argv = recipe_command(e, e->script, &cmd);
+	if (!argv || pipe(fds) < 0) {
+		if (argv)
 			report(e, "cannot create a pipe");
-		free(line);
-		free(tmp);
+		command_free(&cmd);
 		buf_free(&script);
 		return false;
 	}
@@ -239,18 +163,17 @@ static bool start(void *ctx, struct edge *e)
 	close(fds[1]);
 	if (rc) {
 		struct buf msg = {0};
-		buf_printf(&msg, "cannot run '%s': %s", argv[0], strerror(rc));
+		if (rc == ENOENT && argv == cmd.words)
+			buf_printf(&msg, "command '%s' not found", argv[0]);
+		else
+			buf_printf(&msg, "cannot run '%s': %s", argv[0], strerror(rc));
 		report(e, msg.s);
 		buf_free(&msg);
 		close(fds[0]);
-		if (tmp)
-			unlink(tmp);
-		free(tmp);
-		free(line);
+		command_free(&cmd);
 		buf_free(&script);
 		return false;
 	}
-	free(line);
 	buf_free(&script);
 	xgrow((void **)&x->jobs, &x->capjobs, x->njobs + 1, sizeof(*x->jobs));
 	j = &x->jobs[x->njobs++];
@@ -258,7 +181,7 @@ static bool start(void *ctx, struct edge *e)
 	j->e = e;
 	j->pid = pid;
 	j->fd = fds[0];
-	j->tmp = tmp;
+	j->cmd = cmd;
 	outcome_start(&x->oc, &j->oc, e);
 	return true;
 }
@@ -322,10 +245,7 @@ static bool finish(struct exec *x, struct job *j, bool quiet)
 	else
 		outcome_failure(&x->oc, &j->oc, j->e, j->rss_kb);
 	outcome_free(&j->oc);
-	if (j->tmp) {
-		unlink(j->tmp);
-		free(j->tmp);
-	}
+	command_free(&j->cmd);
 	buf_free(&j->out);
 	return ok;
 }

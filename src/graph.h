@@ -51,6 +51,8 @@ struct edge {
 	bool done;       /* finished (ran, or skipped as up to date) */
 	bool failed;
 	uint32_t pending; /* inputs still to be made before it can start */
+	uint64_t weight;  /* its job's expected duration (ms + 1), from the log */
+	uint64_t prio;    /* weight of the longest path from it to a goal */
 	struct edge **rdeps; /* edges waiting for this one */
 	uint32_t nrdeps, caprdeps;
 	uint32_t id;     /* order of creation */

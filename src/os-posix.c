@@ -130,7 +130,7 @@ int os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid)
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
 						POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_USEVFORK);
-	rc = posix_spawn(pid, argv[0], &fa, &attr, argv, environ);
+	rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	return rc;

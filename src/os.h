@@ -33,7 +33,7 @@ bool os_hash(const char *path, uint64_t *h);
 int64_t os_now(void);
 /* Create the directories leading to path (not path itself); false with errno set. */
 bool os_mkdir_parents(const char *path);
-/* Start argv[0] with argv, stdin from /dev/null, stdout to outfd and stderr to
+/* Start argv[0] (searched in PATH) with argv, stdin from /dev/null, stdout to outfd and stderr to
  * errfd (-1: inherited), in a process group of its own, with only fds 0-2 open,
  * default signal dispositions and an empty signal mask; returns 0 or an errno. */
 int os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid);

@@ -404,6 +404,7 @@ static void finish(struct plan *p, struct graph *g, struct edge *e, const struct
 	}
 	if (e->rule->kind != ST_TASK && o->log)
 		r = statelog_find(o->log, e->out[0]->path);
+	e->weight = !edge_hasjob(e) ? 0 : r ? (uint64_t)r->duration_ms + 1 : 1;
 	if (r) {
 		self = selfrecord(g, e, r, o, &w) || self;
 	} else if (e->rule->kind != ST_TASK) {
@@ -545,6 +546,18 @@ bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngo
 		}
 	}
 	free(st);
+	/* the longest remaining path first: work is in dependency order, so walk it
+	 * backwards to see every edge after all the edges that wait for it */
+	for (gi = p->nwork; gi-- > 0;) {
+		struct edge *e = p->work[gi];
+		uint64_t most = 0;
+		uint32_t k;
+		for (k = 0; k < e->nrdeps; k++) {
+			if (e->rdeps[k]->prio > most)
+				most = e->rdeps[k]->prio;
+		}
+		e->prio = e->weight + most;
+	}
 	return ok;
 }
 

@@ -15,4 +15,19 @@ bool recipe_expand(struct vars *vars, const struct edge *e, struct buf *script);
 const char *recipe_attr(struct vars *vars, const struct edge *e, const char *name,
 			struct arena *a);
 
+/* How a script is run: argv for posix_spawnp, and a temporary script file. */
+struct command {
+	char *argv[5];    /* for a script run by an interpreter */
+	char **words;     /* for a command run directly: argv, NULL-terminated */
+	char *tmp;        /* a script file written for it, to remove afterwards */
+	char *line;       /* storage */
+};
+
+/* Decide how to run script: directly when it is one simple command (no shell
+ * syntax, no builtin), else by /bin/sh -e (or its #! interpreter), through a
+ * temporary file when it is long. The argv to spawn; NULL after reporting. */
+char **recipe_command(const struct edge *e, const char *script, struct command *c);
+/* Free what recipe_command made, removing its temporary file. */
+void command_free(struct command *c);
+
 #endif

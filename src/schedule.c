@@ -3,24 +3,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Edges ready to start, first in first out. */
+/* Edges ready to start: a heap, the longest remaining path on top, then the
+ * edge declared first. */
 struct queue {
 	struct edge **v;
-	size_t head, n, cap;
+	size_t n, cap;
 };
+
+static bool before(const struct edge *a, const struct edge *b)
+{
+	return a->prio != b->prio ? a->prio > b->prio : a->id < b->id;
+}
 
 static void push(struct queue *q, struct edge *e)
 {
-	if (q->head > 0 && q->head == q->n) {
-		q->head = q->n = 0;
-	}
+	size_t i, up;
+
 	xgrow((void **)&q->v, &q->cap, q->n + 1, sizeof(*q->v));
-	q->v[q->n++] = e;
+	for (i = q->n++; i > 0 && before(e, q->v[up = (i - 1) / 2]); i = up)
+		q->v[i] = q->v[up];
+	q->v[i] = e;
 }
 
 static struct edge *pop(struct queue *q)
 {
-	return q->head < q->n ? q->v[q->head++] : NULL;
+	struct edge *top, *last;
+	size_t i = 0, c;
+
+	if (q->n == 0)
+		return NULL;
+	top = q->v[0];
+	last = q->v[--q->n];
+	for (; (c = 2 * i + 1) < q->n; i = c) {
+		if (c + 1 < q->n && before(q->v[c + 1], q->v[c]))
+			c++;
+		if (!before(q->v[c], last))
+			break;
+		q->v[i] = q->v[c];
+	}
+	q->v[i] = last;
+	return top;
 }
 
 /* e is finished: what waited only for it is ready now. */

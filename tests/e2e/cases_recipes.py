@@ -266,3 +266,38 @@ def recipe_tab_indented(t):
     r = t.run("out.txt")
     t.rc(r, 0)
     t.content("out.txt", "a\nb\n")
+
+
+@case
+def recipe_simple_commands_run_without_a_shell(t):
+    # One plain command runs directly; anything the shell must see goes to sh.
+    t.taskfile(r"""
+        all: a b c
+        a:
+          printf '%s|' 'two words' {{out}} > a
+        b:
+          echo "$0" > b
+        c:
+          printf '%s' $0 > c
+    """)
+    r = t.run("-j1")
+    t.rc(r, 0)
+    t.content("a", "two words|a|")
+    t.content("b", "/bin/sh\n")
+    t.content("c", "/bin/sh")
+
+
+@case
+def recipe_command_not_found(t):
+    t.taskfile(r"""
+        all: direct viashell
+        direct:
+          no-such-command-here arg
+        viashell:
+          no-such-command-here arg; true
+    """)
+    r = t.run("-k", "-j1")
+    t.rc(r, 1)
+    t.contains(r.err, "error: 'direct' failed: command 'no-such-command-here' not found",
+               "stderr", r)
+    t.contains(r.err, "error: 'viashell' failed: exit status 127", "stderr", r)

@@ -3,6 +3,7 @@
 #include "fakefs.h"
 #include "load.h"
 #include "schedule.h"
+#include "statelog.h"
 
 /* The fake runner: jobs "run" until waited for; wait ends the oldest one. */
 struct fake {
@@ -140,6 +141,61 @@ START_TEST(interrupt_stops_at_once)
 }
 END_TEST
 
+/* Start order at -j1 for a graph whose longest path is declared last; with a log,
+ * the recorded durations decide, without one the depth does. */
+static char *weighted(bool history)
+{
+	static const char *tf = "all: short long\nshort:\n\tx\nlong: mid\n\tx\nmid:\n\tx\n";
+	struct fakefs fs = {0};
+	struct fs ffs = {&fs, fake_stat, NULL};
+	struct statelog log;
+	struct plan_opts po = {.fs = &ffs, .log = &log};
+	struct fake f = {0};
+	struct sched_opts o = {1, false};
+	struct runner r = {&f, fake_start, fake_wait};
+	struct sched_result res;
+	struct buf lines = {0};
+	struct plan p;
+	struct load l;
+	const char *names[] = {"short", "long", "mid"};
+	uint32_t ms[] = {500, 50, 80};
+	int i;
+
+	statelog_init(&log);
+	for (i = 0; history && i < 3; i++) {
+		struct recfile out = {names[i], {1, 0, 1}, 0, false};
+		struct record rec = {"x\n", true, ms[i], 0, &out, NULL, NULL, 1, 0, 0};
+		statelog_format(&lines, &rec);
+	}
+	if (lines.s)
+		ck_assert_int_eq(statelog_parse(&log, lines.s, lines.len), 0);
+	load_init(&l);
+	capture_start();
+	ck_assert(load_source(&l, src_of(tf)));
+	ck_assert(load_graph(&l));
+	ck_assert(plan_build(&p, &l.graph, &l.first, 1, &po));
+	free(capture_end());
+	sched_run(&p, &o, &r, &res);
+	plan_free(&p);
+	load_free(&l);
+	statelog_close(&log);
+	buf_free(&lines);
+	buf_add(&f.log, "", 0);
+	return f.log.s;
+}
+
+START_TEST(longest_path_first)
+{
+	char *s = weighted(false);
+
+	ck_assert_str_eq(s, "+mid -mid +short -short +long -long ");
+	free(s);
+	s = weighted(true);
+	ck_assert_str_eq(s, "+short -short +mid -mid +long -long ");
+	free(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("schedule");
@@ -151,6 +207,7 @@ int main(void)
 	tcase_add_test(tc, failure_stops_new_jobs_but_running_ones_finish);
 	tcase_add_test(tc, keep_going_runs_what_does_not_depend_on_the_failure);
 	tcase_add_test(tc, interrupt_stops_at_once);
+	tcase_add_test(tc, longest_path_first);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -1,0 +1,286 @@
+/* libFuzzer target: arbitrary bytes as a Taskfile, through the lexer, the parser,
+ * the evaluator and the planner (on a fake filesystem, with a small state log),
+ * then the expansion of every recipe and attribute of the jobs the plan would run.
+ *
+ * Nothing here may touch the machine: shell() is never evaluated (inputs that
+ * spell it are skipped), glob() sees only relative patterns, includes are read
+ * only from a private directory, and starting a process aborts. The last three
+ * are link-time wraps (-Wl,--wrap=..., see build.sh). */
+#include <errno.h>
+#include <glob.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "load.h"
+#include "os.h"
+#include "plan.h"
+#include "recipe.h"
+#include "source.h"
+#include "statelog.h"
+#include "task.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The directory the input is taken to live in, with files it may include. */
+static char incdir[4096];
+static char taskfile[4096 + 16];
+static FILE *devnull;
+static bool verbose; /* BATON_FUZZ_VERBOSE set: show diagnostics, graph, plan, scripts */
+
+static const struct {
+	const char *name, *text;
+} incfiles[] = {
+    {"vars.tf", "cc = cc\ncflags += -O2 -g\nsrcs = main.c util.c\nobjs = {{patsubst('%.c', '%.o', srcs)}}\n"},
+    {"rules.tf", "%.o: %.c\n    {{cc}} {{cflags}} -c {{in}} -o {{out}}\n"},
+    {"tasks.tf", "## Say hello.\ntask hello who=\"world\" *rest:\n    echo hello {{who}} {{rest}}\n"},
+    {"self.tf", "include self.tf\n"},
+    {"loop1.tf", "include loop2.tf\n"},
+    {"loop2.tf", "include loop1.tf\n"},
+    {"bad.tf", "= oops\n  indented\nx: {{nope\n"},
+    {"sub/inc.tf", "include ../vars.tf\nsub = {{cc}} sub\n"},
+};
+
+/* Files the fake filesystem has; every other path is missing. */
+static const struct {
+	const char *path;
+	int64_t mtime;
+} files[] = {
+    {"main.c", 2000}, {"main.o", 1000},    {"util.c", 1000},     {"util.o", 2000},
+    {"util.h", 1500}, {"src/a.c", 3000},   {"in.txt", 1000},     {"data/a.csv", 1000},
+    {"x", 500},       {"Taskfile", 100},   {"future.c", 9000000000},
+};
+
+static void fake_stat(void *ctx, const char *path, struct filestat *st)
+{
+	size_t i;
+
+	(void)ctx;
+	memset(st, 0, sizeof(*st));
+	st->mtime = MTIME_MISSING;
+	for (i = 0; i < LEN(files); i++) {
+		if (!strcmp(files[i].path, path)) {
+			st->mtime = files[i].mtime;
+			st->size = (int64_t)strlen(path);
+			st->ino = i + 1;
+		}
+	}
+}
+
+static bool fake_hash(void *ctx, const char *path, uint64_t *h)
+{
+	size_t i;
+
+	(void)ctx;
+	for (i = 0; i < LEN(files); i++) {
+		if (!strcmp(files[i].path, path)) {
+			*h = i % 2 ? 0xfeed : i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static const struct fs fakefs = {NULL, fake_stat, fake_hash};
+
+/* What the last runs did, for a few of the names the seeds use. */
+static struct statelog log = {.fd = -1, .lockfd = -1};
+
+static void makelog(void)
+{
+	struct recfile mo[] = {{"main.o", {1000, 6, 2}, 0, false}};
+	struct recfile mi[] = {{"main.c", {2000, 6, 1}, 0xfeed, true}};
+	struct recfile md[] = {{"util.h", {1500, 6, 5}, 1, true}, {"gone.h", {1, 1, 1}, 0, false}};
+	struct recfile uo[] = {{"util.o", {2000, 6, 4}, 0, false}};
+	struct recfile ui[] = {{"util.c", {900, 6, 3}, 0, true}};
+	struct recfile po[] = {{"prog", {5000, 4, 99}, 0, false}};
+	struct recfile pi[] = {{"main.o", {1000, 6, 2}, 0, false}, {"util.o", {2000, 6, 4}, 0, false}};
+	struct record recs[] = {
+	    {"cc -c main.c\n", true, 10, 100, mo, mi, md, 1, 1, 2},
+	    {"cc -c util.c -o util.o\n", true, 10, 100, uo, ui, NULL, 1, 1, 0},
+	    {"cc -o prog main.o util.o\n", false, 10, 100, po, pi, NULL, 1, 2, 0},
+	};
+	struct buf b = {0};
+	size_t i;
+
+	for (i = 0; i < LEN(recs); i++)
+		statelog_format(&b, &recs[i]);
+	statelog_parse(&log, b.s, b.len);
+	buf_free(&b);
+}
+
+static void writefile(const char *name, const char *text)
+{
+	char path[sizeof(incdir) + 64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", incdir, name);
+	if (strchr(name, '/')) {
+		char sub[sizeof(path)];
+		snprintf(sub, sizeof(sub), "%s/%.*s", incdir, (int)(strchr(name, '/') - name), name);
+		mkdir(sub, 0700);
+	}
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "fuzz_taskfile: cannot write %s\n", path);
+		exit(1);
+	}
+}
+
+static void cleanup(void)
+{
+	char path[sizeof(incdir) + 64];
+	size_t i;
+
+	for (i = 0; i < LEN(incfiles); i++) {
+		snprintf(path, sizeof(path), "%s/%s", incdir, incfiles[i].name);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/sub", incdir);
+	rmdir(path);
+	rmdir(incdir);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *tmp = getenv("TMPDIR");
+	size_t i;
+
+	(void)argc;
+	(void)argv;
+	snprintf(incdir, sizeof(incdir), "%s/baton-fuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(incdir)) {
+		fprintf(stderr, "fuzz_taskfile: cannot create %s\n", incdir);
+		exit(1);
+	}
+	atexit(cleanup);
+	makelog();
+	for (i = 0; i < LEN(incfiles); i++)
+		writefile(incfiles[i].name, incfiles[i].text);
+	snprintf(taskfile, sizeof(taskfile), "%s/Taskfile", incdir);
+	verbose = getenv("BATON_FUZZ_VERBOSE") != NULL;
+	devnull = fopen("/dev/null", "w");
+	if (!devnull) {
+		fprintf(stderr, "fuzz_taskfile: cannot open /dev/null\n");
+		exit(1);
+	}
+	return 0;
+}
+
+/* Includes: only files inside incdir, so that no input can read a device or a
+ * huge file. Anything else does not exist. */
+uint32_t __real_source_load(const char *path);
+uint32_t __wrap_source_load(const char *path);
+uint32_t __wrap_source_load(const char *path)
+{
+	size_t n = strlen(incdir);
+	char *real = realpath(path, NULL);
+	struct stat st;
+	bool inside;
+
+	if (!real)
+		return 0;
+	inside = !strncmp(real, incdir, n) && real[n] == '/' && stat(real, &st) == 0 &&
+		 S_ISREG(st.st_mode);
+	free(real);
+	if (!inside) {
+		errno = ENOENT;
+		return 0;
+	}
+	return __real_source_load(path);
+}
+
+/* glob(): only relative patterns without "..", so only the run directory is read. */
+int __real_glob(const char *pat, int flags, int (*errfn)(const char *, int), glob_t *g);
+int __wrap_glob(const char *pat, int flags, int (*errfn)(const char *, int), glob_t *g);
+int __wrap_glob(const char *pat, int flags, int (*errfn)(const char *, int), glob_t *g)
+{
+	if (pat[0] == '/' || pat[0] == '~' || strstr(pat, ".."))
+		return GLOB_NOMATCH;
+	return __real_glob(pat, flags, errfn, g);
+}
+
+/* Starting a process would mean the "shell" filter above missed a way in. */
+bool __wrap_os_capture(const char *cmd, struct buf *out, int *status);
+bool __wrap_os_capture(const char *cmd, struct buf *out, int *status)
+{
+	(void)out;
+	(void)status;
+	fprintf(stderr, "fuzz_taskfile: the input would run a command: %s\n", cmd);
+	abort();
+}
+
+int __wrap_os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid);
+int __wrap_os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid)
+{
+	(void)outfd;
+	(void)errfd;
+	(void)pid;
+	fprintf(stderr, "fuzz_taskfile: the input would start %s\n", argv[0]);
+	abort();
+}
+
+/* Bind the parameters of the tasks to run, then expand every recipe and
+ * attribute, as a dry run does. */
+static void expand(struct load *l, struct plan *p)
+{
+	static const char *const attrs[] = {"depfile", "precious", "content"};
+	struct buf script = {0};
+	struct arena a = {0};
+	bool ok = true;
+	size_t i, j;
+
+	for (i = 0; i < p->nwork; i++) {
+		struct edge *e = p->work[i];
+		if (e->rule->kind == ST_TASK && e->rule->params && !e->args)
+			ok = task_bind(&l->vars, &l->ast, e, NULL) && ok;
+	}
+	for (i = 0; ok && i < p->nwork; i++) {
+		struct edge *e = p->work[i];
+		for (j = 0; j < LEN(attrs); j++)
+			recipe_attr(&l->vars, e, attrs[j], &a);
+		if (!edge_hasjob(e))
+			continue;
+		script.len = 0;
+		if (recipe_expand(&l->vars, e, &script) && verbose)
+			fprintf(stderr, "script of %s:\n%s", edge_name(e), script.s);
+	}
+	arena_free(&a);
+	buf_free(&script);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct load l;
+	struct plan p = {0};
+	struct plan_opts po = {.fs = &fakefs, .explain = true, .log = &log, .now = 1};
+	struct buf dump = {0};
+	uint32_t src;
+
+	if (memmem(data, size, "shell", 5))
+		return 0;
+	diag_set_stream(verbose ? stderr : devnull);
+	src = source_add(taskfile, (const char *)data, size);
+	load_init(&l);
+	if (load_source(&l, src) && load_graph(&l)) {
+		graph_dump(&dump, &l.graph);
+		po.vars = &l.vars;
+		if (l.first && plan_build(&p, &l.graph, &l.first, 1, &po)) {
+			plan_dump(&dump, &p);
+			expand(&l, &p);
+		}
+	}
+	if (verbose && dump.s)
+		fprintf(stderr, "graph and plan:\n%s", dump.s);
+	buf_free(&dump);
+	plan_free(&p);
+	load_free(&l);
+	source_free_all();
+	diag_reset();
+	return 0;
+}
