@@ -96,7 +96,7 @@ static void vreport(struct loc loc, const char *kind, const char *fmt, va_list a
 	FILE *f = stream ? stream : stderr;
 	char where[4096];
 
-	fflush(stdout);
+	out_flush();
 	diag_where(loc, where, sizeof(where));
 	fprintf(f, "%s: %s: ", where, kind);
 	vfprintf(f, fmt, ap);

@@ -30,11 +30,15 @@ struct job {
 static int selfpipe[2] = {-1, -1};
 static volatile sig_atomic_t caught;
 
+static volatile sig_atomic_t stopping;
+
 static void onsignal(int sig)
 {
 	int saved = errno;
 
-	if (sig != SIGCHLD && !caught)
+	if (sig == SIGTSTP)
+		stopping = 1;
+	else if (sig != SIGCHLD && !caught)
 		caught = sig;
 	if (write(selfpipe[1], "x", 1) < 0) {
 		/* the pipe is full: poll will wake up anyway */
@@ -68,6 +72,22 @@ void exec_init(struct exec *x, struct vars *vars)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTSTP, &sa, NULL);
+}
+
+/* Ctrl-Z: the jobs are in process groups of their own, so the terminal does not
+ * stop them; stop them, then ourselves, and continue them when we are. */
+static void suspend(struct exec *x)
+{
+	size_t i;
+
+	stopping = 0;
+	for (i = 0; i < x->njobs; i++)
+		kill(-x->jobs[i].pid, SIGSTOP);
+	/* SIGSTOP, as SIGTSTP would be dropped if our process group is orphaned */
+	raise(SIGSTOP);
+	for (i = 0; i < x->njobs; i++)
+		kill(-x->jobs[i].pid, SIGCONT);
 }
 
 void exec_free(struct exec *x)
@@ -87,7 +107,7 @@ static void status_line(struct exec *x, const struct edge *e, const struct buf *
 	const char *p, *nl;
 
 	if (x->explain && e->why) {
-		fflush(stdout);
+		out_flush();
 		for (p = e->why; *p; p = nl + 1) {
 			nl = strchr(p, '\n');
 			if (p[0] == ' ' && p[1] == ' ')
@@ -105,7 +125,7 @@ static void status_line(struct exec *x, const struct edge *e, const struct buf *
 			printf("%s%.*s\n", nl == p ? "" : "    ", (int)(nl - p), p);
 		}
 	}
-	fflush(stdout);
+	out_flush();
 }
 
 static bool start(void *ctx, struct edge *e)
@@ -158,7 +178,7 @@ static bool start(void *ctx, struct edge *e)
 	}
 	setfl(fds[0], FD_CLOEXEC, O_NONBLOCK);
 	setfl(fds[1], FD_CLOEXEC, 0);
-	fflush(stdout);
+	out_flush();
 	rc = os_spawn(argv, fds[1], fds[1], &pid);
 	close(fds[1]);
 	if (rc) {
@@ -227,7 +247,7 @@ static bool finish(struct exec *x, struct job *j, bool quiet)
 		if (j->out.s[j->out.len - 1] != '\n')
 			fputc('\n', stdout);
 	}
-	fflush(stdout);
+	out_flush();
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 		ok = true;
 	} else if (WIFEXITED(st)) {
@@ -315,6 +335,8 @@ static struct edge *wait_job(void *ctx, bool *ok)
 	pfd = xmalloc((x->njobs + 1) * sizeof(*pfd));
 	for (;;) {
 		reap(x);
+		if (stopping)
+			suspend(x);
 		if (caught) {
 			free(pfd);
 			interrupt(x);

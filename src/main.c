@@ -409,7 +409,7 @@ static int run(const struct options *o, int nops, char **ops)
 	r = exec_runner(&x);
 	sched_run(&plan, &so, &r, &res);
 	exec_free(&x);
-	fflush(stdout);
+	out_flush();
 	if (res.interrupted) {
 		fprintf(stderr, "baton: interrupted by %s\n", os_signame(x.signal));
 		rc = 128 + x.signal;
@@ -444,10 +444,10 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	rc = run(&o, argc - first, argv + first);
-	errno = 0;
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "baton: error writing output%s%s\n", errno ? ": " : "",
-			errno ? strerror(errno) : "");
+	out_flush();
+	if (out_error() || ferror(stdout)) {
+		fprintf(stderr, "baton: error writing output: %s\n",
+			strerror(out_error() ? out_error() : EIO));
 		if (rc == 0)
 			rc = EXIT_FAILED;
 	}

@@ -148,7 +148,7 @@ bool os_capture(const char *cmd, struct buf *out, int *status)
 		return false;
 	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
 	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-	fflush(stdout);
+	out_flush();
 	rc = os_spawn(argv, fds[1], -1, &pid);
 	close(fds[1]);
 	if (rc) {

@@ -1,15 +1,29 @@
 #include "util.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+static int outerr;
+
+void out_flush(void)
+{
+	if (fflush(stdout) != 0 && !outerr)
+		outerr = errno ? errno : EIO;
+}
+
+int out_error(void)
+{
+	return outerr;
+}
+
 void fatal(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
+	out_flush();
 	fputs("baton: fatal: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -22,7 +36,7 @@ void warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
+	out_flush();
 	fputs("baton: warning: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

@@ -29,6 +29,7 @@ import cases_exec  # noqa: E402,F401
 import cases_cli  # noqa: E402,F401
 import cases_errors  # noqa: E402,F401
 import cases_state  # noqa: E402,F401
+import cases_hostile  # noqa: E402,F401
 
 
 def run_case(baton, name):

@@ -11,7 +11,7 @@ mkdir -p "$out/obj"
 out=$(cd "$out" && pwd)
 
 flags="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -g -O1
-	-std=c11 -D_GNU_SOURCE -DBATON_VERSION=\"fuzz\" -Wall -Wextra -Wno-unused-parameter
+	-std=c11 -D_GNU_SOURCE -Wall -Wextra -Wpedantic
 	-I$out -I$root/src"
 
 # The libraries the core uses, as meson.build asks pkg-config for them.
@@ -50,6 +50,6 @@ for harness in "$root"/tests/fuzz/fuzz_*.c; do
 	*) wraps= ;;
 	esac
 	# shellcheck disable=SC2086
-	$cc $flags $depcflags $wraps "$harness" "$out/libbatoncore.a" $deplibs -o "$out/$name"
+	$cc $flags -Werror $depcflags $wraps "$harness" "$out/libbatoncore.a" $deplibs -o "$out/$name"
 	echo "built $out/$name"
 done

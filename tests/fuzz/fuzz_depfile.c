@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < deps.n; i++) {
 		struct htab_entry *e = htab_slot(&seen, deps.v[i], strlen(deps.v[i]));
 		if (!deps.v[i][0] || e->val) {
-			fprintf(stderr, "dependency %zu '%s' is empty or listed twice\n", i, deps.v[i]);
+			fprintf(stderr, "dependency %zu '%s' is empty or listed twice\n", i,
+				deps.v[i]);
 			abort();
 		}
 		e->val = (void *)deps.v[i];

@@ -23,7 +23,8 @@ static void fixsums(struct buf *b, const char *text, size_t len)
 			nl = end;
 		tab = memchr(p, '\t', (size_t)(nl - p));
 		if (tab) {
-			buf_printf(b, "%016" PRIx64 "\t", htab_hash(tab + 1, (size_t)(nl - tab - 1)));
+			buf_printf(b, "%016" PRIx64 "\t",
+				   htab_hash(tab + 1, (size_t)(nl - tab - 1)));
 			buf_add(b, tab + 1, (size_t)(nl - tab - 1));
 		} else {
 			buf_add(b, p, (size_t)(nl - p));

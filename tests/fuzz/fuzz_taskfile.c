@@ -3,21 +3,20 @@
  * then the expansion of every recipe and attribute of the jobs the plan would run.
  *
  * Nothing here may touch the machine: shell() is never evaluated (inputs that
- * spell it are skipped), glob() sees only relative patterns, includes are read
- * only from a private directory, and starting a process aborts. The last three
- * are link-time wraps (-Wl,--wrap=..., see build.sh). */
+ * spell it are skipped), glob() sees only relative patterns, includes come from
+ * memory, and starting a process aborts. The last three are link-time wraps
+ * (-Wl,--wrap=..., see build.sh). */
 #include <errno.h>
 #include <glob.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "diag.h"
 #include "load.h"
 #include "os.h"
+#include "path.h"
 #include "plan.h"
 #include "recipe.h"
 #include "source.h"
@@ -27,18 +26,21 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The directory the input is taken to live in, with files it may include. */
-static char incdir[4096];
-static char taskfile[4096 + 16];
+/* The input is the Taskfile of a directory that exists only in memory, with a few
+ * files it may include. */
+#define INCDIR "/baton-fuzz/"
+static const char taskfile[] = INCDIR "Taskfile";
 static FILE *devnull;
 static bool verbose; /* BATON_FUZZ_VERBOSE set: show diagnostics, graph, plan, scripts */
 
 static const struct {
 	const char *name, *text;
 } incfiles[] = {
-    {"vars.tf", "cc = cc\ncflags += -O2 -g\nsrcs = main.c util.c\nobjs = {{patsubst('%.c', '%.o', srcs)}}\n"},
+    {"vars.tf",
+     "cc = cc\ncflags += -O2 -g\nsrcs = main.c util.c\nobjs = {{patsubst('%.c', '%.o', srcs)}}\n"},
     {"rules.tf", "%.o: %.c\n    {{cc}} {{cflags}} -c {{in}} -o {{out}}\n"},
-    {"tasks.tf", "## Say hello.\ntask hello who=\"world\" *rest:\n    echo hello {{who}} {{rest}}\n"},
+    {"tasks.tf",
+     "## Say hello.\ntask hello who=\"world\" *rest:\n    echo hello {{who}} {{rest}}\n"},
     {"self.tf", "include self.tf\n"},
     {"loop1.tf", "include loop2.tf\n"},
     {"loop2.tf", "include loop1.tf\n"},
@@ -51,9 +53,9 @@ static const struct {
 	const char *path;
 	int64_t mtime;
 } files[] = {
-    {"main.c", 2000}, {"main.o", 1000},    {"util.c", 1000},     {"util.o", 2000},
-    {"util.h", 1500}, {"src/a.c", 3000},   {"in.txt", 1000},     {"data/a.csv", 1000},
-    {"x", 500},       {"Taskfile", 100},   {"future.c", 9000000000},
+    {"main.c", 2000}, {"main.o", 1000},	 {"util.c", 1000},	   {"util.o", 2000},
+    {"util.h", 1500}, {"src/a.c", 3000}, {"in.txt", 1000},	   {"data/a.csv", 1000},
+    {"x", 500},	      {"Taskfile", 100}, {"future.c", 9000000000}, /* newer than "now" */
 };
 
 static void fake_stat(void *ctx, const char *path, struct filestat *st)
@@ -89,7 +91,7 @@ static bool fake_hash(void *ctx, const char *path, uint64_t *h)
 static const struct fs fakefs = {NULL, fake_stat, fake_hash};
 
 /* What the last runs did, for a few of the names the seeds use. */
-static struct statelog log = {.fd = -1, .lockfd = -1};
+static struct statelog lastrun = {.fd = -1, .lockfd = -1};
 
 static void makelog(void)
 {
@@ -99,7 +101,8 @@ static void makelog(void)
 	struct recfile uo[] = {{"util.o", {2000, 6, 4}, 0, false}};
 	struct recfile ui[] = {{"util.c", {900, 6, 3}, 0, true}};
 	struct recfile po[] = {{"prog", {5000, 4, 99}, 0, false}};
-	struct recfile pi[] = {{"main.o", {1000, 6, 2}, 0, false}, {"util.o", {2000, 6, 4}, 0, false}};
+	struct recfile pi[] = {{"main.o", {1000, 6, 2}, 0, false},
+			       {"util.o", {2000, 6, 4}, 0, false}};
 	struct record recs[] = {
 	    {"cc -c main.c\n", true, 10, 100, mo, mi, md, 1, 1, 2},
 	    {"cc -c util.c -o util.o\n", true, 10, 100, uo, ui, NULL, 1, 1, 0},
@@ -110,59 +113,15 @@ static void makelog(void)
 
 	for (i = 0; i < LEN(recs); i++)
 		statelog_format(&b, &recs[i]);
-	statelog_parse(&log, b.s, b.len);
+	statelog_parse(&lastrun, b.s, b.len);
 	buf_free(&b);
-}
-
-static void writefile(const char *name, const char *text)
-{
-	char path[sizeof(incdir) + 64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", incdir, name);
-	if (strchr(name, '/')) {
-		char sub[sizeof(path)];
-		snprintf(sub, sizeof(sub), "%s/%.*s", incdir, (int)(strchr(name, '/') - name), name);
-		mkdir(sub, 0700);
-	}
-	f = fopen(path, "w");
-	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
-		fprintf(stderr, "fuzz_taskfile: cannot write %s\n", path);
-		exit(1);
-	}
-}
-
-static void cleanup(void)
-{
-	char path[sizeof(incdir) + 64];
-	size_t i;
-
-	for (i = 0; i < LEN(incfiles); i++) {
-		snprintf(path, sizeof(path), "%s/%s", incdir, incfiles[i].name);
-		unlink(path);
-	}
-	snprintf(path, sizeof(path), "%s/sub", incdir);
-	rmdir(path);
-	rmdir(incdir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = getenv("TMPDIR");
-	size_t i;
-
 	(void)argc;
 	(void)argv;
-	snprintf(incdir, sizeof(incdir), "%s/baton-fuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(incdir)) {
-		fprintf(stderr, "fuzz_taskfile: cannot create %s\n", incdir);
-		exit(1);
-	}
-	atexit(cleanup);
 	makelog();
-	for (i = 0; i < LEN(incfiles); i++)
-		writefile(incfiles[i].name, incfiles[i].text);
-	snprintf(taskfile, sizeof(taskfile), "%s/Taskfile", incdir);
 	verbose = getenv("BATON_FUZZ_VERBOSE") != NULL;
 	devnull = fopen("/dev/null", "w");
 	if (!devnull) {
@@ -172,27 +131,25 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Includes: only files inside incdir, so that no input can read a device or a
- * huge file. Anything else does not exist. */
-uint32_t __real_source_load(const char *path);
+/* Includes: read from incfiles, never from the disk, so that no input can read a
+ * device or a huge file. Anything else does not exist. */
 uint32_t __wrap_source_load(const char *path);
 uint32_t __wrap_source_load(const char *path)
 {
-	size_t n = strlen(incdir);
-	char *real = realpath(path, NULL);
-	struct stat st;
-	bool inside;
+	char canon[4096];
+	size_t n = strlen(path), i;
 
-	if (!real)
-		return 0;
-	inside = !strncmp(real, incdir, n) && real[n] == '/' && stat(real, &st) == 0 &&
-		 S_ISREG(st.st_mode);
-	free(real);
-	if (!inside) {
-		errno = ENOENT;
-		return 0;
+	if (n < sizeof(canon)) {
+		memcpy(canon, path, n);
+		path_canon(canon, n);
+		for (i = 0; i < LEN(incfiles); i++) {
+			if (!strncmp(canon, INCDIR, strlen(INCDIR)) &&
+			    !strcmp(canon + strlen(INCDIR), incfiles[i].name))
+				return source_add(path, incfiles[i].text, strlen(incfiles[i].text));
+		}
 	}
-	return __real_source_load(path);
+	errno = ENOENT;
+	return 0;
 }
 
 /* glob(): only relative patterns without "..", so only the run directory is read. */
@@ -205,7 +162,8 @@ int __wrap_glob(const char *pat, int flags, int (*errfn)(const char *, int), glo
 	return __real_glob(pat, flags, errfn, g);
 }
 
-/* Starting a process would mean the "shell" filter above missed a way in. */
+/* Starting a process would mean that the "shell" filter of LLVMFuzzerTestOneInput
+ * missed a way in. */
 bool __wrap_os_capture(const char *cmd, struct buf *out, int *status);
 bool __wrap_os_capture(const char *cmd, struct buf *out, int *status)
 {
@@ -248,7 +206,8 @@ static void expand(struct load *l, struct plan *p)
 			continue;
 		script.len = 0;
 		if (recipe_expand(&l->vars, e, &script) && verbose)
-			fprintf(stderr, "script of %s:\n%s", edge_name(e), script.s);
+			fprintf(stderr, "script of %s:\n%s", edge_name(e),
+				script.s ? script.s : "");
 	}
 	arena_free(&a);
 	buf_free(&script);
@@ -258,7 +217,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct load l;
 	struct plan p = {0};
-	struct plan_opts po = {.fs = &fakefs, .explain = true, .log = &log, .now = 1};
+	struct plan_opts po = {.fs = &fakefs, .explain = true, .log = &lastrun, .now = 1};
 	struct buf dump = {0};
 	uint32_t src;
 

@@ -13,6 +13,7 @@ cc=${CC:-clang}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/baton-fuzz-run.XXXXXX")
 keep=false
+# shellcheck disable=SC2317 # called by the trap
 cleanup() { $keep || rm -rf "$work"; }
 trap cleanup EXIT
 
@@ -32,28 +33,31 @@ fi
 
 status=0
 for target in "$work"/build/fuzz_*; do
-	[ -f "$target" ] && [ -x "$target" ] || continue
+	[ -x "$target" ] || continue
 	name=$(basename "$target")
 	short=${name#fuzz_}
 	corpus=$work/corpus-$short
 	rundir=$work/run-$short
 	artifacts=$work/artifacts-$short
 	mkdir -p "$corpus" "$rundir" "$artifacts"
-	[ -d "$here/corpus/$short" ] && cp "$here/corpus/$short"/* "$corpus"/ 2>/dev/null || true
-	[ -d "$here/regressions/$short" ] && cp "$here/regressions/$short"/* "$corpus"/ 2>/dev/null || true
+	for dir in "$here/corpus/$short" "$here/regressions/$short"; do
+		if [ -d "$dir" ]; then
+			cp "$dir"/* "$corpus"/ 2>/dev/null || true
+		fi
+	done
 	set -- -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=4096 \
 		-print_final_stats=1 -artifact_prefix="$artifacts/"
 	[ -f "$here/$short.dict" ] && set -- "$@" -dict="$here/$short.dict"
 
 	rc=0
 	start=$(date +%s)
-	(cd "$rundir" && TMPDIR=$work ASAN_OPTIONS=detect_leaks=1 \
+	(cd "$rundir" && ASAN_OPTIONS=detect_leaks=1 \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		"$target" "$@" "$corpus" >"$work/$name.log" 2>&1) || rc=$?
 	took=$(($(date +%s) - start))
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name.log" | tail -n 1)
-	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/$name.log" | tail -n 1)
-	echo "fuzz: $name: ${execs:-?} executions in ${took} s (${rate:-?}/s)"
+	echo "fuzz: $name: ${execs:-?} executions in ${took} s" \
+		"($(( ${execs:-0} / (took > 0 ? took : 1) ))/s)"
 	if [ "$rc" -ne 0 ] || [ -n "$(ls -A "$artifacts")" ]; then
 		status=1
 		keep=true

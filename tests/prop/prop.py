@@ -168,12 +168,14 @@ class Rule:
         if self.depfile:
             cat += "; for f in $ex; do cat \"$f\"; done"
         if self.style == "wic":
-            store = ('if cmp -s "$o.tmp" "$o"; then rm -f "$o.tmp"; '
-                     'else mv -f "$o.tmp" "$o"; fi')
+            # Write if changed: a new file (new inode) only when the content changes.
+            lines.append('for o in {{out}}; do { echo "$o" v%d%s; %s; } | cksum > "$o.tmp"; '
+                         'if cmp -s "$o.tmp" "$o"; then rm -f "$o.tmp"; '
+                         'else mv -f "$o.tmp" "$o"; fi; done' % (self.ver, salt, cat))
         else:
-            store = 'mv -f "$o.tmp" "$o"'
-        lines.append('for o in {{out}}; do { echo "$o" v%d%s; %s; } | cksum > "$o.tmp"; '
-                     '%s; done' % (self.ver, salt, cat, store))
+            # Always rewrite the output in place (same inode).
+            lines.append('for o in {{out}}; do { echo "$o" v%d%s; %s; } | cksum > "$o"; done'
+                         % (self.ver, salt, cat))
         if self.depfile:
             if "/" in self.depfile.replace("{{out}}", ""):
                 lines.append("mkdir -p " + self.depfile.rsplit("/", 1)[0])
@@ -356,7 +358,8 @@ class Case:
         self.cands = {}            # edge key -> [Rec or None]: what the log may hold
         self.seen = {}             # path -> set of stats it ever had
         self.clock = time.time_ns() - 10 ** 12
-        self.last_full = 0.05      # seconds a build of every job took
+        self.t_start = 0.005       # seconds baton takes with nothing to do
+        self.t_job = 0.005         # seconds a job takes
         self.builds = 0
         self.last_build = None
         self.salt = "a0"
@@ -365,18 +368,22 @@ class Case:
         self.order = []            # order of rules in the Taskfile
         self.ctl = set()
         self.stats = {"builds": 0}
+        self.last_ok = False
 
     # ---------------------------------------------------------------- setup
 
     def log(self, text):
         self.history.append(text)
 
+    def count(self, what):
+        self.stats[what] = self.stats.get(what, 0) + 1
+
     def generate(self):
         rng = self.rng
         size = rng.random()
-        if size < 0.35:
+        if size < 0.4:
             nrules = rng.randint(1, 8)
-        elif size < 0.8:
+        elif size < 0.85:
             nrules = rng.randint(9, 40)
         else:
             nrules = rng.randint(41, 200)
@@ -892,7 +899,11 @@ class Case:
         argv = self.argv(j=j, keep=keep)
         delay = 0.0
         if sig:
-            delay = self.rng.uniform(0, self.last_full * 1.2)
+            # Aim at the middle of the build: a start-up time plus the jobs planned.
+            _, planned = self.analyse(edges, pre, pre, {})
+            n = sum(1 for v in planned.values() if v[1])
+            par = min(int(argv[1]), os.cpu_count() or 1)
+            delay = self.rng.uniform(0, 1.1 * (self.t_start + self.t_job * n / par))
         b = self.run(argv, sig=sig, delay=delay)
         if sig == signal.SIGKILL and b.sent:
             kill_tagged(self.tag)
@@ -904,6 +915,7 @@ class Case:
         starts, ends, count = self.parse_runlog(lines)
         ran = set(starts)
         self.builds += 1
+        self.count("build exit %s%s" % (b.rc, " after " + b.sent if b.sent else ""))
         self.log("build %d (%s): baton %s -> exit %s%s; ran %d: %s" % (
             self.builds, note, " ".join(argv), b.rc,
             " after %s at %.0f ms" % (b.sent, delay * 1000) if b.sent else "",
@@ -924,6 +936,7 @@ class Case:
         else:
             ok = self.after_build(edges, pre, post, b, starts, ends, failing, keep)
         self.last_build = b
+        self.last_ok = ok
         return b, ok
 
     def after_build(self, edges, pre, post, b, starts, ends, failing, keep):
@@ -1053,9 +1066,17 @@ class Case:
                 self.cands[e.key] = cs + [self.new_rec(e, post, True)]
         if not failed:
             self.check_outputs(edges, post, b)
-            self.last_full = max(0.01, b.elapsed * max(1, len(edges)) / max(1, len(ran))) \
-                if ran else self.last_full
+        self.timing(b, len(ran))
         return not failed
+
+    def timing(self, b, nran):
+        """Learn how long baton takes to start and each job takes."""
+        if not nran:
+            self.t_start = 0.7 * self.t_start + 0.3 * b.elapsed
+        else:
+            par = min(int(b.argv[1]), os.cpu_count() or 1)
+            per = max(0.0, b.elapsed - self.t_start) * par / nran
+            self.t_job = 0.7 * self.t_job + 0.3 * per
 
     def after_signal(self, edges, pre, post, b, starts, ends, failing):
         ran = set(starts)
@@ -1286,6 +1307,7 @@ class Case:
             if e.key in ran:
                 self.cands[e.key] = [self.new_rec(e, post, True)]
         self.last_build = both
+        self.last_ok = True
 
     # ---------------------------------------------------------------- edits
 
@@ -1341,6 +1363,7 @@ class Case:
         if not allow_headers:
             kinds = [k for k in kinds if k not in ("hdrdel", "hdrnew")]
         kind = rng.choice(kinds)
+        self.kind = kind
         outs = [o for e in edges for o in e.outs]
         if kind == "src":
             p = rng.choice(self.srcnames)
@@ -1579,6 +1602,7 @@ class Case:
             d = self.edit(self.edges(), allow_headers)
             if d:
                 done.append(d)
+                self.count("edit " + self.kind)
         for d in done:
             self.log("  edit: " + d)
         return done
@@ -1714,6 +1738,8 @@ class Case:
         self.success_checks()
         for _ in range(steps):
             self.step()
+        if self.last_ok:
+            self.clean_build()
 
 
 # --------------------------------------------------------------------------
@@ -1729,9 +1755,10 @@ def main():
     ap.add_argument("--case", type=int, help="run only this case number")
     ap.add_argument("--steps", type=int, default=6, help="edit/build steps per case")
     ap.add_argument("--jobs-list", default="1,2,16")
-    ap.add_argument("--clean-rate", type=float, default=0.3,
+    ap.add_argument("--clean-rate", type=float, default=0.1,
                     help="how often a successful build is compared with a clean one")
     ap.add_argument("--keep", action="store_true", help="keep every case directory")
+    ap.add_argument("--stats", action="store_true", help="print what the cases exercised")
     ap.add_argument("--dir", help="where to put case directories")
     ap.add_argument("--max-failures", type=int, default=0,
                     help="stop after this many failed cases (0: never)")
@@ -1744,7 +1771,7 @@ def main():
     nums = [args.case] if args.case is not None else range(args.cases)
     passed = failed = 0
     t0 = time.monotonic()
-    builds = 0
+    stats = {}
     for num in nums:
         root = os.path.join(base, "case-%d" % num)
         c = Case(args, args.seed, num, root)
@@ -1778,10 +1805,15 @@ def main():
             passed += 1
             if not args.keep:
                 shutil.rmtree(root, ignore_errors=True)
-        builds += c.stats["builds"]
+        for k, v in c.stats.items():
+            stats[k] = stats.get(k, 0) + v
     if not failed and not args.keep:
         shutil.rmtree(base, ignore_errors=True)
-    print("seed %s: %d baton runs in %.1f s" % (args.seed, builds, time.monotonic() - t0))
+    if args.stats:
+        for k in sorted(stats):
+            print("  %-32s %d" % (k, stats[k]))
+    print("seed %s: %d baton runs in %.1f s" % (args.seed, stats.get("builds", 0),
+                                               time.monotonic() - t0))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
