@@ -353,20 +353,27 @@ static struct edge *wait_job(void *ctx, bool *ok)
 		}
 		pfd[0].fd = selfpipe[0];
 		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
 		for (i = 0, n = 1; i < x->njobs; i++) {
 			if (x->jobs[i].fd >= 0) {
 				pfd[n].fd = x->jobs[i].fd;
 				pfd[n].events = POLLIN;
+				pfd[n].revents = 0;
 				n++;
 			}
 		}
-		if (poll(pfd, n, -1) < 0 && errno != EINTR)
-			fatal("poll: %s", strerror(errno));
+		if (poll(pfd, n, -1) < 0) {
+			if (errno != EINTR)
+				fatal("poll: %s", strerror(errno));
+			continue; /* a signal: see what it was about */
+		}
 		if (pfd[0].revents)
 			while (read(selfpipe[0], sink, sizeof(sink)) > 0)
 				;
-		for (i = 0; i < x->njobs; i++) {
-			if (x->jobs[i].fd >= 0)
+		for (i = 0, n = 1; i < x->njobs; i++) {
+			if (x->jobs[i].fd < 0)
+				continue;
+			if (pfd[n++].revents)
 				drain(&x->jobs[i]);
 		}
 	}

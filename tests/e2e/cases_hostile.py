@@ -6,7 +6,7 @@ import signal
 import subprocess
 import time
 
-from harness import case
+from harness import alive, case
 
 
 @case
@@ -199,14 +199,13 @@ def hostile_sigterm_leaves_no_process(t):
     os.kill(p.pid, signal.SIGTERM)
     p.communicate(timeout=30)
     t.eq(p.returncode, 143, "exit status")
-    time.sleep(0.2)
     for f in ("sh.pid", "bg.pid"):
         pid = int(t.read(f))
-        try:
-            os.kill(pid, 0)
+        end = time.monotonic() + 5
+        while alive(pid) and time.monotonic() < end:
+            time.sleep(0.05)
+        if alive(pid):
             t.fail("process %d (%s) still runs" % (pid, f))
-        except ProcessLookupError:
-            pass
 
 
 @case

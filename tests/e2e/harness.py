@@ -29,6 +29,19 @@ def case(fn):
     return fn
 
 
+# A command to run baton under, e.g. "valgrind --error-exitcode=99 -q".
+WRAPPER = os.environ.get("BATON_TEST_WRAPPER", "").split()
+
+
+def alive(pid):
+    """Whether pid runs (a zombie waiting to be reaped by init does not)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 class Failure(Exception):
     pass
 
@@ -137,7 +150,7 @@ class Ctx:
     def run(self, *args, cwd=None, env=None, timeout=TIMEOUT, merge=False,
             pass_fds=(), stdin=subprocess.DEVNULL):
         """Run baton with args; return a Result.  A hang fails the case."""
-        argv = [self.baton] + list(args)
+        argv = WRAPPER + [self.baton] + list(args)
         cwd = self.path(cwd) if cwd else self.root
         full_env = dict(os.environ)
         full_env["LC_ALL"] = "C"
@@ -171,7 +184,7 @@ class Ctx:
 
     def spawn(self, *args, cwd=None):
         """Start baton without waiting (for signal tests)."""
-        argv = [self.baton] + list(args)
+        argv = WRAPPER + [self.baton] + list(args)
         cwd = self.path(cwd) if cwd else self.root
         env = dict(os.environ)
         env["LC_ALL"] = "C"

@@ -68,6 +68,7 @@ import tempfile
 import time
 
 TIMEOUT = 120          # seconds before a baton run counts as hung
+STOP = 15              # seconds baton may take to stop after a signal while a job hangs
 PARTIAL = b"partial-output-written-by-a-job-that-did-not-finish\n"
 
 
@@ -123,6 +124,7 @@ class Rule:
         self.style = "wic"          # "wic" (write if changed), "direct", "python"
         self.partial = False        # direct: write a placeholder output first
         self.depfile = None         # the [depfile: ...] value
+        self.dfmt = "cont"          # how the depfile is written: cont, line, crlf, mp
         self.shebang = False
         self.salt = False
         self.noise = 0              # a recipe line that changes nothing
@@ -136,7 +138,8 @@ class Rule:
         self.space = 1
 
     def ctl(self):
-        """The ctl/ file whose presence makes the job fail (recipe form)."""
+        """The ctl/ file the job runs first if it exists (recipe form): the test
+        writes `exit N` or `sleep 60` there to make the job fail or hang."""
         if self.kind == "pattern":
             return "ctl/p%d-{{stem}}" % self.num
         return "ctl/" + self.outs[0].replace("/", "_")
@@ -150,15 +153,18 @@ class Rule:
         if self.shebang:
             lines.append("#!/bin/sh -e")
         lines.append("echo S {{out}} >> runlog")
-        lines.append("test ! -e " + self.ctl())
+        lines.append("if [ -e %s ]; then . ./%s; fi" % (self.ctl(), self.ctl()))
         if self.noise:
             lines.append(": note %d" % self.noise)
         when, code = self.fail or (None, 0)
         if when == "early":
             lines.append("exit %d" % code)
         if self.depfile:
-            lines.append("inc=$(sed -n 's/^inc //p' {{in}} | sort -u); ex=; "
-                         "for f in $inc; do if [ -e \"$f\" ]; then ex=\"$ex $f\"; fi; done")
+            # The files named by "inc" lines of the inputs, one a line (names may
+            # have spaces), those that exist.
+            lines.append("inc=$(sed -n 's/^inc //p' {{in}} | sort -u); "
+                         "IFS=$(printf '\\nx'); IFS=${IFS%x}; ex=; "
+                         "for f in $inc; do if [ -e \"$f\" ]; then ex=\"$ex$f$IFS\"; fi; done")
         if when == "partial" or (self.style == "direct" and self.partial):
             lines.append("for o in {{out}}; do echo %s > \"$o\"; done"
                          % PARTIAL.decode().strip())
@@ -179,8 +185,15 @@ class Rule:
         if self.depfile:
             if "/" in self.depfile.replace("{{out}}", ""):
                 lines.append("mkdir -p " + self.depfile.rsplit("/", 1)[0])
-            lines.append("{ printf '%%s:' {{out}}; for f in {{in}} $ex; do "
-                         "printf ' \\\\\\n %%s' \"$f\"; done; echo; } > %s" % self.depfile)
+            esc = ('case $f in *" "*) f=$(printf %s "$f" | sed \'s/ /\\\\ /g\');; esac; ')
+            sep, end = {"cont": (" \\\\\\n ", "\\n"), "mp": (" \\\\\\n ", "\\n"),
+                        "line": (" ", "\\n"), "crlf": (" \\\\\\r\\n ", "\\r\\n")}[self.dfmt]
+            extra = ""
+            if self.dfmt == "mp":       # like gcc -MP: an empty rule for each header
+                extra = " for f in $ex; do %sprintf '%%s:\\n' \"$f\"; done;" % esc
+            lines.append("{ printf '%%s:' {{out[0]}}; for f in {{in}} $ex; do %s"
+                         "printf '%s%%s' \"$f\"; done; printf '%s';%s } > %s"
+                         % (esc, sep, end, extra, self.depfile))
         if when == "late":
             lines.append("exit %d" % code)
         lines.append("echo E {{out}} >> runlog")
@@ -197,7 +210,9 @@ class Rule:
             'with open("runlog", "a") as log:',
             '    log.write("S %s\\n" % " ".join(outs))',
             'if os.path.exists("%s"):' % self.ctl().replace("{{stem}}", "{{raw(stem)}}"),
-            "    sys.exit(1)",
+            '    r = subprocess.run(["/bin/sh", "-e", "%s"])'
+            % self.ctl().replace("{{stem}}", "{{raw(stem)}}"),
+            "    sys.exit(r.returncode)",
         ]
         if self.noise:
             lines.append("note = %d" % self.noise)
@@ -366,7 +381,8 @@ class Case:
         self.cli_salt = None
         self.always = False
         self.order = []            # order of rules in the Taskfile
-        self.ctl = set()
+        self.ctl = {}              # ctl/ file -> what it holds
+        self.header_line = {}      # rule -> line of its header in the Taskfile
         self.stats = {"builds": 0}
         self.last_ok = False
 
@@ -390,7 +406,8 @@ class Case:
         nsrc = rng.randint(2, 20)
         nhdr = rng.randint(0, 6)
         self.srcnames = ["src/s%02d" % i for i in range(nsrc)]
-        self.hdrnames = ["inc/h%d" % i for i in range(nhdr)]
+        self.hdrnames = [("inc/h %d" if rng.random() < 0.3 else "inc/h%d") % i
+                         for i in range(nhdr)]
         self.sources = {}
         for s in self.srcnames:
             self.sources[s] = self.src_text(s, rng.randint(4, 12), self.pick_incs())
@@ -468,6 +485,7 @@ class Case:
                 r.depfile = "dep/p%d-{{stem}}.d" % r.num
             else:
                 r.depfile = "{{out}}.d" if len(r.outs) == 1 else "%s.d" % r.outs[0]
+            r.dfmt = rng.choice(["cont", "cont", "line", "crlf", "mp"])
         r.shebang = rng.random() < 0.15
         r.salt = rng.random() < 0.2
         r.content = rng.random() < 0.1
@@ -482,8 +500,8 @@ class Case:
     def salt_value(self):
         return self.cli_salt if self.cli_salt is not None else self.salt
 
-    def edges(self):
-        """Every job, inputs first."""
+    def edges(self, goals=None):
+        """Every job needed for goals (default: all), inputs first."""
         makers = {}
         for r in self.rules:
             if r.kind == "explicit":
@@ -520,7 +538,7 @@ class Case:
             done[key] = e
             order.append(e)
 
-        for t in self.targets():
+        for t in goals or self.targets():
             visit(t, set())
         return order
 
@@ -688,6 +706,7 @@ class Case:
                 head += " " + sep.join(r.ins)
             if r.oo:
                 head += " | " + sep.join(r.oo)
+            self.header_line[r.outs[0]] = len("\n".join(lines).split("\n")) + 1
             lines.append(head)
             body = r.recipe()
             for n, line in enumerate(body):
@@ -754,7 +773,7 @@ class Case:
 
     # ---------------------------------------------------------------- running
 
-    def argv(self, j=None, keep=False, extra=()):
+    def argv(self, j=None, keep=False, extra=(), goals=()):
         j = self.rng.choice(self.jobs_list) if j is None else j
         argv = ["-j", str(j)]
         if keep:
@@ -764,7 +783,19 @@ class Case:
         argv += list(extra)
         if self.cli_salt is not None:
             argv.append("salt=" + self.cli_salt)
-        return argv
+        return argv + list(goals)
+
+    def where(self):
+        """How to point baton at the Taskfile: (cwd, options).  From a
+        subdirectory it finds ../Taskfile itself."""
+        how = self.rng.choice(["here"] * 6 + ["sub", "C", "f"])
+        if how == "sub":
+            return os.path.join(self.dir, "src"), []
+        if how == "C":
+            return self.root, ["-C", "work"]
+        if how == "f":
+            return self.root, ["-f", "work/Taskfile"]
+        return self.dir, []
 
     def env(self):
         env = dict(os.environ)
@@ -772,29 +803,62 @@ class Case:
         env["BATON_PROP_TAG"] = self.tag
         return env
 
-    def run(self, argv, cwd=None, sig=None, delay=0.0):
+    def run(self, argv, cwd=None, sig=None, delay=0.0, wait_for=None, again=False,
+            piped=False):
+        """Run baton; with sig, send it after delay seconds, or once the job
+        wait_for has started (then baton must stop within STOP seconds)."""
         cwd = cwd or self.dir
         t0 = time.monotonic()
         p = subprocess.Popen([self.baton] + argv, cwd=cwd, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                              env=self.env())
         sent = None
+        timeout = TIMEOUT
+        if piped:
+            # Like `baton | head -1`: read one line, then close the pipe.
+            first = p.stdout.readline()
+            p.stdout.close()
+            p.stdout = None
         if sig:
-            time.sleep(delay)
+            if wait_for:
+                started = False
+                while not started and p.poll() is None and time.monotonic() - t0 < TIMEOUT:
+                    time.sleep(0.002)
+                    try:
+                        with open(os.path.join(self.dir, "runlog")) as f:
+                            started = ("S " + wait_for + " ") in f.read().replace("\n", " \n")
+                    except FileNotFoundError:
+                        pass
+                if started:
+                    time.sleep(self.rng.uniform(0, 0.02))
+                    timeout = STOP
+            else:
+                time.sleep(delay)
             if p.poll() is None:
                 os.kill(p.pid, sig)
                 sent = signal.Signals(sig).name
+                if again:
+                    time.sleep(self.rng.uniform(0, 0.01))
+                    if p.poll() is None:
+                        os.kill(p.pid, sig)
+                        sent += " twice"
         try:
-            out, err = p.communicate(timeout=TIMEOUT)
+            out, err = p.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             p.kill()
             out, err = p.communicate()
             kill_tagged(self.tag)
             b = Build(argv, p.returncode, out.decode(errors="replace"),
                       err.decode(errors="replace"), time.monotonic() - t0, sent)
+            if timeout == STOP:
+                raise Violation("P6 failure", "baton did not stop within %d s of %s while "
+                                "job '%s' ran (is the signal forwarded to the jobs?)\n%s"
+                                % (STOP, sent, wait_for, b.describe()))
             raise Violation("P6 failure", "baton did not finish within %d s\n%s"
                             % (TIMEOUT, b.describe()))
         self.stats["builds"] += 1
+        if piped:
+            out = first
         return Build(argv, p.returncode, out.decode(errors="replace"),
                      err.decode(errors="replace"), time.monotonic() - t0, sent)
 
@@ -886,29 +950,37 @@ class Case:
     def snap(self, edges):
         return Snap(self.dir, self.all_paths(edges))
 
-    def build(self, note, keep=False, sig=None, expect_fail=(), j=None):
+    def build(self, note, keep=False, sig=None, j=None, wait_for=None, again=False,
+              piped=False, goals=()):
         """Build, check everything, update the model.  Returns (build, ok)."""
         self.write_taskfile()
-        edges = self.edges()
+        alledges = self.edges()
+        edges = self.edges(goals) if goals else alledges
         keys = {e.key for e in edges}
-        pre = self.snap(edges)
+        pre = self.snap(alledges)
         for p, st in pre.st.items():
             if st is not None:
                 self.seen.setdefault(p, set()).add(st)
         self.read_runlog()
-        argv = self.argv(j=j, keep=keep)
+        explain = not piped and self.rng.random() < 0.1
+        cwd, where = self.where()
+        argv = where + self.argv(j=j, keep=keep, goals=goals,
+                                 extra=["--explain"] if explain else [])
         delay = 0.0
         if sig:
             # Aim at the middle of the build: a start-up time plus the jobs planned.
             _, planned = self.analyse(edges, pre, pre, {})
             n = sum(1 for v in planned.values() if v[1])
-            par = min(int(argv[1]), os.cpu_count() or 1)
+            par = min(int(argv[argv.index("-j") + 1]), os.cpu_count() or 1)
             delay = self.rng.uniform(0, 1.1 * (self.t_start + self.t_job * n / par))
-        b = self.run(argv, sig=sig, delay=delay)
-        if sig == signal.SIGKILL and b.sent:
+        if wait_for:
+            delay = 0.0
+        b = self.run(argv, cwd=cwd, sig=sig, delay=delay, wait_for=wait_for, again=again,
+                     piped=piped)
+        if b.sent and b.sent.startswith("SIGKILL"):
             kill_tagged(self.tag)
         lines = self.read_runlog()
-        post = self.snap(edges)
+        post = self.snap(alledges)
         for p, st in post.st.items():
             if st is not None:
                 self.seen.setdefault(p, set()).add(st)
@@ -925,34 +997,50 @@ class Case:
             if k not in keys:
                 self.fail_here("P3 minimal", "unknown job '%s' in the run log" % k, b)
         self.check_counts(count, b)
-        if b.sent != "SIGKILL":
+        if not (b.sent or "").startswith("SIGKILL"):
             self.check_no_jobs_left(b)
         self.check_sources(pre, post, b)
         self.check_order(edges, starts, ends, b)
+        for e in alledges:
+            if e.key not in keys:
+                for o in e.outs:
+                    if post.st[o] != pre.st[o]:
+                        self.fail_here("P3 minimal", "'%s' changed, but baton was asked for "
+                                       "%s, which do not need it" % (o, list(goals)), b)
+        if explain and not b.sent:
+            said = set(re.findall(r"^baton: explain: '([^']*)': ", b.err, re.M))
+            if said != set(starts):
+                self.fail_here("P3 minimal", "--explain explains %s but the jobs that ran "
+                               "are %s" % (sorted(said), sorted(starts)), b)
         failing = {e.key for e in edges
-                   if e.rule.fail or os.path.exists(os.path.join(self.dir, e.ctl))}
+                   if e.rule.fail or self.ctl.get(e.ctl, "").startswith("exit")}
         if b.sent:
             ok = self.after_signal(edges, pre, post, b, starts, ends, failing)
         else:
-            ok = self.after_build(edges, pre, post, b, starts, ends, failing, keep)
+            ok = self.after_build(edges, pre, post, b, starts, ends, failing, keep, piped)
         self.last_build = b
         self.last_ok = ok
         return b, ok
 
-    def after_build(self, edges, pre, post, b, starts, ends, failing, keep):
+    def after_build(self, edges, pre, post, b, starts, ends, failing, keep, piped=False):
         ran = set(starts)
         if b.rc not in (0, 1):
             self.fail_here("P1 outputs", "exit status %s" % b.rc, b)
+        if piped and b.rc == 1 and "baton: error writing output" not in b.err:
+            self.fail_here("P6 failure", "with its output pipe closed baton exits 1 but "
+                           "does not say 'baton: error writing output'", b)
         outcome = {k: ("fail" if k in failing else "ok") for k in ran}
         res, planned = self.analyse(edges, pre, post, outcome)
         failed = ran & failing
+        # Whether baton may have stopped starting jobs.
+        stopped = bool(failed) or (piped and b.rc == 1)
         prod = self.producers(edges)
         blocked = set()
         for e in edges:
             for i in e.ins + e.oo:
                 p = prod.get(i)
                 if p is not None and (p.key in failed or p.key in blocked or
-                                      (failed and res[p.key][0] and p.key not in ran)):
+                                      (stopped and res[p.key][0] and p.key not in ran)):
                     blocked.add(e.key)
         detail = lambda: "\njobs (must/may, ran, why):\n" + self.explain_sets(res, ran)
         for e in edges:
@@ -963,7 +1051,7 @@ class Case:
             if e.key in ran and e.key in blocked:
                 self.fail_here("P6 failure", "'%s' ran although a job it depends on "
                                "failed or did not run%s" % (e.key, detail()), b)
-            if must and e.key not in ran and e.key not in blocked and (keep or not failed):
+            if must and e.key not in ran and e.key not in blocked and (keep or not stopped):
                 self.fail_here("P3 minimal", "'%s' had to run (%s) but did not%s"
                                % (e.key, "; ".join(why), detail()), b)
         # Exit status and messages.
@@ -978,19 +1066,22 @@ class Case:
                 self.fail_here("P6 failure", "stderr lacks %r" % msg, b)
             for k in failed:
                 e = next(x for x in edges if x.key == k)
-                code = e.rule.fail[1] if e.rule.fail else 1
-                if "'%s' failed: exit status %d" % (k, code) not in b.err:
-                    self.fail_here("P6 failure", "stderr lacks \"'%s' failed: exit status %d\""
-                                   % (k, code), b)
-            if not keep and b.argv[1] == "1":
+                code = e.rule.fail[1] if e.rule.fail else int(self.ctl[e.ctl].split()[1])
+                msg = "Taskfile:%d:1: error: '%s' failed: exit status %d" % (
+                    self.header_line[e.rule.outs[0]], k, code)
+                if msg not in b.err:
+                    self.fail_here("P6 failure", "stderr lacks %r" % msg, b)
+            if not keep and b.argv[b.argv.index("-j") + 1] == "1":
                 last = max(starts.values())
                 if not any(starts[k] == last for k in failed):
                     self.fail_here("P6 failure", "at -j1 a job started after one had failed", b)
-        elif b.rc != 0:
+        elif b.rc != 0 and not piped:
             self.fail_here("P1 outputs", "exit status %s, no job failed" % b.rc, b)
         # The progress lines.
         prog = b.progress()
-        if sorted(p[2] for p in prog) != sorted(ran):
+        if piped:
+            pass
+        elif sorted(p[2] for p in prog) != sorted(ran):
             self.fail_here("P3 minimal", "the [i/N] lines name %s but the jobs that ran are %s"
                            % (sorted(p[2] for p in prog), sorted(ran)), b)
         if prog:
@@ -1004,7 +1095,9 @@ class Case:
                 self.fail_here("P3 minimal", "the [i/N] totals are %s; the plan has %s jobs"
                                % (sorted({p[1] for p in prog}),
                                   lo if lo == hi else "%d to %d" % (lo, hi)), b)
-        if not ran and not failed:
+        if piped:
+            pass
+        elif not ran and not failed:
             if "baton: nothing to do" not in b.out:
                 self.fail_here("P3 minimal", "no job ran but baton did not say "
                                "'baton: nothing to do'", b)
@@ -1064,35 +1157,38 @@ class Case:
                 # Without a record, baton may or may not have recorded it now.
                 cs = self.cands.get(e.key, [None])
                 self.cands[e.key] = cs + [self.new_rec(e, post, True)]
-        if not failed:
+        if not stopped:
             self.check_outputs(edges, post, b)
-        self.timing(b, len(ran))
-        return not failed
+        if not piped:
+            self.timing(b, len(ran))
+        return not stopped
 
     def timing(self, b, nran):
         """Learn how long baton takes to start and each job takes."""
         if not nran:
             self.t_start = 0.7 * self.t_start + 0.3 * b.elapsed
         else:
-            par = min(int(b.argv[1]), os.cpu_count() or 1)
+            par = min(int(b.argv[b.argv.index("-j") + 1]), os.cpu_count() or 1)
             per = max(0.0, b.elapsed - self.t_start) * par / nran
             self.t_job = 0.7 * self.t_job + 0.3 * per
 
     def after_signal(self, edges, pre, post, b, starts, ends, failing):
         ran = set(starts)
-        sig = b.sent
+        name = b.sent.split()[0]
+        num = signal.Signals[name].value
+        sig = "SIGKILL" if name == "SIGKILL" else "SIGINT"     # kill, or interrupt
         want = self.expected(edges)
         if sig == "SIGINT":
             if b.rc == 0:
                 return self.after_build(edges, pre, post, b, starts, ends, failing, False)
-            if b.rc == -signal.SIGINT and not ran and all(
+            if b.rc == -num and not ran and all(
                     post.st[o] == pre.st[o] for e in edges for o in e.outs):
                 pass            # killed before it set up its handlers: harmless
-            elif b.rc != 130:
-                self.fail_here("P6 failure", "after SIGINT the exit status is %s, not 130"
-                               % b.rc, b)
-            elif "baton: interrupted by SIGINT" not in b.err:
-                self.fail_here("P6 failure", "stderr lacks 'baton: interrupted by SIGINT'", b)
+            elif b.rc != 128 + num:
+                self.fail_here("P6 failure", "after %s the exit status is %s, not %d"
+                               % (name, b.rc, 128 + num), b)
+            elif "baton: interrupted by %s" % name not in b.err:
+                self.fail_here("P6 failure", "stderr lacks 'baton: interrupted by %s'" % name, b)
         else:
             if b.rc == 0:
                 return self.after_build(edges, pre, post, b, starts, ends, failing, False)
@@ -1623,9 +1719,12 @@ class Case:
         edges = self.edges()
         certain = not any(None in self.cands.get(e.key, [None]) for e in edges)
         kind = rng.choices(
-            ["edits", "revert", "fail", "ctlfail", "sigint", "sigkill", "two", "rmstate",
-             "always", "nothing", "dry"],
-            [40, 10, 7, 5, 8, 5 if certain else 0, 3, 2, 2, 3, 5])[0]
+            ["edits", "revert", "fail", "ctlfail", "sigint", "sigkill", "hang", "two",
+             "rmstate", "always", "nothing", "dry", "pipe", "subset"],
+            [40, 10, 7, 5, 8, 5 if certain else 0, 5 if certain else 0, 3, 2, 2, 3, 5,
+             3, 4])[0]
+        if kind == "revert" and not self.last_ok:
+            kind = "edits"
         if kind == "dry":
             self.edits(rng.randint(0, 2))
             self.dry_run()
@@ -1636,6 +1735,12 @@ class Case:
             self.success_checks()
         elif kind == "nothing":
             self.build("no edits")
+        elif kind == "subset":
+            self.edits(rng.randint(1, 3))
+            ts = self.targets()
+            self.build("some targets", goals=rng.sample(ts, rng.randint(1, min(2, len(ts)))))
+            b, ok = self.build("all targets")
+            self.success_checks()
         elif kind == "always":
             self.always = True
             self.build("-B")
@@ -1667,7 +1772,14 @@ class Case:
             self.success_checks()
         elif kind in ("fail", "ctlfail"):
             self.failure(kind)
-        else:
+        elif kind == "hang":
+            self.hang()
+        elif kind == "pipe":
+            self.edits(rng.randint(1, 3))
+            self.build("output pipe closed after one line", piped=True)
+            b, ok = self.build("after the closed pipe")
+            self.success_checks()
+        elif kind in ("sigint", "sigkill"):
             sig = signal.SIGINT if kind == "sigint" else signal.SIGKILL
             self.edits(rng.randint(0, 3))
             self.build("interrupted", sig=sig)
@@ -1708,23 +1820,51 @@ class Case:
                 r.fail = (rng.choice(["early", "partial", "late"]), rng.randint(1, 5))
                 self.log("  edit: '%s' fails (%s, exit %d)" % (r.outs[0], r.fail[0], r.fail[1]))
         else:
-            os.makedirs(os.path.join(self.dir, "ctl"), exist_ok=True)
             for e in chosen:
-                with open(os.path.join(self.dir, e.ctl), "w"):
-                    pass
+                self.set_ctl(e, "exit %d" % rng.randint(1, 5))
                 # Make sure it runs: change its recipe in a way that changes no output.
                 if self.rules_ok(e.rule, self.edges()):
                     e.rule.noise += 1
-                self.log("  edit: '%s' fails (%s exists), recipe note %d"
-                         % (e.key, e.ctl, e.rule.noise))
+                self.log("  edit: '%s' fails (%s holds '%s'), recipe note %d"
+                         % (e.key, e.ctl, self.ctl[e.ctl], e.rule.noise))
         self.build("with a failing job", keep=keep)
         for r in self.rules:
             r.fail = None
-        shutil.rmtree(os.path.join(self.dir, "ctl"), ignore_errors=True)
+        self.clear_ctl()
         self.log("  edit: the failing jobs are fixed")
         if rng.random() < 0.3:
             self.edits(1)
         self.build("after the failure")
+        self.success_checks()
+
+    def set_ctl(self, e, text):
+        os.makedirs(os.path.join(self.dir, "ctl"), exist_ok=True)
+        with open(os.path.join(self.dir, e.ctl), "w") as f:
+            f.write(text + "\n")
+        self.ctl[e.ctl] = text
+
+    def clear_ctl(self):
+        shutil.rmtree(os.path.join(self.dir, "ctl"), ignore_errors=True)
+        self.ctl = {}
+
+    def hang(self):
+        """A job hangs; a signal sent while it runs must stop the build promptly."""
+        rng = self.rng
+        edges = self.edges()
+        cands = [e for e in edges if self.rules_ok(e.rule, edges)]
+        if not cands:
+            return
+        e = rng.choice(cands)
+        self.edits(rng.randint(0, 2))
+        self.set_ctl(e, "sleep 60")
+        e.rule.noise += 1
+        sig = rng.choice([signal.SIGINT, signal.SIGINT, signal.SIGTERM, signal.SIGHUP,
+                          signal.SIGKILL])
+        self.log("  edit: '%s' hangs (%s holds 'sleep 60'), recipe note %d"
+                 % (e.key, e.ctl, e.rule.noise))
+        self.build("a job hangs", sig=sig, wait_for=e.key, again=rng.random() < 0.3)
+        self.clear_ctl()
+        b, ok = self.build("after the hang")
         self.success_checks()
 
     def run_case(self, steps):
