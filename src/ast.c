@@ -160,8 +160,10 @@ static const char *plainword(struct ast *t, const struct word *w)
 	const char *s;
 
 	for (p = w->pieces; p; p = p->next) {
-		if (p->kind != PC_TEXT)
+		if (p->kind != PC_TEXT) {
+			buf_free(&b);
 			return NULL;
+		}
 		buf_add(&b, p->text, p->len);
 	}
 	if (!b.s)

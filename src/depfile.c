@@ -13,7 +13,7 @@ static size_t word(const char **p, const char *end, struct buf *b)
 	b->len = 0;
 	while (s < end) {
 		char c = *s;
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0')
 			break;
 		if (c == '\\' && s + 1 < end) {
 			char d = s[1];
@@ -53,7 +53,7 @@ bool depfile_parse(const char *text, size_t len, struct arena *a, struct list *d
 
 	while (p < end) {
 		char c = *p;
-		if (c == ' ' || c == '\t' || c == '\r') {
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\0') {
 			p++;
 			continue;
 		}

@@ -14,10 +14,15 @@ static const struct list *lookup_local(const struct scope *s, const char *name)
 	return NULL;
 }
 
+static bool eval_word1(struct eval *ev, const struct word *w, struct list *out);
+
 static bool isbuiltin(const char *name)
 {
 	return !strcmp(name, "in") || !strcmp(name, "out") || !strcmp(name, "stem");
 }
+
+/* Words made by all evaluations so far, against EVAL_MAX_TOTAL. */
+static size_t made;
 
 static bool toolarge(const struct expr *e, const struct list *l)
 {
@@ -168,7 +173,31 @@ static void suffix(struct eval *ev, struct list *cur, const char *s, size_t len)
 	}
 }
 
+/* Count n more words made; false after reporting that the Taskfile makes too many. */
+static bool spend(const struct word *w, size_t n)
+{
+	made += n;
+	if (made <= EVAL_MAX_TOTAL)
+		return true;
+	if (made - n <= EVAL_MAX_TOTAL)
+		diag_error(w->loc, "the Taskfile expands to too many words (over %d in all)",
+			   EVAL_MAX_TOTAL);
+	return false;
+}
+
+void eval_reset(void)
+{
+	made = 0;
+}
+
 bool eval_word(struct eval *ev, const struct word *w, struct list *out)
+{
+	size_t before = out->n;
+
+	return eval_word1(ev, w, out) && spend(w, out->n - before);
+}
+
+static bool eval_word1(struct eval *ev, const struct word *w, struct list *out)
 {
 	const struct piece *p = w->pieces;
 	struct list cur = {0}, val = {0}, next;
@@ -234,11 +263,11 @@ bool eval_word(struct eval *ev, const struct word *w, struct list *out)
 
 bool eval_words(struct eval *ev, const struct word *w, struct list *out)
 {
-	bool ok = true;
-
-	for (; w; w = w->next)
-		ok = eval_word(ev, w, out) && ok;
-	return ok;
+	for (; w; w = w->next) {
+		if (!eval_word(ev, w, out))
+			return false; /* going on could only pile up more of a value too large */
+	}
+	return true;
 }
 
 bool eval_recipe(struct eval *ev, const struct rline *lines, struct buf *script)

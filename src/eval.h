@@ -27,7 +27,11 @@ struct eval {
 enum {
 	EVAL_MAX_WORDS = 1 << 22,     /* more words in one value is an error */
 	EVAL_MAX_BYTES = 64 << 20,    /* so is a value longer than this */
+	EVAL_MAX_TOTAL = 1 << 24,     /* and more words made by all of a run's evaluation */
 };
+
+/* Forget the words made so far (for tests that load several Taskfiles). */
+void eval_reset(void);
 
 /* Append the words of w and of every word after it. */
 bool eval_words(struct eval *ev, const struct word *w, struct list *out);

@@ -11,7 +11,17 @@
 #include "recipe.h"
 #include "statelog.h"
 
-enum { MAX_PATTERN_CHAIN = 4 };
+enum {
+	MAX_PATTERN_CHAIN = 4,       /* pattern rules chained to make one file */
+	MAX_PATTERN_TRIES = 10000,   /* inputs looked at to resolve one file */
+};
+
+/* The search for a pattern rule: how much of it is left, and the rules in the
+ * chain being tried (a rule is not used twice in one chain, as in make). */
+static struct {
+	int tries;
+	size_t chain[MAX_PATTERN_CHAIN + 1];
+} search;
 
 static void os_fs_stat(void *ctx, const char *path, struct filestat *st)
 {
@@ -83,7 +93,8 @@ static bool makeable(struct graph *g, struct node *n, const struct fs *fs, int d
 {
 	if (n->gen || (n->flags & NODE_TASK) || mtime(fs, n) != MTIME_MISSING)
 		return true;
-	return depth < MAX_PATTERN_CHAIN && trypatterns(g, n, fs, depth + 1);
+	return depth < MAX_PATTERN_CHAIN && search.tries < MAX_PATTERN_TRIES &&
+	       !(n->flags & NODE_RESOLVED) && trypatterns(g, n, fs, depth + 1);
 }
 
 /* Find a pattern rule that makes n and give n an edge from it. */
@@ -94,19 +105,28 @@ static bool trypatterns(struct graph *g, struct node *n, const struct fs *fs, in
 
 	if (n->flags & NODE_RESOLVED)
 		return n->gen != NULL;
-	if (depth == 0)
+	if (depth == 0) {
 		n->flags |= NODE_RESOLVED;
+		search.tries = 0;
+	}
 	for (i = 0; i < g->npats; i++) {
 		struct pattern *p = &g->pats[i];
 		struct node *ins[64], **in = ins;
 		size_t nin = p->ins.n + p->order.n;
 		bool ok = false;
 		struct edge *e;
+		int d;
 
+		for (d = 0; d < depth && search.chain[d] != i; d++)
+			;
+		if (d < depth)
+			continue; /* already in this chain */
+		search.chain[depth] = i;
 		for (j = 0; j < p->outs.n && !ok; j++)
 			ok = match(p->outs.v[j], n->path, n->len, &stem);
 		if (!ok)
 			continue;
+		search.tries += (int)nin + 1;
 		if (nin > LEN(ins))
 			in = xmalloc(nin * sizeof(*in));
 		for (j = 0; j < nin && ok; j++) {

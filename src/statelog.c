@@ -156,6 +156,7 @@ static bool parseline(struct statelog *s, char *line, size_t len)
 	r = arena_alloc(&s->a, sizeof(*r));
 	if (!number(&f, &ok) || !number(&f, &dur) || !unumber(&f, &rss, 10) || !number(&f, &nout) ||
 	    !number(&f, &nin) || !number(&f, &ndep) || nout < 1 || nin < 0 || ndep < 0 ||
+	    nout > (int64_t)len || nin > (int64_t)len || ndep > (int64_t)len ||
 	    nout + nin + ndep > (int64_t)len || dur < 0 || !(script = field(&f)))
 		return false;
 	r->ok = ok == 1;
