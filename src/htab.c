@@ -5,20 +5,11 @@
 
 #include "util.h"
 
+#include <xxhash.h>
+
 uint64_t htab_hash(const char *s, size_t n)
 {
-	/* FNV-1a, then a final mix so that low bits depend on every byte */
-	uint64_t h = 0xcbf29ce484222325u;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3u;
-	}
-	h ^= h >> 32;
-	h *= 0xd6e8feb86659fd93u;
-	h ^= h >> 32;
-	return h;
+	return XXH3_64bits(s, n);
 }
 
 static struct htab_entry *probe(const struct htab *h, const char *key, size_t len, uint64_t hash)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 
 #include "diag.h"
 
-static const char HEADER[] = "baton-log 2\n";
+static const char HEADER[] = "baton-log 3\n";
 
 static void esc(struct buf *b, const char *s)
 {
@@ -67,46 +68,72 @@ struct fields {
 
 static char *field(struct fields *f)
 {
-	char *start = f->p, *w = f->p;
+	char *start = f->p, *tab, *r, *w;
 
 	if (!f->p || f->p > f->end)
 		return NULL;
-	for (; f->p < f->end && *f->p != '\t'; f->p++) {
-		if (*f->p == '\\' && f->p + 1 < f->end) {
-			f->p++;
-			*w++ = *f->p == 't' ? '\t' : *f->p == 'n' ? '\n' : *f->p;
-		} else {
-			*w++ = *f->p;
+	tab = memchr(f->p, '\t', (size_t)(f->end - f->p));
+	if (!tab)
+		tab = f->end;
+	if (memchr(start, '\\', (size_t)(tab - start))) {
+		for (r = w = start; r < tab; r++) {
+			if (*r == '\\' && r + 1 < tab) {
+				r++;
+				*w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r;
+			} else {
+				*w++ = *r;
+			}
 		}
+		*w = '\0';
+	} else {
+		*tab = '\0';
 	}
-	if (f->p < f->end)
-		f->p++; /* the tab */
-	else
-		f->p = f->end + 1; /* no more fields */
-	*w = '\0';
+	f->p = tab < f->end ? tab + 1 : f->end + 1;
 	return start;
+}
+
+/* A decimal number (with base 16 a hex one) filling the whole field. */
+static bool parsenum(const char *s, int base, bool sign, uint64_t *v, bool *neg)
+{
+	uint64_t n = 0, d;
+
+	*neg = sign && *s == '-';
+	if (*neg)
+		s++;
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9')
+			d = (uint64_t)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (uint64_t)(*s - 'a' + 10);
+		else
+			return false;
+		if (__builtin_mul_overflow(n, (uint64_t)base, &n) || __builtin_add_overflow(n, d, &n))
+			return false;
+	}
+	*v = n;
+	return true;
 }
 
 static bool number(struct fields *f, int64_t *v)
 {
-	char *s = field(f), *end;
+	char *s = field(f);
+	uint64_t n;
+	bool neg;
 
-	if (!s || !*s)
+	if (!s || !parsenum(s, 10, true, &n, &neg) || n > (uint64_t)INT64_MAX + neg)
 		return false;
-	errno = 0;
-	*v = strtoll(s, &end, 10);
-	return !errno && !*end;
+	*v = neg ? (int64_t)(0 - n) : (int64_t)n;
+	return true;
 }
 
 static bool unumber(struct fields *f, uint64_t *v, int base)
 {
-	char *s = field(f), *end;
+	char *s = field(f);
+	bool neg;
 
-	if (!s || !*s || *s == '-')
-		return false;
-	errno = 0;
-	*v = strtoull(s, &end, base);
-	return !errno && !*end;
+	return s && parsenum(s, base, false, v, &neg);
 }
 
 static bool getfile(struct statelog *s, struct fields *f, struct recfile *rf)
@@ -120,10 +147,8 @@ static bool getfile(struct statelog *s, struct fields *f, struct recfile *rf)
 	rf->st.ino = ino;
 	rf->path = arena_strdup(&s->a, path);
 	if (strcmp(h, "-") != 0) {
-		char *end;
-		errno = 0;
-		rf->hash = strtoull(h, &end, 16);
-		if (errno || *end || !*h)
+		bool neg;
+		if (!parsenum(h, 16, false, &rf->hash, &neg))
 			return false;
 		rf->hashed = true;
 	}
@@ -147,10 +172,8 @@ static bool parseline(struct statelog *s, char *line, size_t len)
 		return false;
 	bodylen = (size_t)(f.end - f.p);
 	{
-		char *end;
-		errno = 0;
-		sum = strtoull(sumfield, &end, 16);
-		if (errno || *end || sum != htab_hash(f.p, bodylen))
+		bool neg;
+		if (!parsenum(sumfield, 16, false, &sum, &neg) || sum != htab_hash(f.p, bodylen))
 			return false;
 	}
 	r = arena_alloc(&s->a, sizeof(*r));
