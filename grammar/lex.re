@@ -267,19 +267,20 @@ loop:
 		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
 	}
 
-	<ATTR> ":" [ \t]* { RET(COLON); }
-	<ATTR> [ \t]* "]" => VALUE { lx->piece_last = false; RET(RBRACK); }
-	<ATTR> nl { RET(newline(lx)); }
-	<ATTR> "{{{{" { RET(text(lx, val, lx->tok, 2)); }
-	<ATTR> "{{" {
+	<ATTR> [ \t]* ":" [ \t]* => ATTRV { RET(COLON); }
+	<ATTR, ATTRV> [ \t]* "]" => VALUE { lx->piece_last = false; RET(RBRACK); }
+	<ATTR, ATTRV> nl { RET(newline(lx)); }
+	<ATTRV> "{{{{" { RET(text(lx, val, lx->tok, 2)); }
+	<ATTRV> "{{" {
 		lx->open_expr = here(lx);
 		lx->expr_ret = lx->cond;
 		lx->cond = yycEXPR;
 		RET(LINTERP);
 	}
-	<ATTR> ([^\]\r\n\x00{] | "{" [^{\]\r\n\x00])+ | "{" {
+	<ATTRV> ([^\]\r\n\x00{] | "{" [^{\]\r\n\x00])+ | "{" {
 		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
 	}
+	<ATTRV> * { RET(lexerr(lx, t, here(lx), "unexpected character in an attribute")); }
 	<ATTR> * { RET(lexerr(lx, t, here(lx), "unexpected character in an attribute")); }
 
 	<RECIPE> ([^\r\n\x00{] | "{" [^{\r\n\x00])+ | "{" | "\r" {

@@ -244,3 +244,17 @@ def hostile_symlinked_output_outside_is_never_deleted(t):
     t.rc(r, 1)
     t.present("elsewhere/data")
     t.lacks(r.err, "deleted", "stderr", r)
+
+
+@case
+def hostile_fuzz_regressions(t):
+    # every Taskfile that once made the fuzzer fail: a clean result, quickly
+    here = os.path.dirname(os.path.abspath(__file__))
+    d = os.path.join(here, "..", "fuzz", "regressions", "taskfile")
+    for name in sorted(os.listdir(d)):
+        with open(os.path.join(d, name), "rb") as f:
+            t.write("Taskfile", f.read())
+        start = time.monotonic()
+        r = t.run("-n", timeout=60)
+        t.eq(r.rc in (0, 1, 2), True, "exit status for %s" % name, r)
+        t.eq(time.monotonic() - start < 20, True, "time for %s" % name, r)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "eval.h"
 #include "load.h"
 #include "os.h"
 #include "path.h"
@@ -224,6 +225,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (memmem(data, size, "shell", 5))
 		return 0;
 	diag_set_stream(verbose ? stderr : devnull);
+	eval_reset();
 	src = source_add(taskfile, (const char *)data, size);
 	load_init(&l);
 	if (load_source(&l, src) && load_graph(&l)) {

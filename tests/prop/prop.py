@@ -18,35 +18,45 @@ A case then alternates random edits with builds.  Edits: source contents
 changed with a new mtime, with the SAME mtime (size changed, or same size and
 a new inode), with an mtime moved backwards or into the future, touched
 without a content change; includes added/removed, headers changed, deleted
-and recreated; outputs deleted, touched (forwards/backwards) or overwritten;
+and recreated; outputs deleted, touched (forwards/backwards) or appended to;
 depfiles deleted; recipes changed (version, a no-op line, write-if-changed
 versus always-write, `#!` or not, `{{salt}}` used or not); the variable
 `salt` changed in the Taskfile or overridden on the command line; inputs and
 order-only inputs added, removed, reordered; Taskfile edits that change no
 recipe (indentation, comments, doc comments, rule order, spacing); the state
-directory `.baton` deleted; a job made to fail (exit early, after writing a
-placeholder, or after writing its outputs) with and without -k; SIGINT or
-SIGKILL sent to baton at a random moment; two batons started at once; -B;
--n.
+directory `.baton` deleted.  Builds: at -j from --jobs-list, sometimes with
+-k, -B, --explain, only some targets, from a subdirectory, with -C or -f; a
+job made to fail (exit early, after writing a placeholder, or after writing
+its outputs); SIGINT or SIGKILL sent to baton at a random moment; SIGINT,
+SIGTERM, SIGHUP or SIGKILL (sometimes twice) while a job hangs; the output
+pipe closed after one line; two batons started at once; -n.
 
-After each build it checks, against its own model of SPEC.md and STATE.md:
+The model is that of docs/taskfile.md ("When a rule runs", "Attributes",
+"The state directory", "Running and output"): the test keeps what baton's log
+must hold for every job (recipe, success, stat data of inputs, outputs and
+depfile inputs, contents for [content]) and decides from it which jobs must
+run, which may (when the log may hold one of several records, after an
+interrupt or a kill) and which must not.  An output whose stat data differs in
+any field from what its last run left (one edited by hand too) makes its rule
+run.  Edits no tool could see (a content change keeping size, mtime and
+inode) are never made.  After each build it checks:
 
   P1 outputs  after a successful build every output equals the value computed
               here; a build never changes a source file.
   P2 clean    the outputs equal those of a from-scratch build of a copy of
               the same sources in another directory (at another -j).
-  P3 minimal  exactly the jobs that had to run by STATE.md's rules ran (the
-              model keeps what baton's log must hold: recipe, success, stat of
-              inputs, outputs and depfile inputs), each at most once, each
-              after the jobs making its inputs; `[i/N]` lines match; an
-              immediate rerun runs nothing and prints `baton: nothing to do`.
+  P3 minimal  exactly the jobs that had to run ran, each at most once, each
+              after the jobs making its inputs; `[i/N]` and --explain lines
+              match; an immediate rerun runs nothing and prints
+              `baton: nothing to do`.
   P4 revert   edit, build, revert, build gives back the first build's outputs.
   P5 jobs     every build picks its -j from --jobs-list; results are checked
               against the same model whatever -j was used.
   P6 failure  a failed or interrupted job's outputs that it created or
               modified are deleted (unless [precious]) and reported, the exit
-              status and messages are as specified, no job process outlives
-              baton, and the next build satisfies P1-P3.
+              status and messages are as specified, a signal stops a hanging
+              job, no job process outlives baton, and the next build satisfies
+              P1-P3.
   P7 dry-run  -n lists the planned jobs and changes nothing.
   P8 lock     of two batons started at once, one does the work.
 
@@ -313,6 +323,19 @@ def tagged_pids(tag):
         if item in env.split(b"\0"):
             pids.append(int(d))
     return pids
+
+
+def tagged_running(tag, argv):
+    """Whether one of our processes runs argv (a list of words)."""
+    want = b"\0".join(w.encode() for w in argv) + b"\0"
+    for pid in tagged_pids(tag):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                if f.read() == want:
+                    return True
+        except OSError:
+            pass
+    return False
 
 
 def kill_tagged(tag):
@@ -627,8 +650,8 @@ class Case:
     def analyse(self, edges, pre, post, outcome):
         """For each edge: (must, may, reasons), given which jobs ran and how.
 
-        outcome: key -> "ok" | "fail" | None.  must: STATE.md requires it to run,
-        may: STATE.md allows it to run (they differ when the log may hold one of
+        outcome: key -> "ok" | "fail" | None.  must: the rules require it to run,
+        may: the rules allow it to run (they differ when the log may hold one of
         several records, or the spec leaves the choice open)."""
         prod = self.producers(edges)
         res = {}
@@ -674,7 +697,7 @@ class Case:
 
     def uncertain(self, e):
         """Whether baton may have no record for e while its outputs exist: then
-        STATE.md falls back to mtimes, and some edits would go unnoticed."""
+        baton falls back to mtimes, and some edits would go unnoticed."""
         if None not in self.cands.get(e.key, [None]):
             return False
         return any(os.path.exists(os.path.join(self.dir, o)) for o in e.outs)
@@ -830,6 +853,14 @@ class Case:
                     except FileNotFoundError:
                         pass
                 if started:
+                    # Wait until the job's shell is blocked in `sleep 60`: a
+                    # signal that reaches /bin/sh (dash) just before it forks a
+                    # command is sometimes lost by the shell itself.
+                    t1 = time.monotonic()
+                    while p.poll() is None and time.monotonic() - t1 < 10 and \
+                            os.path.isdir("/proc") and \
+                            not tagged_running(self.tag, ["sleep", "60"]):
+                        time.sleep(0.002)
                     time.sleep(self.rng.uniform(0, 0.02))
                     timeout = STOP
             else:
@@ -900,6 +931,11 @@ class Case:
 
     def check_no_jobs_left(self, build):
         left = tagged_pids(self.tag)
+        t0 = time.monotonic()
+        while left and time.monotonic() - t0 < 1.0:
+            # A job's children hit by the same signal may still be exiting.
+            time.sleep(0.01)
+            left = tagged_pids(self.tag)
         if left:
             kill_tagged(self.tag)
             self.fail_here("P6 failure", "job processes %s still ran after baton exited"
@@ -1025,7 +1061,8 @@ class Case:
     def after_build(self, edges, pre, post, b, starts, ends, failing, keep, piped=False):
         ran = set(starts)
         if b.rc not in (0, 1):
-            self.fail_here("P1 outputs", "exit status %s" % b.rc, b)
+            self.fail_here("P1 outputs", "exit status %s%s" % (
+                b.rc, " (an error in the Taskfile or command line)" if b.rc == 2 else ""), b)
         if piped and b.rc == 1 and "baton: error writing output" not in b.err:
             self.fail_here("P6 failure", "with its output pipe closed baton exits 1 but "
                            "does not say 'baton: error writing output'", b)
@@ -1035,8 +1072,13 @@ class Case:
         # Whether baton may have stopped starting jobs.
         stopped = bool(failed) or (piped and b.rc == 1)
         prod = self.producers(edges)
+        # Jobs of the plan that cannot run: something they wait for failed, or
+        # could not run.  (An up-to-date job is not part of the build: that its
+        # inputs' jobs failed does not keep the jobs needing it from running.)
         blocked = set()
         for e in edges:
+            if not planned[e.key][1]:
+                continue
             for i in e.ins + e.oo:
                 p = prod.get(i)
                 if p is not None and (p.key in failed or p.key in blocked or
@@ -1899,6 +1941,7 @@ def main():
                     help="how often a successful build is compared with a clean one")
     ap.add_argument("--keep", action="store_true", help="keep every case directory")
     ap.add_argument("--stats", action="store_true", help="print what the cases exercised")
+    ap.add_argument("--progress", action="store_true", help="print a line per case")
     ap.add_argument("--dir", help="where to put case directories")
     ap.add_argument("--max-failures", type=int, default=0,
                     help="stop after this many failed cases (0: never)")
@@ -1915,6 +1958,7 @@ def main():
     for num in nums:
         root = os.path.join(base, "case-%d" % num)
         c = Case(args, args.seed, num, root)
+        tc = time.monotonic()
         try:
             c.run_case(args.steps)
         except Violation as v:
@@ -1945,6 +1989,11 @@ def main():
             passed += 1
             if not args.keep:
                 shutil.rmtree(root, ignore_errors=True)
+        if args.progress:
+            print("case %d: %d rules, %d baton runs, %.1f s (%.1f s so far)"
+                  % (num, len(getattr(c, "rules", [])), c.stats["builds"],
+                     time.monotonic() - tc, time.monotonic() - t0))
+            sys.stdout.flush()
         for k, v in c.stats.items():
             stats[k] = stats.get(k, 0) + v
     if not failed and not args.keep:

@@ -64,6 +64,22 @@ START_TEST(expressions)
 }
 END_TEST
 
+START_TEST(attributes)
+{
+	PARSE_EQ("## doc\n[depfile: out/{{stem}}.d]\n[precious]\nout/%.o: %.c\n\tcc\n",
+		 "pattern [out/%.o] : [%.c] ## doc [depfile: out/{{stem}}.d] [precious]\n\t0+1|cc\n");
+	PARSE_EQ("[ content ]\ntask t:\n", "task t : [content]\n");
+	PARSE_ERR("[nosuch]\na:\n", "Taskfile:1:1: error: unknown attribute 'nosuch' (there are "
+				    "depfile, precious and content)\n"
+				    "    [nosuch]\n"
+				    "    ^~~~~~~~\n");
+	PARSE_ERR("[precious]\nx = 1\n", "Taskfile:1:1: error: an attribute must be followed by a "
+					  "rule or a task\n"
+					  "    [precious]\n"
+					  "    ^~~~~~~~~~\n");
+}
+END_TEST
+
 START_TEST(recipe_blank_lines)
 {
 	PARSE_EQ("a:\n\tone\n\n\t\ttwo\n", "rule [a] :\n\t0+1|one\n\t1+2|two\n");
@@ -141,6 +157,7 @@ int main(void)
 	tcase_add_test(tc, tasks_and_docs);
 	tcase_add_test(tc, expressions);
 	tcase_add_test(tc, recipe_blank_lines);
+	tcase_add_test(tc, attributes);
 	tcase_add_test(tc, syntax_errors);
 	tcase_add_test(tc, several_errors_in_one_run);
 	tcase_add_test(tc, deep_nesting_is_an_error_not_a_crash);

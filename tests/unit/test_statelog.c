@@ -2,6 +2,7 @@
  * kind loses only what it damaged. */
 #include "common.h"
 #include "depfile.h"
+#include "htab.h"
 #include "statelog.h"
 
 static struct recfile outs[2] = {{"out/a.o", {1700000000123456789, 10, 42}, 0, false},
@@ -118,6 +119,23 @@ START_TEST(damaged_lines_are_skipped)
 	statelog_init(&s);
 	ck_assert_int_eq(statelog_parse(&s, "garbage\n\n\t\t\n0000000000000000\tx\n", 30), 4);
 	statelog_close(&s);
+	/* file counts that overflow when added up (found by fuzzing) */
+	{
+		const char *bodies[] = {"1\t0\t0\t1\t9223372036854775807\t0\tx",
+					"1\t6\t1\t2\t0\t9223372036854775807",
+					"1\t0\t0\t9223372036854775807\t9223372036854775807\t2\tx"};
+		for (i = 0; i < LEN(bodies); i++) {
+			bad.len = 0;
+			buf_printf(&bad, "%016llx\t%s\n",
+				   (unsigned long long)htab_hash(bodies[i], strlen(bodies[i])),
+				   bodies[i]);
+			statelog_init(&s);
+			ck_assert_int_eq(statelog_parse(&s, bad.s, bad.len), 1);
+			statelog_close(&s);
+		}
+	}
+	statelog_init(&s);
+	statelog_close(&s);
 	buf_free(&b);
 	buf_free(&bad);
 }
@@ -159,6 +177,19 @@ START_TEST(depfiles)
 	DEPS_EQ("a.o: \\\r\n a.c \\\r\n b.h", "a.c|b.h");
 	DEPS_EQ("a.o: c\\#d.h\n", "c#d.h");
 	DEPS_EQ("", "");
+	/* a NUL byte separates words; it never ends up inside a path (found by fuzzing) */
+	{
+		struct arena a = {0};
+		struct list l = {0};
+		const char *err;
+		ck_assert(depfile_parse("o: a\0b a\0c\n", 12, &a, &l, &err));
+		ck_assert_int_eq(l.n, 3);
+		ck_assert_str_eq(l.v[0], "a");
+		ck_assert_str_eq(l.v[1], "b");
+		ck_assert_str_eq(l.v[2], "c");
+		list_free(&l);
+		arena_free(&a);
+	}
 	got = deps_of("just words\n", &ok);
 	ck_assert(!ok);
 	free(got);
