@@ -194,7 +194,7 @@ def state_content_attribute_ignores_touch(t):
     """)
     t.write("in", "x")
     t.set_mtime("in", B)
-    t.rc(t.run("out", "plain"), 0)
+    t.rc(t.run("-j1", "out", "plain"), 0)
     t.set_mtime("in", B + S)          # touched, same content
     r = t.run("out", "plain")
     t.rc(r, 0)
