@@ -222,18 +222,6 @@ static void list(const struct load *l)
 	free(names);
 }
 
-static bool isassign(const char *w)
-{
-	const char *p = w;
-
-	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_'))
-		return false;
-	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
-	       (*p >= '0' && *p <= '9'))
-		p++;
-	return *p == '=';
-}
-
 /* Split a NAME=value override into words and set it. */
 static void override(struct load *l, const char *w)
 {
@@ -291,7 +279,7 @@ static int run(const struct options *o, int nops, char **ops)
 		goto out;
 	}
 	for (i = 0; i < (size_t)nops; i++) {
-		if (isassign(ops[i])) {
+		if (task_isassign(ops[i])) {
 			override(&l, ops[i]);
 			continue;
 		}
@@ -304,7 +292,7 @@ static int run(const struct options *o, int nops, char **ops)
 			g->args.words = ops + i + 1;
 			g->args.n = k;
 			for (size_t j = 0; j < k; j++) {
-				if (isassign(ops[i + 1 + j]) && !task_named(g->task, ops[i + 1 + j]))
+				if (task_isassign(ops[i + 1 + j]) && !task_named(g->task, ops[i + 1 + j]))
 					override(&l, ops[i + 1 + j]);
 			}
 			i += k;

@@ -23,8 +23,7 @@ bool task_named(const struct stmt *task, const char *word)
 	return eq && findparam(task, word, (size_t)(eq - word));
 }
 
-/* Whether word looks like a variable assignment (NAME=value). */
-static bool assignment(const char *word)
+bool task_isassign(const char *word)
 {
 	const char *p = word;
 
@@ -53,7 +52,7 @@ size_t task_argc(const struct stmt *task, char **words, size_t n)
 			used = i + 1;
 			continue;
 		}
-		if (assignment(words[i]))
+		if (task_isassign(words[i]))
 			continue; /* a variable override, not ours */
 		if (npos == 0 && !variadic)
 			break;
@@ -90,7 +89,7 @@ bool task_bind(struct vars *vars, struct arena *a, struct edge *e, const struct 
 			set[k] = true;
 			continue;
 		}
-		if (assignment(w))
+		if (task_isassign(w))
 			continue;
 		for (p = t->params, k = 0; p && (set[k] && !p->variadic); p = p->next, k++)
 			;
