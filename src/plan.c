@@ -341,12 +341,12 @@ static bool selfrecord(struct graph *g, struct edge *e, const struct record *r,
 			why(w, o->explain, "its outputs are not those of the last run");
 			return true;
 		}
-		/* a newer output is the user's business (like make); an older one is not
-		 * what the last run made: put back from somewhere else */
-		if (st->mtime != MTIME_MISSING && st->mtime < r->outs[i].st.mtime) {
+		/* an output changed since baton made it (edited, touched, put back from
+		 * elsewhere) is not what the recipe makes: a clean build would differ */
+		if (st->mtime != MTIME_MISSING && filestat_differ(st, &r->outs[i].st)) {
 			self = true;
 			if (o->explain) {
-				buf_printf(w, "output '%s' is older than the one the last run made",
+				buf_printf(w, "output '%s' changed since the last run",
 					   e->out[i]->path);
 				statdiff(w, &r->outs[i].st, st);
 				buf_putc(w, '\n');

@@ -76,6 +76,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 TIMEOUT = 120          # seconds before a baton run counts as hung
 STOP = 15              # seconds baton may take to stop after a signal while a job hangs
@@ -390,6 +391,7 @@ class Case:
         self.num = num
         self.root = root
         self.dir = os.path.join(root, "work")
+        self.tmp = os.path.join(root, "tmp")
         self.tag = "%d-%d-%d" % (os.getpid(), num, random.randrange(1 << 30))
         self.jobs_list = args.jobs_list
         self.history = []
@@ -824,6 +826,7 @@ class Case:
         env = dict(os.environ)
         env["LC_ALL"] = "C"
         env["BATON_PROP_TAG"] = self.tag
+        env["TMPDIR"] = self.tmp           # where baton puts long scripts
         return env
 
     def run(self, argv, cwd=None, sig=None, delay=0.0, wait_for=None, again=False,
@@ -861,6 +864,8 @@ class Case:
                             os.path.isdir("/proc") and \
                             not tagged_running(self.tag, ["sleep", "60"]):
                         time.sleep(0.002)
+                    if p.poll() is None and self.rng.random() < 0.5:
+                        self.dry_while_locked()
                     time.sleep(self.rng.uniform(0, 0.02))
                     timeout = STOP
             else:
@@ -892,6 +897,22 @@ class Case:
             out = first
         return Build(argv, p.returncode, out.decode(errors="replace"),
                      err.decode(errors="replace"), time.monotonic() - t0, sent)
+
+    def dry_while_locked(self):
+        """P7: -n takes no lock, so it does not wait for a baton that runs jobs."""
+        try:
+            r = subprocess.run([self.baton, "-n"], cwd=self.dir, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                               env=self.env(), timeout=STOP)
+        except subprocess.TimeoutExpired:
+            raise Violation("P7 dry-run", "baton -n did not finish within %d s while "
+                            "another baton ran a job: does -n wait for the lock?" % STOP)
+        self.log("  baton -n while a job hangs -> exit %d" % r.returncode)
+        self.count("dry run while a job hangs")
+        err = r.stderr.decode(errors="replace")
+        if r.returncode != 0 or "waiting for another baton" in err:
+            raise Violation("P7 dry-run", "baton -n while another baton runs a job: exit "
+                            "status %d\n--- stderr ---\n%s" % (r.returncode, err))
 
     def read_runlog(self, path=None):
         path = path or os.path.join(self.dir, "runlog")
@@ -928,6 +949,16 @@ class Case:
         if build is not None:
             msg += "\n" + build.describe()
         raise Violation(prop, msg)
+
+    def check_tmp(self, build, killed=False):
+        """baton removes the scripts it wrote for jobs (unless killed)."""
+        left = os.listdir(self.tmp)
+        if killed:
+            for n in left:
+                os.unlink(os.path.join(self.tmp, n))
+        elif left:
+            self.fail_here("P6 failure", "baton left its temporary files %s in TMPDIR"
+                           % left, build)
 
     def check_no_jobs_left(self, build):
         left = tagged_pids(self.tag)
@@ -1035,6 +1066,7 @@ class Case:
         self.check_counts(count, b)
         if not (b.sent or "").startswith("SIGKILL"):
             self.check_no_jobs_left(b)
+        self.check_tmp(b, (b.sent or "").startswith("SIGKILL"))
         self.check_sources(pre, post, b)
         self.check_order(edges, starts, ends, b)
         for e in alledges:
@@ -1314,6 +1346,7 @@ class Case:
         j = self.rng.choice(self.jobs_list)
         b = self.run(self.argv(j=j), cwd=cdir)
         self.check_no_jobs_left(b)
+        self.check_tmp(b)
         lines = self.read_runlog(os.path.join(cdir, "runlog"))
         starts, ends, count = self.parse_runlog(lines)
         self.check_counts(count, b)
@@ -1419,6 +1452,7 @@ class Case:
                  % (self.builds, " ".join(argv), [x.rc for x in builds], len(starts)))
         self.check_counts(count, both)
         self.check_no_jobs_left(both)
+        self.check_tmp(both)
         self.check_sources(pre, post, both)
         self.check_order(edges, starts, ends, both)
         if any(x.rc != 0 for x in builds):
@@ -1911,6 +1945,7 @@ class Case:
 
     def run_case(self, steps):
         os.makedirs(self.dir)
+        os.makedirs(self.tmp)
         self.generate()
         for p, d in self.sources.items():
             self.write_file(p, d, "forward")
@@ -1960,16 +1995,23 @@ def main():
         c = Case(args, args.seed, num, root)
         tc = time.monotonic()
         try:
-            c.run_case(args.steps)
+            try:
+                c.run_case(args.steps)
+            except (Violation, KeyboardInterrupt):
+                raise
+            except Exception:
+                raise Violation("test error", "the test itself failed:\n"
+                                + traceback.format_exc())
         except Violation as v:
             failed += 1
             kill_tagged(c.tag)
             print("=" * 72)
             print("FAILED: seed %s, case %d: %s" % (args.seed, num, v.prop))
             print("case directory: %s" % root)
-            print("reproduce: python3 %s %s --seed %s --case %d --steps %d --jobs-list %s"
-                  % (sys.argv[0], args.baton, args.seed, num, args.steps,
-                     ",".join(map(str, args.jobs_list))))
+            print("replay (the same edits, as far as timing allows): python3 %s %s --seed %s "
+                  "--case %d --steps %d --clean-rate %s --jobs-list %s"
+                  % (os.path.abspath(sys.argv[0]), args.baton, args.seed, num, args.steps,
+                     args.clean_rate, ",".join(map(str, args.jobs_list))))
             print("--- Taskfile (%s/work/Taskfile) ---" % root)
             try:
                 with open(os.path.join(c.dir, "Taskfile")) as f:
