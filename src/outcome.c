@@ -46,8 +46,19 @@ void outcome_start(const struct outcome_ctx *c, struct outcome *o, const struct 
 		return;
 	o->nin = e->nin;
 	o->ins = xcalloc(e->nin + 1, sizeof(*o->ins));
-	for (i = 0; i < e->nin; i++)
-		statfile(&o->ins[i], e->in[i]->path, hash);
+	for (i = 0; i < e->nin; i++) {
+		const struct node *n = e->in[i];
+		struct recfile *rf = &o->ins[i];
+		if (!(n->flags & NODE_STATED)) {
+			statfile(rf, n->path, hash);
+			continue;
+		}
+		/* the planner's stat, or the one taken when the job making it ended:
+		 * no older than what the job is about to read */
+		rf->path = n->path;
+		rf->st = n->st;
+		rf->hashed = hash && rf->st.mtime != MTIME_MISSING && os_hash(n->path, &rf->hash);
+	}
 }
 
 void outcome_free(struct outcome *o)
