@@ -20,6 +20,7 @@ void load_init(struct load *l)
 {
 	memset(l, 0, sizeof(*l));
 	vars_init(&l->vars, &l->ast);
+	eval_reset(); /* the budget of words is per Taskfile */
 }
 
 void load_free(struct load *l)
