@@ -19,6 +19,7 @@ enum {
 	NODE_STATED = 1 << 1,  /* mtime is known */
 	NODE_RESOLVED = 1 << 2, /* pattern rules were tried for it */
 	NODE_WARNED = 1 << 3,   /* its future mtime was reported */
+	NODE_QUEUED = 1 << 4,   /* listed to be stated (plan_build, briefly) */
 };
 
 struct node {

@@ -39,10 +39,22 @@ void list_join(struct buf *b, const struct list *l, const char *sep)
 	}
 }
 
+/* The bytes a word may hold and still need no quotes in sh. */
 static bool safe(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       strchr("_@%+=:,./-", c);
+	static bool table[256];
+	static bool made;
+	const char *p;
+	int i;
+
+	if (!made) {
+		for (i = 0; i < 256; i++)
+			table[i] = (i >= 'a' && i <= 'z') || (i >= 'A' && i <= 'Z') || (i >= '0' && i <= '9');
+		for (p = "_@%+=:,./-"; *p; p++)
+			table[(unsigned char)*p] = true;
+		made = true;
+	}
+	return table[c];
 }
 
 void shell_quote(struct buf *b, const char *s)
@@ -52,7 +64,7 @@ void shell_quote(struct buf *b, const char *s)
 	for (p = s; *p && safe((unsigned char)*p); p++)
 		;
 	if (*s && !*p) {
-		buf_puts(b, s);
+		buf_add(b, s, (size_t)(p - s));
 		return;
 	}
 	buf_putc(b, '\'');

@@ -360,6 +360,7 @@ static int run(const struct options *o, int nops, char **ops)
 	po.log = &log;
 	po.vars = &l.vars;
 	po.now = os_now();
+	po.statjobs = os_ncpus();
 	if (!plan_build(&plan, &l.graph, nodes, ngoals, &po)) {
 		rc = EXIT_USAGE;
 		goto out;

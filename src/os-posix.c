@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -37,6 +39,47 @@ void os_stat(const char *path, struct filestat *st)
 	st->mtime = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
 	st->size = (int64_t)sb.st_size;
 	st->ino = (uint64_t)sb.st_ino;
+}
+
+/* The work os_stat_many shares out: chunks of the arrays, taken in turn. */
+struct statwork {
+	const char *const *paths;
+	struct filestat *const *sts;
+	size_t n;
+	atomic_size_t next;
+};
+
+enum { STAT_CHUNK = 256 };
+
+static void *statworker(void *arg)
+{
+	struct statwork *w = arg;
+	size_t i, start;
+
+	while ((start = atomic_fetch_add(&w->next, STAT_CHUNK)) < w->n) {
+		for (i = start; i < w->n && i < start + STAT_CHUNK; i++)
+			os_stat(w->paths[i], w->sts[i]);
+	}
+	return NULL;
+}
+
+void os_stat_many(const char *const *paths, struct filestat *const *sts, size_t n, int threads)
+{
+	struct statwork w = {paths, sts, n, 0};
+	pthread_t tid[16];
+	int i, started = 0;
+
+	if (threads > 16)
+		threads = 16;
+	if ((size_t)threads > n / STAT_CHUNK)
+		threads = (int)(n / STAT_CHUNK);
+	for (i = 1; i < threads; i++) {
+		if (pthread_create(&tid[started], NULL, statworker, &w) == 0)
+			started++;
+	}
+	statworker(&w); /* this thread works too, and alone if none could start */
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
 }
 
 bool filestat_differ(const struct filestat *a, const struct filestat *b)

@@ -25,6 +25,8 @@ struct filestat {
 int64_t os_mtime(const char *path);
 /* Stat path (following symlinks); st->mtime is MTIME_MISSING if it does not exist. */
 void os_stat(const char *path, struct filestat *st);
+/* Stat paths[i] into *sts[i] for every i < n, with up to threads threads at once. */
+void os_stat_many(const char *const *paths, struct filestat *const *sts, size_t n, int threads);
 /* Whether two stats differ in any field. */
 bool filestat_differ(const struct filestat *a, const struct filestat *b);
 /* A 64-bit hash of a file's content; false if it cannot be read. */

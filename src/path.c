@@ -3,12 +3,31 @@
 #include <stdbool.h>
 #include <string.h>
 
+/* Whether s is surely canonical already: no empty, "." or ".." component. Most
+ * paths are, and this look is cheaper than taking them apart. */
+static bool plain(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+
+	if (len == 0 || s[0] == '.' || s[len - 1] == '/' || s[len - 1] == '.')
+		return false;
+	while ((p = memchr(p, '/', (size_t)(end - p))) && ++p < end) {
+		if (*p == '/' || *p == '.')
+			return false;
+	}
+	return true;
+}
+
 size_t path_canon(char *s, size_t len)
 {
 	/* comps[i]: start offset in the output of the i-th component kept */
 	size_t comps[256], ncomps = 0, in = 0, out = 0, start, n;
 	bool abs = len > 0 && s[0] == '/';
 
+	if (plain(s, len)) {
+		s[len] = '\0';
+		return len;
+	}
 	if (abs) {
 		out = 1;
 		in = 1;

@@ -306,11 +306,31 @@ static bool samecontent(const struct plan_opts *o, const struct edge *e, const s
 	return o->fs->hash && o->fs->hash(o->fs->ctx, path, &h) && h == rf->hash;
 }
 
-/* The reasons e must run because of what it did last time (the log record r). */
-static bool selfrecord(struct graph *g, struct edge *e, const struct record *r,
-		       const struct plan_opts *o, struct buf *w)
+/* Whether e's outputs, inputs and depfile inputs are those of record r, with the
+ * same stat data: one digest instead of reading the record's file list. */
+static bool samefiles(const struct fs *fs, struct edge *e, const struct logentry *le)
 {
+	const struct record *r = &le->r;
+	uint64_t h = 0;
+	uint32_t i;
+
+	if (r->nout != e->nout || r->nin != e->nin || e->nimp - e->nin != r->ndep)
+		return false;
+	for (i = 0; i < e->nout; i++)
+		h = statelog_digest(h, e->out[i]->path, e->out[i]->len, nodestat(fs, e->out[i]));
+	for (i = 0; i < e->nimp; i++)
+		h = statelog_digest(h, e->in[i]->path, e->in[i]->len, nodestat(fs, e->in[i]));
+	return h == le->files_hash;
+}
+
+/* The reasons e must run because of what it did last time (the log record r,
+ * read as far as its header). */
+static bool selfrecord(struct plan *p, struct graph *g, struct edge *e,
+		       const struct logentry *le, const struct plan_opts *o, struct buf *w)
+{
+	const struct record *r = &le->r;
 	const struct fs *fs = o->fs;
+	const char *path = e->out[0]->path;
 	bool self = false;
 	uint32_t i;
 
@@ -318,18 +338,23 @@ static bool selfrecord(struct graph *g, struct edge *e, const struct record *r,
 		self = true;
 		why(w, o->explain, "the last run failed");
 	}
-	if (o->vars && r->script) {
-		struct buf script = {0};
-		if (!e->script && recipe_expand(o->vars, e, &script))
-			e->script = arena_strndup(&g->a, script.s, script.len);
-		buf_free(&script);
-		if (e->script && strcmp(e->script, r->script)) {
+	if (o->vars) {
+		p->scratch.len = 0;
+		if (!e->script && recipe_expand(o->vars, e, &p->scratch))
+			e->script = arena_strndup(&g->a, p->scratch.s, p->scratch.len);
+		if (e->script && statelog_scripthash(e->script) != le->script_hash) {
 			self = true;
-			if (o->explain) {
+			if (o->explain && (r = statelog_find(o->log, path))) {
 				buf_puts(w, "recipe changed:\n");
 				textdiff(w, r->script, e->script);
 			}
 		}
+	}
+	if (samefiles(fs, e, le))
+		return self;
+	if (!(r = statelog_find(o->log, path))) {
+		why(w, o->explain, "its record in the state log is damaged");
+		return true;
 	}
 	if (r->nout != e->nout || r->nin != e->nin) {
 		why(w, o->explain, "its outputs or inputs are not those of the last run");
@@ -396,7 +421,7 @@ static void future(const struct plan_opts *o, struct node *n)
 /* Decide whether e must run, once all its inputs have been visited. */
 static void finish(struct plan *p, struct graph *g, struct edge *e, const struct plan_opts *o)
 {
-	const struct record *r = NULL;
+	const struct logentry *r = NULL;
 	struct buf w = {0};
 	int64_t oldest = INT64_MAX, t;
 	uint32_t i;
@@ -423,10 +448,10 @@ static void finish(struct plan *p, struct graph *g, struct edge *e, const struct
 		future(o, e->in[i]);
 	}
 	if (e->rule->kind != ST_TASK && o->log)
-		r = statelog_find(o->log, e->out[0]->path);
-	e->weight = !edge_hasjob(e) ? 0 : r ? (uint64_t)r->duration_ms + 1 : 1;
+		r = statelog_get(o->log, e->out[0]->path);
+	e->weight = !edge_hasjob(e) ? 0 : r ? (uint64_t)r->r.duration_ms + 1 : 1;
 	if (r) {
-		self = selfrecord(g, e, r, o, &w) || self;
+		self = selfrecord(p, g, e, r, o, &w) || self;
 	} else if (e->rule->kind != ST_TASK) {
 		for (i = 0; i < e->nin; i++) {
 			struct node *n = e->in[i];
@@ -504,6 +529,62 @@ static void adddeps(struct graph *g, struct edge *e, const struct plan_opts *o)
 	e->nall = n;
 }
 
+/* The files prestat will stat, and the edges whose files are still to be listed. */
+struct statlist {
+	struct node **nodes;
+	struct edge **stack;
+	size_t nn, capn, top, cap;
+};
+
+static void queue(struct statlist *l, struct node *n)
+{
+	if (n->flags & (NODE_QUEUED | NODE_STATED | NODE_TASK))
+		return;
+	n->flags |= NODE_QUEUED;
+	xgrow((void **)&l->nodes, &l->capn, l->nn + 1, sizeof(*l->nodes));
+	l->nodes[l->nn++] = n;
+	if (n->gen) {
+		xgrow((void **)&l->stack, &l->cap, l->top + 1, sizeof(*l->stack));
+		l->stack[l->top++] = n->gen;
+	}
+}
+
+/* Stat, several at a time, every file that the explicit rules reachable from the
+ * goals name: the walk in plan_build then finds them stated. Most of a no-op
+ * build of a large graph is spent waiting for stat, and the kernel answers
+ * several at once. */
+static void prestat(struct node **goals, size_t ngoals, int threads)
+{
+	struct statlist l = {0};
+	const char **paths;
+	struct filestat **sts;
+	size_t i;
+	uint32_t k;
+
+	for (i = 0; i < ngoals; i++)
+		queue(&l, goals[i]);
+	while (l.top) {
+		struct edge *e = l.stack[--l.top];
+		for (k = 0; k < e->nout; k++)
+			queue(&l, e->out[k]);
+		for (k = 0; k < e->nall; k++)
+			queue(&l, e->in[k]);
+	}
+	paths = xcalloc(l.nn + 1, sizeof(*paths));
+	sts = xcalloc(l.nn + 1, sizeof(*sts));
+	for (i = 0; i < l.nn; i++) {
+		paths[i] = l.nodes[i]->path;
+		sts[i] = &l.nodes[i]->st;
+	}
+	os_stat_many(paths, sts, l.nn, threads);
+	for (i = 0; i < l.nn; i++)
+		l.nodes[i]->flags = (l.nodes[i]->flags & ~(uint32_t)NODE_QUEUED) | NODE_STATED;
+	free(paths);
+	free(sts);
+	free(l.nodes);
+	free(l.stack);
+}
+
 bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngoals,
 		const struct plan_opts *o)
 {
@@ -513,6 +594,8 @@ bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngo
 	bool ok = true;
 
 	memset(p, 0, sizeof(*p));
+	if (o->statjobs > 1 && fs == &fs_os)
+		prestat(goals, ngoals, o->statjobs);
 	for (gi = 0; gi < ngoals; gi++) {
 		struct node *goal = goals[gi];
 		if (!plan_makeable(g, goal, fs)) {
@@ -578,6 +661,7 @@ bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngo
 		}
 		e->prio = e->weight + most;
 	}
+	buf_free(&p->scratch);
 	return ok;
 }
 

@@ -28,6 +28,8 @@ struct plan_opts {
 	struct statelog *log;  /* what the last runs did, or NULL */
 	struct vars *vars;     /* to expand recipes and compare them with the log */
 	int64_t now;           /* warn about inputs newer than this (0: never) */
+	int statjobs;          /* with fs_os: stat the graph's files with this many threads
+	                        * at once before walking it (0 or 1: one by one, as needed) */
 };
 
 /* The real filesystem. */
@@ -37,6 +39,7 @@ struct plan {
 	struct edge **work;  /* edges that must run, inputs before the edges needing them */
 	size_t nwork, capwork;
 	size_t njobs;        /* those of them with a recipe */
+	struct buf scratch;  /* plan_build's buffer for each expanded recipe */
 };
 
 /* Plan the build of goals. False after reporting errors (missing inputs, cycles,

@@ -21,8 +21,11 @@ static void bind(struct locals *l, const struct edge *e)
 	uint32_t i;
 
 	memset(l, 0, sizeof(*l));
-	for (i = 0; i < e->nin; i++)
-		list_push(&l->in, e->in[i]->path);
+	xgrow((void **)&l->in.v, &l->in.cap, e->nin, sizeof(*l->in.v));
+	for (i = 0; i < e->nin; i++) {
+		l->in.v[l->in.n++] = e->in[i]->path;
+		l->in.bytes += e->in[i]->len + 1;
+	}
 	for (i = 0; i < e->nout && e->rule->kind != ST_TASK; i++)
 		list_push(&l->out, e->out[i]->path);
 	if (e->stem)

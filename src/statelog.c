@@ -9,11 +9,14 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "diag.h"
 
-static const char HEADER[] = "baton-log 3\n";
+#include <xxhash.h>
+
+static const char HEADER[] = "baton-log 4\n";
 
 static void esc(struct buf *b, const char *s)
 {
@@ -41,13 +44,48 @@ static void putfile(struct buf *b, const struct recfile *f)
 		buf_putc(b, '-');
 }
 
+uint64_t statelog_digest(uint64_t h, const char *path, size_t len, const struct filestat *st)
+{
+	const uint64_t v[3] = {(uint64_t)st->mtime, (uint64_t)st->size, st->ino};
+
+	h = XXH3_64bits_withSeed(path, len, h);
+	return XXH3_64bits_withSeed(v, sizeof(v), h);
+}
+
+uint64_t statelog_scripthash(const char *script)
+{
+	return XXH3_64bits(script, strlen(script));
+}
+
+static uint64_t digest(const struct recfile *f, uint32_t n, uint64_t h)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		h = statelog_digest(h, f[i].path, strlen(f[i].path), &f[i].st);
+	return h;
+}
+
+/* An entry's line as it was read. */
+static void rawformat(struct buf *b, const struct logentry *e)
+{
+	buf_printf(b, "%016" PRIx64 "\t", htab_hash(e->body, e->bodylen));
+	buf_add(b, e->body, e->bodylen);
+	buf_putc(b, '\n');
+}
+
 void statelog_format(struct buf *b, const struct record *r)
 {
 	struct buf body = {0};
 	uint32_t i;
+	uint64_t files;
 
-	buf_printf(&body, "%d\t%" PRIu32 "\t%" PRIu64 "\t%" PRIu32 "\t%" PRIu32 "\t%" PRIu32 "\t",
-		   r->ok, r->duration_ms, r->rss_kb, r->nout, r->nin, r->ndep);
+	files = digest(r->deps, r->ndep, digest(r->ins, r->nin, digest(r->outs, r->nout, 0)));
+	buf_printf(&body,
+		   "%d\t%" PRIu32 "\t%" PRIu64 "\t%" PRIu32 "\t%" PRIu32 "\t%" PRIu32 "\t%016" PRIx64
+		   "\t%016" PRIx64 "\t",
+		   r->ok, r->duration_ms, r->rss_kb, r->nout, r->nin, r->ndep,
+		   statelog_scripthash(r->script ? r->script : ""), files);
 	esc(&body, r->script ? r->script : "");
 	for (i = 0; i < r->nout; i++)
 		putfile(&body, &r->outs[i]);
@@ -61,48 +99,43 @@ void statelog_format(struct buf *b, const struct record *r)
 	buf_free(&body);
 }
 
-/* Fields of a line, split at tabs and unescaped in place. */
-struct fields {
-	char *p, *end;
+/* A cursor over the tab-separated fields of a line; p > end once the last field
+ * was taken. The text is never changed: fields are copied out when needed. */
+struct scan {
+	const char *p, *end;
 };
 
-static char *field(struct fields *f)
+/* The next field, as a start and a length; false if there is none. */
+static bool field(struct scan *c, const char **s, size_t *len)
 {
-	char *start = f->p, *tab, *r, *w;
+	const char *tab;
 
-	if (!f->p || f->p > f->end)
-		return NULL;
-	tab = memchr(f->p, '\t', (size_t)(f->end - f->p));
+	if (c->p > c->end)
+		return false;
+	tab = memchr(c->p, '\t', (size_t)(c->end - c->p));
 	if (!tab)
-		tab = f->end;
-	if (memchr(start, '\\', (size_t)(tab - start))) {
-		for (r = w = start; r < tab; r++) {
-			if (*r == '\\' && r + 1 < tab) {
-				r++;
-				*w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r;
-			} else {
-				*w++ = *r;
-			}
-		}
-		*w = '\0';
-	} else {
-		*tab = '\0';
-	}
-	f->p = tab < f->end ? tab + 1 : f->end + 1;
-	return start;
+		tab = c->end;
+	*s = c->p;
+	*len = (size_t)(tab - c->p);
+	c->p = tab + 1;
+	return true;
 }
 
-/* A decimal number (with base 16 a hex one) filling the whole field. */
-static bool parsenum(const char *s, int base, bool sign, uint64_t *v, bool *neg)
+/* A number (base 10 or 16) filling the next field, optionally with a '-'. */
+static bool number(struct scan *c, int base, bool sign, uint64_t *v, bool *neg)
 {
+	const char *s, *e;
 	uint64_t n = 0, d;
+	size_t len;
 
-	*neg = sign && *s == '-';
-	if (*neg)
-		s++;
-	if (!*s)
+	if (!field(c, &s, &len))
 		return false;
-	for (; *s; s++) {
+	e = s + len;
+	*neg = sign && s < e && *s == '-';
+	s += *neg;
+	if (s == e)
+		return false;
+	for (; s < e; s++) {
 		if (*s >= '0' && *s <= '9')
 			d = (uint64_t)(*s - '0');
 		else if (base == 16 && *s >= 'a' && *s <= 'f')
@@ -116,103 +149,163 @@ static bool parsenum(const char *s, int base, bool sign, uint64_t *v, bool *neg)
 	return true;
 }
 
-static bool number(struct fields *f, int64_t *v)
+static bool u64(struct scan *c, uint64_t *v)
 {
-	char *s = field(f);
+	bool neg;
+
+	return number(c, 10, false, v, &neg);
+}
+
+static bool i64(struct scan *c, int64_t *v)
+{
 	uint64_t n;
 	bool neg;
 
-	if (!s || !parsenum(s, 10, true, &n, &neg) || n > (uint64_t)INT64_MAX + neg)
+	if (!number(c, 10, true, &n, &neg) || n > (uint64_t)INT64_MAX + neg)
 		return false;
 	*v = neg ? (int64_t)(0 - n) : (int64_t)n;
 	return true;
 }
 
-static bool unumber(struct fields *f, uint64_t *v, int base)
+static bool hex(struct scan *c, uint64_t *v)
 {
-	char *s = field(f);
+	static const signed char digit[256] = {
+	    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+	    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	};
+	const unsigned char *p = (const unsigned char *)c->p;
+	uint64_t n = 0;
 	bool neg;
+	int i;
 
-	return s && parsenum(s, base, false, v, &neg);
+	/* the hashes are 16 digits: read them without the general loop */
+	if (c->end - c->p >= 16 && (c->end - c->p == 16 || p[16] == '\t')) {
+		for (i = 0; i < 16 && digit[p[i]]; i++)
+			n = n << 4 | (uint64_t)(digit[p[i]] - 1);
+		if (i == 16) {
+			c->p += 17;
+			*v = n;
+			return true;
+		}
+	}
+	return number(c, 16, false, v, &neg);
 }
 
-static bool getfile(struct statelog *s, struct fields *f, struct recfile *rf)
+/* A copy of an escaped field with its escapes undone. */
+static char *unesc(struct arena *a, const char *s, size_t len)
 {
-	char *path = field(f), *h;
-	uint64_t ino;
+	char *copy, *w;
+	const char *r, *end = s + len;
 
-	if (!path || !*path || !number(f, &rf->st.mtime) || !number(f, &rf->st.size) ||
-	    !unumber(f, &ino, 10) || !(h = field(f)))
-		return false;
-	rf->st.ino = ino;
-	rf->path = arena_strdup(&s->a, path);
-	if (strcmp(h, "-") != 0) {
-		bool neg;
-		if (!parsenum(h, 16, false, &rf->hash, &neg))
-			return false;
-		rf->hashed = true;
+	if (!memchr(s, '\\', len))
+		return arena_strndup(a, s, len);
+	copy = w = arena_alloc(a, len + 1);
+	for (r = s; r < end; r++) {
+		if (*r == '\\' && r + 1 < end) {
+			r++;
+			*w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r;
+		} else {
+			*w++ = *r;
+		}
 	}
+	*w = '\0';
+	return copy;
+}
+
+static bool getfile(struct arena *a, struct scan *c, struct recfile *rf)
+{
+	const char *path, *h;
+	size_t len, hlen;
+
+	if (!field(c, &path, &len) || !len || !i64(c, &rf->st.mtime) || !i64(c, &rf->st.size) ||
+	    !u64(c, &rf->st.ino))
+		return false;
+	rf->path = unesc(a, path, len);
+	if (c->p <= c->end && *c->p == '-') {
+		if (!field(c, &h, &hlen) || hlen != 1)
+			return false;
+		rf->hashed = false;
+		return true;
+	}
+	return (rf->hashed = hex(c, &rf->hash));
+}
+
+/* Read the script and the files of an entry whose header was read. */
+static bool parsefiles(struct statelog *s, struct logentry *le)
+{
+	struct scan c = {le->body + le->rest, le->body + le->bodylen};
+	struct record *r = &le->r;
+	const char *script;
+	size_t len;
+	uint32_t i, n = r->nout + r->nin + r->ndep;
+	struct recfile *f;
+
+	if (!field(&c, &script, &len))
+		return false;
+	f = arena_alloc(&s->a, n * sizeof(*f));
+	for (i = 0; i < n; i++) {
+		if (!getfile(&s->a, &c, &f[i]))
+			return false;
+	}
+	if (c.p <= c.end)
+		return false; /* more fields than said */
+	r->script = unesc(&s->a, script, len);
+	r->outs = f;
+	r->ins = f + r->nout;
+	r->deps = r->ins + r->nin;
+	le->parsed = true;
 	return true;
 }
 
-/* Parse one line (without its newline); false if it is damaged. */
-static bool parseline(struct statelog *s, char *line, size_t len)
+/* Read the header of one line (without its newline) kept in memory that outlives
+ * the log; false if it is damaged. The script and files are read when asked for. */
+static bool parseline(struct statelog *s, const char *line, size_t len)
 {
-	struct fields f = {line, line + len};
-	struct record *r;
+	struct scan c = {line, line + len};
+	struct logentry h = {0}, *r;
 	struct htab_entry *e;
-	int64_t ok, dur, nout, nin, ndep;
-	uint64_t sum, rss;
-	char *script, *sumfield;
-	size_t bodylen;
-	int64_t i;
+	uint64_t sum, ok, dur, nout, nin, ndep;
+	const char *key, *skip;
+	size_t keylen, skiplen, sumlen;
 
-	sumfield = field(&f);
-	if (!sumfield || strlen(sumfield) != 16 || f.p > f.end)
+	if (!field(&c, &key, &sumlen) || sumlen != 16 || c.p > c.end)
 		return false;
-	bodylen = (size_t)(f.end - f.p);
-	{
-		bool neg;
-		if (!parsenum(sumfield, 16, false, &sum, &neg) || sum != htab_hash(f.p, bodylen))
-			return false;
-	}
+	c.p = key; /* the checksum again, as a number */
+	if (!hex(&c, &sum) || sum != htab_hash(c.p, (size_t)(c.end - c.p)))
+		return false;
+	h.body = c.p;
+	h.bodylen = (uint32_t)(c.end - c.p);
+	if (len > UINT32_MAX || !u64(&c, &ok) || ok > 1 || !u64(&c, &dur) || !u64(&c, &h.r.rss_kb) ||
+	    !u64(&c, &nout) || !u64(&c, &nin) || !u64(&c, &ndep) || nout < 1 || nout > len ||
+	    nin > len || ndep > len || nout + nin + ndep > len || !hex(&c, &h.script_hash) || !hex(&c, &h.files_hash))
+		return false;
+	h.rest = (uint32_t)(c.p - h.body);
+	if (!field(&c, &skip, &skiplen) || !field(&c, &key, &keylen) || !keylen)
+		return false;
+	h.r.ok = ok == 1;
+	h.r.duration_ms = dur > UINT32_MAX ? UINT32_MAX : (uint32_t)dur;
+	h.r.nout = (uint32_t)nout;
+	h.r.nin = (uint32_t)nin;
+	h.r.ndep = (uint32_t)ndep;
 	r = arena_alloc(&s->a, sizeof(*r));
-	if (!number(&f, &ok) || !number(&f, &dur) || !unumber(&f, &rss, 10) || !number(&f, &nout) ||
-	    !number(&f, &nin) || !number(&f, &ndep) || nout < 1 || nin < 0 || ndep < 0 ||
-	    nout > (int64_t)len || nin > (int64_t)len || ndep > (int64_t)len ||
-	    nout + nin + ndep > (int64_t)len || dur < 0 || !(script = field(&f)))
-		return false;
-	r->ok = ok == 1;
-	r->duration_ms = dur > UINT32_MAX ? UINT32_MAX : (uint32_t)dur;
-	r->rss_kb = rss;
-	r->script = arena_strdup(&s->a, script);
-	r->nout = (uint32_t)nout;
-	r->nin = (uint32_t)nin;
-	r->ndep = (uint32_t)ndep;
-	r->outs = arena_alloc(&s->a, (size_t)(nout + nin + ndep) * sizeof(*r->outs));
-	r->ins = r->outs + nout;
-	r->deps = r->ins + nin;
-	for (i = 0; i < nout + nin + ndep; i++) {
-		if (!getfile(s, &f, &r->outs[i]))
-			return false;
+	*r = h;
+	if (memchr(key, '\\', keylen)) {
+		key = unesc(&s->a, key, keylen);
+		keylen = strlen(key);
 	}
-	if (f.p <= f.end)
-		return false; /* more fields than said */
-	e = htab_slot(&s->recs, r->outs[0].path, strlen(r->outs[0].path));
+	e = htab_slot(&s->recs, key, keylen);
 	e->val = r;
 	s->lines++;
 	return true;
 }
 
-size_t statelog_parse(struct statelog *s, const char *text, size_t len)
+/* Read every line of text, which must outlive s; returns the number damaged. */
+static size_t parsetext(struct statelog *s, const char *text, size_t len)
 {
-	char *copy = xmalloc(len + 1), *p, *nl, *end;
+	const char *p, *nl, *end = text + len;
 	size_t bad = 0;
 
-	memcpy(copy, text, len);
-	copy[len] = '\0';
-	end = copy + len;
-	for (p = copy; p < end; p = nl + 1) {
+	for (p = text; p < end; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl) {
 			bad++; /* a torn last line */
@@ -221,37 +314,72 @@ size_t statelog_parse(struct statelog *s, const char *text, size_t len)
 		if (!parseline(s, p, (size_t)(nl - p)))
 			bad++;
 	}
-	free(copy);
 	return bad;
 }
 
-const struct record *statelog_find(const struct statelog *s, const char *path)
+size_t statelog_parse(struct statelog *s, const char *text, size_t len)
+{
+	char *copy = arena_alloc(&s->a, len + 1);
+
+	memcpy(copy, text, len);
+	return parsetext(s, copy, len);
+}
+
+const struct logentry *statelog_get(const struct statelog *s, const char *path)
 {
 	return htab_get(&s->recs, path, strlen(path));
 }
 
-static bool readall(const char *path, struct buf *b)
+const struct record *statelog_read(struct statelog *s, const struct logentry *e)
 {
-	char chunk[65536];
+	struct logentry *le = (struct logentry *)e; /* reading the rest only fills it in */
+
+	if (!le->parsed && !le->damaged)
+		le->damaged = !parsefiles(s, le);
+	return le->parsed ? &le->r : NULL;
+}
+
+const struct record *statelog_find(struct statelog *s, const char *path)
+{
+	const struct logentry *e = statelog_get(s, path);
+
+	return e ? statelog_read(s, e) : NULL;
+}
+
+/* Read the whole file into *text (allocated to its size, NUL-terminated). */
+static bool readall(const char *path, char **text, size_t *len)
+{
 	struct stat st;
-	ssize_t n;
+	size_t cap, n = 0;
+	ssize_t got = 0;
+	char *p;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
+	*text = NULL;
+	*len = 0;
 	if (fd < 0)
 		return false;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd); /* not a log baton wrote: start a new one */
 		return false;
 	}
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
+	cap = (size_t)st.st_size + 1;
+	p = xmalloc(cap);
+	for (;;) {
+		if (n + 1 == cap) /* it grew since fstat */
+			xgrow((void **)&p, &cap, cap + 65536, 1);
+		got = read(fd, p + n, cap - 1 - n);
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (got <= 0)
 			break;
-		buf_add(b, chunk, (size_t)n);
+		n += (size_t)got;
 	}
 	close(fd);
-	return n == 0;
+	p[n] = '\0';
+	*text = p;
+	*len = n;
+	return got == 0;
 }
 
 static bool writeall(int fd, const char *p, size_t n)
@@ -279,7 +407,8 @@ static bool lock(struct statelog *s, const char *dir)
 {
 	struct buf path = {0};
 	char pid[32] = "";
-	ssize_t n;
+	ssize_t n = 0;
+	int tries;
 
 	buf_printf(&path, "%s/lock", dir);
 	s->lockfd = open(path.s, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
@@ -289,7 +418,15 @@ static bool lock(struct statelog *s, const char *dir)
 		return false;
 	}
 	if (flock(s->lockfd, LOCK_EX | LOCK_NB) < 0) {
-		n = pread(s->lockfd, pid, sizeof(pid) - 1, 0);
+		/* the holder writes its pid just after taking the lock and empties the
+		 * file before letting go: give it a moment to write */
+		for (tries = 0; tries < 50; tries++) {
+			n = pread(s->lockfd, pid, sizeof(pid) - 1, 0);
+			if (n > 0 && pid[n - 1] == '\n')
+				break;
+			n = 0;
+			nanosleep(&(struct timespec){0, 2000000}, NULL);
+		}
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
 		fprintf(stderr, "baton: waiting for another baton in this directory%s%s%s\n",
@@ -319,8 +456,8 @@ void statelog_init(struct statelog *s)
 
 bool statelog_open(struct statelog *s, const char *dir, bool write)
 {
-	struct buf text = {0};
-	size_t bad = 0;
+	char *text;
+	size_t len, bad = 0;
 	bool fresh = true;
 
 	statelog_init(s);
@@ -335,11 +472,11 @@ bool statelog_open(struct statelog *s, const char *dir, bool write)
 		if (!lock(s, dir))
 			return false;
 	}
-	if (readall(s->path, &text) && text.len > 0) {
-		if (text.len >= sizeof(HEADER) - 1 && !memcmp(text.s, HEADER, sizeof(HEADER) - 1)) {
+	if (readall(s->path, &text, &len) && len > 0) {
+		s->text = text; /* the records point into it */
+		if (len >= sizeof(HEADER) - 1 && !memcmp(text, HEADER, sizeof(HEADER) - 1)) {
 			fresh = false;
-			bad = statelog_parse(s, text.s + sizeof(HEADER) - 1,
-					     text.len - (sizeof(HEADER) - 1));
+			bad = parsetext(s, text + sizeof(HEADER) - 1, len - (sizeof(HEADER) - 1));
 			if (bad)
 				warn("%zu damaged record%s in '%s' ignored (those targets will be rebuilt)",
 				     bad, bad == 1 ? "" : "s", s->path);
@@ -348,7 +485,8 @@ bool statelog_open(struct statelog *s, const char *dir, bool write)
 			     s->path);
 		}
 	}
-	buf_free(&text);
+	if (!s->text)
+		free(text);
 	if (!write)
 		return true;
 	s->fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (fresh ? O_TRUNC : 0),
@@ -375,37 +513,24 @@ bool statelog_open(struct statelog *s, const char *dir, bool write)
 bool statelog_append(struct statelog *s, const struct record *r)
 {
 	struct buf line = {0};
-	struct record *copy;
-	struct htab_entry *e;
-	uint32_t i, n = r->nout + r->nin + r->ndep;
+	char *copy;
 	bool ok;
 
 	statelog_format(&line, r);
 	ok = s->fd >= 0 && writeall(s->fd, line.s, line.len);
-	buf_free(&line);
 	if (!ok) {
+		buf_free(&line);
 		if (!s->failed)
 			fprintf(stderr, "baton: error: cannot write the state log '%s': %s\n",
 				s->path, s->fd < 0 ? "not open" : strerror(errno));
 		s->failed = true;
 		return false;
 	}
-	s->lines++;
-	copy = arena_alloc(&s->a, sizeof(*copy));
-	*copy = *r;
-	copy->script = arena_strdup(&s->a, r->script ? r->script : "");
-	copy->outs = arena_alloc(&s->a, n * sizeof(*copy->outs));
-	memcpy(copy->outs, r->outs, r->nout * sizeof(*r->outs));
-	if (r->nin)
-		memcpy(copy->outs + r->nout, r->ins, r->nin * sizeof(*r->ins));
-	if (r->ndep)
-		memcpy(copy->outs + r->nout + r->nin, r->deps, r->ndep * sizeof(*r->deps));
-	copy->ins = copy->outs + r->nout;
-	copy->deps = copy->ins + r->nin;
-	for (i = 0; i < n; i++)
-		copy->outs[i].path = arena_strdup(&s->a, copy->outs[i].path);
-	e = htab_slot(&s->recs, copy->outs[0].path, strlen(copy->outs[0].path));
-	e->val = copy;
+	/* keep it as the newest record, read back as if from the file */
+	copy = arena_strndup(&s->a, line.s, line.len - 1);
+	if (!parseline(s, copy, line.len - 1))
+		fatal("a state log record does not read back: %s", copy);
+	buf_free(&line);
 	return true;
 }
 
@@ -419,7 +544,7 @@ static void compact(struct statelog *s)
 	buf_puts(&b, HEADER);
 	for (i = 0; i < s->recs.cap; i++) {
 		if (s->recs.e[i].val)
-			statelog_format(&b, s->recs.e[i].val);
+			rawformat(&b, s->recs.e[i].val);
 	}
 	buf_printf(&tmp, "%s.tmp", s->path);
 	fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -442,10 +567,15 @@ void statelog_close(struct statelog *s)
 			compact(s);
 		close(s->fd);
 	}
-	if (s->lockfd >= 0)
+	if (s->lockfd >= 0) {
+		if (ftruncate(s->lockfd, 0) < 0) {
+			/* the pid is only a courtesy for the waiting message */
+		}
 		close(s->lockfd);
+	}
 	htab_free(&s->recs);
 	arena_free(&s->a);
+	free(s->text);
 	free(s->path);
 	statelog_init(s);
 }

@@ -27,9 +27,24 @@ struct record {
 	uint32_t nout, nin, ndep;
 };
 
+/* A record as the log keeps it. Its header is read with the file; the script and
+ * the file list only when asked for (statelog_read), since a no-op build needs
+ * just the two hashes. */
+struct logentry {
+	struct record r;      /* script, outs, ins, deps: NULL until read */
+	uint64_t script_hash; /* statelog_scripthash(script) */
+	uint64_t files_hash;  /* statelog_digest over outs, ins and deps in order */
+	const char *body;     /* the line after its checksum, as in the file */
+	uint32_t bodylen;
+	uint32_t rest;        /* where in body the script starts */
+	bool parsed;          /* r is complete */
+	bool damaged;         /* reading the rest failed */
+};
+
 struct statelog {
 	struct arena a;
-	struct htab recs; /* first output's path -> struct record */
+	struct htab recs; /* first output's path -> struct logentry */
+	char *text;       /* the file as read: records point into it */
 	char *path;
 	int fd;           /* open for appending, or -1 */
 	int lockfd;
@@ -43,11 +58,20 @@ void statelog_init(struct statelog *s);
  * first create dir and take dir/lock (waiting for another baton), then open the
  * log for appending. False after reporting why it cannot. */
 bool statelog_open(struct statelog *s, const char *dir, bool write);
-/* Load records from text (used by statelog_open and by tests); returns the number of
- * lines that were damaged. */
+/* Load records from a copy of text (tests); returns the number of lines that were
+ * damaged. A line is judged by its checksum and header; its file list is read
+ * when statelog_find asks for it. */
 size_t statelog_parse(struct statelog *s, const char *text, size_t len);
-/* The record for the edge whose first output is path, or NULL. */
-const struct record *statelog_find(const struct statelog *s, const char *path);
+/* The entry for the edge whose first output is path, or NULL: its header only. */
+const struct logentry *statelog_get(const struct statelog *s, const char *path);
+/* The whole record of an entry, its script and files read; NULL if they are damaged. */
+const struct record *statelog_read(struct statelog *s, const struct logentry *e);
+/* The whole record for the edge whose first output is path, or NULL. */
+const struct record *statelog_find(struct statelog *s, const char *path);
+/* Fold a file's path and stat data into a digest of a record's files (start at 0). */
+uint64_t statelog_digest(uint64_t h, const char *path, size_t len, const struct filestat *st);
+/* The hash of an expanded recipe, as kept in a record. */
+uint64_t statelog_scripthash(const char *script);
 /* Append a record (and keep it as the newest); false after reporting a write error. */
 bool statelog_append(struct statelog *s, const struct record *r);
 /* Format one record as a log line (for tests). */

@@ -15,7 +15,8 @@ flags="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -g -O
 	-I$out -I$root/src"
 
 # The libraries the core uses, as meson.build asks pkg-config for them.
-deps=$(sed -n "s/.*dependency('\([^']*\)').*/\1/p" "$root/meson.build" | grep -vx check || true)
+# ('threads' is meson's name for -pthread, not a pkg-config package)
+deps=$(sed -n "s/.*dependency('\([^']*\)').*/\1/p" "$root/meson.build" | grep -vx -e check -e threads || true)
 depcflags=
 deplibs=
 if [ -n "$deps" ]; then
@@ -24,6 +25,7 @@ if [ -n "$deps" ]; then
 	# shellcheck disable=SC2086
 	deplibs=$(pkg-config --libs $deps)
 fi
+deplibs="$deplibs -pthread"
 
 # The generated lexer and parser, made as meson.build makes them.
 re2c -W -Werror -c --no-generation-date --no-version -o "$out/lex.c" "$root/grammar/lex.re"

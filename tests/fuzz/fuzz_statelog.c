@@ -36,14 +36,15 @@ static void fixsums(struct buf *b, const char *text, size_t len)
 }
 
 /* Write every record of s and read them back: none may be damaged. */
-static void roundtrip(const struct statelog *s)
+static void roundtrip(struct statelog *s)
 {
 	struct statelog back = {.fd = -1, .lockfd = -1};
 	struct buf b = {0};
 	size_t i, n = 0, bad;
 
 	for (i = 0; i < s->recs.cap; i++) {
-		const struct record *r = s->recs.e[i].val;
+		const struct logentry *le = s->recs.e[i].val;
+		const struct record *r = le ? statelog_read(s, le) : NULL;
 		if (s->recs.e[i].key && r) {
 			statelog_format(&b, r);
 			n++;
