@@ -60,7 +60,7 @@ struct piece *ast_text(struct ast *t, const char *s, size_t len, struct loc loc)
 
 	p->kind = PC_TEXT;
 	p->text = s;
-	p->len = len;
+	p->len = (uint32_t)len; /* a source is under 4 GiB */
 	p->loc = loc;
 	return p;
 }

@@ -27,10 +27,12 @@ enum piece_kind { PC_TEXT, PC_EXPR, PC_QUOTED };
 struct piece {
 	enum piece_kind kind;
 	struct loc loc;
-	const char *text; /* PC_TEXT */
-	size_t len;
-	struct expr *expr;  /* PC_EXPR */
-	struct piece *sub;  /* PC_QUOTED: the pieces between the quotes */
+	uint32_t len;     /* of text */
+	union {
+		const char *text;  /* PC_TEXT */
+		struct expr *expr; /* PC_EXPR */
+		struct piece *sub; /* PC_QUOTED: the pieces between the quotes */
+	};
 	struct piece *next;
 };
 

@@ -251,7 +251,7 @@ static bool eval_word1(struct eval *ev, const struct word *w, struct list *out)
 			break;
 		}
 		if (ok && cur.bytes > EVAL_MAX_BYTES)
-			ok = !toolarge(p->expr ? p->expr : &(struct expr){.loc = p->loc}, &cur);
+			ok = !toolarge(p->kind == PC_EXPR ? p->expr : &(struct expr){.loc = p->loc}, &cur);
 	}
 	if (ok)
 		list_append(out, &cur);

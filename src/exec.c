@@ -125,7 +125,8 @@ static void status_line(struct exec *x, const struct edge *e, const struct buf *
 			printf("%s%.*s\n", nl == p ? "" : "    ", (int)(nl - p), p);
 		}
 	}
-	out_flush();
+	if (!x->dry_run) /* a dry run writes nothing else in between: let stdio buffer it */
+		out_flush();
 }
 
 static bool start(void *ctx, struct edge *e)

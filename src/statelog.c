@@ -66,12 +66,48 @@ static uint64_t digest(const struct recfile *f, uint32_t n, uint64_t h)
 	return h;
 }
 
-/* An entry's line as it was read. */
-static void rawformat(struct buf *b, const struct logentry *e)
+/* The body of an entry: in memory, or read again from the log file into *tmp
+ * (to be freed); NULL if it cannot be read. */
+static const char *getbody(const struct statelog *s, const struct logentry *e, char **tmp)
 {
-	buf_printf(b, "%016" PRIx64 "\t", htab_hash(e->body, e->bodylen));
-	buf_add(b, e->body, e->bodylen);
+	size_t got = 0;
+	ssize_t n;
+
+	*tmp = NULL;
+	if (e->body)
+		return e->body;
+	if (s->rfd <= 0)
+		return NULL;
+	*tmp = xmalloc((size_t)e->bodylen + 1);
+	while (got < e->bodylen) {
+		n = pread(s->rfd, *tmp + got, e->bodylen - got, (off_t)(e->off + (int64_t)got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got < e->bodylen) {
+		free(*tmp);
+		*tmp = NULL;
+		return NULL;
+	}
+	return *tmp;
+}
+
+/* An entry's line as it was read; false if it cannot be read again. */
+static bool rawformat(struct buf *b, const struct statelog *s, const struct logentry *e)
+{
+	char *tmp;
+	const char *body = getbody(s, e, &tmp);
+
+	if (!body)
+		return false;
+	buf_printf(b, "%016" PRIx64 "\t", htab_hash(body, e->bodylen));
+	buf_add(b, body, e->bodylen);
 	buf_putc(b, '\n');
+	free(tmp);
+	return true;
 }
 
 void statelog_format(struct buf *b, const struct record *r)
@@ -233,23 +269,28 @@ static bool getfile(struct arena *a, struct scan *c, struct recfile *rf)
 /* Read the script and the files of an entry whose header was read. */
 static bool parsefiles(struct statelog *s, struct logentry *le)
 {
-	struct scan c = {le->body + le->rest, le->body + le->bodylen};
+	char *tmp;
+	const char *body = getbody(s, le, &tmp), *script;
+	struct scan c;
 	struct record *r = &le->r;
-	const char *script;
 	size_t len;
 	uint32_t i, n = r->nout + r->nin + r->ndep;
 	struct recfile *f;
+	bool ok = body != NULL;
 
-	if (!field(&c, &script, &len))
-		return false;
-	f = arena_alloc(&s->a, n * sizeof(*f));
-	for (i = 0; i < n; i++) {
-		if (!getfile(&s->a, &c, &f[i]))
-			return false;
+	if (ok) {
+		c = (struct scan){body + le->rest, body + le->bodylen};
+		ok = field(&c, &script, &len);
 	}
-	if (c.p <= c.end)
-		return false; /* more fields than said */
-	r->script = unesc(&s->a, script, len);
+	f = ok ? arena_alloc(&s->a, n * sizeof(*f)) : NULL;
+	for (i = 0; ok && i < n; i++)
+		ok = getfile(&s->a, &c, &f[i]);
+	ok = ok && c.p > c.end; /* and no more fields than said */
+	if (ok)
+		r->script = unesc(&s->a, script, len);
+	free(tmp);
+	if (!ok)
+		return false;
 	r->outs = f;
 	r->ins = f + r->nout;
 	r->deps = r->ins + r->nin;
@@ -257,9 +298,10 @@ static bool parsefiles(struct statelog *s, struct logentry *le)
 	return true;
 }
 
-/* Read the header of one line (without its newline) kept in memory that outlives
- * the log; false if it is damaged. The script and files are read when asked for. */
-static bool parseline(struct statelog *s, const char *line, size_t len)
+/* Read the header of one line (without its newline); false if it is damaged. The
+ * script and files are read when asked for: from the line itself if it outlives
+ * the log (off < 0), else from the log file, where the line starts at off. */
+static bool parseline(struct statelog *s, const char *line, size_t len, int64_t off)
 {
 	struct scan c = {line, line + len};
 	struct logentry h = {0}, *r;
@@ -282,6 +324,12 @@ static bool parseline(struct statelog *s, const char *line, size_t len)
 	h.rest = (uint32_t)(c.p - h.body);
 	if (!field(&c, &skip, &skiplen) || !field(&c, &key, &keylen) || !keylen)
 		return false;
+	if (off >= 0) {
+		h.off = off + (h.body - line);
+		h.body = NULL;
+		if (!memchr(key, '\\', keylen))
+			key = arena_strndup(&s->a, key, keylen); /* the line will go */
+	}
 	h.r.ok = ok == 1;
 	h.r.duration_ms = dur > UINT32_MAX ? UINT32_MAX : (uint32_t)dur;
 	h.r.nout = (uint32_t)nout;
@@ -311,7 +359,7 @@ static size_t parsetext(struct statelog *s, const char *text, size_t len)
 			bad++; /* a torn last line */
 			break;
 		}
-		if (!parseline(s, p, (size_t)(nl - p)))
+		if (!parseline(s, p, (size_t)(nl - p), -1))
 			bad++;
 	}
 	return bad;
@@ -346,40 +394,76 @@ const struct record *statelog_find(struct statelog *s, const char *path)
 	return e ? statelog_read(s, e) : NULL;
 }
 
-/* Read the whole file into *text (allocated to its size, NUL-terminated). */
-static bool readall(const char *path, char **text, size_t *len)
+enum { CHUNK = 1 << 20 };
+
+/* Read the log at path a chunk at a time, keeping only the records' headers (the
+ * rest is read again from s->rfd when needed). *header tells whether it starts
+ * with this version's header; returns the number of damaged lines. */
+static size_t readlog(struct statelog *s, const char *path, bool *header, bool *empty)
 {
 	struct stat st;
-	size_t cap, n = 0;
-	ssize_t got = 0;
-	char *p;
+	size_t cap = CHUNK, have = 0, bad = 0, used;
+	int64_t base = 0; /* file offset of buf[0] */
+	char *buf, *p, *nl, *end;
+	ssize_t n;
+	bool first = true;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
-	*text = NULL;
-	*len = 0;
+	*header = false;
+	*empty = true;
 	if (fd < 0)
-		return false;
+		return 0;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd); /* not a log baton wrote: start a new one */
-		return false;
+		return 0;
 	}
-	cap = (size_t)st.st_size + 1;
-	p = xmalloc(cap);
+	buf = xmalloc(cap);
 	for (;;) {
-		if (n + 1 == cap) /* it grew since fstat */
-			xgrow((void **)&p, &cap, cap + 65536, 1);
-		got = read(fd, p + n, cap - 1 - n);
-		if (got < 0 && errno == EINTR)
+		if (have == cap) /* a line longer than the buffer */
+			xgrow((void **)&buf, &cap, cap + 1, 1);
+		n = read(fd, buf + have, cap - have);
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (got <= 0)
+		if (n <= 0)
 			break;
-		n += (size_t)got;
+		*empty = false;
+		have += (size_t)n;
+		end = buf + have;
+		for (p = buf; (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
+			if (first) {
+				first = false;
+				*header = (size_t)(nl + 1 - p) == sizeof(HEADER) - 1 &&
+					  !memcmp(p, HEADER, sizeof(HEADER) - 1);
+				if (!*header)
+					break;
+				continue;
+			}
+			if (!parseline(s, p, (size_t)(nl - p), base + (p - buf)))
+				bad++;
+		}
+		if (!first && !*header)
+			break;
+		used = (size_t)(p - buf);
+		memmove(buf, p, have - used);
+		have -= used;
+		base += (int64_t)used;
 	}
-	close(fd);
-	p[n] = '\0';
-	*text = p;
-	*len = n;
-	return got == 0;
+	free(buf);
+	if (*header) {
+		if (have > 0)
+			bad++; /* a torn last line */
+		if (fd == 0) { /* baton was started without stdin: keep 0 free for "none" */
+			s->rfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+			close(fd);
+		} else {
+			s->rfd = fd;
+		}
+	} else {
+		/* a file that is only part of a header line counts as another version's */
+		*empty = *empty && have == 0;
+		close(fd);
+	}
+	return bad;
 }
 
 static bool writeall(int fd, const char *p, size_t n)
@@ -451,14 +535,13 @@ static bool lock(struct statelog *s, const char *dir)
 void statelog_init(struct statelog *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->fd = s->lockfd = -1;
+	s->fd = s->lockfd = s->rfd = -1;
 }
 
 bool statelog_open(struct statelog *s, const char *dir, bool write)
 {
-	char *text;
-	size_t len, bad = 0;
-	bool fresh = true;
+	size_t bad;
+	bool fresh, header, empty;
 
 	statelog_init(s);
 	s->path = xmalloc(strlen(dir) + 5);
@@ -472,21 +555,13 @@ bool statelog_open(struct statelog *s, const char *dir, bool write)
 		if (!lock(s, dir))
 			return false;
 	}
-	if (readall(s->path, &text, &len) && len > 0) {
-		s->text = text; /* the records point into it */
-		if (len >= sizeof(HEADER) - 1 && !memcmp(text, HEADER, sizeof(HEADER) - 1)) {
-			fresh = false;
-			bad = parsetext(s, text + sizeof(HEADER) - 1, len - (sizeof(HEADER) - 1));
-			if (bad)
-				warn("%zu damaged record%s in '%s' ignored (those targets will be rebuilt)",
-				     bad, bad == 1 ? "" : "s", s->path);
-		} else {
-			warn("'%s' was written by another version of baton: starting a new one",
-			     s->path);
-		}
-	}
-	if (!s->text)
-		free(text);
+	bad = readlog(s, s->path, &header, &empty);
+	fresh = !header;
+	if (bad)
+		warn("%zu damaged record%s in '%s' ignored (those targets will be rebuilt)", bad,
+		     bad == 1 ? "" : "s", s->path);
+	if (!header && !empty)
+		warn("'%s' was written by another version of baton: starting a new one", s->path);
 	if (!write)
 		return true;
 	s->fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (fresh ? O_TRUNC : 0),
@@ -528,7 +603,7 @@ bool statelog_append(struct statelog *s, const struct record *r)
 	}
 	/* keep it as the newest record, read back as if from the file */
 	copy = arena_strndup(&s->a, line.s, line.len - 1);
-	if (!parseline(s, copy, line.len - 1))
+	if (!parseline(s, copy, line.len - 1, -1))
 		fatal("a state log record does not read back: %s", copy);
 	buf_free(&line);
 	return true;
@@ -543,8 +618,10 @@ static void compact(struct statelog *s)
 
 	buf_puts(&b, HEADER);
 	for (i = 0; i < s->recs.cap; i++) {
-		if (s->recs.e[i].val)
-			rawformat(&b, s->recs.e[i].val);
+		if (s->recs.e[i].val && !rawformat(&b, s, s->recs.e[i].val)) {
+			buf_free(&b);
+			return; /* keep the old log: it is still right */
+		}
 	}
 	buf_printf(&tmp, "%s.tmp", s->path);
 	fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -575,7 +652,8 @@ void statelog_close(struct statelog *s)
 	}
 	htab_free(&s->recs);
 	arena_free(&s->a);
-	free(s->text);
+	if (s->rfd > 0) /* 0: a log set up by hand, not read from a file */
+		close(s->rfd);
 	free(s->path);
 	statelog_init(s);
 }

@@ -34,7 +34,8 @@ struct logentry {
 	struct record r;      /* script, outs, ins, deps: NULL until read */
 	uint64_t script_hash; /* statelog_scripthash(script) */
 	uint64_t files_hash;  /* statelog_digest over outs, ins and deps in order */
-	const char *body;     /* the line after its checksum, as in the file */
+	const char *body;     /* the line after its checksum, or NULL: then it is */
+	int64_t off;          /* at this offset of the log file as it was read */
 	uint32_t bodylen;
 	uint32_t rest;        /* where in body the script starts */
 	bool parsed;          /* r is complete */
@@ -44,7 +45,7 @@ struct logentry {
 struct statelog {
 	struct arena a;
 	struct htab recs; /* first output's path -> struct logentry */
-	char *text;       /* the file as read: records point into it */
+	int rfd;          /* the log file as it was read, or -1 (or 0, never a log) */
 	char *path;
 	int fd;           /* open for appending, or -1 */
 	int lockfd;
