@@ -12,7 +12,7 @@ uint64_t htab_hash(const char *s, size_t n)
 	return XXH3_64bits(s, n);
 }
 
-static struct htab_entry *probe(const struct htab *h, const char *key, size_t len, uint64_t hash)
+static struct htab_entry *probe(const struct htab *h, const char *key, size_t len, uint32_t hash)
 {
 	size_t mask = h->cap - 1, i = hash & mask;
 
@@ -31,7 +31,7 @@ void *htab_get(const struct htab *h, const char *key, size_t len)
 
 	if (!h->cap)
 		return NULL;
-	e = probe(h, key, len, htab_hash(key, len));
+	e = probe(h, key, len, (uint32_t)htab_hash(key, len));
 	return e->key ? e->val : NULL;
 }
 
@@ -52,14 +52,16 @@ static void grow(struct htab *h)
 struct htab_entry *htab_slot(struct htab *h, const char *key, size_t len)
 {
 	struct htab_entry *e;
-	uint64_t hash = htab_hash(key, len);
+	uint32_t hash = (uint32_t)htab_hash(key, len);
 
+	if (len > UINT32_MAX)
+		fatal("a name of %zu bytes is too long", len);
 	if ((h->n + 1) * 4 > h->cap * 3)
 		grow(h);
 	e = probe(h, key, len, hash);
 	if (!e->key) {
 		e->key = key;
-		e->len = len;
+		e->len = (uint32_t)len;
 		e->hash = hash;
 		e->val = NULL;
 		h->n++;

@@ -7,9 +7,9 @@
 
 struct htab_entry {
 	const char *key; /* not copied: the caller keeps it alive */
-	size_t len;
-	uint64_t hash;
 	void *val;
+	uint32_t len;
+	uint32_t hash;   /* the low half of htab_hash: enough to place and compare */
 };
 
 struct htab {
