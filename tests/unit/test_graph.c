@@ -22,6 +22,12 @@ static char *canon(const char *p)
 START_TEST(canonical_paths)
 {
 	CANON_EQ("a", "a");
+	CANON_EQ("src/main.c", "src/main.c");
+	CANON_EQ("/usr/include/x.h", "/usr/include/x.h");
+	CANON_EQ("a/.hidden/b", "a/.hidden/b");
+	CANON_EQ("a/b/.", "a/b");
+	CANON_EQ("a/b/..", "a");
+	CANON_EQ("out.", "out.");
 	CANON_EQ("./a", "a");
 	CANON_EQ("a//b", "a/b");
 	CANON_EQ("x/../a", "a");
