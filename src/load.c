@@ -187,7 +187,10 @@ static bool pattern(struct load *l, const struct stmt *s)
 
 static bool rule(struct load *l, const struct stmt *s)
 {
-	struct eval ev = {&l->vars, NULL, &l->ast, false};
+	/* the words are copied into the graph's nodes: evaluate them in a scratch
+	 * arena (variables keep their values in their own) */
+	struct arena words = {0};
+	struct eval ev = {&l->vars, NULL, &words, false};
 	struct list outs = {0}, ins = {0}, order = {0};
 	struct edge *e;
 	bool ok;
@@ -218,6 +221,7 @@ static bool rule(struct load *l, const struct stmt *s)
 	list_free(&outs);
 	list_free(&ins);
 	list_free(&order);
+	arena_free(&words);
 	return ok;
 }
 
