@@ -330,7 +330,6 @@ static bool selfrecord(struct plan *p, struct graph *g, struct edge *e,
 {
 	const struct record *r = &le->r;
 	const struct fs *fs = o->fs;
-	const char *path = e->out[0]->path;
 	bool self = false;
 	uint32_t i;
 
@@ -344,7 +343,7 @@ static bool selfrecord(struct plan *p, struct graph *g, struct edge *e,
 			e->script = arena_strndup(&g->a, p->scratch.s, p->scratch.len);
 		if (e->script && statelog_scripthash(e->script) != le->script_hash) {
 			self = true;
-			if (o->explain && (r = statelog_find(o->log, path))) {
+			if (o->explain && (r = statelog_read(o->log, le))) {
 				buf_puts(w, "recipe changed:\n");
 				textdiff(w, r->script, e->script);
 			}
@@ -352,7 +351,7 @@ static bool selfrecord(struct plan *p, struct graph *g, struct edge *e,
 	}
 	if (samefiles(fs, e, le))
 		return self;
-	if (!(r = statelog_find(o->log, path))) {
+	if (!(r = statelog_read(o->log, le))) {
 		why(w, o->explain, "its record in the state log is damaged");
 		return true;
 	}
@@ -447,8 +446,9 @@ static void finish(struct plan *p, struct graph *g, struct edge *e, const struct
 		mtime(o->fs, e->in[i]);
 		future(o, e->in[i]);
 	}
-	if (e->rule->kind != ST_TASK && o->log)
-		r = statelog_get(o->log, e->out[0]->path);
+	/* a record found through another output is not this edge's: it reruns */
+	for (i = 0; i < e->nout && e->rule->kind != ST_TASK && o->log && !r; i++)
+		r = statelog_get(o->log, e->out[i]->path);
 	e->weight = !edge_hasjob(e) ? 0 : r ? (uint64_t)r->r.duration_ms + 1 : 1;
 	if (r) {
 		self = selfrecord(p, g, e, r, o, &w) || self;

@@ -298,17 +298,49 @@ static bool parsefiles(struct statelog *s, struct logentry *le)
 	return true;
 }
 
+/* A key for the table: a copy (unescaped) unless it is in memory that outlives s
+ * and has no escapes. */
+static const char *keyof(struct statelog *s, const char *key, size_t *len, bool copy)
+{
+	if (memchr(key, '\\', *len)) {
+		key = unesc(&s->a, key, *len);
+		*len = strlen(key);
+	} else if (copy) {
+		key = arena_strndup(&s->a, key, *len);
+	}
+	return key;
+}
+
+/* Whether key is the first output of the entry. */
+static bool firstof(const struct logentry *e, const char *key, size_t len)
+{
+	return e->firstlen == len && !memcmp(e->first, key, len);
+}
+
+/* Keep e as the newest record of its first output. Its other outputs find it too,
+ * unless they have a record of their own: a rule whose outputs were reordered
+ * or split off is then not taken for one baton never ran. */
+static void keepas(struct statelog *s, struct logentry *e, const char *key, size_t len)
+{
+	struct htab_entry *slot = htab_slot(&s->recs, key, len);
+	const struct logentry *old = slot->val;
+
+	if (key == e->first || !old || !firstof(old, key, len))
+		slot->val = e;
+}
+
 /* Read the header of one line (without its newline); false if it is damaged. The
  * script and files are read when asked for: from the line itself if it outlives
- * the log (off < 0), else from the log file, where the line starts at off. */
+ * the log (off < 0), else from the log file, where the line starts at off. Only
+ * the output paths are read at once, to find the record by any of them. */
 static bool parseline(struct statelog *s, const char *line, size_t len, int64_t off)
 {
 	struct scan c = {line, line + len};
 	struct logentry h = {0}, *r;
-	struct htab_entry *e;
-	uint64_t sum, ok, dur, nout, nin, ndep;
-	const char *key, *skip;
-	size_t keylen, skiplen, sumlen;
+	uint64_t sum, ok, dur, nout, nin, ndep, k;
+	const char *key, *skip, **keys;
+	size_t keylen, skiplen, sumlen, *lens;
+	int f;
 
 	if (!field(&c, &key, &sumlen) || sumlen != 16 || c.p > c.end)
 		return false;
@@ -317,32 +349,44 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 		return false;
 	h.body = c.p;
 	h.bodylen = (uint32_t)(c.end - c.p);
-	if (len > UINT32_MAX || !u64(&c, &ok) || ok > 1 || !u64(&c, &dur) || !u64(&c, &h.r.rss_kb) ||
-	    !u64(&c, &nout) || !u64(&c, &nin) || !u64(&c, &ndep) || nout < 1 || nout > len ||
-	    nin > len || ndep > len || nout + nin + ndep > len || !hex(&c, &h.script_hash) || !hex(&c, &h.files_hash))
+	if (len > UINT32_MAX || !u64(&c, &ok) || ok > 1 || !u64(&c, &dur) ||
+	    !u64(&c, &h.r.rss_kb) || !u64(&c, &nout) || !u64(&c, &nin) || !u64(&c, &ndep) ||
+	    nout < 1 || nout > len || nin > len || ndep > len || nout + nin + ndep > len ||
+	    !hex(&c, &h.script_hash) || !hex(&c, &h.files_hash))
 		return false;
 	h.rest = (uint32_t)(c.p - h.body);
-	if (!field(&c, &skip, &skiplen) || !field(&c, &key, &keylen) || !keylen)
+	if (!field(&c, &skip, &skiplen))
 		return false;
+	keys = xmalloc(nout * sizeof(*keys));
+	lens = xmalloc(nout * sizeof(*lens));
+	for (k = 0; k < nout; k++) {
+		for (f = 0; k > 0 && f < 4 && field(&c, &skip, &skiplen); f++)
+			; /* the previous output's mtime, size, inode, hash */
+		if ((k > 0 && f < 4) || !field(&c, &key, &keylen) || !keylen) {
+			free(keys);
+			free(lens);
+			return false;
+		}
+		keys[k] = keyof(s, key, &keylen, off >= 0);
+		lens[k] = keylen;
+	}
 	if (off >= 0) {
 		h.off = off + (h.body - line);
 		h.body = NULL;
-		if (!memchr(key, '\\', keylen))
-			key = arena_strndup(&s->a, key, keylen); /* the line will go */
 	}
 	h.r.ok = ok == 1;
 	h.r.duration_ms = dur > UINT32_MAX ? UINT32_MAX : (uint32_t)dur;
 	h.r.nout = (uint32_t)nout;
 	h.r.nin = (uint32_t)nin;
 	h.r.ndep = (uint32_t)ndep;
+	h.first = keys[0];
+	h.firstlen = (uint32_t)lens[0];
 	r = arena_alloc(&s->a, sizeof(*r));
 	*r = h;
-	if (memchr(key, '\\', keylen)) {
-		key = unesc(&s->a, key, keylen);
-		keylen = strlen(key);
-	}
-	e = htab_slot(&s->recs, key, keylen);
-	e->val = r;
+	for (k = 0; k < nout; k++)
+		keepas(s, r, keys[k], lens[k]);
+	free(keys);
+	free(lens);
 	s->lines++;
 	return true;
 }
@@ -618,7 +662,9 @@ static void compact(struct statelog *s)
 
 	buf_puts(&b, HEADER);
 	for (i = 0; i < s->recs.cap; i++) {
-		if (s->recs.e[i].val && !rawformat(&b, s, s->recs.e[i].val)) {
+		const struct logentry *e = s->recs.e[i].val;
+		/* each record once, where it is its first output's */
+		if (e && firstof(e, s->recs.e[i].key, s->recs.e[i].len) && !rawformat(&b, s, e)) {
 			buf_free(&b);
 			return; /* keep the old log: it is still right */
 		}

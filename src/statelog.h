@@ -38,13 +38,15 @@ struct logentry {
 	int64_t off;          /* at this offset of the log file as it was read */
 	uint32_t bodylen;
 	uint32_t rest;        /* where in body the script starts */
+	const char *first;    /* the first output's path (not NUL-terminated) */
+	uint32_t firstlen;
 	bool parsed;          /* r is complete */
 	bool damaged;         /* reading the rest failed */
 };
 
 struct statelog {
 	struct arena a;
-	struct htab recs; /* first output's path -> struct logentry */
+	struct htab recs; /* an output's path -> struct logentry (see statelog_get) */
 	int rfd;          /* the log file as it was read, or -1 (or 0, never a log) */
 	char *path;
 	int fd;           /* open for appending, or -1 */
@@ -63,7 +65,8 @@ bool statelog_open(struct statelog *s, const char *dir, bool write);
  * damaged. A line is judged by its checksum and header; its file list is read
  * when statelog_find asks for it. */
 size_t statelog_parse(struct statelog *s, const char *text, size_t len);
-/* The entry for the edge whose first output is path, or NULL: its header only. */
+/* The newest record of the edge whose first output is path; else the newest one
+ * that made path as another output; else NULL. Its header only. */
 const struct logentry *statelog_get(const struct statelog *s, const char *path);
 /* The whole record of an entry, its script and files read; NULL if they are damaged. */
 const struct record *statelog_read(struct statelog *s, const struct logentry *e);
