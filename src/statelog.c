@@ -76,6 +76,8 @@ static const char *getbody(const struct statelog *s, const struct logentry *e, c
 	*tmp = NULL;
 	if (e->body)
 		return e->body;
+	if (s->whole && (uint64_t)e->off + e->bodylen <= s->wholelen)
+		return s->whole + e->off;
 	if (s->rfd <= 0)
 		return NULL;
 	*tmp = xmalloc((size_t)e->bodylen + 1);
@@ -657,17 +659,40 @@ bool statelog_append(struct statelog *s, const struct record *r)
 static void compact(struct statelog *s)
 {
 	struct buf b = {0}, tmp = {0};
+	struct stat st;
 	size_t i;
 	int fd;
 
 	buf_puts(&b, HEADER);
+	/* the records still in the file: one read of all of it, not one per record */
+	if (s->rfd > 0 && fstat(s->rfd, &st) == 0 && st.st_size > 0) {
+		char *whole = xmalloc((size_t)st.st_size);
+		ssize_t n;
+		while (s->wholelen < (size_t)st.st_size) {
+			n = pread(s->rfd, whole + s->wholelen, (size_t)st.st_size - s->wholelen,
+				  (off_t)s->wholelen);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			s->wholelen += (size_t)n;
+		}
+		s->whole = whole;
+	}
 	for (i = 0; i < s->recs.cap; i++) {
 		const struct logentry *e = s->recs.e[i].val;
 		/* each record once, where it is its first output's */
 		if (e && firstof(e, s->recs.e[i].key, s->recs.e[i].len) && !rawformat(&b, s, e)) {
-			buf_free(&b);
-			return; /* keep the old log: it is still right */
+			b.len = 0; /* keep the old log: it is still right */
+			break;
 		}
+	}
+	free((char *)s->whole);
+	s->whole = NULL;
+	s->wholelen = 0;
+	if (b.len == 0) {
+		buf_free(&b);
+		return;
 	}
 	buf_printf(&tmp, "%s.tmp", s->path);
 	fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);

@@ -48,6 +48,8 @@ struct statelog {
 	struct arena a;
 	struct htab recs; /* an output's path -> struct logentry (see statelog_get) */
 	int rfd;          /* the log file as it was read, or -1 (or 0, never a log) */
+	const char *whole; /* while compacting: all of that file */
+	size_t wholelen;
 	char *path;
 	int fd;           /* open for appending, or -1 */
 	int lockfd;
