@@ -340,8 +340,9 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 	struct scan c = {line, line + len};
 	struct logentry h = {0}, *r;
 	uint64_t sum, ok, dur, nout, nin, ndep, k;
-	const char *key, *skip, **keys;
-	size_t keylen, skiplen, sumlen, *lens;
+	const char *key, *skip, *keybuf[8], **keys = keybuf;
+	size_t keylen, skiplen, sumlen, lenbuf[8], *lens = lenbuf;
+	bool ret = false;
 	int f;
 
 	if (!field(&c, &key, &sumlen) || sumlen != 16 || c.p > c.end)
@@ -359,16 +360,15 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 	h.rest = (uint32_t)(c.p - h.body);
 	if (!field(&c, &skip, &skiplen))
 		return false;
-	keys = xmalloc(nout * sizeof(*keys));
-	lens = xmalloc(nout * sizeof(*lens));
+	if (nout > 8) {
+		keys = xmalloc(nout * sizeof(*keys));
+		lens = xmalloc(nout * sizeof(*lens));
+	}
 	for (k = 0; k < nout; k++) {
 		for (f = 0; k > 0 && f < 4 && field(&c, &skip, &skiplen); f++)
 			; /* the previous output's mtime, size, inode, hash */
-		if ((k > 0 && f < 4) || !field(&c, &key, &keylen) || !keylen) {
-			free(keys);
-			free(lens);
-			return false;
-		}
+		if ((k > 0 && f < 4) || !field(&c, &key, &keylen) || !keylen)
+			goto out;
 		keys[k] = keyof(s, key, &keylen, off >= 0);
 		lens[k] = keylen;
 	}
@@ -387,10 +387,14 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 	*r = h;
 	for (k = 0; k < nout; k++)
 		keepas(s, r, keys[k], lens[k]);
-	free(keys);
-	free(lens);
 	s->lines++;
-	return true;
+	ret = true;
+out:
+	if (keys != keybuf) {
+		free(keys);
+		free(lens);
+	}
+	return ret;
 }
 
 /* Read every line of text, which must outlive s; returns the number damaged. */
