@@ -100,7 +100,7 @@ struct expr *ast_var(struct ast *t, const char *s, size_t len, struct loc loc)
 
 	e->kind = EX_VAR;
 	e->name = arena_strndup(t->arena, s, len);
-	e->len = len;
+	e->len = (uint32_t)len; /* a source is under 4 GiB */
 	e->loc = loc;
 	return e;
 }

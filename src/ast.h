@@ -15,8 +15,8 @@ enum expr_kind { EX_VAR, EX_STR, EX_CALL, EX_INDEX };
 struct expr {
 	enum expr_kind kind;
 	struct loc loc;
+	uint32_t len;     /* length of name */
 	const char *name; /* EX_VAR, EX_CALL: the name; EX_STR: the text */
-	size_t len;       /* length of name */
 	struct expr *arg; /* EX_CALL: first argument; EX_INDEX: the indexed expression */
 	struct expr *next; /* next argument of a call */
 	long index;       /* EX_INDEX */
