@@ -111,6 +111,47 @@ START_TEST(exponential_expansion_is_bounded)
 }
 END_TEST
 
+/* A chain of n variables, each the one before it: a1 = {{a0}} ... */
+static char *chain(int n)
+{
+	struct buf b = {0};
+	int i;
+
+	buf_puts(&b, "a0 = x\n");
+	for (i = 1; i < n; i++)
+		buf_printf(&b, "a%d = {{a%d}}\n", i, i - 1);
+	return b.s;
+}
+
+START_TEST(deep_variable_chain_is_an_error_not_a_crash)
+{
+	char *text = chain(VARS_MAX_DEPTH), name[32], *d, *got;
+
+	snprintf(name, sizeof(name), "a%d", VARS_MAX_DEPTH - 1);
+	VALUE_EQ(text, name, "x");
+	free(text);
+	/* one more is refused where it is reached, whatever the order of definition */
+	text = chain(VARS_MAX_DEPTH + 1);
+	snprintf(name, sizeof(name), "a%d", VARS_MAX_DEPTH);
+	got = value(text, name, &d);
+	ck_assert_str_eq(got, "");
+	ck_assert_msg(strstr(d, "Taskfile:2:8: error: variables nested more than 1000 deep\n"
+				"    a1 = {{a0}}\n"
+				"           ^~\n"),
+		      "got '%s'", d);
+	free(got);
+	free(d);
+	free(text);
+	/* a chain as long as a stack overflow needs (100,000) is only an error */
+	text = chain(100000);
+	got = value(text, "a99999", &d);
+	ck_assert_ptr_nonnull(strstr(d, "error: variables nested more than 1000 deep"));
+	free(got);
+	free(d);
+	free(text);
+}
+END_TEST
+
 /* The script of the first rule of a Taskfile, for a node with these inputs. */
 static char *script(const char *text)
 {
@@ -167,6 +208,7 @@ int main(void)
 	tcase_add_test(tc, functions);
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, exponential_expansion_is_bounded);
+	tcase_add_test(tc, deep_variable_chain_is_an_error_not_a_crash);
 	tcase_add_test(tc, recipe_quoting);
 	tcase_add_test(tc, recipe_indentation);
 	suite_add_tcase(s, tc);
