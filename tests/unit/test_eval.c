@@ -77,6 +77,7 @@ START_TEST(functions)
 	VALUE_EQ("x = {{shell(\"printf 'one two\\\\nthree'\")}}\n", "x", "one|two|three");
 	VALUE_EQ("x = {{env(\"BATON_TEST_UNSET_VAR\", \"dflt\")}}\n", "x", "dflt");
 	VALUE_EQ("x = {{f[1]}} {{f[-1]}}\nf = a b c\n", "x", "b|c");
+	VALUE_EQ("x = {{f[1][0][-1]}}\nf = a b c\n", "x", "b");
 }
 END_TEST
 
@@ -88,6 +89,13 @@ START_TEST(errors)
 	VALUE_ERR("x = {{patsubst(1)}}\n", "x", "'patsubst' takes 3 arguments, got 1");
 	VALUE_ERR("x = {{y}}\ny = {{x}}\n", "x", "error: variable 'x' refers to itself");
 	VALUE_ERR("f = a\nx = {{f[3]}}\n", "x", "index 3 is out of range (the list has 1 word)");
+	/* the first index that fails is the one reported */
+	VALUE_ERR("f = a b\nx = {{f[5][2]}}\n", "x",
+		  "Taskfile:2:7: error: index 5 is out of range (the list has 2 words)");
+	VALUE_ERR("f = a b\nx = {{f[1][2][3]}}\n", "x",
+		  "Taskfile:2:7: error: index 2 is out of range (the list has 1 word)\n"
+		  "    x = {{f[1][2][3]}}\n"
+		  "          ^~~~~~~\n");
 	VALUE_ERR("x = {{shell(\"exit 3\")}}\n", "x", "shell command failed with exit status 3");
 	VALUE_ERR("x = {{env(\"BATON_TEST_UNSET_VAR\")}}\n", "x",
 		  "environment variable 'BATON_TEST_UNSET_VAR' is not set");
