@@ -170,8 +170,12 @@ static bool start(void *ctx, struct edge *e)
 	}
 	argv = recipe_command(e, e->script, &cmd);
 	if (!argv || pipe(fds) < 0) {
-		if (argv)
-			report(e, "cannot create a pipe");
+		if (argv) {
+			struct buf msg = {0};
+			buf_printf(&msg, "cannot create a pipe: %s", strerror(errno));
+			report(e, msg.s);
+			buf_free(&msg);
+		}
 		command_free(&cmd);
 		buf_free(&script);
 		return false;
