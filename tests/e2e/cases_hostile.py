@@ -1,12 +1,19 @@
 """Hostile input and process management: nothing crashes, hangs or leaks."""
 
 import os
+import re
 import resource
 import signal
 import subprocess
 import time
 
 from harness import alive, case
+
+TASK = "task t:\n  echo t >> log\n"
+
+
+def status_lines(r):
+    return [l for l in r.out.splitlines() if l.startswith("[")]
 
 
 @case
@@ -258,3 +265,85 @@ def hostile_fuzz_regressions(t):
         r = t.run("-n", timeout=60)
         t.eq(r.rc in (0, 1, 2), True, "exit status for %s" % name, r)
         t.eq(time.monotonic() - start < 20, True, "time for %s" % name, r)
+@case
+def hostile_exponential_expansion(t):
+    # each variable twice the one before, 60 deep: 2^60 words, or a word of
+    # 2^60 bytes, unless baton stops at its limit, with little memory
+    forms = [("{{a%d}} {{a%d}}", 21, 17, "a19"),      # twice the words
+             ('"{{a%d}} {{a%d}}"', 26, 18, "a24"),    # one word twice as long
+             ("{{a%d}}{{a%d}}", 26, 16, "a24")]       # every word by every word
+    for form, line, col, culprit in forms:
+        text = "a0 = x y\n" if "{{a%d}} " in form else "a0 = xy\n"
+        text += "".join(("a%d = " + form + "\n") % (i, i - 1, i - 1) for i in range(1, 61))
+        t.taskfile(text + "task t:\n  echo {{a60}} >> log\n", dedent=False)
+        r = t.run("t", timeout=60)
+        t.diag(r, "Taskfile:%d:%d: error: value too large (over 1048576 words or 64 MiB)"
+               % (line, col), caret=culprit)
+        t.bounded(r, 1024)
+    t.nothing_ran()
+
+
+@case
+def hostile_includes_that_loop(t):
+    t.write("a.tf", "include b.tf\n")
+    t.write("b.tf", "x = 1\ninclude a.tf\n")
+    t.taskfile("include a.tf\ntask t:\n  echo t >> log\n", dedent=False)
+    r = t.run("t")
+    t.diag(r, "b.tf:2:9: error: 'a.tf' includes itself", caret="a.tf")
+    # a chain of includes, each the next: 64 files at most (the Taskfile and
+    # 63 included), not a stack overflow
+    for i in range(200):
+        t.write("inc/%d.tf" % i, "include %d.tf\n" % (i + 1))
+    t.taskfile("include inc/0.tf\ntask t:\n  echo t >> log\n", dedent=False)
+    r = t.run("t")
+    t.diag(r, "inc/62.tf:1:9: error: includes nested more than 64 deep", caret="63.tf")
+    t.nothing_ran()
+
+
+@case
+def hostile_deep_nesting(t):
+    # 10^5-deep nesting of each thing that nests: a clean error or the value,
+    # never a stack overflow
+    n = 100000
+    t.taskfile("x = {{" + "(" * n + "y" + ")" * n + "}}\ny = 1\n" + TASK, dedent=False)
+    r = t.run("t")
+    t.diag(r, "Taskfile:1:5001: error: nesting too deep")
+    t.taskfile("x = {{" + "base(" * n + "y" + ")" * n + "}}\ny = 1\n" + TASK, dedent=False)
+    r = t.run("t")
+    t.diag(r, "Taskfile:1:12492: error: nesting too deep")
+    # x[0][0]... is still one word
+    t.taskfile("y = a b\nx = {{y[1]" + "[0][-1]" * n + "}}\n"
+               "task t:\n  echo {{x}} >> log\n", dedent=False)
+    r = t.run("t")
+    t.rc(r, 0)
+    t.logged(["b"])
+    os.unlink(t.path("log"))
+    # variables that each need the next
+    t.taskfile("".join("a%d = {{a%d}}\n" % (i, i + 1) for i in range(n)) +
+               "a%d = deepest\ntask t:\n  echo {{a0}} >> log\n" % n, dedent=False)
+    r = t.run("t")
+    t.diag(r, "Taskfile:1000:10: error: variables nested more than 1000 deep",
+           caret="a1000")
+    t.taskfile("".join("a%d = {{a%d}}\n" % (i, i + 1) for i in range(999)) +
+               "a999 = deepest\ntask t:\n  echo {{a0}} >> log\n", dedent=False)
+    r = t.run("t")
+    t.rc(r, 0)
+    t.logged(["deepest"])
+
+
+@case
+def hostile_long_chain_builds(t):
+    # a real build through a 100,000-long chain, in dependency order (recipes
+    # on every 10,000th rule only, so that it takes seconds, not minutes)
+    n = 100000
+    parts = []
+    for i in range(n):
+        dep = " f%d" % (i + 1) if i < n - 1 else ""
+        parts.append("f%d:%s\n" % (i, dep))
+        if i % 10000 == 0 or i == n - 1:
+            parts.append("  echo {{out}} >> log\n  touch {{out}}\n")
+    t.taskfile("".join(parts), dedent=False)
+    r = t.run("-j2", timeout=120)
+    t.rc(r, 0)
+    t.logged(["f%d" % (n - 1)] + ["f%d" % i for i in range(90000, -1, -10000)])
+    t.eq(r.out.splitlines()[-1], "[11/11] f0", "the last status line", r)
