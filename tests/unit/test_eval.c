@@ -112,10 +112,40 @@ START_TEST(exponential_expansion_is_bounded)
 	for (i = 1; i <= 60; i++)
 		buf_printf(&b, "a%d = {{a%d}} {{a%d}}\n", i, i - 1, i - 1);
 	got = value(b.s, "a60", &d);
-	ck_assert_ptr_nonnull(strstr(d, "error: value too large"));
+	/* a20 would be 2^21 words: before that, all the values together pass
+	 * EVAL_MAX_TOTAL */
+	ck_assert_str_eq(d, "Taskfile:21:7: error: the Taskfile expands to too many words (over "
+			    "2097152 in all)\n"
+			    "    a20 = {{a19}} {{a19}}\n"
+			    "          ^~~~~~~\n");
 	free(got);
 	free(d);
 	buf_free(&b);
+}
+END_TEST
+
+START_TEST(word_budget_for_the_whole_taskfile)
+{
+	/* fuzz regression timeout-word-budget-under-asan: each value is under
+	 * EVAL_MAX_WORDS (c is 7^7 = 823,543 words), but every rule naming c
+	 * makes that many again; the run stops at the rule that passes
+	 * EVAL_MAX_TOTAL, 2,097,152 words in all (c, x, then y) */
+	const char *text = "a = 0 1 2 3 4 5 6$7\n"
+			   "c = {{a}}{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}\n"
+			   "x: {{c}}\ny: {{c}}\nz: {{c}}\n";
+	char *d;
+
+	load_init(&L);
+	capture_start();
+	ck_assert(load_source(&L, src_of(text)));
+	ck_assert(!load_graph(&L));
+	d = capture_end();
+	load_free(&L);
+	ck_assert_str_eq(d, "Taskfile:4:4: error: the Taskfile expands to too many words (over "
+			    "2097152 in all)\n"
+			    "    y: {{c}}\n"
+			    "       ^~~~~\n");
+	free(d);
 }
 END_TEST
 
@@ -217,6 +247,7 @@ int main(void)
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, exponential_expansion_is_bounded);
 	tcase_add_test(tc, deep_variable_chain_is_an_error_not_a_crash);
+	tcase_add_test(tc, word_budget_for_the_whole_taskfile);
 	tcase_add_test(tc, recipe_quoting);
 	tcase_add_test(tc, recipe_indentation);
 	suite_add_tcase(s, tc);
