@@ -7,6 +7,7 @@ import signal
 import subprocess
 import time
 
+import harness
 from harness import alive, case
 
 TASK = "task t:\n  echo t >> log\n"
@@ -151,32 +152,44 @@ def hostile_64mb_of_output(t):
 
 @case
 def hostile_1100_jobs_at_once(t):
+    # 1100 pipes at once: more than the usual soft limit of 1024 open files,
+    # which baton raises to the hard limit
     n = 1100
     with open(t.path("Taskfile"), "w") as f:
         f.write("all: " + " ".join("j%d" % i for i in range(n)) + "\n")
         f.write("j%:\n  sleep 1; touch {{out}}\n")
-    r = t.run("-j", "1100", timeout=120)
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))
+    r = t.run("-j", "1100", timeout=120, preexec_fn=limit)
     t.rc(r, 0)
     t.eq(sum(1 for i in range(n) if t.exists("j%d" % i)), n, "outputs made")
 
 
 @case
 def hostile_few_file_descriptors(t):
-    # ulimit -n 64 and 100 jobs at once: the jobs that got a pipe finish, the
-    # first that cannot get one fails saying why
+    # ulimit -n 64 and -j100: no more jobs at once than there are file
+    # descriptors for their pipes; the others wait their turn, and all run
     t.taskfile("all: " + " ".join("j%d" % i for i in range(100)) + "\n"
                "j%:\n  touch {{out}}\n", dedent=False)
 
-    def limit():
-        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
-    r = t.run("-j", "100", preexec_fn=limit)
+    def limit(n):
+        return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+    r = t.run("-j", "100", preexec_fn=limit(64))
+    t.rc(r, 0)
+    t.eq(len(status_lines(r)), 100, "jobs started", r)
+    t.eq([i for i in range(100) if not t.exists("j%d" % i)], [], "outputs not made", r)
+    if t.exists("j0"):
+        os.unlink(t.path("j0"))
+    if harness.WRAPPER:
+        return   # valgrind holds file descriptors of its own
+    # 7: stdio, baton's self-pipe, the state log and its lock, and not one
+    # pipe more: no job can ever start, which is reported, not waited for
+    r = t.run("j0", preexec_fn=limit(7))
     t.rc(r, 1)
-    t.match(r"\ATaskfile:2:1: error: 'j\d+' failed: cannot create a pipe: "
-            r"Too many open files\n    j%:\n    \^~\nbaton: build stopped: 1 job failed\n\Z",
-            r.err, "stderr", r)
-    made = [i for i in range(100) if t.exists("j%d" % i)]
-    t.eq(len(made) > 0 and len(made) == len(status_lines(r)) - 1, True,
-         "outputs made (%d) by the jobs started but the one that failed" % len(made), r)
+    t.err(r, "Taskfile:2:1: error: 'j0' failed: cannot create a pipe: Too many open files\n"
+          "    j%:\n    ^~\nbaton: build stopped: 1 job failed\n")
 
 
 @case
