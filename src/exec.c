@@ -167,6 +167,10 @@ static enum start_result start(void *ctx, struct edge *e)
 		report_errno(e, "cannot create a pipe%s", "", errno);
 		return START_FAILED;
 	}
+	if (!x->dry_run) {
+		setfl(fds[0], FD_CLOEXEC, O_NONBLOCK);
+		setfl(fds[1], FD_CLOEXEC, 0);
+	}
 	if (e->script) {
 		buf_puts(&script, e->script);
 	} else if (recipe_expand(x->vars, e, &script)) {
@@ -197,8 +201,6 @@ static enum start_result start(void *ctx, struct edge *e)
 		command_free(&cmd);
 		goto fail;
 	}
-	setfl(fds[0], FD_CLOEXEC, O_NONBLOCK);
-	setfl(fds[1], FD_CLOEXEC, 0);
 	out_flush();
 	rc = os_spawn(argv, fds[1], fds[1], &pid);
 	close(fds[1]);
