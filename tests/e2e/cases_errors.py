@@ -434,3 +434,23 @@ def err_unknown_variable_in_header(t):
     r = t.run("t")
     t.diag(r, "Taskfile:1:12: error: unknown variable 'nope'", caret="nope")
     t.nothing_ran()
+
+
+@case
+def err_dependency_cycle_100000_long(t):
+    # every step located, in about a second: each note's line and column
+    # once cost a scan of the whole file, and each byte a write (139 s)
+    n = 100_000
+    t.taskfile("".join("f%d: f%d\n  touch {{out}}\n" % (i, (i + 1) % n) for i in range(n)),
+               dedent=False)
+    r = t.run("-n", timeout=30)
+    t.rc(r, 2)
+    lines = r.err.splitlines()
+    t.eq(lines[0], "Taskfile:%d:9: error: dependency cycle: %s -> f0"
+         % (2 * n - 1, " -> ".join("f%d" % i for i in range(n))), "first line of stderr")
+    t.eq(len(lines), 3 * (n + 1), "lines of stderr: the error and a note per step")
+    k = n - 1
+    t.eq(lines[-3:], ["Taskfile:%d:%d: note: 'f%d' needs 'f0'" % (2 * k + 1, len("f%d: " % k) + 1, k),
+                      "    f%d: f0" % k, "    " + " " * len("f%d: " % k) + "^~"],
+         "the last note")
+    t.eq(r.out, "", "stdout")
