@@ -13,6 +13,21 @@ from harness import alive, case
 TASK = "task t:\n  echo t >> log\n"
 
 
+def in_group(pgid):
+    """The pids of the process table whose process group is pgid."""
+    pids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open("/proc/%s/stat" % name) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid:
+                pids.append(int(name))
+    return pids
+
+
 def status_lines(r):
     return [l for l in r.out.splitlines() if l.startswith("[")]
 
@@ -299,6 +314,11 @@ def hostile_sigterm_leaves_no_process(t):
             time.sleep(0.05)
         if alive(pid):
             t.fail("process %d (%s) still runs" % (pid, f))
+    # the process table: nothing left in the job's process group (the shell
+    # leads it), the foreground sleep included
+    group = int(t.read("sh.pid"))
+    left = [pid for pid in in_group(group) if alive(pid)]
+    t.eq(left, [], "processes left in the job's process group %d" % group)
 
 
 @case
