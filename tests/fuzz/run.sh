@@ -45,7 +45,7 @@ for target in "$work"/build/fuzz_*; do
 			cp "$dir"/* "$corpus"/ 2>/dev/null || true
 		fi
 	done
-	set -- -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=4096 \
+	set -- -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -max_len=4096 \
 		-print_final_stats=1 -artifact_prefix="$artifacts/"
 	[ -f "$here/$short.dict" ] && set -- "$@" -dict="$here/$short.dict"
 
