@@ -129,10 +129,23 @@ struct expr *ast_call(struct ast *t, struct expr *fn, struct elist args, struct 
 	return fn;
 }
 
+/* Whether index i of a list of one word is out of range. */
+static bool onefails(long i)
+{
+	return i != 0 && i != -1;
+}
+
 struct expr *ast_index(struct ast *t, struct expr *base, long index, struct loc loc)
 {
-	struct expr *e = arena_alloc(t->arena, sizeof(*e));
+	struct expr *e;
 
+	/* An index gives one word, so x[i][0] and x[i][-1] are x[i], and indexing
+	 * an x[i][j] that always fails changes nothing: however long the input's
+	 * chain of indexes, the tree stays two deep for the code that recurses. */
+	if (base->kind == EX_INDEX &&
+	    (!onefails(index) || (base->arg->kind == EX_INDEX && onefails(base->index))))
+		return base;
+	e = arena_alloc(t->arena, sizeof(*e));
 	e->kind = EX_INDEX;
 	e->arg = base;
 	e->index = index;

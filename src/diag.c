@@ -1,6 +1,7 @@
 #include "diag.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { MAXERRORS = 20 };
@@ -93,16 +94,27 @@ static void quote(FILE *f, struct loc loc)
 
 static void vreport(struct loc loc, const char *kind, const char *fmt, va_list ap)
 {
-	FILE *f = stream ? stream : stderr;
-	char where[4096];
+	FILE *out = stream ? stream : stderr, *f;
+	char where[4096], *text = NULL;
+	size_t len = 0;
 
 	out_flush();
+	/* made in memory and written at once: stderr is unbuffered, and a byte
+	 * at a time costs a system call each (100,000 notes of a cycle: seconds) */
+	f = open_memstream(&text, &len);
+	if (!f)
+		f = out;
 	diag_where(loc, where, sizeof(where));
 	fprintf(f, "%s: %s: ", where, kind);
 	vfprintf(f, fmt, ap);
 	fputc('\n', f);
 	quote(f, loc);
-	fflush(f);
+	if (f != out) {
+		fclose(f);
+		fwrite(text, 1, len, out);
+		free(text);
+	}
+	fflush(out);
 }
 
 void diag_error(struct loc loc, const char *fmt, ...)

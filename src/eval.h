@@ -27,7 +27,7 @@ struct eval {
 enum {
 	EVAL_MAX_WORDS = 1 << 20,     /* more words in one value is an error */
 	EVAL_MAX_BYTES = 64 << 20,    /* so is a value longer than this */
-	EVAL_MAX_TOTAL = 1 << 22,     /* and more words made by all of a run's evaluation */
+	EVAL_MAX_TOTAL = 1 << 21,     /* and more words made by all of a run's evaluation */
 };
 
 /* Forget the words made so far (for tests that load several Taskfiles). */

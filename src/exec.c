@@ -27,6 +27,9 @@ struct job {
 	uint64_t rss_kb;
 };
 
+/* File descriptors kept free of job pipes, for baton's own files. */
+enum { FD_RESERVE = 16 };
+
 static int selfpipe[2] = {-1, -1};
 static volatile sig_atomic_t caught;
 
@@ -56,9 +59,14 @@ static void setfl(int fd, int fdflag, int flflag)
 void exec_init(struct exec *x, struct vars *vars)
 {
 	struct sigaction sa;
+	long lim;
 
 	memset(x, 0, sizeof(*x));
 	x->vars = vars;
+	/* one pipe per running job, and a few for ourselves: the state log, its
+	 * lock, depfiles, hashes, the self-pipe, stdio */
+	lim = os_fd_limit();
+	x->maxjobs = lim > 2 * FD_RESERVE ? (size_t)(lim - FD_RESERVE) : FD_RESERVE;
 	if (selfpipe[0] < 0) {
 		if (pipe(selfpipe) < 0)
 			fatal("pipe: %s", strerror(errno));
@@ -129,7 +137,18 @@ static void status_line(struct exec *x, const struct edge *e, const struct buf *
 		out_flush();
 }
 
-static bool start(void *ctx, struct edge *e)
+/* Report that e failed for a reason with an errno. */
+static void report_errno(const struct edge *e, const char *what, const char *arg, int err)
+{
+	struct buf msg = {0};
+
+	buf_printf(&msg, what, arg);
+	buf_printf(&msg, ": %s", strerror(err));
+	report(e, msg.s);
+	buf_free(&msg);
+}
+
+static enum start_result start(void *ctx, struct edge *e)
 {
 	struct exec *x = ctx;
 	struct buf script = {0};
@@ -140,6 +159,19 @@ static bool start(void *ctx, struct edge *e)
 	uint32_t i;
 	pid_t pid;
 
+	/* out of file descriptors for another pipe: wait for a job to give one back */
+	if (!x->dry_run && x->njobs > 0 && x->njobs >= x->maxjobs)
+		return START_LATER;
+	if (!x->dry_run && pipe(fds) < 0) {
+		if ((errno == EMFILE || errno == ENFILE) && x->njobs > 0)
+			return START_LATER;
+		report_errno(e, "cannot create a pipe%s", "", errno);
+		return START_FAILED;
+	}
+	if (!x->dry_run) {
+		setfl(fds[0], FD_CLOEXEC, O_NONBLOCK);
+		setfl(fds[1], FD_CLOEXEC, 0);
+	}
 	if (e->script) {
 		buf_puts(&script, e->script);
 	} else if (recipe_expand(x->vars, e, &script)) {
@@ -147,55 +179,45 @@ static bool start(void *ctx, struct edge *e)
 	} else {
 		buf_free(&script);
 		report(e, "its recipe could not be expanded");
-		return false;
+		goto fail;
 	}
 	status_line(x, e, &script);
+	buf_free(&script);
 	if (x->dry_run) {
-		buf_free(&script);
 		xgrow((void **)&x->dry, &x->capdry, x->ndry + 1, sizeof(*x->dry));
 		x->dry[x->ndry++] = e;
-		return true;
+		return START_OK;
 	}
 	if (e->rule->kind != ST_TASK) {
 		for (i = 0; i < e->nout; i++) {
 			if (!os_mkdir_parents(e->out[i]->path)) {
-				struct buf msg = {0};
-				buf_printf(&msg, "cannot create the directory for '%s': %s",
-					   e->out[i]->path, strerror(errno));
-				report(e, msg.s);
-				buf_free(&msg);
-				buf_free(&script);
-				return false;
+				report_errno(e, "cannot create the directory for '%s'",
+					     e->out[i]->path, errno);
+				goto fail;
 			}
 		}
 	}
 	argv = recipe_command(e, e->script, &cmd);
-	if (!argv || pipe(fds) < 0) {
-		if (argv)
-			report(e, "cannot create a pipe");
+	if (!argv) {
 		command_free(&cmd);
-		buf_free(&script);
-		return false;
+		goto fail;
 	}
-	setfl(fds[0], FD_CLOEXEC, O_NONBLOCK);
-	setfl(fds[1], FD_CLOEXEC, 0);
 	out_flush();
 	rc = os_spawn(argv, fds[1], fds[1], &pid);
 	close(fds[1]);
+	fds[1] = -1;
 	if (rc) {
-		struct buf msg = {0};
-		if (rc == ENOENT && argv == cmd.words)
+		if (rc == ENOENT && argv == cmd.words) {
+			struct buf msg = {0};
 			buf_printf(&msg, "command '%s' not found", argv[0]);
-		else
-			buf_printf(&msg, "cannot run '%s': %s", argv[0], strerror(rc));
-		report(e, msg.s);
-		buf_free(&msg);
-		close(fds[0]);
+			report(e, msg.s);
+			buf_free(&msg);
+		} else {
+			report_errno(e, "cannot run '%s'", argv[0], rc);
+		}
 		command_free(&cmd);
-		buf_free(&script);
-		return false;
+		goto fail;
 	}
-	buf_free(&script);
 	xgrow((void **)&x->jobs, &x->capjobs, x->njobs + 1, sizeof(*x->jobs));
 	j = &x->jobs[x->njobs++];
 	memset(j, 0, sizeof(*j));
@@ -204,7 +226,13 @@ static bool start(void *ctx, struct edge *e)
 	j->fd = fds[0];
 	j->cmd = cmd;
 	outcome_start(&x->oc, &j->oc, e);
-	return true;
+	return START_OK;
+fail:
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return START_FAILED;
 }
 
 /* Read what is in a job's pipe now; close it at end of file. */

@@ -25,6 +25,7 @@ struct exec {
 	struct edge **dry; /* dry run: jobs "started" and not yet "waited" */
 	size_t ndry, capdry, drynext;
 	int signal;     /* the signal that interrupted us, or 0 */
+	size_t maxjobs; /* jobs that may run at once with the file descriptors we may open */
 	struct arena scripts; /* expanded recipes */
 };
 

@@ -45,5 +45,7 @@ bool os_capture(const char *cmd, struct buf *out, int *status);
 const char *os_signame(int sig);
 /* Number of CPUs online. */
 int os_ncpus(void);
+/* Raise the soft limit on open files to the hard limit; the soft limit now. */
+long os_fd_limit(void);
 
 #endif

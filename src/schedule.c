@@ -62,7 +62,8 @@ void sched_run(struct plan *p, const struct sched_opts *o, const struct runner *
 {
 	struct queue q = {0};
 	size_t running = 0, i, finished = 0;
-	bool stop = false, ok;
+	bool stop = false, full = false, ok;
+	enum start_result sr;
 	struct edge *e;
 
 	memset(res, 0, sizeof(*res));
@@ -71,7 +72,7 @@ void sched_run(struct plan *p, const struct sched_opts *o, const struct runner *
 			push(&q, p->work[i]);
 	}
 	for (;;) {
-		while (!stop && (o->jobs == 0 || running < o->jobs) && (e = pop(&q))) {
+		while (!stop && !full && (o->jobs == 0 || running < o->jobs) && (e = pop(&q))) {
 			if (!plan_stillneeded(e)) {
 				/* what it waited for changed nothing: it is up to date after all */
 				finished++;
@@ -86,8 +87,15 @@ void sched_run(struct plan *p, const struct sched_opts *o, const struct runner *
 				release(&q, e);
 				continue;
 			}
+			sr = r->start(r->ctx, e);
+			if (sr == START_LATER && running > 0) {
+				/* the runner is out of something a running job gives back */
+				push(&q, e);
+				full = true;
+				continue;
+			}
 			res->started++;
-			if (!r->start(r->ctx, e)) {
+			if (sr != START_OK) {
 				finished++;
 				e->failed = true;
 				res->failed++;
@@ -105,6 +113,7 @@ void sched_run(struct plan *p, const struct sched_opts *o, const struct runner *
 		}
 		running--;
 		finished++;
+		full = false;
 		if (ok) {
 			release(&q, e);
 		} else {

@@ -9,10 +9,17 @@
 
 #include "plan.h"
 
+/* What starting a job did. */
+enum start_result {
+	START_OK,
+	START_FAILED, /* it could not start: reported, and counts as failed */
+	START_LATER,  /* not now (no file descriptor left): again once a job has ended */
+};
+
 struct runner {
 	void *ctx;
-	/* Start e's job; false if it could not start (reported; counts as failed). */
-	bool (*start)(void *ctx, struct edge *e);
+	/* Start e's job. START_LATER only while other jobs run. */
+	enum start_result (*start)(void *ctx, struct edge *e);
 	/* Wait for a started job to end; sets *ok. NULL: interrupted, stop now. */
 	struct edge *(*wait)(void *ctx, bool *ok);
 };

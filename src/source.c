@@ -42,6 +42,8 @@ uint32_t source_add(const char *name, const char *text, size_t len)
 	s->text[len] = '\0';
 	s->len = len;
 	s->dir = dirof(name);
+	s->lines = NULL;
+	s->nlines = 0;
 	return (uint32_t)nsources;
 }
 
@@ -104,23 +106,44 @@ const struct source *source_get(uint32_t id)
 	return &sources[id - 1];
 }
 
-void source_linecol(const struct source *s, uint32_t off, unsigned *line, unsigned *col)
+/* The offsets where the lines of s start. */
+static void index_lines(struct source *s)
 {
-	unsigned l = 1, c = 1;
-	size_t i;
+	size_t cap = 0, i;
 
-	if (off > s->len)
-		off = (uint32_t)s->len;
-	for (i = 0; i < off; i++) {
-		unsigned char ch = (unsigned char)s->text[i];
-		if (ch == '\n') {
-			l++;
-			c = 1;
-		} else if ((ch & 0xc0) != 0x80) {
-			c++;
+	xgrow((void **)&s->lines, &cap, 1, sizeof(*s->lines));
+	s->lines[s->nlines++] = 0;
+	for (i = 0; i < s->len; i++) {
+		if (s->text[i] == '\n') {
+			xgrow((void **)&s->lines, &cap, s->nlines + 1, sizeof(*s->lines));
+			s->lines[s->nlines++] = (uint32_t)(i + 1);
 		}
 	}
-	*line = l;
+}
+
+void source_linecol(const struct source *cs, uint32_t off, unsigned *line, unsigned *col)
+{
+	struct source *s = &sources[cs - sources]; /* ours: the index is a cache */
+	size_t lo = 0, hi, i;
+	unsigned c = 1;
+
+	if (!s->lines)
+		index_lines(s);
+	if (off > s->len)
+		off = (uint32_t)s->len;
+	/* the last line starting at or before off */
+	for (hi = s->nlines; hi - lo > 1;) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->lines[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (i = s->lines[lo]; i < off; i++) {
+		if (((unsigned char)s->text[i] & 0xc0) != 0x80)
+			c++;
+	}
+	*line = (unsigned)lo + 1;
 	*col = c;
 }
 
@@ -132,6 +155,7 @@ void source_free_all(void)
 		free(sources[i].name);
 		free(sources[i].text);
 		free(sources[i].dir);
+		free(sources[i].lines);
 	}
 	free(sources);
 	sources = NULL;

@@ -15,6 +15,8 @@ struct source {
 	char *text;  /* the whole file, followed by a NUL */
 	size_t len;  /* bytes of text, not counting the final NUL */
 	char *dir;   /* directory of name, for relative includes ("" for the cwd) */
+	uint32_t *lines; /* offset where each line starts, made for the first message */
+	size_t nlines;
 };
 
 /* Read a whole file and register it; returns its number (>0), or 0 with errno set. */
@@ -23,7 +25,9 @@ uint32_t source_load(const char *path);
 uint32_t source_add(const char *name, const char *text, size_t len);
 /* The source numbered id (1-based). */
 const struct source *source_get(uint32_t id);
-/* Line and column (1-based, columns count characters) of a byte offset. */
+/* Line and column (1-based, columns count characters) of a byte offset; the
+ * first call for a source indexes its lines, so that each message costs only
+ * the length of its line, not of the file. */
 void source_linecol(const struct source *s, uint32_t off, unsigned *line, unsigned *col);
 /* Forget every source and free their memory. */
 void source_free_all(void);

@@ -76,6 +76,12 @@ const struct list *vars_value(struct vars *v, struct var *var, struct loc use)
 	case VAR_UNSET:
 		break;
 	}
+	if (v->depth >= VARS_MAX_DEPTH) {
+		/* left unset: reached from a shorter chain, it may still work */
+		diag_error(use, "variables nested more than %d deep", VARS_MAX_DEPTH);
+		return NULL;
+	}
+	v->depth++;
 	var->state = VAR_BUSY;
 	for (i = 0; i < var->ndefs && ok; i++) {
 		const struct stmt *d = var->defs[i];
@@ -97,6 +103,7 @@ const struct list *vars_value(struct vars *v, struct var *var, struct loc use)
 			break;
 		}
 	}
+	v->depth--;
 	var->state = ok ? VAR_DONE : VAR_FAILED;
 	return ok ? &var->val : NULL;
 }

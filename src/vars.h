@@ -22,7 +22,11 @@ struct var {
 struct vars {
 	struct htab tab;
 	struct arena *a;
+	unsigned depth; /* values being evaluated now, each needed by the one before */
 };
+
+/* Deeper than this, variables needing variables are an error, not a stack overflow. */
+enum { VARS_MAX_DEPTH = 1000 };
 
 /* Start an empty table whose values go to arena a. */
 void vars_init(struct vars *v, struct arena *a);
@@ -33,7 +37,8 @@ void vars_override(struct vars *v, const char *name, const struct list *val);
 /* The variable called name, or NULL. */
 struct var *vars_find(struct vars *v, const char *name);
 /* The value of a variable, evaluated now if needed; NULL after reporting an error.
- * use is where it is needed, for the message about a variable that needs itself. */
+ * use is where it is needed, for the message about a variable that needs itself
+ * or one that needs more than VARS_MAX_DEPTH others in a chain. */
 const struct list *vars_value(struct vars *v, struct var *var, struct loc use);
 /* Free the table and every value's array. */
 void vars_free(struct vars *v);

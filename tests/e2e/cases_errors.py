@@ -156,6 +156,63 @@ def err_duplicate_producer(t):
 
 
 @case
+def err_duplicate_producer_spelled_differently(t):
+    # ./out/a, out//a and x/../out/a are one file: two rules make it
+    t.taskfile(r"""
+        out//a:
+          touch out/a
+        x/../out/a ./b:
+          touch out/a b
+    """)
+    r = t.run()
+    t.rc(r, 2)
+    t.err(r, """\
+        Taskfile:3:1: error: 'out/a' is already made by the rule at Taskfile:1:1
+            x/../out/a ./b:
+            ^~~~~~~~~~~~~~
+        Taskfile:1:1: note: the first rule that makes 'out/a' is here
+            out//a:
+            ^~~~~~
+    """)
+
+
+@case
+def err_bad_parameters(t):
+    # mistakes in a task's parameter list, each at its place
+    for header, col, msg, token in (
+            ("task t x x:", 10, "parameter 'x' is declared twice", "x"),
+            ("task t *x y:", 8, "only the last parameter can be variadic ('*x')", "*x"),
+            ("task t *x=\"a\":", 8, "a variadic parameter cannot have a default", '*x="a"'),
+            ("task t out:", 8, "'out' is reserved and cannot be a parameter", "out"),
+            ("task t 'a b':", 8, "expected a parameter name (letters, digits and '_')",
+             "'a b'"),
+            ("task t x=:", 10, "unexpected ':', expected a word", ":")):
+        t.taskfile("%s\n  echo t >> log\n" % header, dedent=False)
+        r = t.run("t")
+        t.diag(r, "Taskfile:1:%d: error: %s" % (col, msg), caret=token)
+    t.nothing_ran()
+
+
+@case
+def err_task_arguments_located(t):
+    # a missing argument points at the parameter; too many name the task
+    t.taskfile(r"""
+        task first:
+          echo first >> log
+        task deploy env where="eu":
+          echo deploy {{env}} >> log
+    """)
+    r = t.run("first", "deploy")
+    t.diag(r, "Taskfile:3:13: error: task 'deploy' needs a value for parameter 'env'",
+           caret="env")
+    r = t.run("deploy", "a", "b", "c")
+    t.rc(r, 2)
+    t.err(r, "baton: error: task 'deploy' takes at most 2 arguments\n"
+          "baton: note: 'c' is neither one of its arguments nor a target\n")
+    t.nothing_ran()
+
+
+@case
 def err_task_and_rule_clash(t):
     t.taskfile(textwrap.dedent("""\
         task out.txt:
@@ -182,6 +239,39 @@ def err_dependency_cycle(t):
     r = t.run("t", "a")
     t.diag(r, located(r"Taskfile:\d+:\d+: error: dependency cycle: a -> b -> a"))
     t.nothing_ran()
+
+
+@case
+def err_dependency_cycle_every_step_located(t):
+    # the whole cycle, and where each step of it is declared
+    t.taskfile(r"""
+        all: x a
+        a: b
+          touch a
+        x:
+          touch x
+        b: c
+          touch b
+        c: a
+          touch c
+    """)
+    r = t.run()
+    t.rc(r, 2)
+    t.err(r, """\
+        Taskfile:8:4: error: dependency cycle: a -> b -> c -> a
+            c: a
+               ^
+        Taskfile:2:4: note: 'a' needs 'b'
+            a: b
+               ^
+        Taskfile:6:4: note: 'b' needs 'c'
+            b: c
+               ^
+        Taskfile:8:4: note: 'c' needs 'a'
+            c: a
+               ^
+    """)
+    t.absent("x")
 
 
 @case
@@ -344,3 +434,23 @@ def err_unknown_variable_in_header(t):
     r = t.run("t")
     t.diag(r, "Taskfile:1:12: error: unknown variable 'nope'", caret="nope")
     t.nothing_ran()
+
+
+@case
+def err_dependency_cycle_100000_long(t):
+    # every step located, in about a second: each note's line and column
+    # once cost a scan of the whole file, and each byte a write (139 s)
+    n = 100_000
+    t.taskfile("".join("f%d: f%d\n  touch {{out}}\n" % (i, (i + 1) % n) for i in range(n)),
+               dedent=False)
+    r = t.run("-n", timeout=30)
+    t.rc(r, 2)
+    lines = r.err.splitlines()
+    t.eq(lines[0], "Taskfile:%d:9: error: dependency cycle: %s -> f0"
+         % (2 * n - 1, " -> ".join("f%d" % i for i in range(n))), "first line of stderr")
+    t.eq(len(lines), 3 * (n + 1), "lines of stderr: the error and a note per step")
+    k = n - 1
+    t.eq(lines[-3:], ["Taskfile:%d:%d: note: 'f%d' needs 'f0'" % (2 * k + 1, len("f%d: " % k) + 1, k),
+                      "    f%d: f0" % k, "    " + " " * len("f%d: " % k) + "^~"],
+         "the last note")
+    t.eq(r.out, "", "stdout")

@@ -649,3 +649,54 @@ def exec_default_jobs_is_cpus(t):
     r = t.run(*names)
     t.rc(r, 0)
     t.eq(sorted(t.log()), names, "jobs that finished")
+
+
+def most_at_once(t, n, *args):
+    """Run n tasks that each count the jobs running as it starts; return the
+    largest count seen (jobs never overlap by more than baton allows)."""
+    text = ""
+    for i in range(n):
+        text += ("task j%d:\n  touch running/j%d\n  ls running | wc -l >> counts\n"
+                 "  sleep 0.3\n  rm running/j%d\n  echo j%d >> log\n" % (i, i, i, i))
+    t.taskfile(text, dedent=False)
+    t.mkdir("running")
+    r = t.run(*(list(args) + ["j%d" % i for i in range(n)]))
+    t.rc(r, 0)
+    t.eq(sorted(t.log()), sorted("j%d" % i for i in range(n)), "jobs that finished", r)
+    return max(int(c) for c in t.read("counts").split())
+
+
+@case
+def exec_jobs_limit_is_kept(t):
+    t.eq(most_at_once(t, 6, "-j2") <= 2, True, "most jobs at once with -j2 (at most 2)")
+
+
+@case
+def exec_default_jobs_at_most_cpus(t):
+    # exec_default_jobs_is_cpus shows that as many as CPUs run together; no
+    # more do (baton counts online CPUs, as os.cpu_count does)
+    n = os.cpu_count() or 1
+    if n > 16:
+        return
+    seen = most_at_once(t, n + 2)
+    t.eq(seen <= n, True, "most jobs at once without -j (%d, CPUs: %d)" % (seen, n))
+
+
+@case
+def exec_job_starts_when_its_inputs_are_done(t):
+    # c needs only b: it starts as soon as b is done, while 'slow' (which
+    # waits for c to have started) still runs, not after every job of a level
+    t.taskfile(r"""
+        task slow:
+          i=0; while [ ! -e c.started ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+          test -e c.started
+          echo slow >> log
+        task b:
+          echo b >> log
+        task c: b
+          touch c.started
+          echo c >> log
+    """)
+    r = t.run("-j2", "slow", "c")
+    t.rc(r, 0)
+    t.logged(["b", "c", "slow"])

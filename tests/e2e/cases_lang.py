@@ -768,3 +768,25 @@ def lang_stem_empty_outside_pattern(t):
     r = t.run("t")
     t.rc(r, 0)
     t.logged(["[x]", "[y]"])
+
+
+@case
+def lang_paths_are_canonical(t):
+    # ./a, a//b and x/../a name the same file in rules, in inputs and on the
+    # command line: one node, built once, up to date afterwards
+    t.taskfile(r"""
+        all: ./out/c
+        out//b:
+          echo b >> log
+          touch {{out}}
+        x/../out/c: ./out/b
+          echo {{out}} {{in}} >> log
+          touch out/c
+    """)
+    r = t.run("-j1")
+    t.rc(r, 0)
+    t.out(r, "[1/2] out/b\n[2/2] out/c\n")
+    t.logged(["b", "out/c out/b"])
+    r = t.run("out/../out//c")
+    t.rc(r, 0)
+    t.out(r, "baton: nothing to do\n")

@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import textwrap
+import threading
 import time
 
 CASES = {}
@@ -148,8 +149,9 @@ class Ctx:
 
     # ---- running -------------------------------------------------------
     def run(self, *args, cwd=None, env=None, timeout=TIMEOUT, merge=False,
-            pass_fds=(), stdin=subprocess.DEVNULL):
-        """Run baton with args; return a Result.  A hang fails the case."""
+            pass_fds=(), stdin=subprocess.DEVNULL, preexec_fn=None):
+        """Run baton with args; return a Result.  A hang fails the case.
+        The Result's peak_kb is the most memory (resident) it used, in KiB."""
         argv = WRAPPER + [self.baton] + list(args)
         cwd = self.path(cwd) if cwd else self.root
         full_env = dict(os.environ)
@@ -165,17 +167,14 @@ class Ctx:
         proc = subprocess.Popen(
             argv, cwd=cwd, env=full_env, stdin=stdin, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT if merge else subprocess.PIPE,
-            pass_fds=pass_fds, start_new_session=True)
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_tree(proc)
-            out, err = proc.communicate()
-            self.last = Result(argv, cwd, "TIMEOUT", _decode(out or b""),
-                               _decode(err or b""))
+            pass_fds=pass_fds, start_new_session=True, preexec_fn=preexec_fn)
+        out, err, rusage = _communicate(proc, timeout)
+        if rusage is None:
+            self.last = Result(argv, cwd, "TIMEOUT", _decode(out), _decode(err))
             raise Failure("baton did not finish within %d s\n%s"
                           % (timeout, self.last.describe()))
-        r = Result(argv, cwd, proc.returncode, _decode(out), _decode(err or b""))
+        r = Result(argv, cwd, proc.returncode, _decode(out), _decode(err))
+        r.peak_kb = rusage.ru_maxrss
         self.last = r
         if r.rc < 0:
             raise Failure("baton itself died from signal %d (crash?)\n%s"
@@ -206,6 +205,13 @@ class Ctx:
     def fail(self, msg, r=None):
         r = r or self.last
         raise Failure(msg + ("\n" + r.describe() if r else ""))
+
+    def bounded(self, r, mib):
+        """baton used at most mib MiB of memory (not checked under a wrapper
+        such as valgrind, whose own memory it would be)."""
+        if not WRAPPER and r.peak_kb > mib * 1024:
+            self.fail("baton used %d MiB of memory, more than %d MiB"
+                      % (r.peak_kb // 1024, mib), r)
 
     def rc(self, r, expected):
         if r.rc != expected:
@@ -338,6 +344,38 @@ def _listing(root):
     for dirpath, dirs, files in os.walk(root):
         for name in dirs + files:
             yield os.path.relpath(os.path.join(dirpath, name), root)
+
+
+def _communicate(proc, timeout):
+    """Read proc's stdout and stderr to the end and reap it: (out, err, rusage),
+    rusage None if it had to be killed after timeout seconds.  (Popen.wait
+    gives no resource usage: os.wait4 reaps it here instead.)"""
+    data = {}
+
+    def drain(f, key):
+        data[key] = f.read() if f else b""
+
+    readers = [threading.Thread(target=drain, args=(f, k), daemon=True)
+               for f, k in ((proc.stdout, "out"), (proc.stderr, "err"))]
+    for th in readers:
+        th.start()
+    end = time.monotonic() + timeout
+    rusage = None
+    while True:
+        pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            rusage = ru
+            break
+        if time.monotonic() > end:
+            _kill_tree(proc)
+            _, status, _ = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            break
+        time.sleep(0.01)
+    for th in readers:
+        th.join(10)   # only baton writes there; its jobs have pipes of their own
+    return data.get("out", b""), data.get("err", b""), rusage
 
 
 def _kill_tree(proc):

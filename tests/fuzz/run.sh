@@ -45,8 +45,10 @@ for target in "$work"/build/fuzz_*; do
 			cp "$dir"/* "$corpus"/ 2>/dev/null || true
 		fi
 	done
-	set -- -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=4096 \
-		-print_final_stats=1 -artifact_prefix="$artifacts/"
+	# -report_slow_units: an input under the timeout is no finding, and the
+	# slow-unit-* file libFuzzer writes past 10 s would count as one below
+	set -- -max_total_time="$seconds" -timeout=20 -report_slow_units=20 -rss_limit_mb=2048 \
+		-max_len=4096 -print_final_stats=1 -artifact_prefix="$artifacts/"
 	[ -f "$here/$short.dict" ] && set -- "$@" -dict="$here/$short.dict"
 
 	rc=0

@@ -77,6 +77,7 @@ START_TEST(functions)
 	VALUE_EQ("x = {{shell(\"printf 'one two\\\\nthree'\")}}\n", "x", "one|two|three");
 	VALUE_EQ("x = {{env(\"BATON_TEST_UNSET_VAR\", \"dflt\")}}\n", "x", "dflt");
 	VALUE_EQ("x = {{f[1]}} {{f[-1]}}\nf = a b c\n", "x", "b|c");
+	VALUE_EQ("x = {{f[1][0][-1]}}\nf = a b c\n", "x", "b");
 }
 END_TEST
 
@@ -88,6 +89,13 @@ START_TEST(errors)
 	VALUE_ERR("x = {{patsubst(1)}}\n", "x", "'patsubst' takes 3 arguments, got 1");
 	VALUE_ERR("x = {{y}}\ny = {{x}}\n", "x", "error: variable 'x' refers to itself");
 	VALUE_ERR("f = a\nx = {{f[3]}}\n", "x", "index 3 is out of range (the list has 1 word)");
+	/* the first index that fails is the one reported */
+	VALUE_ERR("f = a b\nx = {{f[5][2]}}\n", "x",
+		  "Taskfile:2:7: error: index 5 is out of range (the list has 2 words)");
+	VALUE_ERR("f = a b\nx = {{f[1][2][3]}}\n", "x",
+		  "Taskfile:2:7: error: index 2 is out of range (the list has 1 word)\n"
+		  "    x = {{f[1][2][3]}}\n"
+		  "          ^~~~~~~\n");
 	VALUE_ERR("x = {{shell(\"exit 3\")}}\n", "x", "shell command failed with exit status 3");
 	VALUE_ERR("x = {{env(\"BATON_TEST_UNSET_VAR\")}}\n", "x",
 		  "environment variable 'BATON_TEST_UNSET_VAR' is not set");
@@ -104,10 +112,81 @@ START_TEST(exponential_expansion_is_bounded)
 	for (i = 1; i <= 60; i++)
 		buf_printf(&b, "a%d = {{a%d}} {{a%d}}\n", i, i - 1, i - 1);
 	got = value(b.s, "a60", &d);
-	ck_assert_ptr_nonnull(strstr(d, "error: value too large"));
+	/* a20 would be 2^21 words: before that, all the values together pass
+	 * EVAL_MAX_TOTAL */
+	ck_assert_str_eq(d, "Taskfile:21:7: error: the Taskfile expands to too many words (over "
+			    "2097152 in all)\n"
+			    "    a20 = {{a19}} {{a19}}\n"
+			    "          ^~~~~~~\n");
 	free(got);
 	free(d);
 	buf_free(&b);
+}
+END_TEST
+
+START_TEST(word_budget_for_the_whole_taskfile)
+{
+	/* fuzz regression timeout-word-budget-under-asan: each value is under
+	 * EVAL_MAX_WORDS (c is 7^7 = 823,543 words), but every rule naming c
+	 * makes that many again; the run stops at the rule that passes
+	 * EVAL_MAX_TOTAL, 2,097,152 words in all (c, x, then y) */
+	const char *text = "a = 0 1 2 3 4 5 6$7\n"
+			   "c = {{a}}{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}\n"
+			   "x: {{c}}\ny: {{c}}\nz: {{c}}\n";
+	char *d;
+
+	load_init(&L);
+	capture_start();
+	ck_assert(load_source(&L, src_of(text)));
+	ck_assert(!load_graph(&L));
+	d = capture_end();
+	load_free(&L);
+	ck_assert_str_eq(d, "Taskfile:4:4: error: the Taskfile expands to too many words (over "
+			    "2097152 in all)\n"
+			    "    y: {{c}}\n"
+			    "       ^~~~~\n");
+	free(d);
+}
+END_TEST
+
+/* A chain of n variables, each the one before it: a1 = {{a0}} ... */
+static char *chain(int n)
+{
+	struct buf b = {0};
+	int i;
+
+	buf_puts(&b, "a0 = x\n");
+	for (i = 1; i < n; i++)
+		buf_printf(&b, "a%d = {{a%d}}\n", i, i - 1);
+	return b.s;
+}
+
+START_TEST(deep_variable_chain_is_an_error_not_a_crash)
+{
+	char *text = chain(VARS_MAX_DEPTH), name[32], *d, *got;
+
+	snprintf(name, sizeof(name), "a%d", VARS_MAX_DEPTH - 1);
+	VALUE_EQ(text, name, "x");
+	free(text);
+	/* one more is refused where it is reached, whatever the order of definition */
+	text = chain(VARS_MAX_DEPTH + 1);
+	snprintf(name, sizeof(name), "a%d", VARS_MAX_DEPTH);
+	got = value(text, name, &d);
+	ck_assert_str_eq(got, "");
+	ck_assert_msg(strstr(d, "Taskfile:2:8: error: variables nested more than 1000 deep\n"
+				"    a1 = {{a0}}\n"
+				"           ^~\n"),
+		      "got '%s'", d);
+	free(got);
+	free(d);
+	free(text);
+	/* a chain as long as a stack overflow needs (100,000) is only an error */
+	text = chain(100000);
+	got = value(text, "a99999", &d);
+	ck_assert_ptr_nonnull(strstr(d, "error: variables nested more than 1000 deep"));
+	free(got);
+	free(d);
+	free(text);
 }
 END_TEST
 
@@ -167,6 +246,8 @@ int main(void)
 	tcase_add_test(tc, functions);
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, exponential_expansion_is_bounded);
+	tcase_add_test(tc, deep_variable_chain_is_an_error_not_a_crash);
+	tcase_add_test(tc, word_budget_for_the_whole_taskfile);
 	tcase_add_test(tc, recipe_quoting);
 	tcase_add_test(tc, recipe_indentation);
 	suite_add_tcase(s, tc);

@@ -107,6 +107,45 @@ START_TEST(errors_are_reported_with_location)
 }
 END_TEST
 
+/* "line:col" of offset off in text. */
+static char *linecol(uint32_t id, uint32_t off)
+{
+	unsigned line, col;
+	struct buf b = {0};
+
+	source_linecol(source_get(id), off, &line, &col);
+	buf_printf(&b, "%u:%u", line, col);
+	return b.s;
+}
+
+#define LINECOL_EQ(id, off, want)                                                                  \
+	do {                                                                                       \
+		char *got = linecol(id, off);                                                      \
+		ck_assert_str_eq(got, want);                                                       \
+		free(got);                                                                         \
+	} while (0)
+
+START_TEST(line_and_column_of_offsets)
+{
+	/* columns count characters, not bytes: \xc3\xa9 is one */
+	uint32_t id = src_of("ab\n\n\xc3\xa9x\r\nlast");
+
+	LINECOL_EQ(id, 0, "1:1");
+	LINECOL_EQ(id, 2, "1:3");  /* the newline ending line 1 */
+	LINECOL_EQ(id, 3, "2:1");  /* an empty line */
+	LINECOL_EQ(id, 4, "3:1");
+	LINECOL_EQ(id, 6, "3:2");  /* after the two bytes of one character */
+	LINECOL_EQ(id, 7, "3:3");  /* the \r of a CRLF */
+	LINECOL_EQ(id, 9, "4:1");
+	LINECOL_EQ(id, 13, "4:5"); /* the end of a file without a final newline */
+	LINECOL_EQ(id, 99, "4:5"); /* past the end: the end */
+	id = src_of("");
+	LINECOL_EQ(id, 0, "1:1");
+	id = src_of("\n");
+	LINECOL_EQ(id, 1, "2:1");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lex");
@@ -121,6 +160,7 @@ int main(void)
 	tcase_add_test(tc, expressions);
 	tcase_add_test(tc, crlf_continuation_and_no_final_newline);
 	tcase_add_test(tc, errors_are_reported_with_location);
+	tcase_add_test(tc, line_and_column_of_offsets);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

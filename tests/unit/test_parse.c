@@ -148,6 +148,30 @@ START_TEST(deep_nesting_is_an_error_not_a_crash)
 }
 END_TEST
 
+START_TEST(index_chains_stay_shallow)
+{
+	struct buf b = {0};
+	char *d, *got;
+	int i;
+
+	/* an index is one word: [0] and [-1] after it change nothing, and
+	 * nothing after an index that fails on one word changes the failure */
+	PARSE_EQ("x = {{y[1][0][-1]}} {{y[0][2][0][7]}} {{y[-1][-1][1]}}\n",
+		 "assign x = [{{y[1]}}] [{{y[0][2]}}] [{{y[-1][1]}}]\n");
+	/* 100,000 indexes, as deep as a stack overflow would need */
+	buf_puts(&b, "x = {{y");
+	for (i = 0; i < 100000; i++)
+		buf_puts(&b, i % 2 ? "[0]" : "[-1]");
+	buf_puts(&b, "}}\n");
+	got = parse(b.s, &d);
+	ck_assert_str_eq(d, "");
+	ck_assert_str_eq(got, "assign x = [{{y[-1]}}]\n");
+	free(got);
+	free(d);
+	buf_free(&b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("parse");
@@ -161,6 +185,7 @@ int main(void)
 	tcase_add_test(tc, syntax_errors);
 	tcase_add_test(tc, several_errors_in_one_run);
 	tcase_add_test(tc, deep_nesting_is_an_error_not_a_crash);
+	tcase_add_test(tc, index_chains_stay_shallow);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -10,19 +10,25 @@ struct fake {
 	struct edge *running[64];
 	int n, maxrunning;
 	const char *fail; /* name of a job that fails */
+	int room;         /* more than this many at once: START_LATER (0: no limit) */
+	int later;        /* START_LATER answers given */
 	bool interrupt_at_first_wait;
 	struct buf log;   /* "+name" when started, "-name" when ended */
 };
 
-static bool fake_start(void *ctx, struct edge *e)
+static enum start_result fake_start(void *ctx, struct edge *e)
 {
 	struct fake *f = ctx;
 
+	if (f->room && f->n >= f->room) {
+		f->later++;
+		return START_LATER;
+	}
 	f->running[f->n++] = e;
 	if (f->n > f->maxrunning)
 		f->maxrunning = f->n;
 	buf_printf(&f->log, "+%s ", edge_name(e));
-	return true;
+	return START_OK;
 }
 
 static struct edge *fake_wait(void *ctx, bool *ok)
@@ -102,6 +108,23 @@ START_TEST(no_limit)
 
 	run(&f, 0, false);
 	ck_assert_int_eq(f.maxrunning, 3);
+	buf_free(&f.log);
+}
+END_TEST
+
+START_TEST(a_runner_out_of_room_gets_the_job_again_later)
+{
+	/* -j3, but the runner has room for 2 (file descriptors, say): the job it
+	 * refused starts, first, when one ends; nothing fails, all run */
+	struct fake f = {.room = 2};
+	struct sched_result res = run(&f, 3, false);
+
+	ck_assert_str_eq(f.log.s, "+a1 +a2 -a1 +b -a2 +a -b +c -a -c ");
+	ck_assert_int_eq(f.maxrunning, 2);
+	ck_assert_int_gt(f.later, 0);
+	ck_assert_int_eq(res.started, 5);
+	ck_assert_int_eq(res.failed, 0);
+	ck_assert_int_eq(res.blocked, 0);
 	buf_free(&f.log);
 }
 END_TEST
@@ -204,6 +227,7 @@ int main(void)
 	tcase_add_test(tc, one_job_at_a_time);
 	tcase_add_test(tc, ready_jobs_start_together);
 	tcase_add_test(tc, no_limit);
+	tcase_add_test(tc, a_runner_out_of_room_gets_the_job_again_later);
 	tcase_add_test(tc, failure_stops_new_jobs_but_running_ones_finish);
 	tcase_add_test(tc, keep_going_runs_what_does_not_depend_on_the_failure);
 	tcase_add_test(tc, interrupt_stops_at_once);
