@@ -70,31 +70,36 @@ static uint64_t digest(const struct recfile *f, uint32_t n, uint64_t h)
  * (to be freed); NULL if it cannot be read. */
 static const char *getbody(const struct statelog *s, const struct logentry *e, char **tmp)
 {
+	const char *body = NULL;
+	int fd = s->rfd > 0 ? s->rfd : s->fd;
 	size_t got = 0;
 	ssize_t n;
 
 	*tmp = NULL;
 	if (e->body)
 		return e->body;
-	if (s->whole && (uint64_t)e->off + e->bodylen <= s->wholelen)
-		return s->whole + e->off;
-	if (s->rfd <= 0)
-		return NULL;
-	*tmp = xmalloc((size_t)e->bodylen + 1);
-	while (got < e->bodylen) {
-		n = pread(s->rfd, *tmp + got, e->bodylen - got, (off_t)(e->off + (int64_t)got));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
+	if (s->whole && (uint64_t)e->off + e->bodylen <= s->wholelen) {
+		body = s->whole + e->off;
+	} else if (fd > 0) {
+		*tmp = xmalloc((size_t)e->bodylen + 1);
+		while (got < e->bodylen) {
+			n = pread(fd, *tmp + got, e->bodylen - got, (off_t)(e->off + (int64_t)got));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+		body = got == e->bodylen ? *tmp : NULL;
 	}
-	if (got < e->bodylen) {
+	/* the line read again must be the one checked when the log was loaded */
+	if (body && htab_hash(body, e->bodylen) != e->sum)
+		body = NULL;
+	if (!body) {
 		free(*tmp);
 		*tmp = NULL;
-		return NULL;
 	}
-	return *tmp;
+	return body;
 }
 
 /* An entry's line as it was read; false if it cannot be read again. */
@@ -350,6 +355,7 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 	c.p = key; /* the checksum again, as a number */
 	if (!hex(&c, &sum) || sum != htab_hash(c.p, (size_t)(c.end - c.p)))
 		return false;
+	h.sum = sum;
 	h.body = c.p;
 	h.bodylen = (uint32_t)(c.end - c.p);
 	if (len > UINT32_MAX || !u64(&c, &ok) || ok > 1 || !u64(&c, &dur) ||
@@ -614,7 +620,8 @@ bool statelog_open(struct statelog *s, const char *dir, bool write)
 		warn("'%s' was written by another version of baton: starting a new one", s->path);
 	if (!write)
 		return true;
-	s->fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (fresh ? O_TRUNC : 0),
+	/* read-write: the records left in the file are read back through it */
+	s->fd = open(s->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | (fresh ? O_TRUNC : 0),
 		     0666);
 	if (s->fd < 0 || (fresh && !writeall(s->fd, HEADER, sizeof(HEADER) - 1))) {
 		fprintf(stderr, "baton: error: cannot write the state log '%s': %s\n", s->path,
@@ -624,13 +631,18 @@ bool statelog_open(struct statelog *s, const char *dir, bool write)
 	if (bad) {
 		/* rewrite it without the damage, so it is reported once */
 		close(s->fd);
+		s->fd = -1;
 		compact(s);
-		s->fd = open(s->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+		s->fd = open(s->path, O_RDWR | O_APPEND | O_CLOEXEC);
 		if (s->fd < 0) {
 			fprintf(stderr, "baton: error: cannot write the state log '%s': %s\n",
 				s->path, strerror(errno));
 			return false;
 		}
+	}
+	if (s->rfd > 0) { /* one descriptor for the log is enough from now on */
+		close(s->rfd);
+		s->rfd = -1;
 	}
 	return true;
 }
@@ -664,7 +676,11 @@ static void compact(struct statelog *s)
 {
 	struct buf b = {0}, tmp = {0};
 	struct stat st;
-	size_t i;
+	struct {
+		struct logentry *e;
+		int64_t off;
+	} *moved;
+	size_t i, nmoved = 0;
 	int fd;
 
 	buf_puts(&b, HEADER);
@@ -683,10 +699,15 @@ static void compact(struct statelog *s)
 		}
 		s->whole = whole;
 	}
+	moved = xcalloc(s->recs.n + 1, sizeof(*moved));
 	for (i = 0; i < s->recs.cap; i++) {
-		const struct logentry *e = s->recs.e[i].val;
+		struct logentry *e = s->recs.e[i].val;
 		/* each record once, where it is its first output's */
-		if (e && firstof(e, s->recs.e[i].key, s->recs.e[i].len) && !rawformat(&b, s, e)) {
+		if (!e || !firstof(e, s->recs.e[i].key, s->recs.e[i].len))
+			continue;
+		moved[nmoved].e = e;
+		moved[nmoved++].off = (int64_t)b.len + 17; /* past the checksum and its tab */
+		if (!rawformat(&b, s, e)) {
 			b.len = 0; /* keep the old log: it is still right */
 			break;
 		}
@@ -696,13 +717,21 @@ static void compact(struct statelog *s)
 	s->wholelen = 0;
 	if (b.len == 0) {
 		buf_free(&b);
+		free(moved);
 		return;
 	}
 	buf_printf(&tmp, "%s.tmp", s->path);
 	fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd >= 0 && writeall(fd, b.s, b.len) && close(fd) == 0) {
-		if (rename(tmp.s, s->path) < 0)
+		if (rename(tmp.s, s->path) < 0) {
 			unlink(tmp.s);
+		} else {
+			/* the records still in the file are now where this wrote them */
+			for (i = 0; i < nmoved; i++) {
+				if (!moved[i].e->body)
+					moved[i].e->off = moved[i].off;
+			}
+		}
 	} else {
 		if (fd >= 0)
 			close(fd);
@@ -710,6 +739,7 @@ static void compact(struct statelog *s)
 	}
 	buf_free(&b);
 	buf_free(&tmp);
+	free(moved);
 }
 
 void statelog_close(struct statelog *s)

@@ -38,6 +38,7 @@ struct logentry {
 	int64_t off;          /* at this offset of the log file as it was read */
 	uint32_t bodylen;
 	uint32_t rest;        /* where in body the script starts */
+	uint64_t sum;         /* the line's checksum, to check it when read again */
 	const char *first;    /* the first output's path (not NUL-terminated) */
 	uint32_t firstlen;
 	bool parsed;          /* r is complete */
