@@ -6,6 +6,7 @@ import signal
 import subprocess
 import time
 
+import harness
 from harness import alive, case
 
 B = 1_600_000_000 * 10**9   # a fixed past time, in ns
@@ -454,3 +455,53 @@ def state_dry_run_writes_no_log(t):
     t.rc(r, 0)
     t.absent(".baton/log")
     t.absent("out")
+
+
+# ---- the log cannot be written --------------------------------------------------
+
+def run_limited(t, limit, *args):
+    """Run baton with files limited to limit bytes (a disk that fills up)."""
+    import resource
+
+    def lim():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    argv = harness.WRAPPER + [t.baton] + list(args)
+    p = subprocess.run(argv, cwd=t.root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, preexec_fn=lim, timeout=harness.TIMEOUT,
+                       env=dict(os.environ, LC_ALL="C"))
+    r = harness.Result(argv, t.root, p.returncode, p.stdout.decode(), p.stderr.decode())
+    t.last = r
+    return r
+
+
+@case
+def state_full_disk_mid_build_is_an_error(t):
+    t.taskfile(r"""
+        opt = 1
+        all: a b
+        a:
+          echo a {{opt}} >> log
+          touch a
+        b: a
+          echo b {{opt}} >> log
+          touch b
+    """)
+    t.rc(t.run("-j1"), 0)
+    size = os.path.getsize(t.path(".baton/log"))
+    # room for a few bytes more: a's new record does not fit
+    r = run_limited(t, size + 8, "-j1", "opt=2")
+    if r.rc < 0:
+        t.fail("baton died of signal %d when the log could not grow" % -r.rc, r)
+    t.rc(r, 1)
+    t.contains(r.err, "baton: error: cannot write the state log '.baton/log': "
+               "File too large\n", "stderr", r)
+    t.contains(r.err, "error: 'a' ran, but baton could not record it\n", "stderr", r)
+    t.contains(r.err, "baton: build stopped: 1 job failed", "stderr", r)
+    t.logged(["a 1", "b 1", "a 2"])    # b did not start after a could not be recorded
+    # with room again, a runs again: it was never recorded as done
+    r = t.run("-j1", "opt=2")
+    t.rc(r, 0)
+    t.out(r, "[1/2] a\n[2/2] b\n")
+    t.logged(["a 1", "b 1", "a 2", "a 2", "b 2"])
+    nothing_to_do(t, t.run("opt=2"))
+
