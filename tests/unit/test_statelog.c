@@ -5,6 +5,8 @@
 #include "htab.h"
 #include "statelog.h"
 
+#include <unistd.h>
+
 static struct recfile outs[2] = {{"out/a.o", {1700000000123456789, 10, 42}, 0, false},
 				 {"out/a tab\there", {5, 0, 1}, 0, false}};
 static struct recfile ins[2] = {{"src/a.c", {1600000000000000001, 99, 7}, 0xfeedu, true},
@@ -141,6 +143,63 @@ START_TEST(damaged_lines_are_skipped)
 }
 END_TEST
 
+/* The lines of a file, or -1 if it cannot be read. */
+static long lines_of(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long n = 0;
+	int c;
+
+	if (!f)
+		return -1;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+START_TEST(compacted_by_rename)
+{
+	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64], tmp[64];
+	struct recfile bout = {"out/b", {1, 2, 3}, 0, false};
+	struct record rb = {"v0\n", true, 0, 0, &bout, NULL, NULL, 1, 0, 0};
+	struct statelog s;
+	char script[32];
+	int i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/log", dir);
+	ck_assert(statelog_open(&s, dir, true));
+	for (i = 1; i <= 1200; i++) {
+		snprintf(script, sizeof(script), "v%d\n", i);
+		rb.script = script;
+		bout.st.size = i;
+		ck_assert(statelog_append(&s, &rb));
+	}
+	ck_assert_int_eq(lines_of(path), 1201); /* appended, one line a job */
+	statelog_close(&s);
+	/* many stale records: rewritten to the header and one live record */
+	ck_assert_int_eq(lines_of(path), 2);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	snprintf(tmp, sizeof(tmp), "%s/log.tmp", dir);
+	ck_assert_int_ne(access(tmp, F_OK), 0);
+	ck_assert(statelog_open(&s, dir, false));
+	ck_assert_ptr_nonnull(statelog_find(&s, "out/b"));
+	ck_assert_str_eq(statelog_find(&s, "out/b")->script, "v1200\n");
+	ck_assert_int_eq(statelog_find(&s, "out/b")->outs[0].st.size, 1200);
+	statelog_close(&s);
+	/* a few stale records are left alone */
+	ck_assert(statelog_open(&s, dir, true));
+	ck_assert(statelog_append(&s, &rb));
+	statelog_close(&s);
+	ck_assert_int_eq(lines_of(path), 3);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	unlink(path);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 static char *deps_of(const char *text, bool *ok)
 {
 	struct arena a = {0};
@@ -205,6 +264,7 @@ int main(void)
 	tcase_add_test(tc, truncated_at_every_byte);
 	tcase_add_test(tc, damaged_lines_are_skipped);
 	tcase_add_test(tc, depfiles);
+	tcase_add_test(tc, compacted_by_rename);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
