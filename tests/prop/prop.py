@@ -51,7 +51,8 @@ inode) are never made.  After each build it checks:
               `baton: nothing to do`.
   P4 revert   edit, build, revert, build gives back the first build's outputs.
   P5 jobs     every build picks its -j from --jobs-list; results are checked
-              against the same model whatever -j was used.
+              against the same model whatever -j was used, and each clean
+              build of P2 runs at another -j than the build it is compared with.
   P6 failure  a failed or interrupted job's outputs that it created or
               modified are deleted (unless [precious]) and reported, the exit
               status and messages are as specified, a signal stops a hanging
@@ -402,6 +403,7 @@ class Case:
         self.t_job = 0.005         # seconds a job takes
         self.builds = 0
         self.last_build = None
+        self.work_j = None         # the -j of the last build that ran jobs
         self.salt = "a0"
         self.cli_salt = None
         self.always = False
@@ -1053,6 +1055,8 @@ class Case:
                 self.seen.setdefault(p, set()).add(st)
         starts, ends, count = self.parse_runlog(lines)
         ran = set(starts)
+        if ran:
+            self.work_j = int(argv[argv.index("-j") + 1])
         self.builds += 1
         self.count("build exit %s%s" % (b.rc, " after " + b.sent if b.sent else ""))
         self.log("build %d (%s): baton %s -> exit %s%s; ran %d: %s" % (
@@ -1343,7 +1347,8 @@ class Case:
                 os.makedirs(os.path.dirname(full), exist_ok=True)
                 with open(full, "wb") as f:
                     f.write(d)
-        j = self.rng.choice(self.jobs_list)
+        # P5: at another -j than the incremental build it is compared with
+        j = self.rng.choice([k for k in self.jobs_list if k != self.work_j] or self.jobs_list)
         b = self.run(self.argv(j=j), cwd=cdir)
         self.check_no_jobs_left(b)
         self.check_tmp(b)
