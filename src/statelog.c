@@ -155,12 +155,29 @@ static bool getfile(struct statelog *s, struct fields *f, struct recfile *rf)
 	return true;
 }
 
+/* Keep r as the newest record of its first output.  Its other outputs find it
+ * too, unless they have a record of their own: a rule whose outputs were
+ * reordered or split off is then not taken for one baton never ran. */
+static void keep(struct statelog *s, struct record *r)
+{
+	struct htab_entry *e;
+	uint32_t i;
+
+	htab_slot(&s->recs, r->outs[0].path, strlen(r->outs[0].path))->val = r;
+	for (i = 1; i < r->nout; i++) {
+		const struct record *old;
+		e = htab_slot(&s->recs, r->outs[i].path, strlen(r->outs[i].path));
+		old = e->val;
+		if (!old || strcmp(old->outs[0].path, r->outs[i].path))
+			e->val = r;
+	}
+}
+
 /* Parse one line (without its newline); false if it is damaged. */
 static bool parseline(struct statelog *s, char *line, size_t len)
 {
 	struct fields f = {line, line + len};
 	struct record *r;
-	struct htab_entry *e;
 	int64_t ok, dur, nout, nin, ndep;
 	uint64_t sum, rss;
 	char *script, *sumfield;
@@ -198,8 +215,7 @@ static bool parseline(struct statelog *s, char *line, size_t len)
 	}
 	if (f.p <= f.end)
 		return false; /* more fields than said */
-	e = htab_slot(&s->recs, r->outs[0].path, strlen(r->outs[0].path));
-	e->val = r;
+	keep(s, r);
 	s->lines++;
 	return true;
 }
@@ -376,7 +392,6 @@ bool statelog_append(struct statelog *s, const struct record *r)
 {
 	struct buf line = {0};
 	struct record *copy;
-	struct htab_entry *e;
 	uint32_t i, n = r->nout + r->nin + r->ndep;
 	bool ok;
 
@@ -404,8 +419,7 @@ bool statelog_append(struct statelog *s, const struct record *r)
 	copy->deps = copy->ins + r->nin;
 	for (i = 0; i < n; i++)
 		copy->outs[i].path = arena_strdup(&s->a, copy->outs[i].path);
-	e = htab_slot(&s->recs, copy->outs[0].path, strlen(copy->outs[0].path));
-	e->val = copy;
+	keep(s, copy);
 	return true;
 }
 
@@ -418,8 +432,10 @@ static void compact(struct statelog *s)
 
 	buf_puts(&b, HEADER);
 	for (i = 0; i < s->recs.cap; i++) {
-		if (s->recs.e[i].val)
-			statelog_format(&b, s->recs.e[i].val);
+		const struct record *r = s->recs.e[i].val;
+		/* each record once, where it is its first output's */
+		if (r && !strcmp(r->outs[0].path, s->recs.e[i].key))
+			statelog_format(&b, r);
 	}
 	buf_printf(&tmp, "%s.tmp", s->path);
 	fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);

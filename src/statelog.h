@@ -29,7 +29,7 @@ struct record {
 
 struct statelog {
 	struct arena a;
-	struct htab recs; /* first output's path -> struct record */
+	struct htab recs; /* output's path -> struct record (see statelog_find) */
 	char *path;
 	int fd;           /* open for appending, or -1 */
 	int lockfd;
@@ -46,7 +46,8 @@ bool statelog_open(struct statelog *s, const char *dir, bool write);
 /* Load records from text (used by statelog_open and by tests); returns the number of
  * lines that were damaged. */
 size_t statelog_parse(struct statelog *s, const char *text, size_t len);
-/* The record for the edge whose first output is path, or NULL. */
+/* The newest record of the edge whose first output is path; else the newest
+ * one that made path as another output; else NULL. */
 const struct record *statelog_find(const struct statelog *s, const char *path);
 /* Append a record (and keep it as the newest); false after reporting a write error. */
 bool statelog_append(struct statelog *s, const struct record *r);

@@ -143,6 +143,36 @@ START_TEST(damaged_lines_are_skipped)
 }
 END_TEST
 
+START_TEST(found_through_any_output)
+{
+	struct recfile ab[2] = {{"a", {1, 1, 1}, 0, false}, {"b", {2, 2, 2}, 0, false}};
+	struct recfile bc[2] = {{"c", {3, 3, 3}, 0, false}, {"b", {4, 4, 4}, 0, false}};
+	struct recfile b1 = {"b", {5, 5, 5}, 0, false};
+	struct record rab = {"ab\n", true, 0, 0, ab, NULL, NULL, 2, 0, 0};
+	struct record rcb = {"cb\n", true, 0, 0, bc, NULL, NULL, 2, 0, 0};
+	struct record rb = {"b\n", true, 0, 0, &b1, NULL, NULL, 1, 0, 0};
+	struct statelog s;
+	struct buf b = {0};
+
+	/* b is found through the job that made it with a */
+	statelog_format(&b, &rab);
+	statelog_init(&s);
+	ck_assert_int_eq(statelog_parse(&s, b.s, b.len), 0);
+	ck_assert_str_eq(statelog_find(&s, "b")->script, "ab\n");
+	statelog_close(&s);
+	/* b's own record wins over one where it is another output, older or newer */
+	statelog_format(&b, &rb);
+	statelog_format(&b, &rcb);
+	statelog_init(&s);
+	ck_assert_int_eq(statelog_parse(&s, b.s, b.len), 0);
+	ck_assert_str_eq(statelog_find(&s, "b")->script, "b\n");
+	ck_assert_str_eq(statelog_find(&s, "a")->script, "ab\n");
+	ck_assert_str_eq(statelog_find(&s, "c")->script, "cb\n");
+	statelog_close(&s);
+	buf_free(&b);
+}
+END_TEST
+
 /* The lines of a file, or -1 if it cannot be read. */
 static long lines_of(const char *path)
 {
@@ -193,6 +223,19 @@ START_TEST(compacted_by_rename)
 	ck_assert(statelog_append(&s, &rb));
 	statelog_close(&s);
 	ck_assert_int_eq(lines_of(path), 3);
+	/* a record found through its other outputs is written once */
+	{
+		struct recfile ab[2] = {{"a", {1, 1, 1}, 0, false}, {"b", {2, 2, 2}, 0, false}};
+		struct record rab = {"ab\n", true, 0, 0, ab, NULL, NULL, 2, 0, 0};
+		ck_assert(statelog_open(&s, dir, true));
+		for (i = 0; i < 1100; i++)
+			ck_assert(statelog_append(&s, &rab));
+		statelog_close(&s);
+		ck_assert_int_eq(lines_of(path), 3); /* the header, out/b, a b */
+		ck_assert(statelog_open(&s, dir, false));
+		ck_assert_str_eq(statelog_find(&s, "b")->script, "ab\n");
+		statelog_close(&s);
+	}
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/lock", dir);
 	unlink(path);
@@ -265,6 +308,7 @@ int main(void)
 	tcase_add_test(tc, damaged_lines_are_skipped);
 	tcase_add_test(tc, depfiles);
 	tcase_add_test(tc, compacted_by_rename);
+	tcase_add_test(tc, found_through_any_output);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
