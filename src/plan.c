@@ -436,8 +436,9 @@ static void finish(struct plan *p, struct graph *g, struct edge *e, const struct
 		mtime(o->fs, e->in[i]);
 		future(o, e->in[i]);
 	}
-	if (e->rule->kind != ST_TASK && o->log)
-		r = statelog_find(o->log, e->out[0]->path);
+	/* a record found through another output is not this edge's: it reruns */
+	for (i = 0; i < e->nout && e->rule->kind != ST_TASK && o->log && !r; i++)
+		r = statelog_find(o->log, e->out[i]->path);
 	e->weight = !edge_hasjob(e) ? 0 : r ? (uint64_t)r->duration_ms + 1 : 1;
 	if (r) {
 		self = selfrecord(g, e, r, o, &w) || self;

@@ -798,3 +798,74 @@ def state_log_that_is_a_directory_is_an_error(t):
     t.contains(r.err, "baton: error: cannot write the state log '.baton/log': "
                "Is a directory\n", "stderr", r)
     t.absent("log")
+
+
+@case
+def state_outputs_reordered_or_split_off_are_not_new(t):
+    # A record is found through any output of the job that made it: a rule
+    # whose outputs were reordered, or split into rules of their own, or that
+    # got a new first output, is not judged by mtimes as if baton had never
+    # run it (its outputs are newer than its input: make would run nothing).
+    t.write("in", "")
+    t.set_mtime("in", B)
+    t.taskfile(r"""
+        a b: in
+          echo v1 >> log
+          echo v1 > a; echo v1 > b
+    """)
+    t.rc(t.run(), 0)
+    t.taskfile(r"""
+        all: a b
+        a: in
+          echo a2 >> log
+          echo v2 > a
+        b: in
+          echo b2 >> log
+          echo v2 > b
+    """)
+    r = t.run("-j1", "--explain")
+    t.rc(r, 0)
+    explained(t, r, "b", ["recipe changed:", "its outputs or inputs are not those of the last run"])
+    t.content("a", "v2\n")
+    t.content("b", "v2\n")
+    nothing_to_do(t, t.run())
+    t.taskfile(r"""
+        c a: in
+          echo c3 >> log
+          echo v3 > a; echo v3 > c
+    """)
+    t.write("c", "made by hand\n")
+    t.set_mtime("c", B + S)
+    r = t.run("--explain")
+    t.rc(r, 0)
+    t.out(r, "[1/1] c\n")
+    t.content("a", "v3\n")
+    t.content("c", "v3\n")
+    nothing_to_do(t, t.run())
+    t.taskfile(r"""
+        a c: in
+          echo c4 >> log
+          echo v4 > a; echo v4 > c
+    """)
+    r = t.run()
+    t.rc(r, 0)
+    t.out(r, "[1/1] a\n")
+    t.content("c", "v4\n")
+    nothing_to_do(t, t.run())
+    t.logged(["v1", "a2", "b2", "c3", "c4"])
+    # only reordered, with a new recipe: the first output has no record of its own
+    t.write("r/in", "")
+    t.set_mtime("r/in", B)
+    t.taskfile(r"""
+        x y: in
+          echo v1 > x; echo v1 > y
+    """, rel="r/Taskfile")
+    t.rc(t.run("-C", "r"), 0)
+    t.taskfile(r"""
+        y x: in
+          echo v2 > x; echo v2 > y
+    """, rel="r/Taskfile")
+    r = t.run("-C", "r")
+    t.rc(r, 0)
+    t.out(r, "[1/1] y\n")
+    t.content("r/x", "v2\n")
