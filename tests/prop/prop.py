@@ -20,7 +20,8 @@ a new inode), with an mtime moved backwards or into the future, touched
 without a content change; includes added/removed, headers changed, deleted
 and recreated; outputs deleted, touched (forwards/backwards) or appended to;
 depfiles deleted; recipes changed (version, a no-op line, write-if-changed
-versus always-write, `#!` or not, `{{salt}}` used or not); the variable
+versus always-write, `#!` or not, `{{salt}}` used or not); the outputs of a
+two-output rule reordered; the variable
 `salt` changed in the Taskfile or overridden on the command line; inputs and
 order-only inputs added, removed, reordered; Taskfile edits that change no
 recipe (indentation, comments, doc comments, rule order, spacing); the state
@@ -1536,7 +1537,7 @@ class Case:
         kinds = ["src", "src", "src", "touch", "incs", "hdr", "hdrdel", "hdrnew",
                  "outdel", "outtouch", "outjunk", "depdel", "ver", "noise", "style",
                  "shebang", "usesalt", "salt", "clisalt", "ins", "ins", "oo", "format",
-                 "order"]
+                 "order", "outorder"]
         if not allow_headers:
             kinds = [k for k in kinds if k not in ("hdrdel", "hdrnew")]
         kind = rng.choice(kinds)
@@ -1706,7 +1707,11 @@ class Case:
             rng.shuffle(self.order)
             return "reordered the rules in the Taskfile"
         # Edits of one rule.
-        r = rng.choice(self.rules)
+        if kind == "outorder":
+            two = [q for q in self.rules if len(q.outs) > 1]
+            r = rng.choice(two) if two else self.rules[0]
+        else:
+            r = rng.choice(self.rules)
         if not self.rules_ok(r, edges):
             return None
         name = r.outs[0]
@@ -1758,6 +1763,22 @@ class Case:
                 return None
             r.ins.insert(rng.randint(0, len(r.ins)), new[0])
             return "'%s': added input '%s'" % (name, new[0])
+        if kind == "outorder":
+            # The other output first: baton finds the job's record through it
+            # (a record of its own, if it was first before), which does not
+            # match, as the recipe names the outputs in the new order.
+            if len(r.outs) < 2:
+                return None
+            old = self.cands.get(r.outs[0], [None])
+            r.outs.reverse()
+            new = self.cands.get(r.outs[0], [None])
+            if None in new:
+                # Without a record of its own, baton finds the old first
+                # output's record (any of them, none matching), if it has one.
+                self.cands[r.outs[0]] = [c for c in new if c is not None] + [
+                    Rec(("made with other outputs first",), True)] + (
+                    [None] if None in old else [])
+            return "'%s': outputs reordered to %s" % (name, r.outs)
         if kind == "oo":
             if r.kind == "pattern":
                 return None
@@ -1828,8 +1849,7 @@ class Case:
             self.always = False
         elif kind == "rmstate":
             shutil.rmtree(os.path.join(self.dir, ".baton"), ignore_errors=True)
-            for e in edges:
-                self.cands[e.key] = [None]
+            self.cands = {e.key: [None] for e in edges}
             self.log("  edit: deleted .baton")
             self.edits(rng.randint(0, 1))
             self.build("without a state log")
