@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,6 +309,10 @@ static bool lock(struct statelog *s, const char *dir)
 		n = pread(s->lockfd, pid, sizeof(pid) - 1, 0);
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
+		/* the holder may not have written its pid yet: what is there may be
+		 * that of a baton killed before it could clear it */
+		if (*pid && kill((pid_t)atol(pid), 0) < 0 && errno == ESRCH)
+			*pid = '\0';
 		fprintf(stderr, "baton: waiting for another baton in this directory%s%s%s\n",
 			*pid ? " (pid " : "", pid, *pid ? ")" : "");
 		while (flock(s->lockfd, LOCK_EX) < 0) {
@@ -315,6 +320,8 @@ static bool lock(struct statelog *s, const char *dir)
 				fprintf(stderr, "baton: error: cannot lock '%s': %s\n", path.s,
 					strerror(errno));
 				buf_free(&path);
+				close(s->lockfd);
+				s->lockfd = -1;
 				return false;
 			}
 		}
@@ -458,8 +465,14 @@ void statelog_close(struct statelog *s)
 			compact(s);
 		close(s->fd);
 	}
-	if (s->lockfd >= 0)
+	if (s->lockfd >= 0) {
+		/* no pid left behind for the next baton to name while its holder
+		 * has not written its own */
+		if (ftruncate(s->lockfd, 0) < 0) {
+			/* the pid is only a courtesy for the waiting message */
+		}
 		close(s->lockfd);
+	}
 	htab_free(&s->recs);
 	arena_free(&s->a);
 	free(s->path);

@@ -331,7 +331,7 @@ def state_second_baton_waits_for_the_lock(t):
     t.mkdir(".baton")
     fd = os.open(t.path(".baton/lock"), os.O_RDWR | os.O_CREAT)
     fcntl.flock(fd, fcntl.LOCK_EX)
-    os.write(fd, b"4242\n")
+    os.write(fd, b"%d\n" % os.getpid())     # as another baton holding the lock
     p = t.spawn()
     try:
         time.sleep(1.5)
@@ -342,8 +342,37 @@ def state_second_baton_waits_for_the_lock(t):
         os.close(fd)
     out, err = p.communicate(timeout=30)
     t.eq(p.returncode, 0, "exit status after the lock was released")
-    t.contains(err.decode(), "baton: waiting for another baton in this directory (pid 4242)",
-               "stderr")
+    t.contains(err.decode(), "baton: waiting for another baton in this directory (pid %d)\n"
+               % os.getpid(), "stderr")
+    t.logged(["run"])
+    t.eq(open(t.path(".baton/lock"), "rb").read(), b"", "the lock file once baton is done")
+
+
+@case
+def state_waiting_message_names_no_dead_baton(t):
+    # The lock is held by a baton that has not written its pid yet, and the
+    # file still holds the pid of one that was killed: that one is not named.
+    t.taskfile(r"""
+        out:
+          echo run >> log
+          touch out
+    """)
+    t.mkdir(".baton")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    fd = os.open(t.path(".baton/lock"), os.O_RDWR | os.O_CREAT)
+    os.write(fd, b"%d\n" % dead.pid)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    p = t.spawn()
+    try:
+        time.sleep(1.0)
+        t.eq(p.poll(), None, "baton still waiting")
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    out, err = p.communicate(timeout=30)
+    t.eq(p.returncode, 0, "exit status after the lock was released")
+    t.contains(err.decode(), "baton: waiting for another baton in this directory\n", "stderr")
     t.logged(["run"])
 
 
