@@ -426,7 +426,11 @@ int main(int argc, char **argv)
 	struct options o = {0};
 	int first, rc;
 
+	/* a closed output pipe or a file size limit make writes fail (and are
+	 * reported) rather than kill baton with its jobs unrecorded; the jobs get
+	 * the default actions back (os_spawn) */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	first = parse_options(argc, argv, &o);
 	if (o.dir && chdir(o.dir) < 0) {
 		fprintf(stderr, "baton: cannot change to '%s': %s\n", o.dir, strerror(errno));

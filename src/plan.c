@@ -230,12 +230,18 @@ static void why(struct buf *b, bool explain, const char *fmt, ...)
 	buf_printf(b, "%s\n", line);
 }
 
-static void statdiff(struct buf *b, const struct filestat *old, const struct filestat *now)
+/* How a file's stat data (and content hash, when both hashes are given) changed. */
+static void statdiff(struct buf *b, const struct filestat *old, const struct filestat *now,
+		     const uint64_t *oldhash, const uint64_t *newhash)
 {
 	const char *sep = " (";
 
 	if (now->mtime == MTIME_MISSING) {
 		buf_puts(b, " (it is missing now)");
+		return;
+	}
+	if (old->mtime == MTIME_MISSING) {
+		buf_puts(b, " (it was missing)");
 		return;
 	}
 	if (old->mtime != now->mtime) {
@@ -251,6 +257,11 @@ static void statdiff(struct buf *b, const struct filestat *old, const struct fil
 	if (old->ino != now->ino) {
 		buf_printf(b, "%sinode %llu -> %llu", sep, (unsigned long long)old->ino,
 			   (unsigned long long)now->ino);
+		sep = ", ";
+	}
+	if (oldhash && newhash && *oldhash != *newhash) {
+		buf_printf(b, "%shash %016llx -> %016llx", sep, (unsigned long long)*oldhash,
+			   (unsigned long long)*newhash);
 		sep = ", ";
 	}
 	if (*sep == ',')
@@ -295,15 +306,16 @@ static void textdiff(struct buf *b, const char *a, const char *c)
 	}
 }
 
-/* Whether an input whose stat changed since the record still has the same content. */
+/* Whether an input whose stat changed since the record still has the same content;
+ * *hashed says whether *h holds its hash now. */
 static bool samecontent(const struct plan_opts *o, const struct edge *e, const struct recfile *rf,
-			const char *path)
+			const char *path, uint64_t *h, bool *hashed)
 {
-	uint64_t h;
-
+	*hashed = false;
 	if (!rf->hashed || !(o->content || ast_getattr(e->rule, "content")))
 		return false;
-	return o->fs->hash && o->fs->hash(o->fs->ctx, path, &h) && h == rf->hash;
+	*hashed = o->fs->hash && o->fs->hash(o->fs->ctx, path, h);
+	return *hashed && *h == rf->hash;
 }
 
 /* Whether e's outputs, inputs and depfile inputs are those of record r, with the
@@ -330,7 +342,8 @@ static bool selfrecord(struct plan *p, struct graph *g, struct edge *e,
 {
 	const struct record *r = &le->r;
 	const struct fs *fs = o->fs;
-	bool self = false;
+	bool self = false, hashed;
+	uint64_t h;
 	uint32_t i;
 
 	if (!r->ok) {
@@ -367,12 +380,12 @@ static bool selfrecord(struct plan *p, struct graph *g, struct edge *e,
 		}
 		/* an output changed since baton made it (edited, touched, put back from
 		 * elsewhere) is not what the recipe makes: a clean build would differ */
-		if (st->mtime != MTIME_MISSING && filestat_differ(st, &r->outs[i].st)) {
+		if (r->ok && st->mtime != MTIME_MISSING && filestat_differ(st, &r->outs[i].st)) {
 			self = true;
 			if (o->explain) {
 				buf_printf(w, "output '%s' changed since the last run",
 					   e->out[i]->path);
-				statdiff(w, &r->outs[i].st, st);
+				statdiff(w, &r->outs[i].st, st, NULL, NULL);
 				buf_putc(w, '\n');
 			}
 		}
@@ -384,11 +397,12 @@ static bool selfrecord(struct plan *p, struct graph *g, struct edge *e,
 			why(w, o->explain, "its inputs are not those of the last run");
 			return true;
 		}
-		if (filestat_differ(st, &r->ins[i].st) && !samecontent(o, e, &r->ins[i], n->path)) {
+		if (filestat_differ(st, &r->ins[i].st) &&
+		    !samecontent(o, e, &r->ins[i], n->path, &h, &hashed)) {
 			self = true;
 			if (o->explain) {
 				buf_printf(w, "input '%s' changed", n->path);
-				statdiff(w, &r->ins[i].st, st);
+				statdiff(w, &r->ins[i].st, st, &r->ins[i].hash, hashed ? &h : NULL);
 				buf_putc(w, '\n');
 			}
 		}
@@ -397,11 +411,11 @@ static bool selfrecord(struct plan *p, struct graph *g, struct edge *e,
 		struct node *n = e->in[i];
 		const struct filestat *st = nodestat(fs, n);
 		const struct recfile *rf = &r->deps[i - e->nin];
-		if (filestat_differ(st, &rf->st) && !samecontent(o, e, rf, n->path)) {
+		if (filestat_differ(st, &rf->st) && !samecontent(o, e, rf, n->path, &h, &hashed)) {
 			self = true;
 			if (o->explain) {
 				buf_printf(w, "input '%s' (from the depfile) changed", n->path);
-				statdiff(w, &rf->st, st);
+				statdiff(w, &rf->st, st, &rf->hash, hashed ? &h : NULL);
 				buf_putc(w, '\n');
 			}
 		}

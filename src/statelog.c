@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -569,6 +570,9 @@ static bool lock(struct statelog *s, const char *dir)
 		}
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
+		/* what is there may be the pid of a baton killed before it could clear it */
+		if (*pid && kill((pid_t)atol(pid), 0) < 0 && errno == ESRCH)
+			*pid = '\0';
 		fprintf(stderr, "baton: waiting for another baton in this directory%s%s%s\n",
 			*pid ? " (pid " : "", pid, *pid ? ")" : "");
 		while (flock(s->lockfd, LOCK_EX) < 0) {
@@ -576,6 +580,8 @@ static bool lock(struct statelog *s, const char *dir)
 				fprintf(stderr, "baton: error: cannot lock '%s': %s\n", path.s,
 					strerror(errno));
 				buf_free(&path);
+				close(s->lockfd);
+				s->lockfd = -1;
 				return false;
 			}
 		}

@@ -73,7 +73,7 @@ size_t statelog_parse(struct statelog *s, const char *text, size_t len);
 const struct logentry *statelog_get(const struct statelog *s, const char *path);
 /* The whole record of an entry, its script and files read; NULL if they are damaged. */
 const struct record *statelog_read(struct statelog *s, const struct logentry *e);
-/* The whole record for the edge whose first output is path, or NULL. */
+/* The whole record that statelog_get finds for path, or NULL. */
 const struct record *statelog_find(struct statelog *s, const char *path);
 /* Fold a file's path and stat data into a digest of a record's files (start at 0). */
 uint64_t statelog_digest(uint64_t h, const char *path, size_t len, const struct filestat *st);

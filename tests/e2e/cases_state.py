@@ -1,11 +1,13 @@
 """Incremental builds: the state log, restat, depfiles, cleanup and interrupts."""
 
 import fcntl
+import re
 import os
 import signal
 import subprocess
 import time
 
+import harness
 from harness import alive, case
 
 B = 1_600_000_000 * 10**9   # a fixed past time, in ns
@@ -329,7 +331,7 @@ def state_second_baton_waits_for_the_lock(t):
     t.mkdir(".baton")
     fd = os.open(t.path(".baton/lock"), os.O_RDWR | os.O_CREAT)
     fcntl.flock(fd, fcntl.LOCK_EX)
-    os.write(fd, b"4242\n")
+    os.write(fd, b"%d\n" % os.getpid())     # as another baton holding the lock
     p = t.spawn()
     try:
         time.sleep(1.5)
@@ -340,8 +342,37 @@ def state_second_baton_waits_for_the_lock(t):
         os.close(fd)
     out, err = p.communicate(timeout=30)
     t.eq(p.returncode, 0, "exit status after the lock was released")
-    t.contains(err.decode(), "baton: waiting for another baton in this directory (pid 4242)",
-               "stderr")
+    t.contains(err.decode(), "baton: waiting for another baton in this directory (pid %d)\n"
+               % os.getpid(), "stderr")
+    t.logged(["run"])
+    t.eq(open(t.path(".baton/lock"), "rb").read(), b"", "the lock file once baton is done")
+
+
+@case
+def state_waiting_message_names_no_dead_baton(t):
+    # The lock is held by a baton that has not written its pid yet, and the
+    # file still holds the pid of one that was killed: that one is not named.
+    t.taskfile(r"""
+        out:
+          echo run >> log
+          touch out
+    """)
+    t.mkdir(".baton")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    fd = os.open(t.path(".baton/lock"), os.O_RDWR | os.O_CREAT)
+    os.write(fd, b"%d\n" % dead.pid)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    p = t.spawn()
+    try:
+        time.sleep(1.0)
+        t.eq(p.poll(), None, "baton still waiting")
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    out, err = p.communicate(timeout=30)
+    t.eq(p.returncode, 0, "exit status after the lock was released")
+    t.contains(err.decode(), "baton: waiting for another baton in this directory\n", "stderr")
     t.logged(["run"])
 
 
@@ -398,19 +429,24 @@ def state_sigterm_cleans_up_and_records(t):
 
 @case
 def state_closed_output_pipe_is_no_crash(t):
+    # b waits until the test has closed the pipe, so that what baton prints
+    # after it (b's end, c's status line) meets a closed pipe
     t.taskfile(r"""
         all: a b c
         a:
           echo a >> log; touch a
-        b:
+        b: a
+          i=0; while [ ! -e closed ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done
           echo b >> log; touch b
-        c:
+        c: b
           echo c >> log; touch c
     """)
-    p = subprocess.Popen([t.baton, "-j1"], cwd=t.root, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    p.stdout.readline()
+    p = subprocess.Popen(harness.WRAPPER + [t.baton, "-j1"], cwd=t.root,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         stdin=subprocess.DEVNULL)
+    t.eq(p.stdout.readline(), b"[1/3] a\n", "first line")
     p.stdout.close()
+    t.write("closed", "")
     err = p.stderr.read().decode()
     p.wait(timeout=30)
     t.eq(p.returncode, 1, "exit status (a write error, not a signal)")
@@ -434,14 +470,14 @@ def state_input_edited_while_its_job_runs_reruns_next_time(t):
     if not t.wait_for("started"):
         p.kill()
         t.fail("the job did not start")
-    t.write("in", "v2, longer")
+    t.write("in", "v2")                 # the same size: only the time tells
     t.write("go", "")
     p.communicate(timeout=30)
     t.eq(p.returncode, 0, "exit status")
     t.content("out", "v1")
     r = t.run()
     t.rc(r, 0)
-    t.content("out", "v2, longer")
+    t.content("out", "v2")
 
 
 @case
@@ -454,3 +490,411 @@ def state_dry_run_writes_no_log(t):
     t.rc(r, 0)
     t.absent(".baton/log")
     t.absent("out")
+
+
+# ---- every reason a rule runs, with its --explain line ------------------------
+
+def explained(t, r, name, why):
+    """--explain printed exactly these reason lines for job name."""
+    got = [l for l in r.err.splitlines() if l.startswith("baton: explain: '%s': " % name)]
+    t.eq(got, ["baton: explain: '%s': %s" % (name, w) for w in why],
+         "--explain lines for '%s'" % name, r)
+
+
+def stamp(t, rel):
+    s = os.stat(t.path(rel))
+    return s.st_mtime_ns, s.st_size, s.st_ino
+
+
+def ns(v):
+    return "%d.%09d" % (v // S, v % S)
+
+
+@case
+def state_explain_output_missing_and_made_first(t):
+    t.taskfile(r"""
+        v = 1
+        final: mid
+          echo final >> log
+          cp mid final
+        mid: src
+          echo mid {{v}} >> log
+          cp src mid
+    """)
+    t.write("src", "s")
+    t.rc(t.run("-j1"), 0)
+    os.unlink(t.path("mid"))
+    r = t.run("-j1", "--explain")
+    t.rc(r, 0)
+    t.out(r, "[1/2] mid\n[2/2] final\n")
+    explained(t, r, "mid", ["output 'mid' is missing"])
+    explained(t, r, "final", ["input 'mid' changed (it is missing now)"])
+    nothing_to_do(t, t.run())
+    # only what final waits for reruns: its own record is fine
+    r = t.run("-j1", "--explain", "v=2")
+    t.rc(r, 0)
+    t.out(r, "[1/2] mid\n[2/2] final\n")
+    explained(t, r, "final", ["'mid' is made by a job that runs first"])
+    t.logged(["mid 1", "final", "mid 1", "final", "mid 2", "final"])
+    nothing_to_do(t, t.run("v=2"))
+
+
+@case
+def state_explain_touched_output_reruns(t):
+    t.taskfile(r"""
+        out: in
+          echo run >> log
+          cp in out
+    """)
+    t.write("in", "x")
+    t.rc(t.run(), 0)
+    old = t.mtime("out")
+    t.set_mtime("out", B)               # touched back: not what the job left
+    r = t.run("--explain")
+    t.rc(r, 0)
+    explained(t, r, "out", ["output 'out' changed since the last run (mtime %s -> %s)"
+                            % (ns(old), ns(B))])
+    t.logged(["run", "run"])
+    nothing_to_do(t, t.run())
+
+
+@case
+def state_explain_always_task_and_no_record(t):
+    t.taskfile(r"""
+        out: in
+          echo out >> log
+          cp in out
+        task t:
+          echo t >> log
+        uses-task: t
+          echo uses-task >> log
+          touch uses-task
+    """)
+    t.write("in", "x")
+    r = t.run("-j1", "--explain", "out", "uses-task")
+    t.rc(r, 0)
+    explained(t, r, "out", ["output 'out' is missing"])
+    explained(t, r, "t", ["it is a task"])
+    explained(t, r, "uses-task", ["output 'uses-task' is missing"])
+    r = t.run("-j1", "--explain", "uses-task")
+    t.rc(r, 0)
+    t.out(r, "[1/2] t\n[2/2] uses-task\n")
+    explained(t, r, "uses-task", ["'t' is made by a job that runs first"])
+    r = t.run("-j1", "--explain", "-B", "out")
+    t.rc(r, 0)
+    explained(t, r, "out", ["-B was given"])
+    # without a record (outputs made by another tool), the mtime rule of make
+    t.forget()
+    t.set_mtime("out", B)
+    t.set_mtime("in", B + S)
+    r = t.run("--explain", "out")
+    t.rc(r, 0)
+    explained(t, r, "out", ["input 'in' is newer than 'out'"])
+    t.forget()
+    t.set_mtime("in", B)
+    t.set_mtime("out", B + S)
+    nothing_to_do(t, t.run("out"))
+    t.eq(sorted(t.log()), sorted(["out", "t", "uses-task", "t", "uses-task", "out", "out"]),
+         "jobs that ran")
+    t.eq(t.log()[3:], ["t", "uses-task", "out", "out"], "jobs that ran after the first build")
+
+
+@case
+def state_same_mtime_and_size_new_inode_reruns(t):
+    # A file replaced by another of the same size and time (an editor saving
+    # through a rename within one clock tick, or cp -p): only the inode says so.
+    t.taskfile(r"""
+        out: in
+          echo run >> log
+          cp in out
+    """)
+    t.write("in", "one")
+    t.set_mtime("in", B)
+    t.rc(t.run(), 0)
+    ino = os.stat(t.path("in")).st_ino
+    t.write("in.new", "two")
+    os.rename(t.path("in.new"), t.path("in"))
+    t.set_mtime("in", B)
+    new = os.stat(t.path("in")).st_ino
+    if new == ino:
+        t.fail("the test could not give 'in' a new inode")
+    r = t.run("--explain")
+    t.rc(r, 0)
+    explained(t, r, "out", ["input 'in' changed (inode %d -> %d)" % (ino, new)])
+    t.content("out", "two")
+    t.logged(["run", "run"])
+    nothing_to_do(t, t.run())
+
+
+@case
+def state_depfile_input_deleted_reruns(t):
+    t.taskfile(r"""
+        [depfile: out.d]
+        out: in
+          echo run >> log
+          echo 'out: in h' > out.d
+          cat in > out
+          if [ -e h ]; then cat h >> out; fi
+    """)
+    t.write("in", "i\n")
+    t.write("h", "h\n")
+    t.rc(t.run(), 0)
+    t.content("out", "i\nh\n")
+    os.unlink(t.path("h"))
+    r = t.run("--explain")
+    t.rc(r, 0)
+    explained(t, r, "out", ["input 'h' (from the depfile) changed (it is missing now)"])
+    t.content("out", "i\n")
+    t.write("h", "h2\n")                # still named by the depfile: it counts again
+    r = t.run("--explain")
+    t.rc(r, 0)
+    explained(t, r, "out", ["input 'h' (from the depfile) changed (it was missing)"])
+    t.content("out", "i\nh2\n")
+    t.logged(["run", "run", "run"])
+    nothing_to_do(t, t.run())
+
+
+@case
+def state_explain_content_hash_change(t):
+    t.taskfile(r"""
+        [content]
+        out: in
+          echo run >> log
+          cp in out
+    """)
+    t.write("in", "abc")
+    t.set_mtime("in", B)
+    t.rc(t.run(), 0)
+    t.write("in", "xyz")                # same size, new content, one second later
+    t.set_mtime("in", B + S)
+    r = t.run("--explain")
+    t.rc(r, 0)
+    lines = [l for l in r.err.splitlines() if l.startswith("baton: explain: 'out': ")]
+    t.eq(len(lines), 1, "number of --explain lines", r)
+    t.match(r"^baton: explain: 'out': input 'in' changed \(mtime 1600000000\.000000000 -> "
+            r"1600000001\.000000000, hash [0-9a-f]{16} -> [0-9a-f]{16}\)$", lines[0],
+            "--explain line", r)
+    old, new = re.search(r"hash (\w+) -> (\w+)", lines[0]).groups()
+    t.eq(old != new, True, "the old and new hashes differ", r)
+    t.content("out", "xyz")
+    t.logged(["run", "run"])
+
+
+# ---- interrupted and failed jobs ------------------------------------------------
+
+@case
+def state_interrupted_precious_job_reruns(t):
+    # Its output stays (precious) and looks newer than its input, but the job
+    # never finished: the next run must run it again, with an unchanged Taskfile.
+    t.taskfile(r"""
+        [precious]
+        out: in
+          echo run >> log
+          if [ -e go ]; then echo whole > out; exit 0; fi
+          echo partial > out
+          echo $$ > pid
+          sleep 30
+    """)
+    t.write("in", "")
+    t.set_mtime("in", B)
+    p = t.spawn()
+    if not t.wait_for("pid"):
+        p.kill()
+        t.fail("the job did not start")
+    time.sleep(0.2)
+    os.kill(p.pid, signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    t.eq(p.returncode, 130, "exit status after SIGINT")
+    t.lacks(err.decode(), "deleted", "stderr")
+    t.content("out", "partial\n")
+    t.write("go", "")
+    r = t.run("--explain")
+    t.rc(r, 0)
+    explained(t, r, "out", ["the last run failed"])
+    t.content("out", "whole\n")
+    nothing_to_do(t, t.run())
+
+
+@case
+def state_second_ctrl_c_during_cleanup(t):
+    # The job takes its time to stop after SIGINT; a second Ctrl-C while baton
+    # waits for it must not crash baton or make it leave before the job is gone.
+    t.taskfile(r"""
+        out:
+          #!/bin/sh
+          trap 'touch stopping; sleep 1; echo cleaned > cleaned; exit 1' INT
+          echo partial > out
+          touch started
+          while :; do sleep 0.05; done
+    """)
+    p = t.spawn()
+    if not t.wait_for("started"):
+        p.kill()
+        t.fail("the job did not start")
+    os.kill(p.pid, signal.SIGINT)
+    if not t.wait_for("stopping"):
+        p.kill()
+        t.fail("the job did not get the first SIGINT")
+    os.kill(p.pid, signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    err = err.decode()
+    t.eq(p.returncode, 130, "exit status after two SIGINTs")
+    t.content("cleaned", "cleaned\n")     # baton waited for the job
+    t.contains(err, "baton: deleted 'out'\n", "stderr")
+    t.contains(err, "baton: interrupted by SIGINT\n", "stderr")
+    t.absent("out")
+
+
+@case
+def state_sighup_cleans_up_and_records(t):
+    interrupt(t, signal.SIGHUP, 129)
+
+
+@case
+def state_never_deletes_through_a_symlinked_directory(t):
+    t.mkdir("proj")
+    t.mkdir("elsewhere")
+    os.symlink("../elsewhere", t.path("proj/link"))
+    t.taskfile(r"""
+        link/out:
+          echo partial > link/out; exit 1
+    """, rel="proj/Taskfile")
+    r = t.run("-C", "proj")
+    t.rc(r, 1)
+    t.content("elsewhere/out", "partial\n")
+    t.lacks(r.err, "deleted", "stderr", r)
+
+
+# ---- the log cannot be written --------------------------------------------------
+
+def run_limited(t, limit, *args):
+    """Run baton with files limited to limit bytes (a disk that fills up)."""
+    import resource
+
+    def lim():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    argv = harness.WRAPPER + [t.baton] + list(args)
+    p = subprocess.run(argv, cwd=t.root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, preexec_fn=lim, timeout=harness.TIMEOUT,
+                       env=dict(os.environ, LC_ALL="C"))
+    r = harness.Result(argv, t.root, p.returncode, p.stdout.decode(), p.stderr.decode())
+    t.last = r
+    return r
+
+
+@case
+def state_full_disk_mid_build_is_an_error(t):
+    t.taskfile(r"""
+        opt = 1
+        all: a b
+        a:
+          echo a {{opt}} >> log
+          touch a
+        b: a
+          echo b {{opt}} >> log
+          touch b
+    """)
+    t.rc(t.run("-j1"), 0)
+    size = os.path.getsize(t.path(".baton/log"))
+    # room for a few bytes more: a's new record does not fit
+    r = run_limited(t, size + 8, "-j1", "opt=2")
+    if r.rc < 0:
+        t.fail("baton died of signal %d when the log could not grow" % -r.rc, r)
+    t.rc(r, 1)
+    t.contains(r.err, "baton: error: cannot write the state log '.baton/log': "
+               "File too large\n", "stderr", r)
+    t.contains(r.err, "error: 'a' ran, but baton could not record it\n", "stderr", r)
+    t.contains(r.err, "baton: build stopped: 1 job failed", "stderr", r)
+    t.logged(["a 1", "b 1", "a 2"])    # b did not start after a could not be recorded
+    # with room again, a runs again: it was never recorded as done
+    r = t.run("-j1", "opt=2")
+    t.rc(r, 0)
+    t.out(r, "[1/2] a\n[2/2] b\n")
+    t.logged(["a 1", "b 1", "a 2", "a 2", "b 2"])
+    nothing_to_do(t, t.run("opt=2"))
+
+
+@case
+def state_log_that_is_a_directory_is_an_error(t):
+    t.taskfile(r"""
+        out:
+          echo run >> log
+          touch out
+    """)
+    t.mkdir(".baton/log")
+    r = t.run()
+    t.rc(r, 2)
+    t.contains(r.err, "baton: error: cannot write the state log '.baton/log': "
+               "Is a directory\n", "stderr", r)
+    t.absent("log")
+
+
+@case
+def state_outputs_reordered_or_split_off_are_not_new(t):
+    # A record is found through any output of the job that made it: a rule
+    # whose outputs were reordered, or split into rules of their own, or that
+    # got a new first output, is not judged by mtimes as if baton had never
+    # run it (its outputs are newer than its input: make would run nothing).
+    t.write("in", "")
+    t.set_mtime("in", B)
+    t.taskfile(r"""
+        a b: in
+          echo v1 >> log
+          echo v1 > a; echo v1 > b
+    """)
+    t.rc(t.run(), 0)
+    t.taskfile(r"""
+        all: a b
+        a: in
+          echo a2 >> log
+          echo v2 > a
+        b: in
+          echo b2 >> log
+          echo v2 > b
+    """)
+    r = t.run("-j1", "--explain")
+    t.rc(r, 0)
+    explained(t, r, "b", ["recipe changed:", "its outputs or inputs are not those of the last run"])
+    t.content("a", "v2\n")
+    t.content("b", "v2\n")
+    nothing_to_do(t, t.run())
+    t.taskfile(r"""
+        c a: in
+          echo c3 >> log
+          echo v3 > a; echo v3 > c
+    """)
+    t.write("c", "made by hand\n")
+    t.set_mtime("c", B + S)
+    r = t.run("--explain")
+    t.rc(r, 0)
+    t.out(r, "[1/1] c\n")
+    t.content("a", "v3\n")
+    t.content("c", "v3\n")
+    nothing_to_do(t, t.run())
+    t.taskfile(r"""
+        a c: in
+          echo c4 >> log
+          echo v4 > a; echo v4 > c
+    """)
+    r = t.run()
+    t.rc(r, 0)
+    t.out(r, "[1/1] a\n")
+    t.content("c", "v4\n")
+    nothing_to_do(t, t.run())
+    t.logged(["v1", "a2", "b2", "c3", "c4"])
+    # only reordered, with a new recipe: the first output has no record of its own
+    t.write("r/in", "")
+    t.set_mtime("r/in", B)
+    t.taskfile(r"""
+        x y: in
+          echo v1 > x; echo v1 > y
+    """, rel="r/Taskfile")
+    t.rc(t.run("-C", "r"), 0)
+    t.taskfile(r"""
+        y x: in
+          echo v2 > x; echo v2 > y
+    """, rel="r/Taskfile")
+    r = t.run("-C", "r")
+    t.rc(r, 0)
+    t.out(r, "[1/1] y\n")
+    t.content("r/x", "v2\n")

@@ -20,7 +20,8 @@ a new inode), with an mtime moved backwards or into the future, touched
 without a content change; includes added/removed, headers changed, deleted
 and recreated; outputs deleted, touched (forwards/backwards) or appended to;
 depfiles deleted; recipes changed (version, a no-op line, write-if-changed
-versus always-write, `#!` or not, `{{salt}}` used or not); the variable
+versus always-write, `#!` or not, `{{salt}}` used or not); the outputs of a
+two-output rule reordered; the variable
 `salt` changed in the Taskfile or overridden on the command line; inputs and
 order-only inputs added, removed, reordered; Taskfile edits that change no
 recipe (indentation, comments, doc comments, rule order, spacing); the state
@@ -51,7 +52,8 @@ inode) are never made.  After each build it checks:
               `baton: nothing to do`.
   P4 revert   edit, build, revert, build gives back the first build's outputs.
   P5 jobs     every build picks its -j from --jobs-list; results are checked
-              against the same model whatever -j was used.
+              against the same model whatever -j was used, and each clean
+              build of P2 runs at another -j than the build it is compared with.
   P6 failure  a failed or interrupted job's outputs that it created or
               modified are deleted (unless [precious]) and reported, the exit
               status and messages are as specified, a signal stops a hanging
@@ -402,6 +404,7 @@ class Case:
         self.t_job = 0.005         # seconds a job takes
         self.builds = 0
         self.last_build = None
+        self.work_j = None         # the -j of the last build that ran jobs
         self.salt = "a0"
         self.cli_salt = None
         self.always = False
@@ -1053,6 +1056,8 @@ class Case:
                 self.seen.setdefault(p, set()).add(st)
         starts, ends, count = self.parse_runlog(lines)
         ran = set(starts)
+        if ran:
+            self.work_j = int(argv[argv.index("-j") + 1])
         self.builds += 1
         self.count("build exit %s%s" % (b.rc, " after " + b.sent if b.sent else ""))
         self.log("build %d (%s): baton %s -> exit %s%s; ran %d: %s" % (
@@ -1343,7 +1348,8 @@ class Case:
                 os.makedirs(os.path.dirname(full), exist_ok=True)
                 with open(full, "wb") as f:
                     f.write(d)
-        j = self.rng.choice(self.jobs_list)
+        # P5: at another -j than the incremental build it is compared with
+        j = self.rng.choice([k for k in self.jobs_list if k != self.work_j] or self.jobs_list)
         b = self.run(self.argv(j=j), cwd=cdir)
         self.check_no_jobs_left(b)
         self.check_tmp(b)
@@ -1531,7 +1537,7 @@ class Case:
         kinds = ["src", "src", "src", "touch", "incs", "hdr", "hdrdel", "hdrnew",
                  "outdel", "outtouch", "outjunk", "depdel", "ver", "noise", "style",
                  "shebang", "usesalt", "salt", "clisalt", "ins", "ins", "oo", "format",
-                 "order"]
+                 "order", "outorder"]
         if not allow_headers:
             kinds = [k for k in kinds if k not in ("hdrdel", "hdrnew")]
         kind = rng.choice(kinds)
@@ -1701,7 +1707,11 @@ class Case:
             rng.shuffle(self.order)
             return "reordered the rules in the Taskfile"
         # Edits of one rule.
-        r = rng.choice(self.rules)
+        if kind == "outorder":
+            two = [q for q in self.rules if len(q.outs) > 1]
+            r = rng.choice(two) if two else self.rules[0]
+        else:
+            r = rng.choice(self.rules)
         if not self.rules_ok(r, edges):
             return None
         name = r.outs[0]
@@ -1753,6 +1763,22 @@ class Case:
                 return None
             r.ins.insert(rng.randint(0, len(r.ins)), new[0])
             return "'%s': added input '%s'" % (name, new[0])
+        if kind == "outorder":
+            # The other output first: baton finds the job's record through it
+            # (a record of its own, if it was first before), which does not
+            # match, as the recipe names the outputs in the new order.
+            if len(r.outs) < 2:
+                return None
+            old = self.cands.get(r.outs[0], [None])
+            r.outs.reverse()
+            new = self.cands.get(r.outs[0], [None])
+            if None in new:
+                # Without a record of its own, baton finds the old first
+                # output's record (any of them, none matching), if it has one.
+                self.cands[r.outs[0]] = [c for c in new if c is not None] + [
+                    Rec(("made with other outputs first",), True)] + (
+                    [None] if None in old else [])
+            return "'%s': outputs reordered to %s" % (name, r.outs)
         if kind == "oo":
             if r.kind == "pattern":
                 return None
@@ -1823,8 +1849,7 @@ class Case:
             self.always = False
         elif kind == "rmstate":
             shutil.rmtree(os.path.join(self.dir, ".baton"), ignore_errors=True)
-            for e in edges:
-                self.cands[e.key] = [None]
+            self.cands = {e.key: [None] for e in edges}
             self.log("  edit: deleted .baton")
             self.edits(rng.randint(0, 1))
             self.build("without a state log")

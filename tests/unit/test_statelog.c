@@ -5,6 +5,8 @@
 #include "htab.h"
 #include "statelog.h"
 
+#include <unistd.h>
+
 static struct recfile outs[2] = {{"out/a.o", {1700000000123456789, 10, 42}, 0, false},
 				 {"out/a tab\there", {5, 0, 1}, 0, false}};
 static struct recfile ins[2] = {{"src/a.c", {1600000000000000001, 99, 7}, 0xfeedu, true},
@@ -141,6 +143,106 @@ START_TEST(damaged_lines_are_skipped)
 }
 END_TEST
 
+START_TEST(found_through_any_output)
+{
+	struct recfile ab[2] = {{"a", {1, 1, 1}, 0, false}, {"b", {2, 2, 2}, 0, false}};
+	struct recfile bc[2] = {{"c", {3, 3, 3}, 0, false}, {"b", {4, 4, 4}, 0, false}};
+	struct recfile b1 = {"b", {5, 5, 5}, 0, false};
+	struct record rab = {"ab\n", true, 0, 0, ab, NULL, NULL, 2, 0, 0};
+	struct record rcb = {"cb\n", true, 0, 0, bc, NULL, NULL, 2, 0, 0};
+	struct record rb = {"b\n", true, 0, 0, &b1, NULL, NULL, 1, 0, 0};
+	struct statelog s;
+	struct buf b = {0};
+
+	/* b is found through the job that made it with a */
+	statelog_format(&b, &rab);
+	statelog_init(&s);
+	ck_assert_int_eq(statelog_parse(&s, b.s, b.len), 0);
+	ck_assert_str_eq(statelog_find(&s, "b")->script, "ab\n");
+	statelog_close(&s);
+	/* b's own record wins over one where it is another output, older or newer */
+	statelog_format(&b, &rb);
+	statelog_format(&b, &rcb);
+	statelog_init(&s);
+	ck_assert_int_eq(statelog_parse(&s, b.s, b.len), 0);
+	ck_assert_str_eq(statelog_find(&s, "b")->script, "b\n");
+	ck_assert_str_eq(statelog_find(&s, "a")->script, "ab\n");
+	ck_assert_str_eq(statelog_find(&s, "c")->script, "cb\n");
+	statelog_close(&s);
+	buf_free(&b);
+}
+END_TEST
+
+/* The lines of a file, or -1 if it cannot be read. */
+static long lines_of(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long n = 0;
+	int c;
+
+	if (!f)
+		return -1;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+START_TEST(compacted_by_rename)
+{
+	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64], tmp[64];
+	struct recfile bout = {"out/b", {1, 2, 3}, 0, false};
+	struct record rb = {"v0\n", true, 0, 0, &bout, NULL, NULL, 1, 0, 0};
+	struct statelog s;
+	char script[32];
+	int i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/log", dir);
+	ck_assert(statelog_open(&s, dir, true));
+	for (i = 1; i <= 1200; i++) {
+		snprintf(script, sizeof(script), "v%d\n", i);
+		rb.script = script;
+		bout.st.size = i;
+		ck_assert(statelog_append(&s, &rb));
+	}
+	ck_assert_int_eq(lines_of(path), 1201); /* appended, one line a job */
+	statelog_close(&s);
+	/* many stale records: rewritten to the header and one live record */
+	ck_assert_int_eq(lines_of(path), 2);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	snprintf(tmp, sizeof(tmp), "%s/log.tmp", dir);
+	ck_assert_int_ne(access(tmp, F_OK), 0);
+	ck_assert(statelog_open(&s, dir, false));
+	ck_assert_ptr_nonnull(statelog_find(&s, "out/b"));
+	ck_assert_str_eq(statelog_find(&s, "out/b")->script, "v1200\n");
+	ck_assert_int_eq(statelog_find(&s, "out/b")->outs[0].st.size, 1200);
+	statelog_close(&s);
+	/* a few stale records are left alone */
+	ck_assert(statelog_open(&s, dir, true));
+	ck_assert(statelog_append(&s, &rb));
+	statelog_close(&s);
+	ck_assert_int_eq(lines_of(path), 3);
+	/* a record found through its other outputs is written once */
+	{
+		struct recfile ab[2] = {{"a", {1, 1, 1}, 0, false}, {"b", {2, 2, 2}, 0, false}};
+		struct record rab = {"ab\n", true, 0, 0, ab, NULL, NULL, 2, 0, 0};
+		ck_assert(statelog_open(&s, dir, true));
+		for (i = 0; i < 1100; i++)
+			ck_assert(statelog_append(&s, &rab));
+		statelog_close(&s);
+		ck_assert_int_eq(lines_of(path), 3); /* the header, out/b, a b */
+		ck_assert(statelog_open(&s, dir, false));
+		ck_assert_str_eq(statelog_find(&s, "b")->script, "ab\n");
+		statelog_close(&s);
+	}
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	unlink(path);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 static char *deps_of(const char *text, bool *ok)
 {
 	struct arena a = {0};
@@ -205,6 +307,8 @@ int main(void)
 	tcase_add_test(tc, truncated_at_every_byte);
 	tcase_add_test(tc, damaged_lines_are_skipped);
 	tcase_add_test(tc, depfiles);
+	tcase_add_test(tc, compacted_by_rename);
+	tcase_add_test(tc, found_through_any_output);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
