@@ -298,6 +298,44 @@ START_TEST(depfiles)
 }
 END_TEST
 
+/* The two hashes a record's header carries are those the planner computes from
+ * the rule: the expanded recipe's, and the digest of the files' paths and stat
+ * data in order (outputs, inputs, depfile inputs). */
+START_TEST(header_hashes)
+{
+	struct statelog s;
+	struct buf b = {0};
+	struct record r = rec("cc -c a.c\n", true);
+	const struct logentry *e;
+	uint64_t h = 0;
+	uint32_t i;
+
+	statelog_init(&s);
+	statelog_format(&b, &r);
+	ck_assert_int_eq(statelog_parse(&s, b.s, b.len), 0);
+	e = statelog_get(&s, "out/a.o");
+	ck_assert_ptr_nonnull(e);
+	ck_assert(!e->parsed); /* the header only, until asked for more */
+	ck_assert(e->script_hash == statelog_scripthash("cc -c a.c\n"));
+	for (i = 0; i < r.nout; i++)
+		h = statelog_digest(h, r.outs[i].path, strlen(r.outs[i].path), &r.outs[i].st);
+	for (i = 0; i < r.nin; i++)
+		h = statelog_digest(h, r.ins[i].path, strlen(r.ins[i].path), &r.ins[i].st);
+	for (i = 0; i < r.ndep; i++)
+		h = statelog_digest(h, r.deps[i].path, strlen(r.deps[i].path), &r.deps[i].st);
+	ck_assert(e->files_hash == h);
+	/* any change to one file's stat data changes the digest */
+	ck_assert(statelog_digest(0, "a", 1, &(struct filestat){1, 2, 3}) !=
+		  statelog_digest(0, "a", 1, &(struct filestat){1, 2, 4}));
+	ck_assert(statelog_digest(0, "a", 1, &(struct filestat){1, 2, 3}) !=
+		  statelog_digest(0, "b", 1, &(struct filestat){1, 2, 3}));
+	ck_assert_ptr_nonnull(statelog_read(&s, e));
+	ck_assert(e->parsed);
+	statelog_close(&s);
+	buf_free(&b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("statelog");
@@ -309,6 +347,7 @@ int main(void)
 	tcase_add_test(tc, depfiles);
 	tcase_add_test(tc, compacted_by_rename);
 	tcase_add_test(tc, found_through_any_output);
+	tcase_add_test(tc, header_hashes);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
