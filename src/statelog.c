@@ -261,7 +261,8 @@ static bool getfile(struct arena *a, struct scan *c, struct recfile *rf)
 	const char *path, *h;
 	size_t len, hlen;
 
-	if (!field(c, &path, &len) || !len || !i64(c, &rf->st.mtime) || !i64(c, &rf->st.size) ||
+	if (!field(c, &path, &len) || !len || memchr(path, '\0', len) || !i64(c, &rf->st.mtime) ||
+	    !i64(c, &rf->st.size) ||
 	    !u64(c, &rf->st.ino))
 		return false;
 	rf->path = unesc(a, path, len);
@@ -374,8 +375,9 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 	for (k = 0; k < nout; k++) {
 		for (f = 0; k > 0 && f < 4 && field(&c, &skip, &skiplen); f++)
 			; /* the previous output's mtime, size, inode, hash */
-		if ((k > 0 && f < 4) || !field(&c, &key, &keylen) || !keylen)
-			goto out;
+		if ((k > 0 && f < 4) || !field(&c, &key, &keylen) || !keylen ||
+		    memchr(key, '\0', keylen))
+			goto out; /* (a path never holds a NUL) */
 		keys[k] = keyof(s, key, &keylen, off >= 0);
 		lens[k] = keylen;
 	}

@@ -1,5 +1,7 @@
 /* The state log reader and writer, and the depfile parser: damaged input of every
  * kind loses only what it damaged. */
+#include <inttypes.h>
+
 #include "common.h"
 #include "depfile.h"
 #include "htab.h"
@@ -336,6 +338,30 @@ START_TEST(header_hashes)
 }
 END_TEST
 
+/* A path never holds a NUL byte: a line with one is damaged, even with its
+ * checksum right (tests/fuzz/regressions/statelog/nul-in-output-path). */
+START_TEST(nul_in_a_path_is_damage)
+{
+	struct statelog s;
+	struct recfile out = {"out/b", {1, 2, 3}, 0, false};
+	struct record r = {"touch out/b\n", true, 0, 0, &out, NULL, NULL, 1, 0, 0};
+	struct buf b = {0}, fixed = {0};
+	char *p;
+
+	statelog_format(&b, &r);
+	p = strstr(b.s, "\tout/b\t"); /* the path, not the script */
+	p[4] = '\0'; /* "out\0b" */
+	buf_printf(&fixed, "%016" PRIx64, htab_hash(b.s + 17, b.len - 18));
+	buf_add(&fixed, b.s + 16, b.len - 16);
+	statelog_init(&s);
+	ck_assert_int_eq(statelog_parse(&s, fixed.s, fixed.len), 1);
+	ck_assert_ptr_null(statelog_get(&s, "out"));
+	statelog_close(&s);
+	buf_free(&b);
+	buf_free(&fixed);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("statelog");
@@ -348,6 +374,7 @@ int main(void)
 	tcase_add_test(tc, compacted_by_rename);
 	tcase_add_test(tc, found_through_any_output);
 	tcase_add_test(tc, header_hashes);
+	tcase_add_test(tc, nul_in_a_path_is_damage);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
