@@ -68,6 +68,29 @@ def hostile_million_targets_dry_run(t):
 
 
 @case
+def hostile_million_rules_of_plain_words(t):
+    # a million rules, each an output and an input, and one rule needing them
+    # all: 3 million words written out in the Taskfile. Only words that
+    # interpolation makes count against the budget of words (2,097,152), so
+    # this loads; three rules naming a variable of 800,000 words are over it.
+    n = 1000000
+    with open(t.path("Taskfile"), "w") as f:
+        f.write("all: " + " ".join("o%d" % i for i in range(n)) + "\n  touch all\n")
+        for i in range(n):
+            f.write("o%d: s\n  touch {{out}}\n" % i)
+    t.write("s", "")
+    r = t.run("-n", timeout=120)
+    t.rc(r, 0)
+    t.contains(r.out, "[1000001/1000001] all\n", "the last job", r)
+    with open(t.path("Taskfile"), "a") as f:
+        f.write("w = " + " ".join("x" for _ in range(800000)) + "\n")
+        f.write("y: {{w}}\nz: {{w}}\nq: {{w}}\n")
+    r = t.run("-n", "all", timeout=120)
+    t.diag(r, "Taskfile:2000006:4: error: the Taskfile expands to too many words "
+           "(over 2097152 in all)", caret="{{w}}")
+
+
+@case
 def hostile_background_grandchild_keeps_pipe(t):
     # the grandchild holds the job's output pipe for 30 s; baton ends when the
     # job does, with the grandchild still running
