@@ -23,6 +23,8 @@ static bool isbuiltin(const char *name)
 
 /* Words made by all evaluations so far, against EVAL_MAX_TOTAL. */
 static size_t made;
+/* The most words all of a run's evaluation may make. */
+static size_t budget = EVAL_MAX_TOTAL;
 
 static bool toolarge(const struct expr *e, const struct list *l)
 {
@@ -177,17 +179,22 @@ static void suffix(struct eval *ev, struct list *cur, const char *s, size_t len)
 static bool spend(const struct word *w, size_t n)
 {
 	made += n;
-	if (made <= EVAL_MAX_TOTAL)
+	if (made <= budget)
 		return true;
-	if (made - n <= EVAL_MAX_TOTAL)
-		diag_error(w->loc, "the Taskfile expands to too many words (over %d in all)",
-			   EVAL_MAX_TOTAL);
+	if (made - n <= budget)
+		diag_error(w->loc, "the Taskfile expands to too many words (over %zu in all)",
+			   budget);
 	return false;
 }
 
 void eval_reset(void)
 {
 	made = 0;
+}
+
+void eval_set_budget(size_t words)
+{
+	budget = words;
 }
 
 bool eval_word(struct eval *ev, const struct word *w, struct list *out)

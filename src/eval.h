@@ -32,6 +32,9 @@ enum {
 
 /* Forget the words made so far (for tests that load several Taskfiles). */
 void eval_reset(void);
+/* Allow this many words made in all instead of EVAL_MAX_TOTAL (the fuzzer, whose
+ * instrumentation makes each word dearer). */
+void eval_set_budget(size_t words);
 
 /* Append the words of w and of every word after it. */
 bool eval_words(struct eval *ev, const struct word *w, struct list *out);

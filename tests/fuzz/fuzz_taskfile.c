@@ -123,6 +123,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	makelog();
+	/* a quarter of baton's budget of words: within baton's limits a 4 KB input
+	 * can still make a million words, which under the sanitizers takes minutes */
+	eval_set_budget(EVAL_MAX_TOTAL / 4);
 	verbose = getenv("BATON_FUZZ_VERBOSE") != NULL;
 	devnull = fopen("/dev/null", "w");
 	if (!devnull) {
