@@ -685,7 +685,8 @@ def exec_default_jobs_at_most_cpus(t):
 @case
 def exec_job_starts_when_its_inputs_are_done(t):
     # c needs only b: it starts as soon as b is done, while 'slow' (which
-    # waits for c to have started) still runs, not after every job of a level
+    # waits for c to have run) still runs, not after every job of a level; c
+    # logs before it lets slow go on, so the order of the log is certain
     t.taskfile(r"""
         task slow:
           i=0; while [ ! -e c.started ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
@@ -694,8 +695,8 @@ def exec_job_starts_when_its_inputs_are_done(t):
         task b:
           echo b >> log
         task c: b
-          touch c.started
           echo c >> log
+          touch c.started
     """)
     r = t.run("-j2", "slow", "c")
     t.rc(r, 0)

@@ -416,7 +416,9 @@ def hostile_fuzz_regressions(t):
     for name in sorted(os.listdir(d)):
         with open(os.path.join(d, name), "rb") as f:
             t.write("Taskfile", f.read())
-        r = t.run("-n")
+        # within baton's limits some take seconds natively and a minute or more
+        # in the sanitizer build, whose allocator maps each large array
+        r = t.run("-n", timeout=180)
         t.diag(r, FUZZ_REGRESSIONS[name])
 @case
 def hostile_exponential_expansion(t):
