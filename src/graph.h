@@ -54,6 +54,7 @@ struct edge {
 	uint32_t pending; /* inputs still to be made before it can start */
 	uint64_t weight;  /* its job's expected duration (ms + 1), from the log */
 	uint64_t prio;    /* weight of the longest path from it to a goal */
+	uint64_t after;   /* weight of the longest path of jobs that lead to it */
 	struct edge **rdeps; /* edges waiting for this one */
 	uint32_t nrdeps, caprdeps;
 	uint32_t id;     /* order of creation */

@@ -675,6 +675,18 @@ bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngo
 		}
 		e->prio = e->weight + most;
 	}
+	/* and among equals, the one that the longest path of jobs led to: with no
+	 * history every job weighs the same, and the tail of a long chain must not
+	 * wait behind short jobs that happen to be as far from the goal */
+	for (gi = 0; gi < p->nwork; gi++) {
+		struct edge *e = p->work[gi];
+		uint64_t through = e->after + e->weight;
+		uint32_t k;
+		for (k = 0; k < e->nrdeps; k++) {
+			if (e->rdeps[k]->after < through)
+				e->rdeps[k]->after = through;
+		}
+	}
 	buf_free(&p->scratch);
 	return ok;
 }

@@ -4,7 +4,7 @@
 #include <string.h>
 
 /* Edges ready to start: a heap, the longest remaining path on top, then the
- * edge declared first. */
+ * one with the longest path of jobs behind it, then the edge declared first. */
 struct queue {
 	struct edge **v;
 	size_t n, cap;
@@ -12,7 +12,11 @@ struct queue {
 
 static bool before(const struct edge *a, const struct edge *b)
 {
-	return a->prio != b->prio ? a->prio > b->prio : a->id < b->id;
+	if (a->prio != b->prio)
+		return a->prio > b->prio;
+	if (a->after != b->after)
+		return a->after > b->after;
+	return a->id < b->id;
 }
 
 static void push(struct queue *q, struct edge *e)
