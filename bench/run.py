@@ -5,6 +5,7 @@ For each shape and size it generates the same DAG as a Taskfile, a Makefile and
 a build.ninja (bench/gen.py), one tree per tool, and measures, alternating the
 tools from one run to the next:
 
+  dry      a dry run (-n) from clean: every job planned and printed, none run
   full     a full build from clean at -j2 (and jobs per second)
   no-op    a build with everything up to date
   rebuild  a build after touching one source
@@ -119,13 +120,14 @@ def spawn_measured(helper, argv, cwd, timeout, out_path, err_path):
     return status, float(secs), int(rss)
 
 
-def tool_argv(tool, baton, jobs, goal):
+def tool_argv(tool, baton, jobs, goal, dry=False):
+    n = ["-n"] if dry else []
     if tool == "baton":
-        return [baton, "-j%d" % jobs, goal]
+        return [baton, "-j%d" % jobs] + n + [goal]
     if tool == "make":
-        return ["make", "-r", "-R", "-j%d" % jobs, goal]
+        return ["make", "-r", "-R", "-j%d" % jobs] + n + [goal]
     if tool == "ninja":
-        return ["ninja", "-j%d" % jobs, goal]
+        return ["ninja", "-j%d" % jobs] + n + [goal]
     raise ValueError(tool)
 
 
@@ -193,7 +195,7 @@ class Suite:
         info = self.info[key]
         out = os.path.join(self.logdir, "%s-%d-%s-%s.out" % (shape, n, tool, phase))
         err = os.path.join(self.logdir, "%s-%d-%s-%s.err" % (shape, n, tool, phase))
-        argv = tool_argv(tool, self.a.baton, self.a.jobs, info["goal"])
+        argv = tool_argv(tool, self.a.baton, self.a.jobs, info["goal"], dry=phase == "dry")
         timeout = self.timeout_for(phase)
         status, secs, rss = spawn_measured(self.helper, argv, d, timeout, out, err)
         jobs = count_jobs(tool, out)
@@ -306,6 +308,10 @@ class Suite:
             trees[tool] = d
         self.info[key] = info
         jobs = info["jobs"]
+
+        # Dry runs from clean: all the planning and printing of a full build,
+        # no processes.
+        self.phase(key, "dry", trees, jobs["full"], before=lambda tool, d: clean_tree(d, info))
 
         # Full builds from clean.
         full_failed = self.phase(key, "full", trees, jobs["full"],
@@ -474,6 +480,8 @@ def report(suite, args, started, elapsed, minfo):
             return fmt_num(v)
         if measure.startswith("peak"):
             return "%.1f" % v
+        if measure.startswith("dry run, us"):
+            return "%.2f" % v
         return fmt_time(v)
 
     for (shape, n), phases in suite.results.items():
@@ -499,7 +507,8 @@ def report(suite, args, started, elapsed, minfo):
                 elif rate[t] is None:
                     rtext[t] = full[t][1]
             add(shape, label_n, "jobs/s", "", rate, rtext)
-        for phase, name in (("noop", "no-op (s)"), ("rebuild", "rebuild, 1 source touched (s)")):
+        for phase, name in (("dry", "dry run -n (s)"), ("noop", "no-op (s)"),
+                            ("rebuild", "rebuild, 1 source touched (s)")):
             if phase == "rebuild" and not info["touch"]:
                 continue
             c = {t: cell(phases.get(phase, {}).get(t)) for t in tools}
@@ -507,6 +516,10 @@ def report(suite, args, started, elapsed, minfo):
             texts = {t: c[t][1] for t in tools}
             add(shape, label_n, name, str(nruns) if nruns else "",
                 {t: c[t][0] for t in tools}, texts)
+            if phase == "dry":
+                per = {t: c[t][0] / info["jobs"]["full"] * 1e6 if c[t][0] else None
+                       for t in tools}
+                add(shape, label_n, "dry run, us per job", "", per, texts)
         rss = {}
         for t in tools:
             allruns = [r for ph in phases.values() for r in ph.get(t, [])]

@@ -10,6 +10,7 @@
 
 struct arena_block {
 	struct arena_block *next;
+	size_t size;
 	alignas(max_align_t) char data[];
 };
 
@@ -30,6 +31,7 @@ static void *alloc(struct arena *a, size_t n, size_t align, bool zero)
 			fatal("out of memory");
 		size = n > BLOCK_SIZE / 4 ? n : BLOCK_SIZE;
 		b = xmalloc(sizeof(*b) + size);
+		b->size = size;
 		if (n > BLOCK_SIZE / 4 && a->head) {
 			/* a large object gets its own block; keep the current one */
 			b->next = a->head->next;
@@ -72,6 +74,21 @@ char *arena_strndup(struct arena *a, const char *s, size_t n)
 char *arena_strdup(struct arena *a, const char *s)
 {
 	return arena_strndup(a, s, strlen(s));
+}
+
+void arena_reset(struct arena *a)
+{
+	struct arena_block *b, *next;
+
+	if (!a->head)
+		return;
+	for (b = a->head->next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	a->head->next = NULL;
+	a->cur = a->head->data;
+	a->end = a->head->data + a->head->size;
 }
 
 void arena_free(struct arena *a)

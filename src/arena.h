@@ -17,6 +17,8 @@ void *arena_alloc(struct arena *a, size_t n);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* Copy a NUL-terminated string into the arena. */
 char *arena_strdup(struct arena *a, const char *s);
+/* Forget everything allocated, keeping one block for what comes next. */
+void arena_reset(struct arena *a);
 /* Free every block of the arena; the arena can be reused afterwards. */
 void arena_free(struct arena *a);
 

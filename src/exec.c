@@ -103,6 +103,7 @@ void exec_free(struct exec *x)
 	arena_free(&x->scripts);
 	free(x->jobs);
 	free(x->dry);
+	buf_free(&x->line);
 }
 
 static void report(const struct edge *e, const char *what)
@@ -126,13 +127,24 @@ static void status_line(struct exec *x, const struct edge *e, const struct buf *
 		}
 	}
 	x->started++;
-	printf("[%zu/%zu] %s\n", x->started, x->total, edge_name(e));
+	/* one write per job, and no printf: a dry run of many jobs is mostly this */
+	x->line.len = 0;
+	buf_putc(&x->line, '[');
+	buf_num(&x->line, x->started);
+	buf_putc(&x->line, '/');
+	buf_num(&x->line, x->total);
+	buf_add(&x->line, "] ", 2);
+	buf_puts(&x->line, edge_name(e));
+	buf_putc(&x->line, '\n');
 	if (x->verbose || x->dry_run) {
 		for (p = script->s; p && *p; p = nl + 1) {
 			nl = strchr(p, '\n'); /* every line of a script ends with one */
-			printf("%s%.*s\n", nl == p ? "" : "    ", (int)(nl - p), p);
+			if (nl != p)
+				buf_add(&x->line, "    ", 4);
+			buf_add(&x->line, p, (size_t)(nl + 1 - p));
 		}
 	}
+	fwrite(x->line.s, 1, x->line.len, stdout);
 	if (!x->dry_run) /* a dry run writes nothing else in between: let stdio buffer it */
 		out_flush();
 }

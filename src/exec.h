@@ -27,6 +27,7 @@ struct exec {
 	int signal;     /* the signal that interrupted us, or 0 */
 	size_t maxjobs; /* jobs that may run at once with the file descriptors we may open */
 	struct arena scripts; /* expanded recipes */
+	struct buf line;      /* the status line being written */
 };
 
 /* Prepare: install signal handlers. */

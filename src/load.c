@@ -23,12 +23,15 @@ void load_init(struct load *l)
 	eval_reset(); /* the budget of words is per Taskfile */
 }
 
+static void freescratch(struct load *l);
+
 void load_free(struct load *l)
 {
 	vars_free(&l->vars);
 	graph_free(&l->graph);
 	free(l->rules);
 	arena_free(&l->ast);
+	freescratch(l);
 }
 
 static bool walk(struct load *l, struct stmt *s, struct incstack *inc);
@@ -185,43 +188,57 @@ static bool pattern(struct load *l, const struct stmt *s)
 	return true;
 }
 
+static void freescratch(struct load *l)
+{
+	list_free(&l->outs);
+	list_free(&l->ins);
+	list_free(&l->order);
+	arena_free(&l->words);
+}
+
+static void clearlist(struct list *l)
+{
+	l->n = l->bytes = 0;
+	l->raw = false;
+}
+
 static bool rule(struct load *l, const struct stmt *s)
 {
 	/* the words are copied into the graph's nodes: evaluate them in a scratch
 	 * arena (variables keep their values in their own) */
-	struct arena words = {0};
-	struct eval ev = {&l->vars, NULL, &words, false};
-	struct list outs = {0}, ins = {0}, order = {0};
+	struct eval ev = {&l->vars, NULL, &l->words, false};
+	struct list *outs = &l->outs, *ins = &l->ins, *order = &l->order;
 	struct edge *e;
 	bool ok;
 	size_t i;
 
-	ok = eval_words(&ev, s->outputs, &outs);
-	ok = eval_words(&ev, s->inputs, &ins) && ok;
-	ok = eval_words(&ev, s->orderonly, &order) && ok;
-	if (ok && outs.n == 0) {
+	arena_reset(&l->words);
+	clearlist(outs);
+	clearlist(ins);
+	clearlist(order);
+	ok = eval_words(&ev, s->outputs, outs);
+	ok = eval_words(&ev, s->inputs, ins) && ok;
+	ok = eval_words(&ev, s->orderonly, order) && ok;
+	if (ok && outs->n == 0) {
 		diag_error(s->loc, "the rule has no outputs (its output words are empty)");
 		ok = false;
 	}
 	if (ok) {
-		e = graph_edge(&l->graph, s, (uint32_t)outs.n, (uint32_t)ins.n, (uint32_t)order.n);
-		for (i = 0; i < outs.n; i++) {
-			e->out[i] = graph_node(&l->graph, outs.v[i], strlen(outs.v[i]));
+		e = graph_edge(&l->graph, s, (uint32_t)outs->n, (uint32_t)ins->n,
+			       (uint32_t)order->n);
+		for (i = 0; i < outs->n; i++) {
+			e->out[i] = graph_node(&l->graph, outs->v[i], strlen(outs->v[i]));
 			if (s->kind == ST_TASK)
 				e->out[i]->flags |= NODE_TASK;
 			ok = setgen(e->out[i], e) && ok;
 		}
-		for (i = 0; i < ins.n; i++)
-			e->in[i] = graph_node(&l->graph, ins.v[i], strlen(ins.v[i]));
-		for (i = 0; i < order.n; i++)
-			e->in[ins.n + i] = graph_node(&l->graph, order.v[i], strlen(order.v[i]));
+		for (i = 0; i < ins->n; i++)
+			e->in[i] = graph_node(&l->graph, ins->v[i], strlen(ins->v[i]));
+		for (i = 0; i < order->n; i++)
+			e->in[ins->n + i] = graph_node(&l->graph, order->v[i], strlen(order->v[i]));
 		if (ok && !l->first)
 			l->first = e->out[0];
 	}
-	list_free(&outs);
-	list_free(&ins);
-	list_free(&order);
-	arena_free(&words);
 	return ok;
 }
 
@@ -242,6 +259,7 @@ bool load_graph(struct load *l)
 		ok = (s->pattern ? pattern(l, s) : rule(l, s)) && ok;
 		ok = eval_check_recipe(&l->vars, s) && ok;
 	}
+	freescratch(l);
 	return ok && diag_errors() == 0;
 }
 

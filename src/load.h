@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "graph.h"
+#include "list.h"
 #include "vars.h"
 
 struct load {
@@ -14,6 +15,9 @@ struct load {
 	const struct stmt **rules; /* rules and tasks in file order */
 	size_t nrules, caprules;
 	struct node *first;     /* the default goal, or NULL if there is no rule */
+	/* scratch for one rule's words, kept from rule to rule */
+	struct arena words;
+	struct list outs, ins, order;
 };
 
 /* Start an empty load; command-line overrides may be added to vars after this. */

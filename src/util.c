@@ -106,6 +106,17 @@ void buf_putc(struct buf *b, int c)
 	buf_add(b, &ch, 1);
 }
 
+void buf_num(struct buf *b, size_t n)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do
+		d[--i] = (char)('0' + n % 10);
+	while (n /= 10);
+	buf_add(b, d + i, sizeof(d) - i);
+}
+
 void buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;

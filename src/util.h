@@ -44,6 +44,8 @@ void buf_add(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 /* Append one byte. */
 void buf_putc(struct buf *b, int c);
+/* Append a number in decimal. */
+void buf_num(struct buf *b, size_t n);
 /* Append formatted text. */
 void buf_printf(struct buf *b, const char *fmt, ...) PRINTF(2, 3);
 /* Release the buffer's memory and reset it. */
