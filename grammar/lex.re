@@ -53,6 +53,61 @@ static int text(struct lexer *lx, YYSTYPE *val, const unsigned char *s, size_t l
 	return TEXT;
 }
 
+/* A piece of text that is a whole word by itself (nothing of the word before it,
+ * and what follows ends the word) is a WORD: the parser takes it in one step. */
+static int textpiece(struct lexer *lx, YYSTYPE *val)
+{
+	bool first = !lx->piece_last;
+	unsigned char c = lx->cur[0];
+	int tok = text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok));
+
+	if (!first)
+		return tok;
+	if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '#' || c == '\0')
+		return WORD;
+	if (lx->cond == yycVALUE)
+		return tok;
+	if (c == ':' || c == '=' || (c == '|' && lx->cond == yycHEAD))
+		return WORD;
+	if ((c == '+' || c == '?') && lx->cur[1] == '=' && lx->cond == yycHEAD)
+		return WORD;
+	return tok;
+}
+
+static bool identch(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* "{{ name }}" or "{{ name[N] }}", the commonest interpolations, as one token
+ * whose value is the piece the parser would have built from their tokens. */
+static int var(struct lexer *lx, YYSTYPE *val, struct ast *t)
+{
+	const unsigned char *n = lx->tok + 2, *e, *p;
+	struct loc nl, il;
+	struct expr *x;
+	long index = 0;
+	bool neg;
+
+	while (*n == ' ' || *n == '\t')
+		n++;
+	for (e = n; identch(*e); e++)
+		;
+	nl = (struct loc){lx->src, (uint32_t)(n - lx->buf), (uint32_t)(e - lx->buf)};
+	x = ast_var(t, (const char *)n, (size_t)(e - n), nl);
+	if (*e == '[') {
+		p = e + 1;
+		neg = *p == '-';
+		for (p += neg; *p != ']'; p++)
+			index = index * 10 + (*p - '0'); /* at most 9 digits */
+		il = (struct loc){lx->src, nl.off, (uint32_t)(p + 1 - lx->buf)};
+		x = ast_index(t, x, neg ? -index : index, il);
+	}
+	val->piece = ast_interp(t, x, x->loc);
+	lx->piece_last = true;
+	return VAR;
+}
+
 /* Decode the escapes of a double-quoted string literal inside {{ }}. */
 static void unescape(struct ast *t, YYSTYPE *val, const unsigned char *s, size_t len)
 {
@@ -224,6 +279,9 @@ loop:
 	<HEAD, TASK, VALUE> "#" [^\r\n\x00]* { goto loop; }
 	<HEAD, TASK, VALUE, RECIPE> nl { RET(newline(lx)); }
 	<HEAD, TASK, VALUE, RECIPE, DQ> "{{{{" { RET(text(lx, val, lx->tok, 2)); }
+	<HEAD, TASK, VALUE, RECIPE, DQ> "{{" [ \t]* ident ("[" "-"? [0-9]{1,9} "]")? [ \t]* "}}" {
+		RET(var(lx, val, t));
+	}
 	<HEAD, TASK, VALUE, RECIPE, DQ> "{{" {
 		lx->open_expr = here(lx);
 		lx->expr_ret = lx->cond;
@@ -253,19 +311,13 @@ loop:
 	<HEAD> "=" => VALUE { lx->piece_last = false; RET(EQ); }
 	<HEAD> "+=" => VALUE { lx->piece_last = false; RET(PLUSEQ); }
 	<HEAD> "?=" => VALUE { lx->piece_last = false; RET(QEQ); }
-	<HEAD> [^ \t\r\n\x00#:|="'{\\+?]+ | [+?] {
-		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
-	}
+	<HEAD> [^ \t\r\n\x00#:|="'{\\+?]+ | [+?] { RET(textpiece(lx, val)); }
 
 	<TASK> ":" => VALUE { lx->piece_last = false; RET(COLON); }
 	<TASK> "=" { lx->piece_last = false; RET(EQ); }
-	<TASK> [^ \t\r\n\x00#:="'{\\]+ {
-		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
-	}
+	<TASK> [^ \t\r\n\x00#:="'{\\]+ { RET(textpiece(lx, val)); }
 
-	<VALUE> [^ \t\r\n\x00#"'{\\]+ {
-		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
-	}
+	<VALUE> [^ \t\r\n\x00#"'{\\]+ { RET(textpiece(lx, val)); }
 
 	<ATTR> [ \t]* ":" [ \t]* => ATTRV { RET(COLON); }
 	<ATTR, ATTRV> [ \t]* "]" => VALUE { lx->piece_last = false; RET(RBRACK); }
@@ -372,6 +424,8 @@ const char *lex_name(int tok)
 	case NEWLINE: return "NEWLINE";
 	case SEP: return "SEP";
 	case TEXT: return "TEXT";
+	case WORD: return "WORD";
+	case VAR: return "VAR";
 	case SQSTR: return "SQSTR";
 	case DQ: return "DQ";
 	case LINTERP: return "LINTERP";
@@ -411,8 +465,16 @@ void lex_dump(struct buf *b, uint32_t src)
 	do {
 		tok = lex_next(&lx, &val, &loc, &t);
 		buf_printf(b, "%s", lex_name(tok));
-		if (tok == TEXT || tok == SQSTR || tok == IDENT || tok == STRLIT || tok == DOC)
+		if (tok == TEXT || tok == WORD || tok == SQSTR || tok == IDENT || tok == STRLIT ||
+		    tok == DOC)
 			buf_printf(b, "(%.*s)", (int)val.text.len, val.text.s);
+		else if (tok == VAR) {
+			const struct expr *x = val.piece->expr;
+			if (x->kind == EX_INDEX)
+				buf_printf(b, "(%s[%ld])", x->arg->name, x->index);
+			else
+				buf_printf(b, "(%s)", x->name);
+		}
 		else if (tok == NUMBER)
 			buf_printf(b, "(%ld)", val.num);
 		else if (tok == INDENT)

@@ -73,6 +73,8 @@ static struct loc span(struct loc a, struct loc b)
 %token NEWLINE "end of line"
 %token SEP "space"
 %token <text> TEXT "text"
+%token <text> WORD "word"
+%token <piece> VAR "interpolation"
 %token <text> SQSTR "string"
 %token DQ "'\"'"
 %token LINTERP "'{{'"
@@ -156,6 +158,7 @@ wordlist: word              { $$ = wlist_add((struct wlist){0}, $1); }
         ;
 
 word: pieces { $$ = ast_word(t, $1, @$); }
+    | WORD   { $$ = ast_word(t, plist_add((struct plist){0}, ast_text(t, $1.s, $1.len, @1)), @1); }
     ;
 
 pieces: piece        { $$ = plist_add((struct plist){0}, $1); }
@@ -167,6 +170,7 @@ piece: TEXT                   { $$ = ast_text(t, $1.s, $1.len, @$); }
                                         ast_text(t, $1.s, $1.len, @$)), @$); }
      | DQ dqpieces DQ         { $$ = ast_quoted(t, $2, @$); }
      | LINTERP expr RINTERP   { $$ = ast_interp(t, $2, @2); }
+     | VAR
      ;
 
 dqpieces: %empty            { $$ = (struct plist){0}; }
@@ -175,6 +179,7 @@ dqpieces: %empty            { $$ = (struct plist){0}; }
 
 dqpiece: TEXT                 { $$ = ast_text(t, $1.s, $1.len, @$); }
        | LINTERP expr RINTERP { $$ = ast_interp(t, $2, @2); }
+       | VAR
        ;
 
 recipe: %empty                         { $$ = (struct rlist){0}; }
@@ -188,6 +193,7 @@ rpieces: %empty          { $$ = (struct plist){0}; }
 
 rpiece: TEXT                 { $$ = ast_text(t, $1.s, $1.len, @$); }
       | LINTERP expr RINTERP { $$ = ast_interp(t, $2, @2); }
+      | VAR
       ;
 
 expr: primary
@@ -219,6 +225,8 @@ static const char *tokname(yysymbol_kind_t k)
 	case YYSYMBOL_NEWLINE: return "end of line";
 	case YYSYMBOL_SEP: return "space";
 	case YYSYMBOL_TEXT: return "text";
+	case YYSYMBOL_WORD: return "text";
+	case YYSYMBOL_VAR: return "'{{'";
 	case YYSYMBOL_SQSTR: return "string";
 	case YYSYMBOL_DQ: return "'\"'";
 	case YYSYMBOL_LINTERP: return "'{{'";
@@ -253,6 +261,7 @@ static const char *expectname(yysymbol_kind_t k)
 	case YYSYMBOL_SQSTR:
 	case YYSYMBOL_DQ:
 	case YYSYMBOL_LINTERP:
+	case YYSYMBOL_VAR:
 	case YYSYMBOL_LEXERR:
 	case YYSYMBOL_PLUSEQ:
 	case YYSYMBOL_QEQ:
@@ -260,6 +269,7 @@ static const char *expectname(yysymbol_kind_t k)
 	case YYSYMBOL_LPAREN:
 		return "an expression";
 	case YYSYMBOL_TEXT:
+	case YYSYMBOL_WORD:
 		return "a word";
 	default:
 		return tokname(k);
@@ -286,7 +296,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct lexer *lx, stru
 		return 0;
 	}
 	const struct source *s = source_get(loc.src);
-	if (la == YYSYMBOL_TEXT || la == YYSYMBOL_IDENT || la == YYSYMBOL_NUMBER) {
+	if (la == YYSYMBOL_TEXT || la == YYSYMBOL_WORD || la == YYSYMBOL_IDENT ||
+	    la == YYSYMBOL_NUMBER) {
 		size_t len = loc.end - loc.off;
 		buf_printf(&b, "unexpected '%.*s'", len > 40 ? 40 : (int)len, s->text + loc.off);
 	} else {

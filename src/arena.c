@@ -6,21 +6,54 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "os.h"
 #include "util.h"
 
 struct arena_block {
 	struct arena_block *next;
-	size_t size;
+	size_t size; /* of data */
+	bool big;    /* from os_alloc_big: the block is OS_BIG bytes in all */
 	alignas(max_align_t) char data[];
 };
 
 enum { BLOCK_SIZE = 64 * 1024 };
 
+/* Blocks double from BLOCK_SIZE up to OS_BIG: an arena that grows big gets
+ * blocks that huge pages can back, a small one stays small. */
+static struct arena_block *newblock(struct arena *a)
+{
+	struct arena_block *b = NULL;
+	size_t size = a->grow ? a->grow : BLOCK_SIZE;
+
+	if (size >= OS_BIG) {
+		size = OS_BIG;
+		b = os_alloc_big(OS_BIG);
+		if (b) {
+			b->big = true;
+			b->size = OS_BIG - sizeof(*b);
+			return b;
+		}
+	}
+	a->grow = size * 2;
+	b = xmalloc(sizeof(*b) + size);
+	b->big = false;
+	b->size = size;
+	return b;
+}
+
+static void freeblock(struct arena_block *b)
+{
+	if (b->big)
+		os_free_big(b, OS_BIG);
+	else
+		free(b);
+}
+
 /* n bytes aligned to align (a power of two), zeroed if zero is set. */
 static void *alloc(struct arena *a, size_t n, size_t align, bool zero)
 {
 	struct arena_block *b;
-	size_t size, pad;
+	size_t pad;
 	void *p;
 
 	if (n == 0)
@@ -29,21 +62,26 @@ static void *alloc(struct arena *a, size_t n, size_t align, bool zero)
 	if (!a->cur || (size_t)(a->end - a->cur) < n + pad) {
 		if (n > SIZE_MAX - sizeof(*b) - BLOCK_SIZE)
 			fatal("out of memory");
-		size = n > BLOCK_SIZE / 4 ? n : BLOCK_SIZE;
-		b = xmalloc(sizeof(*b) + size);
-		b->size = size;
-		if (n > BLOCK_SIZE / 4 && a->head) {
-			/* a large object gets its own block; keep the current one */
-			b->next = a->head->next;
-			a->head->next = b;
-			if (zero)
-				memset(b->data, 0, n);
-			return b->data;
+		if (n > BLOCK_SIZE / 4) {
+			/* a large object gets a block of its own */
+			b = xmalloc(sizeof(*b) + n);
+			b->big = false;
+			b->size = n;
+			if (a->head) {
+				/* keep the current block */
+				b->next = a->head->next;
+				a->head->next = b;
+				if (zero)
+					memset(b->data, 0, n);
+				return b->data;
+			}
+		} else {
+			b = newblock(a);
 		}
 		b->next = a->head;
 		a->head = b;
 		a->cur = b->data;
-		a->end = b->data + size;
+		a->end = b->data + b->size;
 		pad = 0;
 	}
 	p = a->cur + pad;
@@ -84,7 +122,7 @@ void arena_reset(struct arena *a)
 		return;
 	for (b = a->head->next; b; b = next) {
 		next = b->next;
-		free(b);
+		freeblock(b);
 	}
 	a->head->next = NULL;
 	a->cur = a->head->data;
@@ -97,8 +135,9 @@ void arena_free(struct arena *a)
 
 	for (b = a->head; b; b = next) {
 		next = b->next;
-		free(b);
+		freeblock(b);
 	}
 	a->head = NULL;
+	a->grow = 0;
 	a->cur = a->end = NULL;
 }

@@ -9,6 +9,7 @@ struct arena_block;
 struct arena {
 	struct arena_block *head;
 	char *cur, *end;
+	size_t grow; /* the size of the next block */
 };
 
 /* Allocate n bytes aligned for any object, zeroed. */

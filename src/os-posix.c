@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -241,6 +242,32 @@ const char *os_signame(int sig)
 	}
 	snprintf(other, sizeof(other), "signal %d", sig);
 	return other;
+}
+
+void *os_alloc_big(size_t n)
+{
+	char *p, *start;
+	size_t head;
+
+	/* aligned to OS_BIG, so that every OS_BIG of it can be one huge page */
+	p = mmap(NULL, n + OS_BIG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	head = (size_t)(-(uintptr_t)p & (OS_BIG - 1));
+	start = p + head;
+	if (head)
+		munmap(p, head);
+	munmap(start + n, OS_BIG - head);
+#ifdef MADV_HUGEPAGE
+	madvise(start, n, MADV_HUGEPAGE);
+#endif
+	return start;
+}
+
+void os_free_big(void *p, size_t n)
+{
+	if (p)
+		munmap(p, n);
 }
 
 int os_ncpus(void)

@@ -43,6 +43,12 @@ int os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid);
 bool os_capture(const char *cmd, struct buf *out, int *status);
 /* "SIGKILL" for 9, or "signal N" for one without a name. */
 const char *os_signame(int sig);
+/* n bytes of zeroed memory, n a multiple of OS_BIG, backed by huge pages where
+ * the system allows (fewer page faults for the big arenas); NULL if it fails. */
+#define OS_BIG ((size_t)2 << 20)
+void *os_alloc_big(size_t n);
+/* Give back what os_alloc_big gave. */
+void os_free_big(void *p, size_t n);
 /* Number of CPUs online. */
 int os_ncpus(void);
 /* Raise the soft limit on open files to the hard limit; the soft limit now. */

@@ -96,6 +96,18 @@ START_TEST(errors)
 		  "Taskfile:2:7: error: index 2 is out of range (the list has 1 word)\n"
 		  "    x = {{f[1][2][3]}}\n"
 		  "          ^~~~~~~\n");
+	/* {{name[N]}} is one token, located as the general form is */
+	VALUE_ERR("f = a\nx = {{ f[3] }}\n", "x",
+		  "Taskfile:2:8: error: index 3 is out of range (the list has 1 word)\n"
+		  "    x = {{ f[3] }}\n"
+		  "           ^~~~\n");
+	VALUE_ERR("f = a\nx = {{ f [3] }}\n", "x",
+		  "Taskfile:2:8: error: index 3 is out of range (the list has 1 word)\n"
+		  "    x = {{ f [3] }}\n"
+		  "           ^~~~~\n");
+	VALUE_ERR("x = {{  nope }}\n", "x", "Taskfile:1:9: error: unknown variable 'nope'\n"
+					 "    x = {{  nope }}\n"
+					 "            ^~~~\n");
 	VALUE_ERR("x = {{shell(\"exit 3\")}}\n", "x", "shell command failed with exit status 3");
 	VALUE_ERR("x = {{env(\"BATON_TEST_UNSET_VAR\")}}\n", "x",
 		  "environment variable 'BATON_TEST_UNSET_VAR' is not set");

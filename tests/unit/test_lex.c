@@ -22,24 +22,24 @@ static char *lex(const char *text)
 START_TEST(assignment_words)
 {
 	LEX_EQ("cflags = -O2 -Wall \"-DNAME=a b\" # note\n",
-	       "TEXT(cflags) EQ TEXT(-O2) SEP TEXT(-Wall) SEP DQ TEXT(-DNAME=a b) DQ NEWLINE\nEND\n");
-	LEX_EQ("x += a:b|c\n", "TEXT(x) PLUSEQ TEXT(a:b|c) NEWLINE\nEND\n");
-	LEX_EQ("x ?= 'l i t'\n", "TEXT(x) QEQ SQSTR(l i t) NEWLINE\nEND\n");
+	       "WORD(cflags) EQ WORD(-O2) SEP WORD(-Wall) SEP DQ TEXT(-DNAME=a b) DQ NEWLINE\nEND\n");
+	LEX_EQ("x += a:b|c\n", "WORD(x) PLUSEQ WORD(a:b|c) NEWLINE\nEND\n");
+	LEX_EQ("x ?= 'l i t'\n", "WORD(x) QEQ SQSTR(l i t) NEWLINE\nEND\n");
 }
 END_TEST
 
 START_TEST(rule_header_and_recipe)
 {
 	LEX_EQ("out/%.o : src/%.c | out\n    cc -c {{in}}\n",
-	       "TEXT(out/%.o) COLON TEXT(src/%.c) BAR TEXT(out) NEWLINE\n"
-	       "INDENT(4,0) TEXT(cc -c ) LINTERP IDENT(in) RINTERP NEWLINE\nEND\n");
+	       "WORD(out/%.o) COLON WORD(src/%.c) BAR WORD(out) NEWLINE\n"
+	       "INDENT(4,0) TEXT(cc -c ) VAR(in) NEWLINE\nEND\n");
 }
 END_TEST
 
 START_TEST(recipe_keeps_shell_syntax)
 {
 	LEX_EQ("a:\n\techo $HOME $(date) ${x} # not a comment | : =\n",
-	       "TEXT(a) COLON NEWLINE\nINDENT(1,0) TEXT(echo $HOME $(date) ${x} # not a comment | : =) "
+	       "WORD(a) COLON NEWLINE\nINDENT(1,0) TEXT(echo $HOME $(date) ${x} # not a comment | : =) "
 	       "NEWLINE\nEND\n");
 }
 END_TEST
@@ -47,7 +47,7 @@ END_TEST
 START_TEST(blank_lines_and_comments_in_recipe)
 {
 	LEX_EQ("a:\n\tone\n\n   \n# comment\n\ttwo\n",
-	       "TEXT(a) COLON NEWLINE\nINDENT(1,0) TEXT(one) NEWLINE\n"
+	       "WORD(a) COLON NEWLINE\nINDENT(1,0) TEXT(one) NEWLINE\n"
 	       "INDENT(1,2) TEXT(two) NEWLINE\nEND\n");
 }
 END_TEST
@@ -55,33 +55,53 @@ END_TEST
 START_TEST(task_header)
 {
 	LEX_EQ("task deploy env=\"staging\" *args: test\n",
-	       "TASK TEXT(deploy) SEP TEXT(env) EQ DQ TEXT(staging) DQ SEP TEXT(*args) COLON "
-	       "TEXT(test) NEWLINE\nEND\n");
+	       "TASK WORD(deploy) SEP WORD(env) EQ DQ TEXT(staging) DQ SEP WORD(*args) COLON "
+	       "WORD(test) NEWLINE\nEND\n");
 	/* "task" followed by '=' or ':' is an ordinary word */
-	LEX_EQ("task = 1\n", "TEXT(task) EQ TEXT(1) NEWLINE\nEND\n");
+	LEX_EQ("task = 1\n", "WORD(task) EQ WORD(1) NEWLINE\nEND\n");
 }
 END_TEST
 
 START_TEST(doc_comment_and_include)
 {
-	LEX_EQ("## Build it\ninclude more.tf\n", "DOC(Build it) INCLUDE TEXT(more.tf) NEWLINE\nEND\n");
+	LEX_EQ("## Build it\ninclude more.tf\n", "DOC(Build it) INCLUDE WORD(more.tf) NEWLINE\nEND\n");
 }
 END_TEST
 
 START_TEST(expressions)
 {
 	LEX_EQ("x = {{ f(\"a\\\"b\", 'c', y[-1]) }}\n",
-	       "TEXT(x) EQ LINTERP IDENT(f) LPAREN STRLIT(a\"b) COMMA STRLIT(c) COMMA IDENT(y) "
+	       "WORD(x) EQ LINTERP IDENT(f) LPAREN STRLIT(a\"b) COMMA STRLIT(c) COMMA IDENT(y) "
 	       "LBRACK NUMBER(-1) RBRACK RPAREN RINTERP NEWLINE\nEND\n");
-	LEX_EQ("x = {{{{literal\n", "TEXT(x) EQ TEXT({{) TEXT(literal) NEWLINE\nEND\n");
+	LEX_EQ("x = {{{{literal\n", "WORD(x) EQ TEXT({{) TEXT(literal) NEWLINE\nEND\n");
+}
+END_TEST
+
+/* A piece that is a whole word is a WORD, and {{name}} and {{name[N]}} are one
+ * VAR; anything else keeps the general tokens. */
+START_TEST(whole_words_and_simple_interpolations)
+{
+	LEX_EQ("a{{x}}b c+d e: f|g {{ x }}.o\n",
+	       "TEXT(a) VAR(x) TEXT(b) SEP TEXT(c) TEXT(+) TEXT(d) SEP WORD(e) COLON WORD(f) BAR "
+	       "WORD(g) SEP VAR(x) TEXT(.o) NEWLINE\nEND\n");
+	LEX_EQ("x+=y\nz = a{b \"q\"r\n",
+	       "WORD(x) PLUSEQ WORD(y) NEWLINE\nWORD(z) EQ TEXT(a) TEXT({) TEXT(b) SEP DQ TEXT(q) DQ "
+	       "TEXT(r) NEWLINE\nEND\n");
+	LEX_EQ("a:\n\tcp {{in[0]}} {{ out[-12] }} {{x [1]}} {{f(y)}} {{in[1234567890]}}\n",
+	       "WORD(a) COLON NEWLINE\nINDENT(1,0) TEXT(cp ) VAR(in[0]) TEXT( ) VAR(out[-12]) TEXT( ) "
+	       "LINTERP IDENT(x) LBRACK NUMBER(1) RBRACK RINTERP TEXT( ) LINTERP IDENT(f) LPAREN "
+	       "IDENT(y) RPAREN RINTERP TEXT( ) LINTERP IDENT(in) LBRACK NUMBER(1234567890) RBRACK "
+	       "RINTERP NEWLINE\nEND\n");
+	LEX_EQ("x = \"{{y}}\" {{{{z}}\n",
+	       "WORD(x) EQ DQ VAR(y) DQ SEP TEXT({{) TEXT(z}}) NEWLINE\nEND\n");
 }
 END_TEST
 
 START_TEST(crlf_continuation_and_no_final_newline)
 {
-	LEX_EQ("a: b \\\r\n   c\r\n\tx\r\n", "TEXT(a) COLON TEXT(b) SEP TEXT(c) NEWLINE\n"
+	LEX_EQ("a: b \\\r\n   c\r\n\tx\r\n", "WORD(a) COLON WORD(b) SEP WORD(c) NEWLINE\n"
 					       "INDENT(1,0) TEXT(x) NEWLINE\nEND\n");
-	LEX_EQ("x = 1", "TEXT(x) EQ TEXT(1) NEWLINE\nEND\n");
+	LEX_EQ("x = 1", "WORD(x) EQ WORD(1) NEWLINE\nEND\n");
 }
 END_TEST
 
@@ -158,6 +178,7 @@ int main(void)
 	tcase_add_test(tc, task_header);
 	tcase_add_test(tc, doc_comment_and_include);
 	tcase_add_test(tc, expressions);
+	tcase_add_test(tc, whole_words_and_simple_interpolations);
 	tcase_add_test(tc, crlf_continuation_and_no_final_newline);
 	tcase_add_test(tc, errors_are_reported_with_location);
 	tcase_add_test(tc, line_and_column_of_offsets);

@@ -1,6 +1,7 @@
 /* The OS layer's batch stat: the same answers as one stat at a time, whatever
  * the number of threads. */
 #include "common.h"
+#include "arena.h"
 #include "os.h"
 
 #include <sys/stat.h>
@@ -46,12 +47,53 @@ START_TEST(stat_many_matches_stat)
 }
 END_TEST
 
+START_TEST(big_blocks_are_aligned_and_zeroed)
+{
+	size_t n = 2 * OS_BIG, i;
+	unsigned char *p = os_alloc_big(n);
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq((uintptr_t)p % OS_BIG, 0);
+	for (i = 0; i < n; i += 4096)
+		ck_assert_uint_eq(p[i], 0);
+	p[n - 1] = 1;
+	os_free_big(p, n);
+}
+END_TEST
+
+/* An arena that grows past OS_BIG moves to big blocks: every object stays
+ * zeroed, aligned and apart from the others, through a reset too. */
+START_TEST(arena_grows_into_big_blocks)
+{
+	struct arena a = {0};
+	enum { N = 200000, SZ = 40 };
+	static uint32_t *objs[N];
+	int round, i;
+
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < N; i++) {
+			objs[i] = arena_alloc(&a, SZ);
+			ck_assert_uint_eq((uintptr_t)objs[i] % 8, 0);
+			ck_assert_uint_eq(objs[i][0], 0);
+			ck_assert_uint_eq(objs[i][SZ / 4 - 1], 0);
+			objs[i][0] = objs[i][SZ / 4 - 1] = (uint32_t)i;
+		}
+		for (i = 0; i < N; i++)
+			ck_assert_uint_eq(objs[i][0] + objs[i][SZ / 4 - 1], 2 * (uint32_t)i);
+		arena_reset(&a);
+	}
+	arena_free(&a);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("os");
 	TCase *tc = tcase_create("os");
 
 	tcase_add_test(tc, stat_many_matches_stat);
+	tcase_add_test(tc, big_blocks_are_aligned_and_zeroed);
+	tcase_add_test(tc, arena_grows_into_big_blocks);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
