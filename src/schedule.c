@@ -4,13 +4,20 @@
 #include <string.h>
 
 /* Edges ready to start: a heap, the longest remaining path on top, then the
- * one with the longest path of jobs behind it, then the edge declared first. */
+ * one with the longest path of jobs behind it, then the edge declared first.
+ * Each entry carries its keys, so that ordering reads only the heap. */
+struct qent {
+	uint64_t prio, after;
+	uint32_t id;
+	struct edge *e;
+};
+
 struct queue {
-	struct edge **v;
+	struct qent *v;
 	size_t n, cap;
 };
 
-static bool before(const struct edge *a, const struct edge *b)
+static bool before(const struct qent *a, const struct qent *b)
 {
 	if (a->prio != b->prio)
 		return a->prio > b->prio;
@@ -21,27 +28,29 @@ static bool before(const struct edge *a, const struct edge *b)
 
 static void push(struct queue *q, struct edge *e)
 {
+	struct qent x = {e->prio, e->after, e->id, e};
 	size_t i, up;
 
 	xgrow((void **)&q->v, &q->cap, q->n + 1, sizeof(*q->v));
-	for (i = q->n++; i > 0 && before(e, q->v[up = (i - 1) / 2]); i = up)
+	for (i = q->n++; i > 0 && before(&x, &q->v[up = (i - 1) / 2]); i = up)
 		q->v[i] = q->v[up];
-	q->v[i] = e;
+	q->v[i] = x;
 }
 
 static struct edge *pop(struct queue *q)
 {
-	struct edge *top, *last;
+	struct qent last;
+	struct edge *top;
 	size_t i = 0, c;
 
 	if (q->n == 0)
 		return NULL;
-	top = q->v[0];
+	top = q->v[0].e;
 	last = q->v[--q->n];
 	for (; (c = 2 * i + 1) < q->n; i = c) {
-		if (c + 1 < q->n && before(q->v[c + 1], q->v[c]))
+		if (c + 1 < q->n && before(&q->v[c + 1], &q->v[c]))
 			c++;
-		if (!before(q->v[c], last))
+		if (!before(&q->v[c], &last))
 			break;
 		q->v[i] = q->v[c];
 	}
