@@ -174,16 +174,14 @@ static enum start_result start(void *ctx, struct edge *e)
 	/* out of file descriptors for another pipe: wait for a job to give one back */
 	if (!x->dry_run && x->njobs > 0 && x->njobs >= x->maxjobs)
 		return START_LATER;
-	if (!x->dry_run && pipe(fds) < 0) {
+	if (!x->dry_run && pipe2(fds, O_CLOEXEC) < 0) {
 		if ((errno == EMFILE || errno == ENFILE) && x->njobs > 0)
 			return START_LATER;
 		report_errno(e, "cannot create a pipe%s", "", errno);
 		return START_FAILED;
 	}
-	if (!x->dry_run) {
-		setfl(fds[0], FD_CLOEXEC, O_NONBLOCK);
-		setfl(fds[1], FD_CLOEXEC, 0);
-	}
+	if (!x->dry_run)
+		fcntl(fds[0], F_SETFL, O_NONBLOCK);
 	if (e->script) {
 		buf_puts(&script, e->script);
 	} else if (recipe_expand(x->vars, e, &script)) {

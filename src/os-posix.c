@@ -127,9 +127,21 @@ int64_t os_now(void)
 
 bool os_mkdir_parents(const char *path)
 {
-	char *p = strcpy(xmalloc(strlen(path) + 1), path);
-	char *s = p;
+	const char *slash = strrchr(path, '/');
+	char *p, *s;
 	struct stat st;
+
+	if (!slash || slash == path)
+		return true;
+	p = strcpy(xmalloc(strlen(path) + 1), path);
+	/* mostly the directory is there already: one stat says so */
+	p[slash - path] = '\0';
+	if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+		free(p);
+		return true;
+	}
+	p[slash - path] = '/';
+	s = p;
 
 	while (*s == '/')
 		s++;
@@ -153,32 +165,54 @@ bool os_mkdir_parents(const char *path)
 	return true;
 }
 
+/* File actions for a job's fds: glibc checks every fd against the limit on open
+ * files each time one is added, so those for the few fd numbers that pipes get
+ * are made once and kept. */
+enum { SPAWN_CACHE = 64 };
+
+static void spawn_actions(posix_spawn_file_actions_t *fa, int outfd, int errfd)
+{
+	posix_spawn_file_actions_init(fa);
+	posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
+	if (outfd >= 0)
+		posix_spawn_file_actions_adddup2(fa, outfd, 1);
+	if (errfd >= 0)
+		posix_spawn_file_actions_adddup2(fa, errfd, 2);
+	posix_spawn_file_actions_addclosefrom_np(fa, 3);
+}
+
 int os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
+	static posix_spawn_file_actions_t cache[SPAWN_CACHE];
+	static bool cached[SPAWN_CACHE];
+	static posix_spawnattr_t attr;
+	static bool attr_made;
+	posix_spawn_file_actions_t own, *fa = &own;
 	sigset_t none, all;
 	int rc;
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (outfd >= 0) {
-		posix_spawn_file_actions_adddup2(&fa, outfd, 1);
+	if (!attr_made) {
+		posix_spawnattr_init(&attr);
+		sigemptyset(&none);
+		sigfillset(&all);
+		posix_spawnattr_setsigmask(&attr, &none);
+		posix_spawnattr_setsigdefault(&attr, &all);
+		posix_spawnattr_setpgroup(&attr, 0);
+		posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+							POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_USEVFORK);
+		attr_made = true;
 	}
-	if (errfd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, errfd, 2);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_USEVFORK);
-	rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
+	if (outfd >= 0 && outfd == errfd && outfd < SPAWN_CACHE) {
+		fa = &cache[outfd];
+		if (!cached[outfd])
+			spawn_actions(fa, outfd, errfd);
+		cached[outfd] = true;
+	} else {
+		spawn_actions(fa, outfd, errfd);
+	}
+	rc = posix_spawnp(pid, argv[0], fa, &attr, argv, environ);
+	if (fa == &own)
+		posix_spawn_file_actions_destroy(fa);
 	return rc;
 }
 
