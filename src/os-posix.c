@@ -181,8 +181,74 @@ static void spawn_actions(posix_spawn_file_actions_t *fa, int outfd, int errfd)
 	posix_spawn_file_actions_addclosefrom_np(fa, 3);
 }
 
+/* Where PATH finds a command, remembered for the run, as shells remember it:
+ * the search tries every directory before the one that has it, and each try is
+ * an exec that fails. Only what was found is kept. */
+enum { CMD_CACHE = 64 };
+static struct {
+	char *name, *path;
+} cmds[CMD_CACHE];
+static unsigned ncmds;
+
+static const char *findcmd(const char *name)
+{
+	const char *dirs = getenv("PATH"), *d, *end;
+	struct buf b = {0};
+	struct stat st;
+	unsigned i;
+
+	if (!*name || strchr(name, '/') || !dirs)
+		return NULL;
+	for (i = 0; i < ncmds; i++) {
+		if (!strcmp(cmds[i].name, name))
+			return cmds[i].path;
+	}
+	for (d = dirs;; d = end + 1) {
+		end = strchr(d, ':');
+		if (!end)
+			end = d + strlen(d);
+		b.len = 0;
+		if (end == d)
+			buf_putc(&b, '.'); /* an empty entry is the current directory */
+		else
+			buf_add(&b, d, (size_t)(end - d));
+		buf_putc(&b, '/');
+		buf_puts(&b, name);
+		if (stat(b.s, &st) == 0 && S_ISREG(st.st_mode) && access(b.s, X_OK) == 0)
+			break;
+		if (!*end) {
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	if (ncmds == CMD_CACHE) {
+		free(cmds[0].name);
+		free(cmds[0].path);
+		memmove(cmds, cmds + 1, sizeof(cmds[0]) * (CMD_CACHE - 1));
+		ncmds--;
+	}
+	cmds[ncmds].name = strcpy(xmalloc(strlen(name) + 1), name);
+	cmds[ncmds].path = b.s;
+	return cmds[ncmds++].path;
+}
+
+static void forgetcmd(const char *path)
+{
+	unsigned i;
+
+	for (i = 0; i < ncmds; i++) {
+		if (cmds[i].path == path) {
+			free(cmds[i].name);
+			free(cmds[i].path);
+			cmds[i] = cmds[--ncmds];
+			return;
+		}
+	}
+}
+
 int os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid)
 {
+	const char *found;
 	static posix_spawn_file_actions_t cache[SPAWN_CACHE];
 	static bool cached[SPAWN_CACHE];
 	static posix_spawnattr_t attr;
@@ -210,7 +276,12 @@ int os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid)
 	} else {
 		spawn_actions(fa, outfd, errfd);
 	}
-	rc = posix_spawnp(pid, argv[0], fa, &attr, argv, environ);
+	found = findcmd(argv[0]);
+	rc = found ? posix_spawn(pid, found, fa, &attr, argv, environ) : ENOENT;
+	if (found && rc == ENOENT)
+		forgetcmd(found); /* it went away: search again */
+	if (!found || rc == ENOENT)
+		rc = posix_spawnp(pid, argv[0], fa, &attr, argv, environ);
 	if (fa == &own)
 		posix_spawn_file_actions_destroy(fa);
 	return rc;

@@ -4,7 +4,10 @@
 #include "arena.h"
 #include "os.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 enum { NFILES = 2000 };
@@ -86,6 +89,81 @@ START_TEST(arena_grows_into_big_blocks)
 }
 END_TEST
 
+/* A script in dir called name that writes its directory's name to file. */
+static void script(const char *dir, const char *name, const char *file)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\necho %s > %s\n", dir, file);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+}
+
+static int run(const char *name)
+{
+	char *argv[] = {(char *)name, NULL};
+	pid_t pid;
+	int rc = os_spawn(argv, -1, -1, &pid), st;
+
+	if (rc)
+		return rc;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return 0;
+}
+
+/* A command is found through PATH as execvp finds it, the place it was found is
+ * remembered, and a command that went away from there is searched for again. */
+START_TEST(commands_are_found_through_path)
+{
+	char a[] = "/tmp/baton-test-path-XXXXXX", b[] = "/tmp/baton-test-path-XXXXXX";
+	char out[300], path[600], got[300], *old = getenv("PATH");
+	char *saved = old ? strdup(old) : NULL;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(a));
+	ck_assert_ptr_nonnull(mkdtemp(b));
+	snprintf(out, sizeof(out), "%s/out", a);
+	snprintf(path, sizeof(path), "/nonexistent:%s:%s", a, b);
+	setenv("PATH", path, 1);
+	/* not executable in a: b's is the one */
+	script(a, "baton-cmd", out);
+	chmod(strcat(strcpy(got, a), "/baton-cmd"), 0644);
+	script(b, "baton-cmd", out);
+	ck_assert_int_eq(run("baton-cmd"), 0);
+	f = fopen(out, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(got, sizeof(got), f));
+	fclose(f);
+	ck_assert_str_eq(strtok(got, "\n"), b);
+	/* b's goes away and a's becomes executable: a's runs */
+	snprintf(got, sizeof(got), "%s/baton-cmd", b);
+	unlink(got);
+	snprintf(got, sizeof(got), "%s/baton-cmd", a);
+	chmod(got, 0755);
+	ck_assert_int_eq(run("baton-cmd"), 0);
+	f = fopen(out, "r");
+	ck_assert_ptr_nonnull(fgets(got, sizeof(got), f));
+	fclose(f);
+	ck_assert_str_eq(strtok(got, "\n"), a);
+	/* gone from everywhere: ENOENT, as from execvp */
+	snprintf(got, sizeof(got), "%s/baton-cmd", a);
+	unlink(got);
+	ck_assert_int_eq(run("baton-cmd"), ENOENT);
+	ck_assert_int_eq(run("baton-no-such-command"), ENOENT);
+	unlink(out);
+	rmdir(a);
+	rmdir(b);
+	if (saved)
+		setenv("PATH", saved, 1);
+	free(saved);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("os");
@@ -94,6 +172,7 @@ int main(void)
 	tcase_add_test(tc, stat_many_matches_stat);
 	tcase_add_test(tc, big_blocks_are_aligned_and_zeroed);
 	tcase_add_test(tc, arena_grows_into_big_blocks);
+	tcase_add_test(tc, commands_are_found_through_path);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
