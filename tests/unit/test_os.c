@@ -89,6 +89,13 @@ START_TEST(arena_grows_into_big_blocks)
 }
 END_TEST
 
+static bool under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	return p && strstr(p, "vgpreload");
+}
+
 /* A script in dir called name that writes its directory's name to file. */
 static void script(const char *dir, const char *name, const char *file)
 {
@@ -140,6 +147,10 @@ START_TEST(commands_are_found_through_path)
 	ck_assert_ptr_nonnull(fgets(got, sizeof(got), f));
 	fclose(f);
 	ck_assert_str_eq(strtok(got, "\n"), b);
+	/* valgrind starts a program that is not there as one that exits with 127,
+	 * so what follows, which needs the failure, cannot be seen under it */
+	if (under_valgrind())
+		goto done;
 	/* b's goes away and a's becomes executable: a's runs */
 	snprintf(got, sizeof(got), "%s/baton-cmd", b);
 	unlink(got);
@@ -155,6 +166,11 @@ START_TEST(commands_are_found_through_path)
 	unlink(got);
 	ck_assert_int_eq(run("baton-cmd"), ENOENT);
 	ck_assert_int_eq(run("baton-no-such-command"), ENOENT);
+done:
+	snprintf(got, sizeof(got), "%s/baton-cmd", a);
+	unlink(got);
+	snprintf(got, sizeof(got), "%s/baton-cmd", b);
+	unlink(got);
 	unlink(out);
 	rmdir(a);
 	rmdir(b);
