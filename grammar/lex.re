@@ -145,9 +145,61 @@ static int unterminated(struct lexer *lx, struct ast *t)
 	return lexerr(lx, t, lx->open_expr, "unterminated '{{' (expected '}}' on the same line)");
 }
 
+/* Where the recipe whose first line starts at p ends: after its last indented
+ * line, taking in the blank lines and comment lines between its lines, as the
+ * rules of LINE below read them. */
+static const unsigned char *recipe_end(const struct lexer *lx, const unsigned char *p)
+{
+	const unsigned char *lim = lx->lim, *end, *q;
+
+	for (;;) {
+		q = memchr(p, '\n', (size_t)(lim - p));
+		end = p = q ? q + 1 : lim;
+		for (;;) {
+			if (p >= lim)
+				return end;
+			for (q = p; q < lim && (*q == ' ' || *q == '\t'); q++)
+				;
+			if (q < lim && (*q == '\n' || (*q == '\r' && q[1] == '\n')))
+				p = q + (*q == '\r') + 1; /* a blank line */
+			else if (q == p && *p == '#' && p[1] != '#')
+				p = (q = memchr(p, '\n', (size_t)(lim - p))) ? q + 1 : lim; /* a comment */
+			else
+				break;
+		}
+		if (q == p || q >= lim)
+			return end; /* not indented: the recipe is over */
+	}
+}
+
+/* At the first line of a recipe (after no blank line): if the same text came
+ * before, skip it and hand over that recipe's lines as one token; if not,
+ * keep where it is, for the parser to offer its lines to later recipes. */
+static int recipe(struct lexer *lx, YYSTYPE *val, struct ast *t)
+{
+	const unsigned char *end = recipe_end(lx, lx->tok);
+	struct rline *head, *tail;
+
+	t->at = (struct recipe_at){(uint32_t)(lx->tok - lx->buf), (uint32_t)(end - lx->buf),
+				   diag_errors(), NULL};
+	head = htab_get(&t->recipes, (const char *)lx->tok, (size_t)(end - lx->tok));
+	if (!head)
+		return INDENT;
+	for (tail = head; tail->next; tail = tail->next)
+		;
+	t->at.shared = head;
+	val->rlist = (struct rlist){head, tail};
+	lx->cur = end;
+	/* as the newline that ends the last line leaves it */
+	lx->cond = lx->base = yycLINE;
+	lx->recipe = true;
+	return SHARED;
+}
+
 /* A newline ends the line: the next one starts in LINE. */
 static int newline(struct lexer *lx)
 {
+	lx->first = lx->colon;
 	lx->recipe = lx->colon || (lx->cond == yycRECIPE && lx->recipe);
 	lx->colon = false;
 	lx->piece_last = false;
@@ -210,8 +262,12 @@ loop:
 		}
 		val->indent.indent = (uint32_t)(lx->cur - lx->tok);
 		val->indent.blanks = lx->blanks;
-		lx->blanks = 0;
 		lx->cond = lx->base = yycRECIPE;
+		if (lx->recipe && lx->first && !lx->blanks) {
+			lx->first = false;
+			RET(recipe(lx, val, t));
+		}
+		lx->blanks = 0;
 		RET(INDENT);
 	}
 	<LINE> "##" [^\r\n\x00]* nl? {
@@ -448,6 +504,7 @@ const char *lex_name(int tok)
 	case DOC: return "DOC";
 	case ATTR: return "ATTR";
 	case INDENT: return "INDENT";
+	case SHARED: return "SHARED";
 	default: return "LEXERR";
 	}
 }
@@ -481,5 +538,6 @@ void lex_dump(struct buf *b, uint32_t src)
 			buf_printf(b, "(%u,%u)", val.indent.indent, val.indent.blanks);
 		buf_putc(b, tok == NEWLINE || tok == END ? '\n' : ' ');
 	} while (tok != END);
+	htab_free(&t.recipes);
 	arena_free(&a);
 }

@@ -46,6 +46,12 @@ static void yyerror(YYLTYPE *loc, struct lexer *lx, struct ast *t, const char *m
 		diag_error(*loc, "%s", msg);
 }
 
+/* The word of one WORD token. */
+static struct word *plain(struct ast *t, struct tok_text w, struct loc loc)
+{
+	return ast_word(t, plist_add((struct plist){0}, ast_text(t, w.s, w.len, loc)), loc);
+}
+
 static struct loc span(struct loc a, struct loc b)
 {
 	a.end = b.end;
@@ -97,15 +103,16 @@ static struct loc span(struct loc a, struct loc b)
 %token <text> DOC "doc comment"
 %token <text> ATTR "attribute"
 %token <indent> INDENT "indented line"
+%token <rlist> SHARED "recipe"
 %token LEXERR "invalid text"
 
 %type <op> assignop
 %type <piece> piece dqpiece rpiece
-%type <word> word
+%type <word> word cword
 %type <expr> expr primary
 %type <param> tparam
 %type <plist> pieces dqpieces rpieces
-%type <wlist> words wordlist order deps
+%type <wlist> words wordlist deps
 %type <elist> args arglist
 %type <rlist> recipe
 %type <parlist> tparams
@@ -118,8 +125,9 @@ file: %empty
 
 stmt: DOC                                  { ast_doc(t, $1.s, $1.len, @1); }
     | words assignop words NEWLINE         { ast_assign(t, $1, $2, $3, span(@1, @3)); }
-    | words COLON words order NEWLINE recipe
-                                           { ast_rule(t, $1, $3, $4, $6, @1); }
+    | words COLON words NEWLINE recipe     { ast_rule(t, $1, $3, (struct wlist){0}, $5, @1); }
+    | words COLON words BAR words NEWLINE recipe
+                                           { ast_rule(t, $1, $3, $5, $7, @1); }
     | TASK tparams deps NEWLINE recipe     { ast_task(t, $2, $3, $5, span(@1, @2)); }
     | INCLUDE words NEWLINE                { ast_include(t, $2, span(@1, @2)); }
     | ATTR RBRACK NEWLINE                  { ast_attr(t, $1.s, $1.len, false,
@@ -132,10 +140,6 @@ assignop: EQ     { $$ = AS_SET; }
         | PLUSEQ { $$ = AS_APPEND; }
         | QEQ    { $$ = AS_DEFAULT; }
         ;
-
-order: %empty    { $$ = (struct wlist){0}; }
-     | BAR words { $$ = $2; }
-     ;
 
 deps: %empty      { $$ = (struct wlist){0}; }
     | COLON words { $$ = $2; }
@@ -153,13 +157,19 @@ words: %empty   { $$ = (struct wlist){0}; }
      | wordlist
      ;
 
-wordlist: word              { $$ = wlist_add((struct wlist){0}, $1); }
-        | wordlist SEP word { $$ = wlist_add($1, $3); }
+/* a WORD goes into the list in one step: most words are one */
+wordlist: cword             { $$ = wlist_add((struct wlist){0}, $1); }
+        | WORD              { $$ = wlist_add((struct wlist){0}, plain(t, $1, @1)); }
+        | wordlist SEP cword { $$ = wlist_add($1, $3); }
+        | wordlist SEP WORD { $$ = wlist_add($1, plain(t, $3, @3)); }
         ;
 
-word: pieces { $$ = ast_word(t, $1, @$); }
-    | WORD   { $$ = ast_word(t, plist_add((struct plist){0}, ast_text(t, $1.s, $1.len, @1)), @1); }
+word: cword
+    | WORD  { $$ = plain(t, $1, @1); }
     ;
+
+cword: pieces { $$ = ast_word(t, $1, @$); }
+     ;
 
 pieces: piece        { $$ = plist_add((struct plist){0}, $1); }
       | pieces piece { $$ = plist_add($1, $2); }
@@ -183,6 +193,7 @@ dqpiece: TEXT                 { $$ = ast_text(t, $1.s, $1.len, @$); }
        ;
 
 recipe: %empty                         { $$ = (struct rlist){0}; }
+      | SHARED
       | recipe INDENT rpieces NEWLINE  { $$ = rlist_add($1, ast_rline(t, $2.indent, $2.blanks,
                                                         $3, span(@2, @3))); }
       ;
@@ -249,6 +260,7 @@ static const char *tokname(yysymbol_kind_t k)
 	case YYSYMBOL_DOC: return "a doc comment";
 	case YYSYMBOL_ATTR: return "an attribute";
 	case YYSYMBOL_INDENT: return "an indented line";
+	case YYSYMBOL_SHARED: return "an indented line";
 	default: return "invalid text";
 	}
 }
@@ -332,6 +344,7 @@ bool parse_source(struct arena *a, uint32_t src, struct stmt **out)
 	rc = yyparse(&lx, &t);
 	ast_endattrs(&t);
 	buf_free(&t.doc);
+	htab_free(&t.recipes);
 	*out = t.head;
 	return rc == 0 && diag_errors() == before;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "htab.h"
 
 struct plist plist_add(struct plist l, struct piece *p)
 {
@@ -338,6 +339,47 @@ static bool haspercent(const struct word *w)
 	return false;
 }
 
+/* A rule's recipe: share the lines of the same text seen before (the lexer
+ * found it), or offer these lines to later recipes if they are all that the
+ * lexer took to be this recipe and none of them was in error. */
+static void keeprecipe(struct ast *t, struct stmt *s, struct rlist r)
+{
+	struct recipe_at at = t->at;
+	const char *text = source_get(t->src)->text;
+	struct htab_entry *e;
+	uint32_t end;
+
+	t->at = (struct recipe_at){0};
+	s->recipe = r.head;
+	if (!r.head || at.end == 0)
+		return;
+	if (at.shared) {
+		if (at.shared == r.head) {
+			s->shift = at.off - r.head->loc.off;
+			s->len = at.end - at.off;
+		}
+		return;
+	}
+	end = r.tail->loc.end;
+	if (end < at.end && text[end] == '\r')
+		end++;
+	if (end < at.end && text[end] == '\n')
+		end++;
+	if (r.head->loc.off != at.off || end != at.end || diag_errors() != at.errors)
+		return;
+	e = htab_slot(&t->recipes, text + at.off, at.end - at.off);
+	if (!e->val)
+		e->val = r.head;
+}
+
+void ast_locate_recipe(const struct stmt *s)
+{
+	if (s && s->shift)
+		diag_move(s->loc.src, s->recipe->loc.off, s->len, s->shift);
+	else
+		diag_move(0, 0, 0, 0);
+}
+
 void ast_rule(struct ast *t, struct wlist outs, struct wlist ins, struct wlist order,
 	      struct rlist recipe, struct loc loc)
 {
@@ -365,7 +407,7 @@ void ast_rule(struct ast *t, struct wlist outs, struct wlist ins, struct wlist o
 	s->outputs = outs.head;
 	s->inputs = ins.head;
 	s->orderonly = order.head;
-	s->recipe = recipe.head;
+	keeprecipe(t, s, recipe);
 	s->pattern = npct > 0;
 }
 
@@ -435,7 +477,7 @@ void ast_task(struct ast *t, struct parlist head, struct wlist deps, struct rlis
 	s->outputs = name;
 	s->params = head.head->next;
 	s->inputs = deps.head;
-	s->recipe = recipe.head;
+	keeprecipe(t, s, recipe);
 }
 
 void ast_include(struct ast *t, struct wlist path, struct loc loc)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "htab.h"
 #include "source.h"
 #include "util.h"
 
@@ -74,10 +75,11 @@ enum assign_op { AS_SET, AS_APPEND, AS_DEFAULT };
 struct stmt {
 	enum stmt_kind kind;
 	struct loc loc; /* the header, up to the end of its line */
+	enum assign_op op;  /* ST_ASSIGN */
+	bool pattern;       /* ST_RULE: an output holds '%' */
 	struct stmt *next;
 	/* ST_ASSIGN */
 	const char *name;
-	enum assign_op op;
 	struct word *value;
 	/* ST_RULE, ST_TASK */
 	const char *doc;     /* doc comment lines joined by '\n', or NULL */
@@ -86,8 +88,11 @@ struct stmt {
 	struct word *orderonly;
 	struct param *params;
 	struct rline *recipe;
+	/* A recipe written the same, byte for byte, as one earlier in the file shares
+	 * that one's lines: their locations are those of the earlier one, which is
+	 * shift bytes before this one and len long (shift 0: not shared). */
+	uint32_t shift, len;
 	struct attr *attrs;
-	bool pattern; /* an output holds '%' */
 	/* ST_INCLUDE: value holds the path words */
 };
 
@@ -127,6 +132,14 @@ struct ast {
 	struct attr *attrs, *attrtail; /* attribute lines waiting for their rule */
 	uint32_t docend; /* where the last doc comment line ended */
 	bool lexerr;   /* the lexer reported the current error already */
+	/* Recipes by their text (see struct stmt): the lexer hands over the lines of
+	 * one it has seen before as one token, and keeps where the others start */
+	struct htab recipes;   /* text of a recipe -> its first struct rline */
+	struct recipe_at {
+		uint32_t off, end; /* the recipe's text, up to the end of its last line */
+		int errors;        /* diag_errors() when the lexer reached it */
+		const struct rline *shared; /* the lines it shares, or NULL */
+	} at;
 };
 
 /* Parse source number src into a list of statements; false after reporting errors. */
@@ -150,6 +163,9 @@ void ast_doc(struct ast *t, const char *s, size_t len, struct loc loc);
 /* Add an attribute line, kept for the next rule or task. */
 void ast_attr(struct ast *t, const char *name, size_t len, bool hasvalue, struct plist value,
 	      struct loc loc);
+/* Report mistakes found in the lines of s's recipe at s's own recipe, which may
+ * share them with an earlier one (diag_move); s NULL: stop. */
+void ast_locate_recipe(const struct stmt *s);
 /* The attribute called name of a rule, or NULL. */
 const struct attr *ast_getattr(const struct stmt *s, const char *name);
 /* Report attribute lines not followed by a rule or task (at the end of a file). */

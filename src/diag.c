@@ -8,6 +8,17 @@ enum { MAXERRORS = 20 };
 
 static FILE *stream;
 static int nerrors;
+static struct {
+	uint32_t src, from, len, by;
+} moved;
+
+void diag_move(uint32_t src, uint32_t from, uint32_t len, uint32_t by)
+{
+	moved.src = src;
+	moved.from = from;
+	moved.len = len;
+	moved.by = by;
+}
 
 void diag_set_stream(FILE *f)
 {
@@ -98,6 +109,11 @@ static void vreport(struct loc loc, const char *kind, const char *fmt, va_list a
 	char where[4096], *text = NULL;
 	size_t len = 0;
 
+	if (loc.src && loc.src == moved.src && loc.off >= moved.from &&
+	    loc.off - moved.from < moved.len) {
+		loc.off += moved.by;
+		loc.end += moved.by;
+	}
 	out_flush();
 	/* made in memory and written at once: stderr is unbuffered, and a byte
 	 * at a time costs a system call each (100,000 notes of a cycle: seconds) */

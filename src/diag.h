@@ -20,6 +20,10 @@ int diag_errors(void);
 void diag_reset(void);
 /* Send diagnostics to f instead of stderr (NULL restores stderr). */
 void diag_set_stream(FILE *f);
+/* Until called again with len 0, report a location in [from, from + len) of source
+ * src as if it were by bytes further on: the lines of a recipe that shares those
+ * of an identical one before it are evaluated with that one's locations. */
+void diag_move(uint32_t src, uint32_t from, uint32_t len, uint32_t by);
 /* "file:line:col" of loc, into buf of size n. */
 void diag_where(struct loc loc, char *buf, size_t n);
 

@@ -374,11 +374,13 @@ bool eval_check_recipe(struct vars *vars, const struct stmt *rule)
 	const struct piece *p;
 	bool ok = true;
 
+	ast_locate_recipe(rule);
 	for (r = rule->recipe; r; r = r->next) {
 		for (p = r->pieces; p; p = p->next) {
 			if (p->kind == PC_EXPR)
 				ok = check_expr(vars, rule, p->expr) && ok;
 		}
 	}
+	ast_locate_recipe(NULL);
 	return ok;
 }

@@ -9,8 +9,6 @@ void graph_free(struct graph *g)
 {
 	size_t i;
 
-	for (i = 0; i < g->nedges; i++)
-		free(g->edges[i]->rdeps);
 	for (i = 0; i < g->npats; i++) {
 		list_free(&g->pats[i].outs);
 		list_free(&g->pats[i].ins);
@@ -67,12 +65,21 @@ struct edge *graph_edge(struct graph *g, const struct stmt *rule, uint32_t nout,
 	return e;
 }
 
-void graph_add_rdep(struct edge *dep, struct edge *e)
+void graph_add_rdep(struct graph *g, struct edge *dep, struct edge *e)
 {
-	size_t cap = dep->caprdeps;
+	struct edge **v;
 
-	xgrow((void **)&dep->rdeps, &cap, (size_t)dep->nrdeps + 1, sizeof(*dep->rdeps));
-	dep->caprdeps = (uint32_t)cap;
+	/* most edges feed one other: room for one, doubled as needed, from the
+	 * arena (what a doubling leaves behind is smaller than what it takes) */
+	if (dep->nrdeps == dep->caprdeps) {
+		if (dep->caprdeps > UINT32_MAX / 2)
+			fatal("out of memory");
+		dep->caprdeps = dep->caprdeps ? dep->caprdeps * 2 : 1;
+		v = arena_alloc(&g->a, dep->caprdeps * sizeof(*v));
+		if (dep->nrdeps)
+			memcpy(v, dep->rdeps, dep->nrdeps * sizeof(*v));
+		dep->rdeps = v;
+	}
 	dep->rdeps[dep->nrdeps++] = e;
 }
 

@@ -85,7 +85,7 @@ struct node *graph_find(struct graph *g, const char *path);
 struct edge *graph_edge(struct graph *g, const struct stmt *rule, uint32_t nout, uint32_t nin,
 			uint32_t norder);
 /* Record that e must wait for dep. */
-void graph_add_rdep(struct edge *dep, struct edge *e);
+void graph_add_rdep(struct graph *g, struct edge *dep, struct edge *e);
 /* The name a job is shown by: its first output, or the task's name. */
 const char *edge_name(const struct edge *e);
 /* Print every edge, in creation order ("out1 out2: in1 in2 | order"). */

@@ -5,6 +5,8 @@
 
 #include "util.h"
 
+/* xxHash compiled in: no library to load at start, and hashing inlined */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 uint64_t htab_hash(const char *s, size_t n)

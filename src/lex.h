@@ -18,6 +18,7 @@ struct lexer {
 	bool piece_last; /* the last token was part of a word */
 	bool recipe;     /* indented lines here are recipe lines */
 	bool colon;      /* the current line is a rule or task header */
+	bool first;      /* an indented line here is the first of a recipe */
 	uint32_t blanks; /* blank lines seen since the last token */
 	struct loc open_dq, open_expr; /* where the open '"' and '{{' started */
 	struct loc open; /* where the '"' or '{{' being lexed started */

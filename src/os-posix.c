@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+/* xxHash compiled in: no library to load at start, and hashing inlined */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 extern char **environ;

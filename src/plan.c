@@ -498,7 +498,7 @@ static void finish(struct plan *p, struct graph *g, struct edge *e, const struct
 		struct edge *dep = e->in[i]->gen;
 		if (dep && dep->dirty) {
 			e->pending++;
-			graph_add_rdep(dep, e);
+			graph_add_rdep(g, dep, e);
 		}
 	}
 	xgrow((void **)&p->work, &p->capwork, p->nwork + 1, sizeof(*p->work));

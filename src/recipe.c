@@ -50,7 +50,9 @@ bool recipe_expand(struct vars *vars, const struct edge *e, struct buf *script)
 	bool ok;
 
 	bind(&l, e);
+	ast_locate_recipe(e->rule);
 	ok = eval_recipe(&ev, e->rule->recipe, script);
+	ast_locate_recipe(NULL);
 	if (!script->s)
 		buf_add(script, "", 0);
 	unbind(&l);

@@ -15,6 +15,8 @@
 
 #include "diag.h"
 
+/* xxHash compiled in: no library to load at start, and hashing inlined */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 static const char HEADER[] = "baton-log 4\n";

@@ -56,6 +56,23 @@ def err_unknown_variable_in_recipe(t):
 
 
 @case
+def err_in_a_recipe_written_like_an_earlier_one(t):
+    # recipes of the same text share one syntax tree: what goes wrong while
+    # expanding the second is still reported at the second
+    t.taskfile(r"""
+        a: src
+          cp {{in[1]}} {{out}}
+        b: src
+          cp {{in[1]}} {{out}}
+    """)
+    t.write("src", "x\n")
+    r = t.run("b")
+    t.diag(r, "Taskfile:4:8: error: index 1 is out of range (the list has 1 word)",
+           caret="in[1]", rc=1)
+    t.absent("b")
+
+
+@case
 def err_in_outside_recipe(t):
     t.taskfile(r"""
         x = {{in}}

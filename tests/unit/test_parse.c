@@ -172,6 +172,60 @@ START_TEST(index_chains_stay_shallow)
 }
 END_TEST
 
+/* The statements of text, in an arena the caller frees. */
+static struct stmt *stmts(struct arena *a, const char *text)
+{
+	struct stmt *s;
+
+	capture_start();
+	ck_assert(parse_source(a, src_of(text), &s));
+	free(capture_end());
+	return s;
+}
+
+START_TEST(identical_recipes_share_their_lines)
+{
+	struct arena a = {0};
+	const char *text = "a: x\n    cp {{in}} {{out}}\n# note\n\n    ls\n"
+			   "b: y\n    cp {{in}} {{out}}\n# note\n\n    ls\n\n"
+			   "task c:\n    cp {{in}} {{out}}\n# note\n\n    ls\n"
+			   "d: x\n\n    cp {{in}} {{out}}\n# note\n\n    ls\n"
+			   "e: x\n    cp {{in}} {{out}}\n"
+			   "f: x\n    cp {{in}} {{out}}\n# note\n\n    ls\n    ls\n"
+			   "g: x\n    cp {{in}} {{out}}\n# note\n\n    ls";
+	struct stmt *s = stmts(&a, text), *b = s->next, *c = b->next, *d = c->next, *e = d->next,
+		    *f = e->next, *g = f->next;
+
+	/* the same text after a header: the same lines, located where they are */
+	ck_assert_ptr_eq(b->recipe, s->recipe);
+	ck_assert_ptr_eq(c->recipe, s->recipe);
+	ck_assert_uint_eq(s->shift, 0);
+	ck_assert_uint_eq(b->shift, (uint32_t)(strstr(text, "b: y") - text) + 5 - s->recipe->loc.off);
+	ck_assert_uint_eq(b->len, (uint32_t)strlen("    cp {{in}} {{out}}\n# note\n\n    ls\n"));
+	/* a blank line first, fewer lines, more lines, no newline at the end: each its own */
+	ck_assert_ptr_ne(d->recipe, s->recipe);
+	ck_assert_uint_eq(d->recipe->blanks, 1);
+	ck_assert_ptr_ne(e->recipe, s->recipe);
+	ck_assert_ptr_null(e->recipe->next);
+	ck_assert_ptr_ne(f->recipe, s->recipe);
+	ck_assert_ptr_nonnull(f->recipe->next->next);
+	ck_assert_ptr_ne(g->recipe, s->recipe);
+	arena_free(&a);
+	/* shared or not, the tree reads the same */
+	PARSE_EQ("a: x\n    cp {{in}}\n\n    ls\nb: y\n    cp {{in}}\n\n    ls\n",
+		 "rule [a] : [x]\n\t0+4|cp {{in}}\n\t1+4|ls\n"
+		 "rule [b] : [y]\n\t0+4|cp {{in}}\n\t1+4|ls\n");
+	/* one in error is not shared: each is read and reported */
+	PARSE_ERR("a: x\n    cp {{in\nb: x\n    cp {{in\n",
+		  "Taskfile:2:8: error: unterminated '{{' (expected '}}' on the same line)\n"
+		  "        cp {{in\n"
+		  "           ^~\n"
+		  "Taskfile:4:8: error: unterminated '{{' (expected '}}' on the same line)\n"
+		  "        cp {{in\n"
+		  "           ^~\n");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("parse");
@@ -186,6 +240,7 @@ int main(void)
 	tcase_add_test(tc, several_errors_in_one_run);
 	tcase_add_test(tc, deep_nesting_is_an_error_not_a_crash);
 	tcase_add_test(tc, index_chains_stay_shallow);
+	tcase_add_test(tc, identical_recipes_share_their_lines);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
