@@ -329,9 +329,9 @@ static bool samefiles(const struct fs *fs, struct edge *e, const struct logentry
 	if (r->nout != e->nout || r->nin != e->nin || e->nimp - e->nin != r->ndep)
 		return false;
 	for (i = 0; i < e->nout; i++)
-		h = statelog_digest(h, e->out[i]->path, e->out[i]->len, nodestat(fs, e->out[i]));
+		h = logline_digest(h, e->out[i]->path, e->out[i]->len, nodestat(fs, e->out[i]));
 	for (i = 0; i < e->nimp; i++)
-		h = statelog_digest(h, e->in[i]->path, e->in[i]->len, nodestat(fs, e->in[i]));
+		h = logline_digest(h, e->in[i]->path, e->in[i]->len, nodestat(fs, e->in[i]));
 	return h == le->files_hash;
 }
 
@@ -354,7 +354,7 @@ static bool selfrecord(struct plan *p, struct graph *g, struct edge *e,
 		p->scratch.len = 0;
 		if (!e->script && recipe_expand(o->vars, e, &p->scratch))
 			e->script = arena_strndup(&g->a, p->scratch.s, p->scratch.len);
-		if (e->script && statelog_scripthash(e->script) != le->script_hash) {
+		if (e->script && logline_scripthash(e->script) != le->script_hash) {
 			self = true;
 			if (o->explain && (r = statelog_read(o->log, le))) {
 				buf_puts(w, "recipe changed:\n");

@@ -15,59 +15,7 @@
 
 #include "diag.h"
 
-/* xxHash compiled in: no library to load at start, and hashing inlined */
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 static const char HEADER[] = "baton-log 4\n";
-
-static void esc(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\')
-			buf_puts(b, "\\\\");
-		else if (*s == '\t')
-			buf_puts(b, "\\t");
-		else if (*s == '\n')
-			buf_puts(b, "\\n");
-		else
-			buf_putc(b, *s);
-	}
-}
-
-static void putfile(struct buf *b, const struct recfile *f)
-{
-	buf_putc(b, '\t');
-	esc(b, f->path);
-	buf_printf(b, "\t%" PRId64 "\t%" PRId64 "\t%" PRIu64 "\t", f->st.mtime, f->st.size,
-		   f->st.ino);
-	if (f->hashed)
-		buf_printf(b, "%016" PRIx64, f->hash);
-	else
-		buf_putc(b, '-');
-}
-
-uint64_t statelog_digest(uint64_t h, const char *path, size_t len, const struct filestat *st)
-{
-	const uint64_t v[3] = {(uint64_t)st->mtime, (uint64_t)st->size, st->ino};
-
-	h = XXH3_64bits_withSeed(path, len, h);
-	return XXH3_64bits_withSeed(v, sizeof(v), h);
-}
-
-uint64_t statelog_scripthash(const char *script)
-{
-	return XXH3_64bits(script, strlen(script));
-}
-
-static uint64_t digest(const struct recfile *f, uint32_t n, uint64_t h)
-{
-	uint32_t i;
-
-	for (i = 0; i < n; i++)
-		h = statelog_digest(h, f[i].path, strlen(f[i].path), &f[i].st);
-	return h;
-}
 
 /* The body of an entry: in memory, or read again from the log file into *tmp
  * (to be freed); NULL if it cannot be read. */
@@ -120,163 +68,6 @@ static bool rawformat(struct buf *b, const struct statelog *s, const struct loge
 	return true;
 }
 
-void statelog_format(struct buf *b, const struct record *r)
-{
-	struct buf body = {0};
-	uint32_t i;
-	uint64_t files;
-
-	files = digest(r->deps, r->ndep, digest(r->ins, r->nin, digest(r->outs, r->nout, 0)));
-	buf_printf(&body,
-		   "%d\t%" PRIu32 "\t%" PRIu64 "\t%" PRIu32 "\t%" PRIu32 "\t%" PRIu32 "\t%016" PRIx64
-		   "\t%016" PRIx64 "\t",
-		   r->ok, r->duration_ms, r->rss_kb, r->nout, r->nin, r->ndep,
-		   statelog_scripthash(r->script ? r->script : ""), files);
-	esc(&body, r->script ? r->script : "");
-	for (i = 0; i < r->nout; i++)
-		putfile(&body, &r->outs[i]);
-	for (i = 0; i < r->nin; i++)
-		putfile(&body, &r->ins[i]);
-	for (i = 0; i < r->ndep; i++)
-		putfile(&body, &r->deps[i]);
-	buf_printf(b, "%016" PRIx64 "\t", htab_hash(body.s, body.len));
-	buf_add(b, body.s, body.len);
-	buf_putc(b, '\n');
-	buf_free(&body);
-}
-
-/* A cursor over the tab-separated fields of a line; p > end once the last field
- * was taken. The text is never changed: fields are copied out when needed. */
-struct scan {
-	const char *p, *end;
-};
-
-/* The next field, as a start and a length; false if there is none. */
-static bool field(struct scan *c, const char **s, size_t *len)
-{
-	const char *tab;
-
-	if (c->p > c->end)
-		return false;
-	tab = memchr(c->p, '\t', (size_t)(c->end - c->p));
-	if (!tab)
-		tab = c->end;
-	*s = c->p;
-	*len = (size_t)(tab - c->p);
-	c->p = tab + 1;
-	return true;
-}
-
-/* A number (base 10 or 16) filling the next field, optionally with a '-'. */
-static bool number(struct scan *c, int base, bool sign, uint64_t *v, bool *neg)
-{
-	const char *s, *e;
-	uint64_t n = 0, d;
-	size_t len;
-
-	if (!field(c, &s, &len))
-		return false;
-	e = s + len;
-	*neg = sign && s < e && *s == '-';
-	s += *neg;
-	if (s == e)
-		return false;
-	for (; s < e; s++) {
-		if (*s >= '0' && *s <= '9')
-			d = (uint64_t)(*s - '0');
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
-			d = (uint64_t)(*s - 'a' + 10);
-		else
-			return false;
-		if (__builtin_mul_overflow(n, (uint64_t)base, &n) || __builtin_add_overflow(n, d, &n))
-			return false;
-	}
-	*v = n;
-	return true;
-}
-
-static bool u64(struct scan *c, uint64_t *v)
-{
-	bool neg;
-
-	return number(c, 10, false, v, &neg);
-}
-
-static bool i64(struct scan *c, int64_t *v)
-{
-	uint64_t n;
-	bool neg;
-
-	if (!number(c, 10, true, &n, &neg) || n > (uint64_t)INT64_MAX + neg)
-		return false;
-	*v = neg ? (int64_t)(0 - n) : (int64_t)n;
-	return true;
-}
-
-static bool hex(struct scan *c, uint64_t *v)
-{
-	static const signed char digit[256] = {
-	    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
-	    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-	};
-	const unsigned char *p = (const unsigned char *)c->p;
-	uint64_t n = 0;
-	bool neg;
-	int i;
-
-	/* the hashes are 16 digits: read them without the general loop */
-	if (c->end - c->p >= 16 && (c->end - c->p == 16 || p[16] == '\t')) {
-		for (i = 0; i < 16 && digit[p[i]]; i++)
-			n = n << 4 | (uint64_t)(digit[p[i]] - 1);
-		if (i == 16) {
-			c->p += 17;
-			*v = n;
-			return true;
-		}
-	}
-	return number(c, 16, false, v, &neg);
-}
-
-/* A copy of an escaped field with its escapes undone. */
-static char *unesc(struct arena *a, const char *s, size_t len)
-{
-	char *copy, *w;
-	const char *r, *end = s + len;
-
-	if (!memchr(s, '\\', len))
-		return arena_strndup(a, s, len);
-	copy = w = arena_alloc(a, len + 1);
-	for (r = s; r < end; r++) {
-		if (*r == '\\' && r + 1 < end) {
-			r++;
-			*w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r;
-		} else {
-			*w++ = *r;
-		}
-	}
-	*w = '\0';
-	return copy;
-}
-
-static bool getfile(struct arena *a, struct scan *c, struct recfile *rf)
-{
-	const char *path, *h;
-	size_t len, hlen;
-
-	if (!field(c, &path, &len) || !len || memchr(path, '\0', len) || !i64(c, &rf->st.mtime) ||
-	    !i64(c, &rf->st.size) ||
-	    !u64(c, &rf->st.ino))
-		return false;
-	rf->path = unesc(a, path, len);
-	if (c->p <= c->end && *c->p == '-') {
-		if (!field(c, &h, &hlen) || hlen != 1)
-			return false;
-		rf->hashed = false;
-		return true;
-	}
-	return (rf->hashed = hex(c, &rf->hash));
-}
-
 /* Read the script and the files of an entry whose header was read. */
 static bool parsefiles(struct statelog *s, struct logentry *le)
 {
@@ -291,14 +82,14 @@ static bool parsefiles(struct statelog *s, struct logentry *le)
 
 	if (ok) {
 		c = (struct scan){body + le->rest, body + le->bodylen};
-		ok = field(&c, &script, &len);
+		ok = scan_field(&c, &script, &len);
 	}
 	f = ok ? arena_alloc(&s->a, n * sizeof(*f)) : NULL;
 	for (i = 0; ok && i < n; i++)
-		ok = getfile(&s->a, &c, &f[i]);
+		ok = scan_file(&s->a, &c, &f[i]);
 	ok = ok && c.p > c.end; /* and no more fields than said */
 	if (ok)
-		r->script = unesc(&s->a, script, len);
+		r->script = scan_unesc(&s->a, script, len);
 	free(tmp);
 	if (!ok)
 		return false;
@@ -314,7 +105,7 @@ static bool parsefiles(struct statelog *s, struct logentry *le)
 static const char *keyof(struct statelog *s, const char *key, size_t *len, bool copy)
 {
 	if (memchr(key, '\\', *len)) {
-		key = unesc(&s->a, key, *len);
+		key = scan_unesc(&s->a, key, *len);
 		*len = strlen(key);
 	} else if (copy) {
 		key = arena_strndup(&s->a, key, *len);
@@ -354,30 +145,30 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 	bool ret = false;
 	int f;
 
-	if (!field(&c, &key, &sumlen) || sumlen != 16 || c.p > c.end)
+	if (!scan_field(&c, &key, &sumlen) || sumlen != 16 || c.p > c.end)
 		return false;
 	c.p = key; /* the checksum again, as a number */
-	if (!hex(&c, &sum) || sum != htab_hash(c.p, (size_t)(c.end - c.p)))
+	if (!scan_hex(&c, &sum) || sum != htab_hash(c.p, (size_t)(c.end - c.p)))
 		return false;
 	h.sum = sum;
 	h.body = c.p;
 	h.bodylen = (uint32_t)(c.end - c.p);
-	if (len > UINT32_MAX || !u64(&c, &ok) || ok > 1 || !u64(&c, &dur) ||
-	    !u64(&c, &h.r.rss_kb) || !u64(&c, &nout) || !u64(&c, &nin) || !u64(&c, &ndep) ||
+	if (len > UINT32_MAX || !scan_u64(&c, &ok) || ok > 1 || !scan_u64(&c, &dur) ||
+	    !scan_u64(&c, &h.r.rss_kb) || !scan_u64(&c, &nout) || !scan_u64(&c, &nin) || !scan_u64(&c, &ndep) ||
 	    nout < 1 || nout > len || nin > len || ndep > len || nout + nin + ndep > len ||
-	    !hex(&c, &h.script_hash) || !hex(&c, &h.files_hash))
+	    !scan_hex(&c, &h.script_hash) || !scan_hex(&c, &h.files_hash))
 		return false;
 	h.rest = (uint32_t)(c.p - h.body);
-	if (!field(&c, &skip, &skiplen))
+	if (!scan_field(&c, &skip, &skiplen))
 		return false;
 	if (nout > 8) {
 		keys = xmalloc(nout * sizeof(*keys));
 		lens = xmalloc(nout * sizeof(*lens));
 	}
 	for (k = 0; k < nout; k++) {
-		for (f = 0; k > 0 && f < 4 && field(&c, &skip, &skiplen); f++)
+		for (f = 0; k > 0 && f < 4 && scan_field(&c, &skip, &skiplen); f++)
 			; /* the previous output's mtime, size, inode, hash */
-		if ((k > 0 && f < 4) || !field(&c, &key, &keylen) || !keylen ||
+		if ((k > 0 && f < 4) || !scan_field(&c, &key, &keylen) || !keylen ||
 		    memchr(key, '\0', keylen))
 			goto out; /* (a path never holds a NUL) */
 		keys[k] = keyof(s, key, &keylen, off >= 0);
@@ -663,7 +454,7 @@ bool statelog_append(struct statelog *s, const struct record *r)
 	char *copy;
 	bool ok;
 
-	statelog_format(&line, r);
+	logline_format(&line, r);
 	ok = s->fd >= 0 && writeall(s->fd, line.s, line.len);
 	if (!ok) {
 		buf_free(&line);

@@ -9,31 +9,16 @@
 
 #include "arena.h"
 #include "htab.h"
+#include "logline.h"
 #include "os.h"
-
-struct recfile {
-	const char *path;
-	struct filestat st;
-	uint64_t hash; /* content hash, valid if hashed */
-	bool hashed;
-};
-
-struct record {
-	const char *script; /* the expanded recipe */
-	bool ok;            /* the run succeeded */
-	uint32_t duration_ms;
-	uint64_t rss_kb;    /* peak memory of the job */
-	struct recfile *outs, *ins, *deps;
-	uint32_t nout, nin, ndep;
-};
 
 /* A record as the log keeps it. Its header is read with the file; the script and
  * the file list only when asked for (statelog_read), since a no-op build needs
  * just the two hashes. */
 struct logentry {
 	struct record r;      /* script, outs, ins, deps: NULL until read */
-	uint64_t script_hash; /* statelog_scripthash(script) */
-	uint64_t files_hash;  /* statelog_digest over outs, ins and deps in order */
+	uint64_t script_hash; /* logline_scripthash(script) */
+	uint64_t files_hash;  /* logline_digest over outs, ins and deps in order */
 	const char *body;     /* the line after its checksum, or NULL: then it is */
 	int64_t off;          /* at this offset of the log file as it was read */
 	uint32_t bodylen;
@@ -75,14 +60,8 @@ const struct logentry *statelog_get(const struct statelog *s, const char *path);
 const struct record *statelog_read(struct statelog *s, const struct logentry *e);
 /* The whole record that statelog_get finds for path, or NULL. */
 const struct record *statelog_find(struct statelog *s, const char *path);
-/* Fold a file's path and stat data into a digest of a record's files (start at 0). */
-uint64_t statelog_digest(uint64_t h, const char *path, size_t len, const struct filestat *st);
-/* The hash of an expanded recipe, as kept in a record. */
-uint64_t statelog_scripthash(const char *script);
 /* Append a record (and keep it as the newest); false after reporting a write error. */
 bool statelog_append(struct statelog *s, const struct record *r);
-/* Format one record as a log line (for tests). */
-void statelog_format(struct buf *b, const struct record *r);
 /* Compact the log if it holds many stale records, release the lock, free. */
 void statelog_close(struct statelog *s);
 

@@ -66,7 +66,7 @@ static void roundtrip(struct statelog *s)
 	for (i = 0; i < m; i++) {
 		const struct record *r = statelog_read(s, v[i]);
 		if (r) {
-			statelog_format(&b, r);
+			logline_format(&b, r);
 			n++;
 		}
 	}

@@ -113,7 +113,7 @@ static void makelog(void)
 	size_t i;
 
 	for (i = 0; i < LEN(recs); i++)
-		statelog_format(&b, &recs[i]);
+		logline_format(&b, &recs[i]);
 	statelog_parse(&lastrun, b.s, b.len);
 	buf_free(&b);
 }

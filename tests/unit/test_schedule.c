@@ -190,7 +190,7 @@ static char *weighted(bool history)
 	for (i = 0; history && i < 3; i++) {
 		struct recfile out = {names[i], {1, 0, 1}, 0, false};
 		struct record rec = {"x\n", true, ms[i], 0, &out, NULL, NULL, 1, 0, 0};
-		statelog_format(&lines, &rec);
+		logline_format(&lines, &rec);
 	}
 	if (lines.s)
 		ck_assert_int_eq(statelog_parse(&log, lines.s, lines.len), 0);

@@ -28,10 +28,10 @@ static void body(struct buf *b)
 	struct recfile bout = {"out/b", {1, 2, 3}, 0, false};
 	struct record rb = {"touch out/b\n", true, 0, 0, &bout, NULL, NULL, 1, 0, 0};
 
-	statelog_format(b, &r);
+	logline_format(b, &r);
 	r = rec("cc -O2 -c a.c\\ \\n \t\n", true);
-	statelog_format(b, &r);
-	statelog_format(b, &rb);
+	logline_format(b, &r);
+	logline_format(b, &rb);
 }
 
 START_TEST(roundtrip)
@@ -157,14 +157,14 @@ START_TEST(found_through_any_output)
 	struct buf b = {0};
 
 	/* b is found through the job that made it with a */
-	statelog_format(&b, &rab);
+	logline_format(&b, &rab);
 	statelog_init(&s);
 	ck_assert_int_eq(statelog_parse(&s, b.s, b.len), 0);
 	ck_assert_str_eq(statelog_find(&s, "b")->script, "ab\n");
 	statelog_close(&s);
 	/* b's own record wins over one where it is another output, older or newer */
-	statelog_format(&b, &rb);
-	statelog_format(&b, &rcb);
+	logline_format(&b, &rb);
+	logline_format(&b, &rcb);
 	statelog_init(&s);
 	ck_assert_int_eq(statelog_parse(&s, b.s, b.len), 0);
 	ck_assert_str_eq(statelog_find(&s, "b")->script, "b\n");
@@ -313,24 +313,24 @@ START_TEST(header_hashes)
 	uint32_t i;
 
 	statelog_init(&s);
-	statelog_format(&b, &r);
+	logline_format(&b, &r);
 	ck_assert_int_eq(statelog_parse(&s, b.s, b.len), 0);
 	e = statelog_get(&s, "out/a.o");
 	ck_assert_ptr_nonnull(e);
 	ck_assert(!e->parsed); /* the header only, until asked for more */
-	ck_assert(e->script_hash == statelog_scripthash("cc -c a.c\n"));
+	ck_assert(e->script_hash == logline_scripthash("cc -c a.c\n"));
 	for (i = 0; i < r.nout; i++)
-		h = statelog_digest(h, r.outs[i].path, strlen(r.outs[i].path), &r.outs[i].st);
+		h = logline_digest(h, r.outs[i].path, strlen(r.outs[i].path), &r.outs[i].st);
 	for (i = 0; i < r.nin; i++)
-		h = statelog_digest(h, r.ins[i].path, strlen(r.ins[i].path), &r.ins[i].st);
+		h = logline_digest(h, r.ins[i].path, strlen(r.ins[i].path), &r.ins[i].st);
 	for (i = 0; i < r.ndep; i++)
-		h = statelog_digest(h, r.deps[i].path, strlen(r.deps[i].path), &r.deps[i].st);
+		h = logline_digest(h, r.deps[i].path, strlen(r.deps[i].path), &r.deps[i].st);
 	ck_assert(e->files_hash == h);
 	/* any change to one file's stat data changes the digest */
-	ck_assert(statelog_digest(0, "a", 1, &(struct filestat){1, 2, 3}) !=
-		  statelog_digest(0, "a", 1, &(struct filestat){1, 2, 4}));
-	ck_assert(statelog_digest(0, "a", 1, &(struct filestat){1, 2, 3}) !=
-		  statelog_digest(0, "b", 1, &(struct filestat){1, 2, 3}));
+	ck_assert(logline_digest(0, "a", 1, &(struct filestat){1, 2, 3}) !=
+		  logline_digest(0, "a", 1, &(struct filestat){1, 2, 4}));
+	ck_assert(logline_digest(0, "a", 1, &(struct filestat){1, 2, 3}) !=
+		  logline_digest(0, "b", 1, &(struct filestat){1, 2, 3}));
 	ck_assert_ptr_nonnull(statelog_read(&s, e));
 	ck_assert(e->parsed);
 	statelog_close(&s);
@@ -348,7 +348,7 @@ START_TEST(nul_in_a_path_is_damage)
 	struct buf b = {0}, fixed = {0};
 	char *p;
 
-	statelog_format(&b, &r);
+	logline_format(&b, &r);
 	p = strstr(b.s, "\tout/b\t"); /* the path, not the script */
 	p[4] = '\0'; /* "out\0b" */
 	buf_printf(&fixed, "%016" PRIx64, htab_hash(b.s + 17, b.len - 18));
