@@ -104,6 +104,7 @@ void exec_free(struct exec *x)
 	free(x->jobs);
 	free(x->dry);
 	buf_free(&x->line);
+	buf_free(&x->expand);
 }
 
 static void report(const struct edge *e, const char *what)
@@ -111,7 +112,7 @@ static void report(const struct edge *e, const char *what)
 	diag_error(e->rule->loc, "'%s' failed: %s", edge_name(e), what);
 }
 
-static void status_line(struct exec *x, const struct edge *e, const struct buf *script)
+static void status_line(struct exec *x, const struct edge *e, const char *script)
 {
 	const char *p, *nl;
 
@@ -137,7 +138,7 @@ static void status_line(struct exec *x, const struct edge *e, const struct buf *
 	buf_puts(&x->line, edge_name(e));
 	buf_putc(&x->line, '\n');
 	if (x->verbose || x->dry_run) {
-		for (p = script->s; p && *p; p = nl + 1) {
+		for (p = script; *p; p = nl + 1) {
 			nl = strchr(p, '\n'); /* every line of a script ends with one */
 			if (nl != p)
 				buf_add(&x->line, "    ", 4);
@@ -163,7 +164,6 @@ static void report_errno(const struct edge *e, const char *what, const char *arg
 static enum start_result start(void *ctx, struct edge *e)
 {
 	struct exec *x = ctx;
-	struct buf script = {0};
 	struct command cmd;
 	char **argv;
 	int fds[2] = {-1, -1}, rc;
@@ -182,17 +182,15 @@ static enum start_result start(void *ctx, struct edge *e)
 	}
 	if (!x->dry_run)
 		fcntl(fds[0], F_SETFL, O_NONBLOCK);
-	if (e->script) {
-		buf_puts(&script, e->script);
-	} else if (recipe_expand(x->vars, e, &script)) {
-		e->script = strcpy(arena_alloc(&x->scripts, script.len + 1), script.s);
-	} else {
-		buf_free(&script);
-		report(e, "its recipe could not be expanded");
-		goto fail;
+	if (!e->script) {
+		x->expand.len = 0;
+		if (!recipe_expand(x->vars, e, &x->expand)) {
+			report(e, "its recipe could not be expanded");
+			goto fail;
+		}
+		e->script = strcpy(arena_alloc(&x->scripts, x->expand.len + 1), x->expand.s);
 	}
-	status_line(x, e, &script);
-	buf_free(&script);
+	status_line(x, e, e->script);
 	if (x->dry_run) {
 		xgrow((void **)&x->dry, &x->capdry, x->ndry + 1, sizeof(*x->dry));
 		x->dry[x->ndry++] = e;

@@ -28,6 +28,7 @@ struct exec {
 	size_t maxjobs; /* jobs that may run at once with the file descriptors we may open */
 	struct arena scripts; /* expanded recipes */
 	struct buf line;      /* the status line being written */
+	struct buf expand;    /* the recipe being expanded */
 };
 
 /* Prepare: install signal handlers. */

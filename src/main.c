@@ -14,6 +14,7 @@
 #include "load.h"
 #include "os.h"
 #include "plan.h"
+#include "recipe.h"
 #include "schedule.h"
 #include "statelog.h"
 #include "task.h"
@@ -415,6 +416,7 @@ out:
 	statelog_close(&log);
 	plan_free(&plan);
 	load_free(&l);
+	recipe_free();
 	source_free_all();
 	free(goals);
 	free(nodes);

@@ -16,11 +16,16 @@ struct locals {
 	struct scope sin, sout, sstem;
 };
 
+/* Kept from job to job, so that binding them allocates nothing once they are
+ * as long as the longest lists so far. */
+static struct locals kept;
+
 static void bind(struct locals *l, const struct edge *e)
 {
 	uint32_t i;
 
-	memset(l, 0, sizeof(*l));
+	l->in.n = l->out.n = l->stem.n = 0;
+	l->in.bytes = l->out.bytes = l->stem.bytes = 0;
 	xgrow((void **)&l->in.v, &l->in.cap, e->nin, sizeof(*l->in.v));
 	for (i = 0; i < e->nin; i++) {
 		l->in.v[l->in.n++] = e->in[i]->path;
@@ -35,27 +40,26 @@ static void bind(struct locals *l, const struct edge *e)
 	l->sstem = (struct scope){&l->sout, "stem", &l->stem};
 }
 
-static void unbind(struct locals *l)
+void recipe_free(void)
 {
-	list_free(&l->in);
-	list_free(&l->out);
-	list_free(&l->stem);
+	list_free(&kept.in);
+	list_free(&kept.out);
+	list_free(&kept.stem);
 }
 
 bool recipe_expand(struct vars *vars, const struct edge *e, struct buf *script)
 {
-	struct locals l;
+	struct locals *l = &kept;
 	struct arena a = {0};
-	struct eval ev = {vars, &l.sstem, &a, true};
+	struct eval ev = {vars, &l->sstem, &a, true};
 	bool ok;
 
-	bind(&l, e);
+	bind(l, e);
 	ast_locate_recipe(e->rule);
 	ok = eval_recipe(&ev, e->rule->recipe, script);
 	ast_locate_recipe(NULL);
 	if (!script->s)
 		buf_add(script, "", 0);
-	unbind(&l);
 	arena_free(&a);
 	return ok;
 }
@@ -65,7 +69,7 @@ const char *recipe_attr(struct vars *vars, const struct edge *e, const char *nam
 {
 	const struct attr *at = ast_getattr(e->rule, name);
 	const struct piece *p;
-	struct locals l;
+	struct locals *l = &kept;
 	struct eval ev;
 	struct list val = {0};
 	struct buf b = {0};
@@ -74,8 +78,8 @@ const char *recipe_attr(struct vars *vars, const struct edge *e, const char *nam
 
 	if (!at)
 		return NULL;
-	bind(&l, e);
-	ev = (struct eval){vars, &l.sstem, a, true};
+	bind(l, e);
+	ev = (struct eval){vars, &l->sstem, a, true};
 	for (p = at->value; p && ok; p = p->next) {
 		if (p->kind == PC_TEXT) {
 			buf_add(&b, p->text, p->len);
@@ -90,7 +94,6 @@ const char *recipe_attr(struct vars *vars, const struct edge *e, const char *nam
 		res = arena_strndup(a, b.s ? b.s : "", b.len);
 	list_free(&val);
 	buf_free(&b);
-	unbind(&l);
 	return res;
 }
 

@@ -15,6 +15,9 @@ bool recipe_expand(struct vars *vars, const struct edge *e, struct buf *script);
 const char *recipe_attr(struct vars *vars, const struct edge *e, const char *name,
 			struct arena *a);
 
+/* Free what expanding recipes kept for the next one. */
+void recipe_free(void);
+
 /* How a script is run: argv for posix_spawnp, and a temporary script file. */
 struct command {
 	char *argv[5];    /* for a script run by an interpreter */

@@ -41,19 +41,21 @@ static struct edge *pop(struct queue *q)
 {
 	struct qent last;
 	struct edge *top;
-	size_t i = 0, c;
+	size_t i = 0, c, up;
 
 	if (q->n == 0)
 		return NULL;
 	top = q->v[0].e;
 	last = q->v[--q->n];
+	/* the hole goes down to a leaf by the better child, one comparison a level;
+	 * then the last entry, which came from a leaf, rises the little it must */
 	for (; (c = 2 * i + 1) < q->n; i = c) {
 		if (c + 1 < q->n && before(&q->v[c + 1], &q->v[c]))
 			c++;
-		if (!before(&q->v[c], &last))
-			break;
 		q->v[i] = q->v[c];
 	}
+	for (; i > 0 && before(&last, &q->v[up = (i - 1) / 2]); i = up)
+		q->v[i] = q->v[up];
 	q->v[i] = last;
 	return top;
 }

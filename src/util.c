@@ -70,7 +70,7 @@ void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
-void xgrow(void **p, size_t *cap, size_t need, size_t sz)
+void xgrow_to(void **p, size_t *cap, size_t need, size_t sz)
 {
 	size_t c = *cap ? *cap : 8;
 

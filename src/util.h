@@ -29,8 +29,14 @@ int out_error(void);
 void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
 void *xcalloc(size_t n, size_t size);
-/* Grow *p (an array of *cap elements of size sz) so that it holds at least need. */
-void xgrow(void **p, size_t *cap, size_t need, size_t sz);
+/* Grow *p (an array of *cap elements of size sz) so that it holds at least need;
+ * inline, since it mostly finds room already. */
+void xgrow_to(void **p, size_t *cap, size_t need, size_t sz);
+static inline void xgrow(void **p, size_t *cap, size_t need, size_t sz)
+{
+	if (need > *cap)
+		xgrow_to(p, cap, need, sz);
+}
 
 /* A growable byte buffer, always NUL-terminated once anything was added. */
 struct buf {
