@@ -2,6 +2,7 @@
 #ifndef BATON_HTAB_H
 #define BATON_HTAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,7 @@ struct htab_entry {
 struct htab {
 	struct htab_entry *e;
 	size_t cap, n; /* cap is 0 or a power of two */
+	bool big;      /* e is from os_alloc_big */
 };
 
 /* Hash n bytes. */

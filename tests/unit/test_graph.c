@@ -55,6 +55,32 @@ START_TEST(one_node_per_file)
 }
 END_TEST
 
+/* Enough nodes that the table grows past OS_BIG onto huge pages: each is found
+ * again, once, by its name. */
+START_TEST(many_nodes)
+{
+	struct graph g = {0};
+	struct node **made = malloc(200000 * sizeof(*made));
+	char name[32];
+	int i, n;
+
+	for (i = 0; i < 200000; i++) {
+		n = snprintf(name, sizeof(name), "out/%d/%d.o", i % 97, i);
+		made[i] = graph_node(&g, name, (size_t)n);
+	}
+	ck_assert(g.nodes.big); /* 200,000 entries: over 4 MiB */
+	ck_assert_uint_eq(g.nodes.n, 200000);
+	for (i = 0; i < 200000; i++) {
+		snprintf(name, sizeof(name), "out/%d/%d.o", i % 97, i);
+		ck_assert_ptr_eq(graph_find(&g, name), made[i]);
+		ck_assert_str_eq(made[i]->path, name);
+	}
+	ck_assert_ptr_null(graph_find(&g, "out/0/200000.o"));
+	graph_free(&g);
+	free(made);
+}
+END_TEST
+
 static char *graph_of(const char *text, char **diag)
 {
 	struct load l;
@@ -109,6 +135,7 @@ int main(void)
 
 	tcase_add_test(tc, canonical_paths);
 	tcase_add_test(tc, one_node_per_file);
+	tcase_add_test(tc, many_nodes);
 	tcase_add_test(tc, edges_from_rules);
 	tcase_add_test(tc, duplicate_producer);
 	suite_add_tcase(s, tc);
