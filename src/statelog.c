@@ -441,6 +441,7 @@ bool statelog_open(struct statelog *s, const char *dir, bool write)
 			return false;
 		}
 	}
+	s->end = lseek(s->fd, 0, SEEK_END); /* where the next record goes */
 	if (s->rfd > 0) { /* one descriptor for the log is enough from now on */
 		close(s->rfd);
 		s->rfd = -1;
@@ -451,23 +452,27 @@ bool statelog_open(struct statelog *s, const char *dir, bool write)
 bool statelog_append(struct statelog *s, const struct record *r)
 {
 	struct buf line = {0};
-	char *copy;
 	bool ok;
 
 	logline_format(&line, r);
-	ok = s->fd >= 0 && writeall(s->fd, line.s, line.len);
+	ok = s->fd >= 0 && s->end >= 0 && writeall(s->fd, line.s, line.len);
 	if (!ok) {
 		buf_free(&line);
 		if (!s->failed)
 			fprintf(stderr, "baton: error: cannot write the state log '%s': %s\n",
 				s->path, s->fd < 0 ? "not open" : strerror(errno));
 		s->failed = true;
+		/* part of the line may be there: find the end again */
+		if (s->fd >= 0)
+			s->end = lseek(s->fd, 0, SEEK_END);
 		return false;
 	}
-	/* keep it as the newest record, read back as if from the file */
-	copy = arena_strndup(&s->a, line.s, line.len - 1);
-	if (!parseline(s, copy, line.len - 1, -1))
-		fatal("a state log record does not read back: %s", copy);
+	/* keep it as the newest record, its rest to be read back from the file
+	 * like the records loaded with it: a build of many jobs holds no copy of
+	 * their lines */
+	if (!parseline(s, line.s, line.len - 1, s->end))
+		fatal("a state log record does not read back: %s", line.s);
+	s->end += (int64_t)line.len;
 	buf_free(&line);
 	return true;
 }
@@ -486,11 +491,12 @@ static void compact(struct statelog *s)
 
 	buf_puts(&b, HEADER);
 	/* the records still in the file: one read of all of it, not one per record */
-	if (s->rfd > 0 && fstat(s->rfd, &st) == 0 && st.st_size > 0) {
+	fd = s->rfd > 0 ? s->rfd : s->fd;
+	if (fd > 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
 		char *whole = xmalloc((size_t)st.st_size);
 		ssize_t n;
 		while (s->wholelen < (size_t)st.st_size) {
-			n = pread(s->rfd, whole + s->wholelen, (size_t)st.st_size - s->wholelen,
+			n = pread(fd, whole + s->wholelen, (size_t)st.st_size - s->wholelen,
 				  (off_t)s->wholelen);
 			if (n < 0 && errno == EINTR)
 				continue;

@@ -38,6 +38,7 @@ struct statelog {
 	size_t wholelen;
 	char *path;
 	int fd;           /* open for appending, or -1 */
+	int64_t end;      /* the size of the file behind fd: where a record goes */
 	int lockfd;
 	size_t lines;     /* records in the file, live or not */
 	bool failed;      /* a write failed: reported once */

@@ -209,6 +209,9 @@ START_TEST(compacted_by_rename)
 		ck_assert(statelog_append(&s, &rb));
 	}
 	ck_assert_int_eq(lines_of(path), 1201); /* appended, one line a job */
+	/* the newest record is found, its rest read back from the file */
+	ck_assert_str_eq(statelog_find(&s, "out/b")->script, "v1200\n");
+	ck_assert_int_eq(statelog_find(&s, "out/b")->outs[0].st.size, 1200);
 	statelog_close(&s);
 	/* many stale records: rewritten to the header and one live record */
 	ck_assert_int_eq(lines_of(path), 2);
