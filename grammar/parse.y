@@ -49,7 +49,7 @@ static void yyerror(YYLTYPE *loc, struct lexer *lx, struct ast *t, const char *m
 /* The word of one WORD token. */
 static struct word *plain(struct ast *t, struct tok_text w, struct loc loc)
 {
-	return ast_word(t, plist_add((struct plist){0}, ast_text(t, w.s, w.len, loc)), loc);
+	return ast_plainword(t, w.s, w.len, loc);
 }
 
 static struct loc span(struct loc a, struct loc b)

@@ -95,6 +95,16 @@ struct word *ast_word(struct ast *t, struct plist pieces, struct loc loc)
 	return w;
 }
 
+struct word *ast_plainword(struct ast *t, const char *s, size_t len, struct loc loc)
+{
+	struct word *w = arena_alloc(t->arena, sizeof(*w));
+
+	w->text = s;
+	w->len = (uint32_t)len; /* a source is under 4 GiB */
+	w->loc = loc;
+	return w;
+}
+
 struct expr *ast_var(struct ast *t, const char *s, size_t len, struct loc loc)
 {
 	struct expr *e = arena_alloc(t->arena, sizeof(*e));
@@ -173,6 +183,8 @@ static const char *plainword(struct ast *t, const struct word *w)
 	struct buf b = {0};
 	const char *s;
 
+	if (w->len)
+		return arena_strndup(t->arena, w->text, w->len);
 	for (p = w->pieces; p; p = p->next) {
 		if (p->kind != PC_TEXT) {
 			buf_free(&b);
@@ -332,6 +344,8 @@ static bool haspercent(const struct word *w)
 {
 	const struct piece *p;
 
+	if (w->len)
+		return memchr(w->text, '%', w->len) != NULL;
 	for (p = w->pieces; p; p = p->next) {
 		if (p->kind == PC_TEXT && memchr(p->text, '%', p->len))
 			return true;
@@ -548,7 +562,10 @@ static void dump_pieces(struct buf *b, const struct piece *p)
 void ast_dump_word(struct buf *b, const struct word *w)
 {
 	buf_putc(b, '[');
-	dump_pieces(b, w->pieces);
+	if (w->len)
+		buf_add(b, w->text, w->len);
+	else
+		dump_pieces(b, w->pieces);
 	buf_putc(b, ']');
 }
 
@@ -588,7 +605,10 @@ void ast_dump(struct buf *b, const struct stmt *s)
 			break;
 		case ST_TASK:
 			buf_puts(b, "task ");
-			dump_pieces(b, s->outputs->pieces);
+			if (s->outputs->len)
+				buf_add(b, s->outputs->text, s->outputs->len);
+			else
+				dump_pieces(b, s->outputs->pieces);
 			for (p = s->params; p; p = p->next) {
 				buf_printf(b, " %s%s", p->variadic ? "*" : "", p->name);
 				if (p->def) {

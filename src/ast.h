@@ -37,11 +37,31 @@ struct piece {
 	struct piece *next;
 };
 
+/* Most words are one plain piece of text: those hold the text itself (len > 0),
+ * which saves a piece for each of them, and the others their pieces (len 0). */
 struct word {
-	struct piece *pieces;
+	union {
+		struct piece *pieces; /* len 0 */
+		const char *text;     /* len > 0: in the source, not NUL-terminated */
+	};
 	struct loc loc;
+	uint32_t len;
 	struct word *next;
 };
+
+/* The text of a word that is all plain text in one piece, or NULL. */
+static inline const char *word_text(const struct word *w, size_t *len)
+{
+	if (w->len) {
+		*len = w->len;
+		return w->text;
+	}
+	if (w->pieces && !w->pieces->next && w->pieces->kind == PC_TEXT) {
+		*len = w->pieces->len;
+		return w->pieces->text;
+	}
+	return NULL;
+}
 
 struct param {
 	const char *name;
@@ -149,6 +169,8 @@ struct piece *ast_text(struct ast *t, const char *s, size_t len, struct loc loc)
 struct piece *ast_interp(struct ast *t, struct expr *e, struct loc loc);
 struct piece *ast_quoted(struct ast *t, struct plist sub, struct loc loc);
 struct word *ast_word(struct ast *t, struct plist pieces, struct loc loc);
+/* A word of plain text (not empty, kept where it is). */
+struct word *ast_plainword(struct ast *t, const char *s, size_t len, struct loc loc);
 struct expr *ast_var(struct ast *t, const char *s, size_t len, struct loc loc);
 struct expr *ast_str(struct ast *t, const char *s, size_t len, struct loc loc);
 struct expr *ast_num(struct ast *t, struct loc loc);

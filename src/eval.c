@@ -199,13 +199,13 @@ void eval_set_budget(size_t words)
 
 bool eval_word(struct eval *ev, const struct word *w, struct list *out)
 {
-	size_t before = out->n;
-	const struct piece *p = w->pieces;
+	size_t before = out->n, len;
+	const char *text = word_text(w, &len);
 
 	/* a word of plain text is bounded by the size of the Taskfile: only what
 	 * interpolation makes counts against the budget, so a million rules fit */
-	if (p && !p->next && p->kind == PC_TEXT) {
-		list_push(out, arena_strndup(ev->a, p->text, p->len));
+	if (text) {
+		list_push(out, arena_strndup(ev->a, text, len));
 		return true;
 	}
 	return eval_word1(ev, w, out) && spend(w, out->n - before);
@@ -213,16 +213,18 @@ bool eval_word(struct eval *ev, const struct word *w, struct list *out)
 
 static bool eval_word1(struct eval *ev, const struct word *w, struct list *out)
 {
-	const struct piece *p = w->pieces;
+	const struct piece *p;
 	struct list cur = {0}, val = {0}, next;
 	struct buf b = {0};
 	size_t i, j;
 	bool ok = true;
+	const char *text = word_text(w, &i);
 
-	if (p && !p->next && p->kind == PC_TEXT) {
-		list_push(out, arena_strndup(ev->a, p->text, p->len));
+	if (text) {
+		list_push(out, arena_strndup(ev->a, text, i));
 		return true;
 	}
+	p = w->pieces;
 	if (p && !p->next && p->kind == PC_EXPR)
 		return eval_expr(ev, p->expr, out);
 	list_push(&cur, "");

@@ -269,8 +269,9 @@ const struct stmt *load_task(const struct load *l, const char *name)
 
 	for (i = 0; i < l->nrules; i++) {
 		const struct stmt *s = l->rules[i];
-		const struct piece *p = s->outputs->pieces;
-		if (s->kind == ST_TASK && p->len == strlen(name) && !memcmp(p->text, name, p->len))
+		size_t len;
+		const char *text = s->kind == ST_TASK ? word_text(s->outputs, &len) : NULL;
+		if (text && len == strlen(name) && !memcmp(text, name, len))
 			return s;
 	}
 	return NULL;

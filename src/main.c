@@ -192,7 +192,9 @@ static void list(const struct load *l)
 			continue;
 		if (s->kind == ST_TASK) {
 			const struct source *src = source_get(s->loc.src);
-			buf_add(b, s->outputs->pieces->text, s->outputs->pieces->len);
+			size_t len = 0;
+			const char *name = word_text(s->outputs, &len);
+			buf_add(b, name ? name : "", len);
 			for (p = s->params; p; p = p->next)
 				buf_printf(b, " %.*s", (int)(p->loc.end - p->loc.off),
 					   src->text + p->loc.off);
