@@ -1,9 +1,15 @@
 #include "graph.h"
 
+#include <assert.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "path.h"
+
+static_assert(offsetof(struct node, path) == offsetof(struct hkey, s) &&
+		      offsetof(struct node, len) == offsetof(struct hkey, len),
+	      "a node starts with its key");
 
 void graph_free(struct graph *g)
 {
@@ -16,36 +22,35 @@ void graph_free(struct graph *g)
 	}
 	free(g->pats);
 	free(g->edges);
-	htab_free(&g->nodes);
+	hset_free(&g->nodes);
 	arena_free(&g->a);
 	memset(g, 0, sizeof(*g));
 }
 
 struct node *graph_find(struct graph *g, const char *path)
 {
-	return htab_get(&g->nodes, path, strlen(path));
+	return hset_get(&g->nodes, path, strlen(path));
 }
 
 struct node *graph_node(struct graph *g, const char *path, size_t len)
 {
 	char small[256], *s = len < sizeof(small) ? small : xmalloc(len + 1);
-	struct htab_entry *e;
+	void **slot;
 	struct node *n;
 
 	memcpy(s, path, len);
 	s[len] = '\0';
 	len = path_canon(s, len);
-	e = htab_slot(&g->nodes, s, len);
-	if (!e->val) {
+	slot = hset_slot(&g->nodes, s, len);
+	if (!*slot) {
 		n = arena_alloc(&g->a, sizeof(*n));
 		n->path = arena_strndup(&g->a, s, len);
 		n->len = (uint32_t)len;
-		e->key = n->path;
-		e->val = n;
+		*slot = n;
 	}
 	if (s != small)
 		free(s);
-	return e->val;
+	return *slot;
 }
 
 struct edge *graph_edge(struct graph *g, const struct stmt *rule, uint32_t nout, uint32_t nin,

@@ -23,6 +23,7 @@ enum {
 };
 
 struct node {
+	/* path and len first: they are the node's key in the graph's hset */
 	const char *path; /* canonical, NUL-terminated */
 	uint32_t len;
 	uint32_t flags;
@@ -68,7 +69,7 @@ struct pattern {
 
 struct graph {
 	struct arena a;
-	struct htab nodes;
+	struct hset nodes; /* struct node by path */
 	struct edge **edges;
 	size_t nedges, capedges;
 	struct pattern *pats;

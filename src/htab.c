@@ -106,3 +106,108 @@ void htab_free(struct htab *h)
 	h->cap = h->n = 0;
 	h->big = false;
 }
+
+/* Bytes of a set's mapping: the objects, then the hashes. */
+static size_t setsize(size_t cap)
+{
+	return cap * (sizeof(void *) + sizeof(uint32_t));
+}
+
+static uint32_t sethash(const char *key, size_t len)
+{
+	uint32_t hash = (uint32_t)htab_hash(key, len);
+
+	return hash ? hash : 1;
+}
+
+/* The slot of key, or the empty one where it would go: only the hashes are
+ * looked at until one matches. */
+static size_t setprobe(const struct hset *h, const char *key, size_t len, uint32_t hash)
+{
+	size_t mask = h->cap - 1, i = hash & mask;
+
+	for (;; i = (i + 1) & mask) {
+		const struct hkey *k;
+		if (!h->hash[i])
+			return i;
+		if (h->hash[i] != hash)
+			continue;
+		k = h->v[i];
+		if (k->len == len && memcmp(k->s, key, len) == 0)
+			return i;
+	}
+}
+
+void *hset_get(const struct hset *h, const char *key, size_t len)
+{
+	if (!h->cap)
+		return NULL;
+	return h->v[setprobe(h, key, len, sethash(key, len))];
+}
+
+static void setalloc(struct hset *h, size_t cap)
+{
+	size_t n = setsize(cap);
+	void *p = n >= OS_BIG ? os_alloc_big((n + OS_BIG - 1) / OS_BIG * OS_BIG) : NULL;
+
+	h->big = p != NULL;
+	h->cap = cap;
+	h->v = p ? p : xcalloc(1, n);
+	h->hash = (uint32_t *)(h->v + cap);
+}
+
+static void setunalloc(void **v, size_t cap, bool big)
+{
+	size_t n = setsize(cap);
+
+	if (big)
+		os_free_big(v, (n + OS_BIG - 1) / OS_BIG * OS_BIG);
+	else
+		free(v);
+}
+
+static void setgrow(struct hset *h)
+{
+	void **old = h->v;
+	uint32_t *oldhash = h->hash;
+	size_t oldcap = h->cap, i, j, mask;
+	bool oldbig = h->big;
+
+	setalloc(h, oldcap ? oldcap * 2 : 64);
+	mask = h->cap - 1;
+	for (i = 0; i < oldcap; i++) {
+		if (!oldhash[i])
+			continue;
+		for (j = oldhash[i] & mask; h->hash[j]; j = (j + 1) & mask)
+			;
+		h->hash[j] = oldhash[i];
+		h->v[j] = old[i];
+	}
+	if (old)
+		setunalloc(old, oldcap, oldbig);
+}
+
+void **hset_slot(struct hset *h, const char *key, size_t len)
+{
+	uint32_t hash = sethash(key, len);
+	size_t i;
+
+	if (len > UINT32_MAX)
+		fatal("a name of %zu bytes is too long", len);
+	if ((h->n + 1) * 4 > h->cap * 3)
+		setgrow(h);
+	i = setprobe(h, key, len, hash);
+	if (!h->hash[i]) {
+		h->hash[i] = hash;
+		h->v[i] = NULL;
+		h->n++;
+	}
+	return &h->v[i];
+}
+
+void hset_free(struct hset *h)
+{
+	if (h->v)
+		setunalloc(h->v, h->cap, h->big);
+	memset(h, 0, sizeof(*h));
+}

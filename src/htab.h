@@ -19,6 +19,21 @@ struct htab {
 	bool big;      /* e is from os_alloc_big */
 };
 
+/* Hash sets of objects that carry their own key: an object kept in one starts
+ * with the key's address and length, as struct hkey, so a slot holds only a
+ * pointer and the key's hash (12 bytes, where an htab entry takes 24). */
+struct hkey {
+	const char *s;
+	uint32_t len;
+};
+
+struct hset {
+	void **v;       /* the objects, NULL for an empty slot */
+	uint32_t *hash; /* their keys' hashes (never 0: 0 marks an empty slot) */
+	size_t cap, n;  /* cap is 0 or a power of two */
+	bool big;       /* v and hash are from os_alloc_big */
+};
+
 /* Hash n bytes. */
 uint64_t htab_hash(const char *s, size_t n);
 /* Find the value for key, or NULL. */
@@ -27,5 +42,13 @@ void *htab_get(const struct htab *h, const char *key, size_t len);
 struct htab_entry *htab_slot(struct htab *h, const char *key, size_t len);
 /* Free the table's memory (not the keys or values). */
 void htab_free(struct htab *h);
+
+/* The object whose key is key, or NULL. */
+void *hset_get(const struct hset *h, const char *key, size_t len);
+/* The slot for key: it holds the object with that key, or NULL; then the caller
+ * must store one there before the set is used again. */
+void **hset_slot(struct hset *h, const char *key, size_t len);
+/* Free the set's memory (not the objects). */
+void hset_free(struct hset *h);
 
 #endif

@@ -55,6 +55,44 @@ START_TEST(one_node_per_file)
 }
 END_TEST
 
+/* The set behind the node table: keys that are prefixes of each other or differ
+ * only in length are told apart, and growing keeps every object findable. */
+START_TEST(hash_set_of_keyed_objects)
+{
+	struct obj {
+		struct hkey k;
+		int n;
+	} objs[300];
+	char names[300][8];
+	struct hset h = {0};
+	void **slot;
+	int i;
+
+	ck_assert_ptr_null(hset_get(&h, "A", 1));
+	for (i = 0; i < 300; i++) {
+		/* "A", "AA", ... "AAAAAAA", then "B", ... */
+		memset(names[i], 'A' + i / 7, sizeof(names[i]));
+		names[i][i % 7 + 1] = '\0';
+		objs[i] = (struct obj){{names[i], (uint32_t)(i % 7 + 1)}, i};
+		slot = hset_slot(&h, objs[i].k.s, objs[i].k.len);
+		ck_assert_ptr_null(*slot);
+		*slot = &objs[i];
+	}
+	ck_assert_uint_eq(h.n, 300);
+	ck_assert_uint_ge(h.cap, 512); /* grew from 64, at most three quarters full */
+	for (i = 0; i < 300; i++) {
+		ck_assert_ptr_eq(hset_get(&h, names[i], strlen(names[i])), &objs[i]);
+		ck_assert_ptr_eq(*hset_slot(&h, names[i], strlen(names[i])), &objs[i]);
+	}
+	ck_assert_uint_eq(h.n, 300); /* finding a slot again adds nothing */
+	ck_assert_ptr_null(hset_get(&h, "AAAAAAAA", 8));
+	ck_assert_ptr_null(hset_get(&h, "", 0));
+	ck_assert_ptr_null(hset_get(&h, "AB", 2));
+	hset_free(&h);
+	ck_assert_ptr_null(hset_get(&h, "A", 1));
+}
+END_TEST
+
 /* Enough nodes that the table grows past OS_BIG onto huge pages: each is found
  * again, once, by its name. */
 START_TEST(many_nodes)
@@ -135,6 +173,7 @@ int main(void)
 
 	tcase_add_test(tc, canonical_paths);
 	tcase_add_test(tc, one_node_per_file);
+	tcase_add_test(tc, hash_set_of_keyed_objects);
 	tcase_add_test(tc, many_nodes);
 	tcase_add_test(tc, edges_from_rules);
 	tcase_add_test(tc, duplicate_producer);
