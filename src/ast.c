@@ -88,7 +88,7 @@ struct piece *ast_quoted(struct ast *t, struct plist sub, struct loc loc)
 
 struct word *ast_word(struct ast *t, struct plist pieces, struct loc loc)
 {
-	struct word *w = arena_alloc(t->arena, sizeof(*w));
+	struct word *w = arena_alloc(t->words, sizeof(*w));
 
 	w->pieces = pieces.head;
 	w->loc = loc;
@@ -97,7 +97,7 @@ struct word *ast_word(struct ast *t, struct plist pieces, struct loc loc)
 
 struct word *ast_plainword(struct ast *t, const char *s, size_t len, struct loc loc)
 {
-	struct word *w = arena_alloc(t->arena, sizeof(*w));
+	struct word *w = arena_alloc(t->words, sizeof(*w));
 
 	w->text = s;
 	w->len = (uint32_t)len; /* a source is under 4 GiB */
@@ -174,6 +174,23 @@ struct rline *ast_rline(struct ast *t, uint32_t indent, uint32_t blanks, struct 
 	r->pieces = p.head;
 	r->loc = loc;
 	return r;
+}
+
+/* A copy in t->arena of a list of words (their pieces are there already), for
+ * statements that keep their words after the graph is built. */
+static struct word *keepwords(struct ast *t, const struct word *w)
+{
+	struct word *head = NULL, **tail = &head;
+
+	if (t->words == t->arena)
+		return (struct word *)w;
+	for (; w; w = w->next) {
+		*tail = arena_alloc(t->arena, sizeof(**tail));
+		**tail = *w;
+		tail = &(*tail)->next;
+	}
+	*tail = NULL;
+	return head;
 }
 
 /* The text of a word made of one plain piece, or NULL. */
@@ -337,7 +354,7 @@ void ast_assign(struct ast *t, struct wlist lhs, enum assign_op op, struct wlist
 	s = newstmt(t, ST_ASSIGN, loc);
 	s->name = name;
 	s->op = op;
-	s->value = value.head;
+	s->value = keepwords(t, value.head);
 }
 
 static bool haspercent(const struct word *w)
@@ -430,7 +447,7 @@ struct param *ast_param(struct ast *t, struct word *name, struct word *def, stru
 	struct param *p = arena_alloc(t->arena, sizeof(*p));
 
 	p->name = plainword(t, name);
-	p->def = def;
+	p->def = def ? keepwords(t, def) : NULL;
 	p->loc = loc;
 	if (!p->name)
 		p->name = "";
@@ -505,7 +522,7 @@ void ast_include(struct ast *t, struct wlist path, struct loc loc)
 		return;
 	}
 	s = newstmt(t, ST_INCLUDE, loc);
-	s->value = path.head;
+	s->value = keepwords(t, path.head);
 }
 
 void ast_dump_expr(struct buf *b, const struct expr *e)

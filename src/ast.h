@@ -145,6 +145,10 @@ struct parlist {
 /* What the parser builds into. */
 struct ast {
 	struct arena *arena;
+	/* struct word: a rule's header words are needed only until the graph is
+	 * built, so they can go in an arena of their own (what else keeps words
+	 * gets copies of them in arena) */
+	struct arena *words;
 	uint32_t src;
 	struct stmt *head, *tail;
 	struct buf doc; /* doc comment lines waiting for their rule */
@@ -162,8 +166,9 @@ struct ast {
 	} at;
 };
 
-/* Parse source number src into a list of statements; false after reporting errors. */
-bool parse_source(struct arena *a, uint32_t src, struct stmt **out);
+/* Parse source number src into a list of statements; false after reporting errors.
+ * The words of rule and task headers go in words, all else in a (words may be a). */
+bool parse_source(struct arena *a, struct arena *words, uint32_t src, struct stmt **out);
 
 struct piece *ast_text(struct ast *t, const char *s, size_t len, struct loc loc);
 struct piece *ast_interp(struct ast *t, struct expr *e, struct loc loc);

@@ -31,6 +31,7 @@ void load_free(struct load *l)
 	graph_free(&l->graph);
 	free(l->rules);
 	arena_free(&l->ast);
+	arena_free(&l->hdr);
 	freescratch(l);
 }
 
@@ -72,7 +73,7 @@ static bool readfile(struct load *l, const char *path, const struct stmt *from,
 		return false;
 	}
 	inc->real[inc->n++] = real;
-	ok = parse_source(&l->ast, src, &stmts);
+	ok = parse_source(&l->ast, &l->hdr, src, &stmts);
 	ok = walk(l, stmts, inc) && ok;
 	free(real);
 	inc->n--;
@@ -85,7 +86,7 @@ bool load_source(struct load *l, uint32_t src)
 	struct stmt *stmts;
 	bool ok;
 
-	ok = parse_source(&l->ast, src, &stmts);
+	ok = parse_source(&l->ast, &l->hdr, src, &stmts);
 	return walk(l, stmts, &inc) && ok && diag_errors() == 0;
 }
 
@@ -260,6 +261,15 @@ bool load_graph(struct load *l)
 		ok = eval_check_recipe(&l->vars, s) && ok;
 	}
 	freescratch(l);
+	/* the header words are in the graph now (a task keeps its name, which is
+	 * not in hdr): nothing reads them again */
+	for (i = 0; i < l->nrules; i++) {
+		struct stmt *s = (struct stmt *)l->rules[i];
+		if (s->kind == ST_RULE)
+			s->outputs = NULL;
+		s->inputs = s->orderonly = NULL;
+	}
+	arena_free(&l->hdr);
 	return ok && diag_errors() == 0;
 }
 

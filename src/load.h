@@ -10,6 +10,7 @@
 
 struct load {
 	struct arena ast;       /* syntax trees and values */
+	struct arena hdr;       /* the words of rule headers, freed once in the graph */
 	struct vars vars;
 	struct graph graph;
 	const struct stmt **rules; /* rules and tasks in file order */

@@ -9,7 +9,7 @@ static char *parse(const char *text, char **diag)
 	struct buf b = {0};
 
 	capture_start();
-	parse_source(&a, src_of(text), &s);
+	parse_source(&a, NULL, src_of(text), &s);
 	ast_dump(&b, s);
 	*diag = capture_end();
 	arena_free(&a);
@@ -178,7 +178,7 @@ static struct stmt *stmts(struct arena *a, const char *text)
 	struct stmt *s;
 
 	capture_start();
-	ck_assert(parse_source(a, src_of(text), &s));
+	ck_assert(parse_source(a, NULL, src_of(text), &s));
 	free(capture_end());
 	return s;
 }
