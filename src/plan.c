@@ -322,11 +322,10 @@ static bool samecontent(const struct plan_opts *o, const struct edge *e, const s
  * same stat data: one digest instead of reading the record's file list. */
 static bool samefiles(const struct fs *fs, struct edge *e, const struct logentry *le)
 {
-	const struct record *r = &le->r;
 	uint64_t h = 0;
 	uint32_t i;
 
-	if (r->nout != e->nout || r->nin != e->nin || e->nimp - e->nin != r->ndep)
+	if (le->nout != e->nout || le->nin != e->nin || e->nimp - e->nin != le->ndep)
 		return false;
 	for (i = 0; i < e->nout; i++)
 		h = logline_digest(h, e->out[i]->path, e->out[i]->len, nodestat(fs, e->out[i]));
@@ -340,13 +339,13 @@ static bool samefiles(const struct fs *fs, struct edge *e, const struct logentry
 static bool selfrecord(struct plan *p, struct graph *g, struct edge *e,
 		       const struct logentry *le, const struct plan_opts *o, struct buf *w)
 {
-	const struct record *r = &le->r;
+	const struct record *r;
 	const struct fs *fs = o->fs;
 	bool self = false, hashed;
 	uint64_t h;
 	uint32_t i;
 
-	if (!r->ok) {
+	if (!le->ok) {
 		self = true;
 		why(w, o->explain, "the last run failed");
 	}
@@ -463,7 +462,7 @@ static void finish(struct plan *p, struct graph *g, struct edge *e, const struct
 	/* a record found through another output is not this edge's: it reruns */
 	for (i = 0; i < e->nout && e->rule->kind != ST_TASK && o->log && !r; i++)
 		r = statelog_get(o->log, e->out[i]->path);
-	e->weight = !edge_hasjob(e) ? 0 : r ? (uint64_t)r->r.duration_ms + 1 : 1;
+	e->weight = !edge_hasjob(e) ? 0 : r ? (uint64_t)r->duration_ms + 1 : 1;
 	if (r) {
 		self = selfrecord(p, g, e, r, o, &w) || self;
 	} else if (e->rule->kind != ST_TASK) {

@@ -1,9 +1,11 @@
 #include "statelog.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,10 @@
 #include <unistd.h>
 
 #include "diag.h"
+
+static_assert(offsetof(struct logentry, first) == offsetof(struct hkey, s) &&
+		      offsetof(struct logentry, firstlen) == offsetof(struct hkey, len),
+	      "a log entry starts with its key");
 
 static const char HEADER[] = "baton-log 4\n";
 
@@ -27,7 +33,7 @@ static const char *getbody(const struct statelog *s, const struct logentry *e, c
 	ssize_t n;
 
 	*tmp = NULL;
-	if (e->body)
+	if (e->inmem)
 		return e->body;
 	if (s->whole && (uint64_t)e->off + e->bodylen <= s->wholelen) {
 		body = s->whole + e->off;
@@ -74,15 +80,19 @@ static bool parsefiles(struct statelog *s, struct logentry *le)
 	char *tmp;
 	const char *body = getbody(s, le, &tmp), *script;
 	struct scan c;
-	struct record *r = &le->r;
+	struct record *r = arena_alloc(&s->a, sizeof(*r));
 	size_t len;
-	uint32_t i, n = r->nout + r->nin + r->ndep;
+	uint32_t i, n = le->nout + le->nin + le->ndep;
+	uint64_t skip;
 	struct recfile *f;
 	bool ok = body != NULL;
 
 	if (ok) {
+		/* the header once more, for what the entry does not keep */
+		c = (struct scan){body, body + le->bodylen};
+		ok = scan_u64(&c, &skip) && scan_u64(&c, &skip) && scan_u64(&c, &r->rss_kb);
 		c = (struct scan){body + le->rest, body + le->bodylen};
-		ok = scan_field(&c, &script, &len);
+		ok = ok && scan_field(&c, &script, &len);
 	}
 	f = ok ? arena_alloc(&s->a, n * sizeof(*f)) : NULL;
 	for (i = 0; ok && i < n; i++)
@@ -93,9 +103,15 @@ static bool parsefiles(struct statelog *s, struct logentry *le)
 	free(tmp);
 	if (!ok)
 		return false;
+	r->ok = le->ok;
+	r->duration_ms = le->duration_ms;
+	r->nout = le->nout;
+	r->nin = le->nin;
+	r->ndep = le->ndep;
 	r->outs = f;
 	r->ins = f + r->nout;
 	r->deps = r->ins + r->nin;
+	le->r = r;
 	le->parsed = true;
 	return true;
 }
@@ -113,22 +129,15 @@ static const char *keyof(struct statelog *s, const char *key, size_t *len, bool 
 	return key;
 }
 
-/* Whether key is the first output of the entry. */
-static bool firstof(const struct logentry *e, const char *key, size_t len)
-{
-	return e->firstlen == len && !memcmp(e->first, key, len);
-}
-
 /* Keep e as the newest record of its first output. Its other outputs find it too,
  * unless they have a record of their own: a rule whose outputs were reordered
  * or split off is then not taken for one baton never ran. */
 static void keepas(struct statelog *s, struct logentry *e, const char *key, size_t len)
 {
-	struct htab_entry *slot = htab_slot(&s->recs, key, len);
-	const struct logentry *old = slot->val;
-
-	if (key == e->first || !old || !firstof(old, key, len))
-		slot->val = e;
+	if (key == e->first)
+		*hset_slot(&s->firsts, key, len) = e;
+	else
+		htab_slot(&s->others, key, len)->val = e;
 }
 
 /* Read the header of one line (without its newline); false if it is damaged. The
@@ -139,7 +148,7 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 {
 	struct scan c = {line, line + len};
 	struct logentry h = {0}, *r;
-	uint64_t sum, ok, dur, nout, nin, ndep, k;
+	uint64_t sum, ok, dur, rss, nout, nin, ndep, k;
 	const char *key, *skip, *keybuf[8], **keys = keybuf;
 	size_t keylen, skiplen, sumlen, lenbuf[8], *lens = lenbuf;
 	bool ret = false;
@@ -152,9 +161,10 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 		return false;
 	h.sum = sum;
 	h.body = c.p;
+	h.inmem = true;
 	h.bodylen = (uint32_t)(c.end - c.p);
 	if (len > UINT32_MAX || !scan_u64(&c, &ok) || ok > 1 || !scan_u64(&c, &dur) ||
-	    !scan_u64(&c, &h.r.rss_kb) || !scan_u64(&c, &nout) || !scan_u64(&c, &nin) || !scan_u64(&c, &ndep) ||
+	    !scan_u64(&c, &rss) || !scan_u64(&c, &nout) || !scan_u64(&c, &nin) || !scan_u64(&c, &ndep) ||
 	    nout < 1 || nout > len || nin > len || ndep > len || nout + nin + ndep > len ||
 	    !scan_hex(&c, &h.script_hash) || !scan_hex(&c, &h.files_hash))
 		return false;
@@ -176,13 +186,13 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 	}
 	if (off >= 0) {
 		h.off = off + (h.body - line);
-		h.body = NULL;
+		h.inmem = false;
 	}
-	h.r.ok = ok == 1;
-	h.r.duration_ms = dur > UINT32_MAX ? UINT32_MAX : (uint32_t)dur;
-	h.r.nout = (uint32_t)nout;
-	h.r.nin = (uint32_t)nin;
-	h.r.ndep = (uint32_t)ndep;
+	h.ok = ok == 1;
+	h.duration_ms = dur > UINT32_MAX ? UINT32_MAX : (uint32_t)dur;
+	h.nout = (uint32_t)nout;
+	h.nin = (uint32_t)nin;
+	h.ndep = (uint32_t)ndep;
 	h.first = keys[0];
 	h.firstlen = (uint32_t)lens[0];
 	r = arena_alloc(&s->a, sizeof(*r));
@@ -227,7 +237,10 @@ size_t statelog_parse(struct statelog *s, const char *text, size_t len)
 
 const struct logentry *statelog_get(const struct statelog *s, const char *path)
 {
-	return htab_get(&s->recs, path, strlen(path));
+	size_t len = strlen(path);
+	const struct logentry *e = hset_get(&s->firsts, path, len);
+
+	return e ? e : htab_get(&s->others, path, len);
 }
 
 const struct record *statelog_read(struct statelog *s, const struct logentry *e)
@@ -236,7 +249,7 @@ const struct record *statelog_read(struct statelog *s, const struct logentry *e)
 
 	if (!le->parsed && !le->damaged)
 		le->damaged = !parsefiles(s, le);
-	return le->parsed ? &le->r : NULL;
+	return le->parsed ? le->r : NULL;
 }
 
 const struct record *statelog_find(struct statelog *s, const char *path)
@@ -506,11 +519,11 @@ static void compact(struct statelog *s)
 		}
 		s->whole = whole;
 	}
-	moved = xcalloc(s->recs.n + 1, sizeof(*moved));
-	for (i = 0; i < s->recs.cap; i++) {
-		struct logentry *e = s->recs.e[i].val;
+	moved = xcalloc(s->firsts.n + 1, sizeof(*moved));
+	for (i = 0; i < s->firsts.cap; i++) {
 		/* each record once, where it is its first output's */
-		if (!e || !firstof(e, s->recs.e[i].key, s->recs.e[i].len))
+		struct logentry *e = s->firsts.v[i];
+		if (!e)
 			continue;
 		moved[nmoved].e = e;
 		moved[nmoved++].off = (int64_t)b.len + 17; /* past the checksum and its tab */
@@ -535,7 +548,7 @@ static void compact(struct statelog *s)
 		} else {
 			/* the records still in the file are now where this wrote them */
 			for (i = 0; i < nmoved; i++) {
-				if (!moved[i].e->body)
+				if (!moved[i].e->inmem)
 					moved[i].e->off = moved[i].off;
 			}
 		}
@@ -552,7 +565,7 @@ static void compact(struct statelog *s)
 void statelog_close(struct statelog *s)
 {
 	if (s->fd >= 0) {
-		if (!s->failed && s->lines > 3 * s->recs.n + 1000)
+		if (!s->failed && s->lines > 3 * (s->firsts.n + s->others.n) + 1000)
 			compact(s);
 		close(s->fd);
 	}
@@ -562,7 +575,8 @@ void statelog_close(struct statelog *s)
 		}
 		close(s->lockfd);
 	}
-	htab_free(&s->recs);
+	hset_free(&s->firsts);
+	htab_free(&s->others);
 	arena_free(&s->a);
 	if (s->rfd > 0) /* 0: a log set up by hand, not read from a file */
 		close(s->rfd);

@@ -16,23 +16,32 @@
  * the file list only when asked for (statelog_read), since a no-op build needs
  * just the two hashes. */
 struct logentry {
-	struct record r;      /* script, outs, ins, deps: NULL until read */
-	uint64_t script_hash; /* logline_scripthash(script) */
-	uint64_t files_hash;  /* logline_digest over outs, ins and deps in order */
-	const char *body;     /* the line after its checksum, or NULL: then it is */
-	int64_t off;          /* at this offset of the log file as it was read */
-	uint32_t bodylen;
-	uint32_t rest;        /* where in body the script starts */
-	uint64_t sum;         /* the line's checksum, to check it when read again */
+	/* first and firstlen first: they are the entry's key in the log's hset */
 	const char *first;    /* the first output's path (not NUL-terminated) */
 	uint32_t firstlen;
-	bool parsed;          /* r is complete */
+	uint64_t script_hash; /* logline_scripthash(script) */
+	uint64_t files_hash;  /* logline_digest over outs, ins and deps in order */
+	uint64_t sum;         /* the line's checksum, to check it when read again */
+	union {
+		const char *body; /* inmem: the line after its checksum */
+		int64_t off;      /* else where that starts in the log file */
+	};
+	uint32_t bodylen;
+	uint32_t rest;        /* where in the body the script starts */
+	uint32_t duration_ms;
+	uint32_t nout, nin, ndep;
+	bool ok;              /* the run succeeded */
+	bool inmem;           /* body, not off */
+	bool parsed;          /* r is read */
 	bool damaged;         /* reading the rest failed */
+	struct record *r;     /* the whole record, once read */
 };
 
 struct statelog {
 	struct arena a;
-	struct htab recs; /* an output's path -> struct logentry (see statelog_get) */
+	/* the newest record by its first output, and by each of its others */
+	struct hset firsts;  /* struct logentry by first */
+	struct htab others;  /* an output's path -> struct logentry */
 	int rfd;          /* the log file as it was read, or -1 (or 0, never a log) */
 	const char *whole; /* while compacting: all of that file */
 	size_t wholelen;

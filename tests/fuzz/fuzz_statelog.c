@@ -41,11 +41,9 @@ static size_t records(const struct statelog *s, const struct logentry **v)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < s->recs.cap; i++) {
-		const struct htab_entry *slot = &s->recs.e[i];
-		const struct logentry *le = slot->val;
-		if (slot->key && le && le->firstlen == slot->len &&
-		    !memcmp(le->first, slot->key, slot->len)) {
+	for (i = 0; i < s->firsts.cap; i++) {
+		const struct logentry *le = s->firsts.v[i];
+		if (le) {
 			if (v)
 				v[n] = le;
 			n++;
@@ -59,7 +57,7 @@ static void roundtrip(struct statelog *s)
 {
 	struct statelog back = {.fd = -1, .lockfd = -1};
 	struct buf b = {0};
-	const struct logentry **v = calloc(s->recs.cap + 1, sizeof(*v));
+	const struct logentry **v = calloc(s->firsts.cap + 1, sizeof(*v));
 	size_t i, n = 0, m, bad;
 
 	m = records(s, v);
