@@ -415,9 +415,10 @@ static int run(const struct options *o, int nops, char **ops)
 		rc = EXIT_FAILED;
 	}
 out:
-	statelog_close(&log);
+	/* the graph first: compacting the log may read all of it again */
 	plan_free(&plan);
 	load_free(&l);
+	statelog_close(&log);
 	recipe_free();
 	source_free_all();
 	free(goals);

@@ -462,6 +462,36 @@ bool statelog_open(struct statelog *s, const char *dir, bool write)
 	return true;
 }
 
+/* Count the first output of a record appended but not kept, by its hash. */
+static void addkey(struct statelog *s, uint64_t h)
+{
+	size_t i, mask, cap;
+	uint64_t *old = s->added.v;
+
+	h = h ? h : 1;
+	if ((s->added.n + 1) * 2 > s->added.cap) {
+		cap = s->added.cap ? s->added.cap * 2 : 64;
+		s->added.v = xcalloc(cap, sizeof(*s->added.v));
+		for (i = 0; i < s->added.cap; i++) {
+			size_t j;
+			if (!old[i])
+				continue;
+			for (j = old[i] & (cap - 1); s->added.v[j]; j = (j + 1) & (cap - 1))
+				;
+			s->added.v[j] = old[i];
+		}
+		free(old);
+		s->added.cap = cap;
+	}
+	mask = s->added.cap - 1;
+	for (i = h & mask; s->added.v[i]; i = (i + 1) & mask) {
+		if (s->added.v[i] == h)
+			return;
+	}
+	s->added.v[i] = h;
+	s->added.n++;
+}
+
 bool statelog_append(struct statelog *s, const struct record *r)
 {
 	struct buf line = {0};
@@ -480,11 +510,16 @@ bool statelog_append(struct statelog *s, const struct record *r)
 			s->end = lseek(s->fd, 0, SEEK_END);
 		return false;
 	}
-	/* keep it as the newest record, its rest to be read back from the file
-	 * like the records loaded with it: a build of many jobs holds no copy of
-	 * their lines */
-	if (!parseline(s, line.s, line.len - 1, s->end))
-		fatal("a state log record does not read back: %s", line.s);
+	/* an output that had a record gets this one as its newest, read back from
+	 * the file like the records loaded with it; the others only count: a full
+	 * build of many jobs keeps no record of them in memory */
+	if (hset_get(&s->firsts, r->outs[0].path, strlen(r->outs[0].path))) {
+		if (!parseline(s, line.s, line.len - 1, s->end))
+			fatal("a state log record does not read back: %s", line.s);
+	} else {
+		addkey(s, htab_hash(r->outs[0].path, strlen(r->outs[0].path)));
+		s->lines++;
+	}
 	s->end += (int64_t)line.len;
 	buf_free(&line);
 	return true;
@@ -562,11 +597,36 @@ static void compact(struct statelog *s)
 	free(moved);
 }
 
+/* Compact the log from the file itself, read again: for records appended and
+ * not kept in memory. */
+static void recompact(struct statelog *s)
+{
+	struct statelog t;
+	bool header, empty;
+
+	statelog_init(&t);
+	t.path = s->path;
+	readlog(&t, t.path, &header, &empty);
+	if (header)
+		compact(&t);
+	hset_free(&t.firsts);
+	htab_free(&t.others);
+	arena_free(&t.a);
+	if (t.rfd > 0)
+		close(t.rfd);
+}
+
 void statelog_close(struct statelog *s)
 {
+	size_t live = s->firsts.n + s->others.n + s->added.n;
+
 	if (s->fd >= 0) {
-		if (!s->failed && s->lines > 3 * (s->firsts.n + s->others.n) + 1000)
-			compact(s);
+		if (!s->failed && s->lines > 3 * live + 1000) {
+			if (s->added.n)
+				recompact(s);
+			else
+				compact(s);
+		}
 		close(s->fd);
 	}
 	if (s->lockfd >= 0) {
@@ -577,6 +637,7 @@ void statelog_close(struct statelog *s)
 	}
 	hset_free(&s->firsts);
 	htab_free(&s->others);
+	free(s->added.v);
 	arena_free(&s->a);
 	if (s->rfd > 0) /* 0: a log set up by hand, not read from a file */
 		close(s->rfd);

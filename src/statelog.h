@@ -42,6 +42,13 @@ struct statelog {
 	/* the newest record by its first output, and by each of its others */
 	struct hset firsts;  /* struct logentry by first */
 	struct htab others;  /* an output's path -> struct logentry */
+	/* records appended for outputs that have none in the tables: only the
+	 * hashes of their first outputs are kept, to count the live records (a
+	 * build reads the log before it runs anything, never after) */
+	struct {
+		uint64_t *v; /* 0: empty */
+		size_t cap, n;
+	} added;
 	int rfd;          /* the log file as it was read, or -1 (or 0, never a log) */
 	const char *whole; /* while compacting: all of that file */
 	size_t wholelen;
@@ -70,7 +77,9 @@ const struct logentry *statelog_get(const struct statelog *s, const char *path);
 const struct record *statelog_read(struct statelog *s, const struct logentry *e);
 /* The whole record that statelog_get finds for path, or NULL. */
 const struct record *statelog_find(struct statelog *s, const char *path);
-/* Append a record (and keep it as the newest); false after reporting a write error. */
+/* Append a record; false after reporting a write error. It replaces the record
+ * statelog_get finds for its first output, if there is one, and is not kept in
+ * memory otherwise: the log is read whole the next time. */
 bool statelog_append(struct statelog *s, const struct record *r);
 /* Compact the log if it holds many stale records, release the lock, free. */
 void statelog_close(struct statelog *s);
