@@ -98,22 +98,25 @@ struct stmt {
 	enum assign_op op;  /* ST_ASSIGN */
 	bool pattern;       /* ST_RULE: an output holds '%' */
 	struct stmt *next;
-	/* ST_ASSIGN */
-	const char *name;
-	struct word *value;
+	/* the fields of one kind share room with those of another */
+	union {
+		const char *name;     /* ST_ASSIGN */
+		struct param *params; /* ST_TASK */
+	};
+	union {
+		struct word *value;     /* ST_ASSIGN; ST_INCLUDE: the path words */
+		struct word *orderonly; /* ST_RULE */
+	};
 	/* ST_RULE, ST_TASK */
 	const char *doc;     /* doc comment lines joined by '\n', or NULL */
 	struct word *outputs; /* ST_TASK: the task name is outputs' only word */
 	struct word *inputs;
-	struct word *orderonly;
-	struct param *params;
 	struct rline *recipe;
 	/* A recipe written the same, byte for byte, as one earlier in the file shares
 	 * that one's lines: their locations are those of the earlier one, which is
 	 * shift bytes before this one and len long (shift 0: not shared). */
 	uint32_t shift, len;
 	struct attr *attrs;
-	/* ST_INCLUDE: value holds the path words */
 };
 
 /* Token values the lexer hands to the parser. */

@@ -43,22 +43,22 @@ struct edge {
 	const char *stem;          /* pattern rules: the stem; else NULL */
 	const struct scope *args;  /* tasks: the parameters' values */
 	/* planning and scheduling */
-	uint8_t state;   /* enum edge_state, for the walk from the goals */
-	bool dirty;      /* must run, or may have to (see self) */
-	bool self;       /* must run for its own sake, whatever its inputs' jobs do */
-	bool ran;        /* its job ran (or was an alias of inputs that changed) */
-	bool changed;    /* running it changed an output */
 	const char *script; /* the expanded recipe, once known */
 	const char *why; /* --explain: the reasons it runs, one per line */
-	bool done;       /* finished (ran, or skipped as up to date) */
-	bool failed;
-	uint32_t pending; /* inputs still to be made before it can start */
 	uint64_t weight;  /* its job's expected duration (ms + 1), from the log */
 	uint64_t prio;    /* weight of the longest path from it to a goal */
 	uint64_t after;   /* weight of the longest path of jobs that lead to it */
 	struct edge **rdeps; /* edges waiting for this one */
 	uint32_t nrdeps, caprdeps;
+	uint32_t pending; /* inputs still to be made before it can start */
 	uint32_t id;     /* order of creation */
+	uint8_t state;   /* enum edge_state, for the walk from the goals */
+	bool dirty;      /* must run, or may have to (see self) */
+	bool self;       /* must run for its own sake, whatever its inputs' jobs do */
+	bool ran;        /* its job ran (or was an alias of inputs that changed) */
+	bool changed;    /* running it changed an output */
+	bool done;       /* finished (ran, or skipped as up to date) */
+	bool failed;
 };
 
 /* A pattern rule with its words evaluated ('%' still in them). */

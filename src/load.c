@@ -266,8 +266,8 @@ bool load_graph(struct load *l)
 	for (i = 0; i < l->nrules; i++) {
 		struct stmt *s = (struct stmt *)l->rules[i];
 		if (s->kind == ST_RULE)
-			s->outputs = NULL;
-		s->inputs = s->orderonly = NULL;
+			s->outputs = s->orderonly = NULL;
+		s->inputs = NULL;
 	}
 	arena_free(&l->hdr);
 	return ok && diag_errors() == 0;

@@ -350,10 +350,15 @@ static bool selfrecord(struct plan *p, struct graph *g, struct edge *e,
 		why(w, o->explain, "the last run failed");
 	}
 	if (o->vars) {
+		/* kept only for a job that runs for it: the job of an edge that is up
+		 * to date, or that runs for its inputs' sake, expands it again */
+		const char *script = e->script;
 		p->scratch.len = 0;
-		if (!e->script && recipe_expand(o->vars, e, &p->scratch))
-			e->script = arena_strndup(&g->a, p->scratch.s, p->scratch.len);
-		if (e->script && logline_scripthash(e->script) != le->script_hash) {
+		if (!script && recipe_expand(o->vars, e, &p->scratch))
+			script = p->scratch.s ? p->scratch.s : "";
+		if (script && logline_scripthash(script) != le->script_hash) {
+			if (!e->script)
+				e->script = arena_strndup(&g->a, script, strlen(script));
 			self = true;
 			if (o->explain && (r = statelog_read(o->log, le))) {
 				buf_puts(w, "recipe changed:\n");

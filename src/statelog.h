@@ -19,6 +19,7 @@ struct logentry {
 	/* first and firstlen first: they are the entry's key in the log's hset */
 	const char *first;    /* the first output's path (not NUL-terminated) */
 	uint32_t firstlen;
+	uint32_t bodylen;
 	uint64_t script_hash; /* logline_scripthash(script) */
 	uint64_t files_hash;  /* logline_digest over outs, ins and deps in order */
 	uint64_t sum;         /* the line's checksum, to check it when read again */
@@ -26,7 +27,6 @@ struct logentry {
 		const char *body; /* inmem: the line after its checksum */
 		int64_t off;      /* else where that starts in the log file */
 	};
-	uint32_t bodylen;
 	uint32_t rest;        /* where in the body the script starts */
 	uint32_t duration_ms;
 	uint32_t nout, nin, ndep;
