@@ -512,7 +512,7 @@ const char *lex_name(int tok)
 void lex_dump(struct buf *b, uint32_t src)
 {
 	struct arena a = {0};
-	struct ast t = {.arena = &a};
+	struct ast t = {.arena = &a, .words = &a};
 	struct lexer lx;
 	struct loc loc;
 	YYSTYPE val;

@@ -55,9 +55,11 @@ struct parlist parlist_add(struct parlist l, struct param *p)
 	return l;
 }
 
+static struct piece *keeppieces(struct ast *t, const struct piece *p);
+
 struct piece *ast_text(struct ast *t, const char *s, size_t len, struct loc loc)
 {
-	struct piece *p = arena_alloc(t->arena, sizeof(*p));
+	struct piece *p = arena_alloc(t->words, sizeof(*p));
 
 	p->kind = PC_TEXT;
 	p->text = s;
@@ -68,7 +70,7 @@ struct piece *ast_text(struct ast *t, const char *s, size_t len, struct loc loc)
 
 struct piece *ast_interp(struct ast *t, struct expr *e, struct loc loc)
 {
-	struct piece *p = arena_alloc(t->arena, sizeof(*p));
+	struct piece *p = arena_alloc(t->words, sizeof(*p));
 
 	p->kind = PC_EXPR;
 	p->expr = e;
@@ -78,7 +80,7 @@ struct piece *ast_interp(struct ast *t, struct expr *e, struct loc loc)
 
 struct piece *ast_quoted(struct ast *t, struct plist sub, struct loc loc)
 {
-	struct piece *p = arena_alloc(t->arena, sizeof(*p));
+	struct piece *p = arena_alloc(t->words, sizeof(*p));
 
 	p->kind = PC_QUOTED;
 	p->sub = sub.head;
@@ -107,10 +109,10 @@ struct word *ast_plainword(struct ast *t, const char *s, size_t len, struct loc 
 
 struct expr *ast_var(struct ast *t, const char *s, size_t len, struct loc loc)
 {
-	struct expr *e = arena_alloc(t->arena, sizeof(*e));
+	struct expr *e = arena_alloc(t->words, sizeof(*e));
 
 	e->kind = EX_VAR;
-	e->name = arena_strndup(t->arena, s, len);
+	e->name = arena_strndup(t->words, s, len);
 	e->len = (uint32_t)len; /* a source is under 4 GiB */
 	e->loc = loc;
 	return e;
@@ -156,7 +158,7 @@ struct expr *ast_index(struct ast *t, struct expr *base, long index, struct loc 
 	if (base->kind == EX_INDEX &&
 	    (!onefails(index) || (base->arg->kind == EX_INDEX && onefails(base->index))))
 		return base;
-	e = arena_alloc(t->arena, sizeof(*e));
+	e = arena_alloc(t->words, sizeof(*e));
 	e->kind = EX_INDEX;
 	e->arg = base;
 	e->index = index;
@@ -171,25 +173,64 @@ struct rline *ast_rline(struct ast *t, uint32_t indent, uint32_t blanks, struct 
 
 	r->indent = indent;
 	r->blanks = blanks;
-	r->pieces = p.head;
+	r->pieces = keeppieces(t, p.head);
 	r->loc = loc;
 	return r;
 }
 
-/* A copy in t->arena of a list of words (their pieces are there already), for
- * statements that keep their words after the graph is built. */
+/* Copies in t->arena of what the parser made in t->words, for what is kept after
+ * the graph is built: recipes, attributes, values, include paths, defaults. */
+static struct expr *keepexpr(struct ast *t, const struct expr *e)
+{
+	struct expr *head = NULL, **tail = &head, *c;
+
+	/* a call's arguments are a list: copied in a loop, the rest recursively
+	 * (the parser bounds how deep an expression nests) */
+	for (; e; e = e->next) {
+		c = arena_alloc(t->arena, sizeof(*c));
+		*c = *e;
+		if (e->name)
+			c->name = arena_strndup(t->arena, e->name, strlen(e->name));
+		c->arg = keepexpr(t, e->arg);
+		*tail = c;
+		tail = &c->next;
+	}
+	return head;
+}
+
+static struct piece *keeppieces(struct ast *t, const struct piece *p)
+{
+	struct piece *head = NULL, **tail = &head, *c;
+
+	if (t->words == t->arena)
+		return (struct piece *)p;
+	for (; p; p = p->next) {
+		c = arena_alloc(t->arena, sizeof(*c));
+		*c = *p;
+		if (p->kind == PC_EXPR)
+			c->expr = keepexpr(t, p->expr);
+		else if (p->kind == PC_QUOTED)
+			c->sub = keeppieces(t, p->sub);
+		*tail = c;
+		tail = &c->next;
+	}
+	return head;
+}
+
 static struct word *keepwords(struct ast *t, const struct word *w)
 {
-	struct word *head = NULL, **tail = &head;
+	struct word *head = NULL, **tail = &head, *c;
 
 	if (t->words == t->arena)
 		return (struct word *)w;
 	for (; w; w = w->next) {
-		*tail = arena_alloc(t->arena, sizeof(**tail));
-		**tail = *w;
-		tail = &(*tail)->next;
+		c = arena_alloc(t->arena, sizeof(*c));
+		*c = *w;
+		if (!w->len)
+			c->pieces = keeppieces(t, w->pieces);
+		*tail = c;
+		tail = &c->next;
 	}
-	*tail = NULL;
 	return head;
 }
 
@@ -252,7 +293,7 @@ void ast_attr(struct ast *t, const char *name, size_t len, bool hasvalue, struct
 
 	a->name = arena_strndup(t->arena, name, len);
 	a->hasvalue = hasvalue;
-	a->value = value.head;
+	a->value = keeppieces(t, value.head);
 	a->loc = loc;
 	for (i = 0; i < LEN(known_attrs) && strcmp(known_attrs[i], a->name); i++)
 		;
@@ -500,7 +541,8 @@ void ast_task(struct ast *t, struct parlist head, struct wlist deps, struct rlis
 		return;
 	}
 	name = arena_alloc(t->arena, sizeof(*name));
-	name->pieces = ast_text(t, head.head->name, strlen(head.head->name), head.head->loc);
+	name->text = head.head->name;
+	name->len = (uint32_t)strlen(head.head->name);
 	name->loc = head.head->loc;
 	s = newstmt(t, ST_TASK, loc);
 	s->doc = takedoc(t, loc);

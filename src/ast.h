@@ -148,9 +148,10 @@ struct parlist {
 /* What the parser builds into. */
 struct ast {
 	struct arena *arena;
-	/* struct word: a rule's header words are needed only until the graph is
-	 * built, so they can go in an arena of their own (what else keeps words
-	 * gets copies of them in arena) */
+	/* words, their pieces and expressions: a rule's header words are needed
+	 * only until the graph is built, so they go in an arena of their own, and
+	 * what is kept longer (recipes, attributes, values, include paths,
+	 * defaults) gets copies in arena */
 	struct arena *words;
 	uint32_t src;
 	struct stmt *head, *tail;
