@@ -203,6 +203,50 @@ static void clearlist(struct list *l)
 	l->raw = false;
 }
 
+/* Whether every word of a list is plain text, counting them. */
+static bool plainwords(const struct word *w, size_t *n)
+{
+	for (*n = 0; w; w = w->next, ++*n) {
+		if (!w->len)
+			return false;
+	}
+	return true;
+}
+
+/* The outputs of a new edge are made by it; the first rule's is the default goal. */
+static bool claim(struct load *l, const struct stmt *s, struct edge *e)
+{
+	bool ok = true;
+	uint32_t i;
+
+	for (i = 0; i < e->nout; i++) {
+		if (s->kind == ST_TASK)
+			e->out[i]->flags |= NODE_TASK;
+		ok = setgen(e->out[i], e) && ok;
+	}
+	if (ok && !l->first)
+		l->first = e->out[0];
+	return ok;
+}
+
+/* A rule whose header is all plain text: its words are the paths, as they are. */
+static bool plainrule(struct load *l, const struct stmt *s, size_t nout, size_t nin,
+		      size_t norder)
+{
+	struct edge *e = graph_edge(&l->graph, s, (uint32_t)nout, (uint32_t)nin, (uint32_t)norder);
+	const struct word *w;
+	size_t i = 0;
+
+	for (w = s->outputs; w; w = w->next)
+		e->out[i++] = graph_node(&l->graph, w->text, w->len);
+	i = 0;
+	for (w = s->inputs; w; w = w->next)
+		e->in[i++] = graph_node(&l->graph, w->text, w->len);
+	for (w = s->orderonly; w; w = w->next)
+		e->in[i++] = graph_node(&l->graph, w->text, w->len);
+	return claim(l, s, e);
+}
+
 static bool rule(struct load *l, const struct stmt *s)
 {
 	/* the words are copied into the graph's nodes: evaluate them in a scratch
@@ -211,8 +255,11 @@ static bool rule(struct load *l, const struct stmt *s)
 	struct list *outs = &l->outs, *ins = &l->ins, *order = &l->order;
 	struct edge *e;
 	bool ok;
-	size_t i;
+	size_t i, nout, nin, norder;
 
+	if (plainwords(s->outputs, &nout) && nout && plainwords(s->inputs, &nin) &&
+	    plainwords(s->orderonly, &norder))
+		return plainrule(l, s, nout, nin, norder);
 	arena_reset(&l->words);
 	clearlist(outs);
 	clearlist(ins);
@@ -227,18 +274,13 @@ static bool rule(struct load *l, const struct stmt *s)
 	if (ok) {
 		e = graph_edge(&l->graph, s, (uint32_t)outs->n, (uint32_t)ins->n,
 			       (uint32_t)order->n);
-		for (i = 0; i < outs->n; i++) {
+		for (i = 0; i < outs->n; i++)
 			e->out[i] = graph_node(&l->graph, outs->v[i], strlen(outs->v[i]));
-			if (s->kind == ST_TASK)
-				e->out[i]->flags |= NODE_TASK;
-			ok = setgen(e->out[i], e) && ok;
-		}
 		for (i = 0; i < ins->n; i++)
 			e->in[i] = graph_node(&l->graph, ins->v[i], strlen(ins->v[i]));
 		for (i = 0; i < order->n; i++)
 			e->in[ins->n + i] = graph_node(&l->graph, order->v[i], strlen(order->v[i]));
-		if (ok && !l->first)
-			l->first = e->out[0];
+		ok = claim(l, s, e);
 	}
 	return ok;
 }
