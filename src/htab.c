@@ -38,12 +38,15 @@ void *htab_get(const struct htab *h, const char *key, size_t len)
 	return e->key ? e->val : NULL;
 }
 
-/* Bytes of a big table's mapping, or 0 if a table of cap entries is small. */
+/* Bytes of the mapping for a big table of n bytes, or 0 if it is small. */
+static size_t bigbytes(size_t n)
+{
+	return n < OS_BIG ? 0 : (n + OS_BIG - 1) / OS_BIG * OS_BIG;
+}
+
 static size_t bigsize(size_t cap)
 {
-	size_t n = cap * sizeof(struct htab_entry);
-
-	return n < OS_BIG ? 0 : (n + OS_BIG - 1) / OS_BIG * OS_BIG;
+	return bigbytes(cap * sizeof(struct htab_entry));
 }
 
 /* Zeroed room for cap entries; a big table goes on huge pages, since every
@@ -148,7 +151,7 @@ void *hset_get(const struct hset *h, const char *key, size_t len)
 static void setalloc(struct hset *h, size_t cap)
 {
 	size_t n = setsize(cap);
-	void *p = n >= OS_BIG ? os_alloc_big((n + OS_BIG - 1) / OS_BIG * OS_BIG) : NULL;
+	void *p = bigbytes(n) ? os_alloc_big(bigbytes(n)) : NULL;
 
 	h->big = p != NULL;
 	h->cap = cap;
@@ -158,10 +161,8 @@ static void setalloc(struct hset *h, size_t cap)
 
 static void setunalloc(void **v, size_t cap, bool big)
 {
-	size_t n = setsize(cap);
-
 	if (big)
-		os_free_big(v, (n + OS_BIG - 1) / OS_BIG * OS_BIG);
+		os_free_big(v, bigbytes(setsize(cap)));
 	else
 		free(v);
 }

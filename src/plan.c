@@ -358,7 +358,7 @@ static bool selfrecord(struct plan *p, struct graph *g, struct edge *e,
 			script = p->scratch.s ? p->scratch.s : "";
 		if (script && logline_scripthash(script) != le->script_hash) {
 			if (!e->script)
-				e->script = arena_strndup(&g->a, script, strlen(script));
+				e->script = arena_strndup(&g->a, script, p->scratch.len);
 			self = true;
 			if (o->explain && (r = statelog_read(o->log, le))) {
 				buf_puts(w, "recipe changed:\n");

@@ -495,6 +495,7 @@ static void addkey(struct statelog *s, uint64_t h)
 bool statelog_append(struct statelog *s, const struct record *r)
 {
 	struct buf line = {0};
+	size_t keylen;
 	bool ok;
 
 	logline_format(&line, r);
@@ -513,11 +514,12 @@ bool statelog_append(struct statelog *s, const struct record *r)
 	/* an output that had a record gets this one as its newest, read back from
 	 * the file like the records loaded with it; the others only count: a full
 	 * build of many jobs keeps no record of them in memory */
-	if (hset_get(&s->firsts, r->outs[0].path, strlen(r->outs[0].path))) {
+	keylen = strlen(r->outs[0].path);
+	if (hset_get(&s->firsts, r->outs[0].path, keylen)) {
 		if (!parseline(s, line.s, line.len - 1, s->end))
 			fatal("a state log record does not read back: %s", line.s);
 	} else {
-		addkey(s, htab_hash(r->outs[0].path, strlen(r->outs[0].path)));
+		addkey(s, htab_hash(r->outs[0].path, keylen));
 		s->lines++;
 	}
 	s->end += (int64_t)line.len;
