@@ -80,7 +80,9 @@ static bool identch(unsigned char c)
 }
 
 /* "{{ name }}" or "{{ name[N] }}", the commonest interpolations, as one token
- * whose value is the piece the parser would have built from their tokens. */
+ * whose value is the piece the parser would have built from their tokens; or,
+ * "{{ name }}" that is a whole word of a header or value, a VARWORD whose value is
+ * the name: the parser makes a word of it in one step. */
 static int var(struct lexer *lx, YYSTYPE *val, struct ast *t)
 {
 	const unsigned char *n = lx->tok + 2, *e, *p;
@@ -93,6 +95,12 @@ static int var(struct lexer *lx, YYSTYPE *val, struct ast *t)
 		n++;
 	for (e = n; identch(*e); e++)
 		;
+	if (*e != '[' && (lx->cond == yycHEAD || lx->cond == yycTASK || lx->cond == yycVALUE) &&
+	    textpiece(lx, val) == WORD) {
+		val->text.s = (const char *)n;
+		val->text.len = (size_t)(e - n);
+		return VARWORD;
+	}
 	nl = (struct loc){lx->src, (uint32_t)(n - lx->buf), (uint32_t)(e - lx->buf)};
 	x = ast_var(t, (const char *)n, (size_t)(e - n), nl);
 	if (*e == '[') {
@@ -482,6 +490,7 @@ const char *lex_name(int tok)
 	case TEXT: return "TEXT";
 	case WORD: return "WORD";
 	case VAR: return "VAR";
+	case VARWORD: return "VARWORD";
 	case SQSTR: return "SQSTR";
 	case DQ: return "DQ";
 	case LINTERP: return "LINTERP";
@@ -523,7 +532,7 @@ void lex_dump(struct buf *b, uint32_t src)
 		tok = lex_next(&lx, &val, &loc, &t);
 		buf_printf(b, "%s", lex_name(tok));
 		if (tok == TEXT || tok == WORD || tok == SQSTR || tok == IDENT || tok == STRLIT ||
-		    tok == DOC)
+		    tok == DOC || tok == VARWORD)
 			buf_printf(b, "(%.*s)", (int)val.text.len, val.text.s);
 		else if (tok == VAR) {
 			const struct expr *x = val.piece->expr;

@@ -81,6 +81,7 @@ static struct loc span(struct loc a, struct loc b)
 %token <text> TEXT "text"
 %token <text> WORD "word"
 %token <piece> VAR "interpolation"
+%token <text> VARWORD "variable word"
 %token <text> SQSTR "string"
 %token DQ "'\"'"
 %token LINTERP "'{{'"
@@ -160,12 +161,15 @@ words: %empty   { $$ = (struct wlist){0}; }
 /* a WORD goes into the list in one step: most words are one */
 wordlist: cword             { $$ = wlist_add((struct wlist){0}, $1); }
         | WORD              { $$ = wlist_add((struct wlist){0}, plain(t, $1, @1)); }
+        | VARWORD           { $$ = wlist_add((struct wlist){0}, ast_varword(t, $1.s, $1.len, @1)); }
         | wordlist SEP cword { $$ = wlist_add($1, $3); }
         | wordlist SEP WORD { $$ = wlist_add($1, plain(t, $3, @3)); }
+        | wordlist SEP VARWORD { $$ = wlist_add($1, ast_varword(t, $3.s, $3.len, @3)); }
         ;
 
 word: cword
     | WORD  { $$ = plain(t, $1, @1); }
+    | VARWORD { $$ = ast_varword(t, $1.s, $1.len, @1); }
     ;
 
 cword: pieces { $$ = ast_word(t, $1, @$); }
@@ -238,6 +242,7 @@ static const char *tokname(yysymbol_kind_t k)
 	case YYSYMBOL_TEXT: return "text";
 	case YYSYMBOL_WORD: return "text";
 	case YYSYMBOL_VAR: return "'{{'";
+	case YYSYMBOL_VARWORD: return "'{{'";
 	case YYSYMBOL_SQSTR: return "string";
 	case YYSYMBOL_DQ: return "'\"'";
 	case YYSYMBOL_LINTERP: return "'{{'";
@@ -274,6 +279,7 @@ static const char *expectname(yysymbol_kind_t k)
 	case YYSYMBOL_DQ:
 	case YYSYMBOL_LINTERP:
 	case YYSYMBOL_VAR:
+	case YYSYMBOL_VARWORD:
 	case YYSYMBOL_LEXERR:
 	case YYSYMBOL_PLUSEQ:
 	case YYSYMBOL_QEQ:
@@ -346,6 +352,7 @@ bool parse_source(struct arena *a, struct arena *words, uint32_t src, struct stm
 	ast_endattrs(&t);
 	buf_free(&t.doc);
 	htab_free(&t.recipes);
+	htab_free(&t.names);
 	*out = t.head;
 	return rc == 0 && diag_errors() == before;
 }

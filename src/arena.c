@@ -35,7 +35,7 @@ static struct arena_block *newblock(struct arena *a)
 		}
 	}
 	a->grow = size * 2;
-	b = xmalloc(sizeof(*b) + size);
+	b = xcalloc(1, sizeof(*b) + size);
 	b->big = false;
 	b->size = size;
 	return b;
@@ -49,7 +49,9 @@ static void freeblock(struct arena_block *b)
 		free(b);
 }
 
-/* n bytes aligned to align (a power of two), zeroed if zero is set. */
+/* n bytes aligned to align (a power of two), zeroed if zero is set. Blocks are
+ * zeroed when they are made (or reset) and each byte is handed out once, so
+ * only a large object of its own needs a choice. */
 static void *alloc(struct arena *a, size_t n, size_t align, bool zero)
 {
 	struct arena_block *b;
@@ -64,15 +66,13 @@ static void *alloc(struct arena *a, size_t n, size_t align, bool zero)
 			fatal("out of memory");
 		if (n > BLOCK_SIZE / 4) {
 			/* a large object gets a block of its own */
-			b = xmalloc(sizeof(*b) + n);
+			b = zero ? xcalloc(1, sizeof(*b) + n) : xmalloc(sizeof(*b) + n);
 			b->big = false;
 			b->size = n;
 			if (a->head) {
 				/* keep the current block */
 				b->next = a->head->next;
 				a->head->next = b;
-				if (zero)
-					memset(b->data, 0, n);
 				return b->data;
 			}
 		} else {
@@ -86,8 +86,6 @@ static void *alloc(struct arena *a, size_t n, size_t align, bool zero)
 	}
 	p = a->cur + pad;
 	a->cur += pad + n;
-	if (zero)
-		memset(p, 0, n);
 	return p;
 }
 
@@ -125,6 +123,8 @@ void arena_reset(struct arena *a)
 		freeblock(b);
 	}
 	a->head->next = NULL;
+	if (a->cur) /* what was handed out, zeroed again */
+		memset(a->head->data, 0, (size_t)(a->cur - a->head->data));
 	a->cur = a->head->data;
 	a->end = a->head->data + a->head->size;
 }

@@ -99,12 +99,44 @@ struct word *ast_word(struct ast *t, struct plist pieces, struct loc loc)
 
 struct word *ast_plainword(struct ast *t, const char *s, size_t len, struct loc loc)
 {
-	struct word *w = arena_alloc(t->words, sizeof(*w));
+	struct word *w;
+	struct piece *p;
 
+	if (len & WORD_VAR) { /* 2 GiB of one word: held as a piece, like any other */
+		p = ast_text(t, s, len, loc);
+		return ast_word(t, (struct plist){p, p}, loc);
+	}
+	w = arena_alloc(t->words, sizeof(*w));
 	w->text = s;
 	w->len = (uint32_t)len; /* a source is under 4 GiB */
 	w->loc = loc;
 	return w;
+}
+
+struct word *ast_varword(struct ast *t, const char *s, size_t len, struct loc loc)
+{
+	struct word *w = arena_alloc(t->words, sizeof(*w));
+	struct htab_entry *e = htab_slot(&t->names, s, len); /* keyed by the source */
+
+	if (!e->val)
+		e->val = arena_strndup(t->arena, s, len); /* outlives the words */
+	w->var = e->val;
+	w->len = WORD_VAR | (uint32_t)len;
+	w->loc = loc;
+	return w;
+}
+
+struct expr ast_wordexpr(const struct word *w)
+{
+	const char *text = source_get(w->loc.src)->text;
+	uint32_t off = w->loc.off + 2, len = w->len & ~(uint32_t)WORD_VAR;
+
+	while (text[off] == ' ' || text[off] == '\t')
+		off++; /* the name, as the lexer found it: "{{", blanks, name */
+	return (struct expr){.kind = EX_VAR,
+			     .loc = {w->loc.src, off, off + len},
+			     .len = len,
+			     .name = w->var};
 }
 
 struct expr *ast_var(struct ast *t, const char *s, size_t len, struct loc loc)
@@ -225,7 +257,7 @@ static struct word *keepwords(struct ast *t, const struct word *w)
 		return (struct word *)w;
 	for (; w; w = w->next) {
 		c = arena_alloc(t->arena, sizeof(*c));
-		*c = *w;
+		*c = *w; /* plain text is in the source, a variable's name in t->arena */
 		if (!w->len)
 			c->pieces = keeppieces(t, w->pieces);
 		*tail = c;
@@ -241,6 +273,8 @@ static const char *plainword(struct ast *t, const struct word *w)
 	struct buf b = {0};
 	const char *s;
 
+	if (word_isvar(w))
+		return NULL;
 	if (w->len)
 		return arena_strndup(t->arena, w->text, w->len);
 	for (p = w->pieces; p; p = p->next) {
@@ -402,6 +436,8 @@ static bool haspercent(const struct word *w)
 {
 	const struct piece *p;
 
+	if (word_isvar(w))
+		return false;
 	if (w->len)
 		return memchr(w->text, '%', w->len) != NULL;
 	for (p = w->pieces; p; p = p->next) {
@@ -476,9 +512,10 @@ void ast_rule(struct ast *t, struct wlist outs, struct wlist ins, struct wlist o
 	s = newstmt(t, ST_RULE, loc);
 	s->doc = takedoc(t, loc);
 	s->attrs = takeattrs(t);
-	s->outputs = outs.head;
-	s->inputs = ins.head;
-	s->orderonly = order.head;
+	s->hdr = arena_alloc(t->words, sizeof(*s->hdr));
+	s->hdr->outputs = outs.head;
+	s->hdr->inputs = ins.head;
+	s->hdr->orderonly = order.head;
 	keeprecipe(t, s, recipe);
 	s->pattern = npct > 0;
 }
@@ -547,9 +584,10 @@ void ast_task(struct ast *t, struct parlist head, struct wlist deps, struct rlis
 	s = newstmt(t, ST_TASK, loc);
 	s->doc = takedoc(t, loc);
 	s->attrs = takeattrs(t);
-	s->outputs = name;
+	s->hdr = arena_alloc(t->arena, sizeof(*s->hdr)); /* kept: it holds the name */
+	s->hdr->outputs = name;
 	s->params = head.head->next;
-	s->inputs = deps.head;
+	s->hdr->inputs = deps.head;
 	keeprecipe(t, s, recipe);
 }
 
@@ -618,13 +656,20 @@ static void dump_pieces(struct buf *b, const struct piece *p)
 	}
 }
 
-void ast_dump_word(struct buf *b, const struct word *w)
+static void dump_wordtext(struct buf *b, const struct word *w)
 {
-	buf_putc(b, '[');
-	if (w->len)
+	if (word_isvar(w))
+		buf_printf(b, "{{%s}}", w->var);
+	else if (w->len)
 		buf_add(b, w->text, w->len);
 	else
 		dump_pieces(b, w->pieces);
+}
+
+void ast_dump_word(struct buf *b, const struct word *w)
+{
+	buf_putc(b, '[');
+	dump_wordtext(b, w);
 	buf_putc(b, ']');
 }
 
@@ -654,20 +699,17 @@ void ast_dump(struct buf *b, const struct stmt *s)
 			break;
 		case ST_RULE:
 			buf_puts(b, s->pattern ? "pattern" : "rule");
-			dump_words(b, s->outputs);
+			dump_words(b, s->hdr->outputs);
 			buf_puts(b, " :");
-			dump_words(b, s->inputs);
-			if (s->orderonly) {
+			dump_words(b, s->hdr->inputs);
+			if (s->hdr->orderonly) {
 				buf_puts(b, " |");
-				dump_words(b, s->orderonly);
+				dump_words(b, s->hdr->orderonly);
 			}
 			break;
 		case ST_TASK:
 			buf_puts(b, "task ");
-			if (s->outputs->len)
-				buf_add(b, s->outputs->text, s->outputs->len);
-			else
-				dump_pieces(b, s->outputs->pieces);
+			dump_wordtext(b, s->hdr->outputs);
 			for (p = s->params; p; p = p->next) {
 				buf_printf(b, " %s%s", p->variadic ? "*" : "", p->name);
 				if (p->def) {
@@ -676,7 +718,7 @@ void ast_dump(struct buf *b, const struct stmt *s)
 				}
 			}
 			buf_puts(b, " :");
-			dump_words(b, s->inputs);
+			dump_words(b, s->hdr->inputs);
 			break;
 		}
 		if (s->doc)

@@ -38,20 +38,39 @@ struct piece {
 };
 
 /* Most words are one plain piece of text: those hold the text itself (len > 0),
- * which saves a piece for each of them, and the others their pieces (len 0). */
+ * which saves a piece for each of them. Many others are one variable, "{{ name }}"
+ * alone: those hold its name (len has WORD_VAR set). The others hold their
+ * pieces (len 0). */
 struct word {
 	union {
 		struct piece *pieces; /* len 0 */
-		const char *text;     /* len > 0: in the source, not NUL-terminated */
+		const char *text;     /* plain: in the source, not NUL-terminated */
+		const char *var;      /* WORD_VAR: the variable's name, NUL-terminated */
 	};
 	struct loc loc;
 	uint32_t len;
 	struct word *next;
 };
 
+#define WORD_VAR UINT32_C(0x80000000)
+
+/* Whether w is "{{ name }}" alone, held as w->var. */
+static inline bool word_isvar(const struct word *w)
+{
+	return (w->len & WORD_VAR) != 0;
+}
+
+/* Whether w is plain text held as w->text (w->len bytes). */
+static inline bool word_isplain(const struct word *w)
+{
+	return w->len && !word_isvar(w);
+}
+
 /* The text of a word that is all plain text in one piece, or NULL. */
 static inline const char *word_text(const struct word *w, size_t *len)
 {
+	if (word_isvar(w))
+		return NULL;
 	if (w->len) {
 		*len = w->len;
 		return w->text;
@@ -92,11 +111,19 @@ struct attr {
 enum stmt_kind { ST_ASSIGN, ST_RULE, ST_TASK, ST_INCLUDE };
 enum assign_op { AS_SET, AS_APPEND, AS_DEFAULT };
 
+/* The words of a rule's or task's header, needed until the graph is built: a
+ * rule's go with its header words, a task's (which hold its name) are kept. */
+struct header {
+	struct word *outputs;   /* ST_TASK: the task name is outputs' only word */
+	struct word *inputs;
+	struct word *orderonly; /* ST_RULE */
+};
+
 struct stmt {
-	enum stmt_kind kind;
+	uint8_t kind;   /* enum stmt_kind */
+	uint8_t op;     /* enum assign_op: ST_ASSIGN */
+	bool pattern;   /* ST_RULE: an output holds '%' */
 	struct loc loc; /* the header, up to the end of its line */
-	enum assign_op op;  /* ST_ASSIGN */
-	bool pattern;       /* ST_RULE: an output holds '%' */
 	struct stmt *next;
 	/* the fields of one kind share room with those of another */
 	union {
@@ -104,13 +131,11 @@ struct stmt {
 		struct param *params; /* ST_TASK */
 	};
 	union {
-		struct word *value;     /* ST_ASSIGN; ST_INCLUDE: the path words */
-		struct word *orderonly; /* ST_RULE */
+		struct word *value;  /* ST_ASSIGN; ST_INCLUDE: the path words */
+		struct header *hdr;  /* ST_RULE, ST_TASK; NULL for a rule in the graph */
 	};
 	/* ST_RULE, ST_TASK */
 	const char *doc;     /* doc comment lines joined by '\n', or NULL */
-	struct word *outputs; /* ST_TASK: the task name is outputs' only word */
-	struct word *inputs;
 	struct rline *recipe;
 	/* A recipe written the same, byte for byte, as one earlier in the file shares
 	 * that one's lines: their locations are those of the earlier one, which is
@@ -163,6 +188,7 @@ struct ast {
 	/* Recipes by their text (see struct stmt): the lexer hands over the lines of
 	 * one it has seen before as one token, and keeps where the others start */
 	struct htab recipes;   /* text of a recipe -> its first struct rline */
+	struct htab names;     /* the names of variables in words, one copy each */
 	struct recipe_at {
 		uint32_t off, end; /* the recipe's text, up to the end of its last line */
 		int errors;        /* diag_errors() when the lexer reached it */
@@ -180,6 +206,10 @@ struct piece *ast_quoted(struct ast *t, struct plist sub, struct loc loc);
 struct word *ast_word(struct ast *t, struct plist pieces, struct loc loc);
 /* A word of plain text (not empty, kept where it is). */
 struct word *ast_plainword(struct ast *t, const char *s, size_t len, struct loc loc);
+/* The word "{{ name }}" (loc), for the variable called s. */
+struct word *ast_varword(struct ast *t, const char *s, size_t len, struct loc loc);
+/* The expression of a word that is one variable: the one its pieces would hold. */
+struct expr ast_wordexpr(const struct word *w);
 struct expr *ast_var(struct ast *t, const char *s, size_t len, struct loc loc);
 struct expr *ast_str(struct ast *t, const char *s, size_t len, struct loc loc);
 struct expr *ast_num(struct ast *t, struct loc loc);

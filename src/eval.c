@@ -187,6 +187,11 @@ static bool spend(const struct word *w, size_t n)
 	return false;
 }
 
+bool eval_spend(const struct word *w, size_t n)
+{
+	return spend(w, n);
+}
+
 void eval_reset(void)
 {
 	made = 0;
@@ -223,6 +228,10 @@ static bool eval_word1(struct eval *ev, const struct word *w, struct list *out)
 	if (text) {
 		list_push(out, arena_strndup(ev->a, text, i));
 		return true;
+	}
+	if (word_isvar(w)) {
+		struct expr e = ast_wordexpr(w);
+		return eval_expr(ev, &e, out);
 	}
 	p = w->pieces;
 	if (p && !p->next && p->kind == PC_EXPR)

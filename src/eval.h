@@ -36,6 +36,9 @@ void eval_reset(void);
  * instrumentation makes each word dearer). */
 void eval_set_budget(size_t words);
 
+/* Count n more words made by w, a word evaluated before whose words are used
+ * again as they are; false after reporting that the Taskfile makes too many. */
+bool eval_spend(const struct word *w, size_t n);
 /* Append the words of w and of every word after it. */
 bool eval_words(struct eval *ev, const struct word *w, struct list *out);
 /* Append the words of one word. */

@@ -74,15 +74,24 @@ void graph_add_rdep(struct graph *g, struct edge *dep, struct edge *e)
 {
 	struct edge **v;
 
-	/* most edges feed one other: room for one, doubled as needed, from the
-	 * arena (what a doubling leaves behind is smaller than what it takes) */
+	/* most edges feed one other: that one is held in the edge itself; more get
+	 * room from the arena, doubled as needed (what a doubling leaves behind is
+	 * smaller than what it takes) */
+	if (dep->nrdeps == 0) {
+		dep->caprdeps = 1;
+		dep->rdep = e;
+		dep->nrdeps = 1;
+		return;
+	}
 	if (dep->nrdeps == dep->caprdeps) {
 		if (dep->caprdeps > UINT32_MAX / 2)
 			fatal("out of memory");
-		dep->caprdeps = dep->caprdeps ? dep->caprdeps * 2 : 1;
-		v = arena_alloc(&g->a, dep->caprdeps * sizeof(*v));
-		if (dep->nrdeps)
+		v = arena_alloc(&g->a, dep->caprdeps * 2 * sizeof(*v));
+		if (dep->caprdeps == 1)
+			v[0] = dep->rdep;
+		else
 			memcpy(v, dep->rdeps, dep->nrdeps * sizeof(*v));
+		dep->caprdeps *= 2;
 		dep->rdeps = v;
 	}
 	dep->rdeps[dep->nrdeps++] = e;
@@ -111,7 +120,7 @@ void graph_dump(struct buf *b, const struct graph *g)
 				buf_puts(b, " |");
 			buf_printf(b, " %s", e->in[j]->path);
 		}
-		if (e->stem)
+		if (e->rule->kind != ST_TASK && e->stem)
 			buf_printf(b, " (stem %s)", e->stem);
 		buf_putc(b, '\n');
 	}

@@ -40,15 +40,20 @@ struct edge {
 	 * in[nimp..nall) order-only inputs */
 	struct node **in;
 	uint32_t nout, nin, nimp, nall;
-	const char *stem;          /* pattern rules: the stem; else NULL */
-	const struct scope *args;  /* tasks: the parameters' values */
+	union { /* by the rule's kind */
+		const char *stem;          /* rules: the stem of a pattern's; else NULL */
+		const struct scope *args;  /* tasks: the parameters' values */
+	};
 	/* planning and scheduling */
 	const char *script; /* the expanded recipe, once known */
 	const char *why; /* --explain: the reasons it runs, one per line */
 	uint64_t weight;  /* its job's expected duration (ms + 1), from the log */
 	uint64_t prio;    /* weight of the longest path from it to a goal */
 	uint64_t after;   /* weight of the longest path of jobs that lead to it */
-	struct edge **rdeps; /* edges waiting for this one */
+	union { /* edges waiting for this one: see edge_rdep */
+		struct edge *rdep;   /* caprdeps 1: the one */
+		struct edge **rdeps; /* else room for caprdeps */
+	};
 	uint32_t nrdeps, caprdeps;
 	uint32_t pending; /* inputs still to be made before it can start */
 	uint32_t id;     /* order of creation */
@@ -87,6 +92,11 @@ struct edge *graph_edge(struct graph *g, const struct stmt *rule, uint32_t nout,
 			uint32_t norder);
 /* Record that e must wait for dep. */
 void graph_add_rdep(struct graph *g, struct edge *dep, struct edge *e);
+/* The ith of the edges waiting for e. */
+static inline struct edge *edge_rdep(const struct edge *e, uint32_t i)
+{
+	return e->caprdeps == 1 ? e->rdep : e->rdeps[i];
+}
 /* The name a job is shown by: its first output, or the task's name. */
 const char *edge_name(const struct edge *e);
 /* Print every edge, in creation order ("out1 out2: in1 in2 | order"). */

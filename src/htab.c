@@ -89,7 +89,7 @@ struct htab_entry *htab_slot(struct htab *h, const char *key, size_t len)
 
 	if (len > UINT32_MAX)
 		fatal("a name of %zu bytes is too long", len);
-	if ((h->n + 1) * 4 > h->cap * 3)
+	if ((h->n + 1) * 8 > h->cap * 7)
 		grow(h);
 	e = probe(h, key, len, hash);
 	if (!e->key) {
@@ -195,7 +195,7 @@ void **hset_slot(struct hset *h, const char *key, size_t len)
 
 	if (len > UINT32_MAX)
 		fatal("a name of %zu bytes is too long", len);
-	if ((h->n + 1) * 4 > h->cap * 3)
+	if ((h->n + 1) * 8 > h->cap * 7)
 		setgrow(h);
 	i = setprobe(h, key, len, hash);
 	if (!h->hash[i]) {

@@ -167,13 +167,13 @@ static bool pattern(struct load *l, const struct stmt *s)
 	bool ok;
 	size_t i;
 
-	ok = eval_words(&ev, s->outputs, &p.outs);
-	ok = eval_words(&ev, s->inputs, &p.ins) && ok;
-	ok = eval_words(&ev, s->orderonly, &p.order) && ok;
+	ok = eval_words(&ev, s->hdr->outputs, &p.outs);
+	ok = eval_words(&ev, s->hdr->inputs, &p.ins) && ok;
+	ok = eval_words(&ev, s->hdr->orderonly, &p.order) && ok;
 	for (i = 0; ok && i < p.outs.n; i++) {
 		const char *pct = strchr(p.outs.v[i], '%');
 		if (!pct || strchr(pct + 1, '%')) {
-			diag_error(s->outputs->loc, "a pattern output needs exactly one '%%': '%s'",
+			diag_error(s->hdr->outputs->loc, "a pattern output needs exactly one '%%': '%s'",
 				   p.outs.v[i]);
 			ok = false;
 		}
@@ -195,6 +195,10 @@ static void freescratch(struct load *l)
 	list_free(&l->ins);
 	list_free(&l->order);
 	arena_free(&l->words);
+	htab_free(&l->varnodes);
+	free(l->newvars);
+	l->newvars = NULL;
+	l->nnewvars = l->capnewvars = 0;
 }
 
 static void clearlist(struct list *l)
@@ -207,7 +211,7 @@ static void clearlist(struct list *l)
 static bool plainwords(const struct word *w, size_t *n)
 {
 	for (*n = 0; w; w = w->next, ++*n) {
-		if (!w->len)
+		if (!word_isplain(w))
 			return false;
 	}
 	return true;
@@ -229,6 +233,141 @@ static bool claim(struct load *l, const struct stmt *s, struct edge *e)
 	return ok;
 }
 
+/* The nodes of the words of a variable named alone in headers ("{{ name }}"):
+ * headers are evaluated without locals, so a name has the same words in every
+ * one, and their nodes are found once. */
+struct varnodes {
+	struct node **v;
+	size_t n, bytes; /* words, and bytes as a list counts them */
+};
+
+/* A variable word of the rule being evaluated, whose nodes are not known yet:
+ * they are those made of list[start..start+n). */
+struct newvar {
+	const struct word *w;
+	const struct list *list;
+	size_t start, n, bytes;
+};
+
+static const struct varnodes *varnodes(const struct load *l, const struct word *w)
+{
+	return htab_get(&l->varnodes, w->var, w->len & ~WORD_VAR);
+}
+
+/* Whether every word of a list is plain text or a variable whose nodes are
+ * known, counting the nodes; and not more than evaluating could make. */
+static bool knownwords(const struct load *l, const struct word *w, size_t *n)
+{
+	const struct varnodes *vn;
+	size_t bytes = 0;
+
+	for (*n = 0; w; w = w->next) {
+		if (word_isplain(w)) {
+			++*n;
+			bytes += w->len + 1;
+		} else if (word_isvar(w) && (vn = varnodes(l, w))) {
+			*n += vn->n;
+			bytes += vn->bytes;
+		} else {
+			return false;
+		}
+	}
+	return *n <= EVAL_MAX_WORDS && bytes <= EVAL_MAX_BYTES;
+}
+
+/* Count the words of the variables among w against the budget, as evaluating
+ * them would; false after reporting that they make too many. */
+static bool spendvars(const struct load *l, const struct word *w)
+{
+	for (; w; w = w->next) {
+		if (word_isvar(w) && !eval_spend(w, varnodes(l, w)->n))
+			return false;
+	}
+	return true;
+}
+
+/* The nodes of the words w, each plain text or a variable whose nodes are known,
+ * into v. */
+static void knownnodes(struct load *l, const struct word *w, struct node **v)
+{
+	const struct varnodes *vn;
+
+	for (; w; w = w->next) {
+		if (word_isplain(w)) {
+			*v++ = graph_node(&l->graph, w->text, w->len);
+		} else {
+			vn = varnodes(l, w);
+			memcpy(v, vn->v, vn->n * sizeof(*v));
+			v += vn->n;
+		}
+	}
+}
+
+/* A rule whose header words are all plain text or variables whose nodes are
+ * known: no word is evaluated. */
+static bool knownrule(struct load *l, const struct stmt *s, size_t nout, size_t nin,
+		      size_t norder)
+{
+	struct edge *e;
+	bool ok = spendvars(l, s->hdr->outputs);
+
+	ok = spendvars(l, s->hdr->inputs) && ok;
+	ok = spendvars(l, s->hdr->orderonly) && ok;
+	if (!ok)
+		return false;
+	e = graph_edge(&l->graph, s, (uint32_t)nout, (uint32_t)nin, (uint32_t)norder);
+	knownnodes(l, s->hdr->outputs, e->out);
+	knownnodes(l, s->hdr->inputs, e->in);
+	knownnodes(l, s->hdr->orderonly, e->in + nin);
+	return claim(l, s, e);
+}
+
+/* Evaluate a list of header words into list, as eval_words does, noting the
+ * variables among them whose nodes are not known yet. */
+static bool evalwords(struct load *l, struct eval *ev, const struct word *w, struct list *list)
+{
+	size_t before, bytes;
+
+	for (; w; w = w->next) {
+		before = list->n;
+		bytes = list->bytes;
+		if (!eval_word(ev, w, list))
+			return false;
+		if (word_isvar(w) && !varnodes(l, w)) {
+			xgrow((void **)&l->newvars, &l->capnewvars, l->nnewvars + 1,
+			      sizeof(*l->newvars));
+			l->newvars[l->nnewvars++] = (struct newvar){w, list, before,
+								   list->n - before,
+								   list->bytes - bytes};
+		}
+	}
+	return true;
+}
+
+/* Keep the nodes of the variables noted while evaluating e's header. */
+static void keepvarnodes(struct load *l, const struct edge *e)
+{
+	size_t i;
+
+	for (i = 0; i < l->nnewvars; i++) {
+		const struct newvar *nv = &l->newvars[i];
+		struct node **from = nv->list == &l->outs ? e->out
+				     : nv->list == &l->ins ? e->in
+							  : e->in + l->ins.n;
+		struct htab_entry *he = htab_slot(&l->varnodes, nv->w->var,
+						  nv->w->len & ~WORD_VAR);
+		struct varnodes *vn;
+		if (he->val)
+			continue; /* named twice in this header */
+		vn = arena_alloc(&l->hdr, sizeof(*vn));
+		vn->v = arena_alloc(&l->hdr, nv->n * sizeof(*vn->v));
+		memcpy(vn->v, from + nv->start, nv->n * sizeof(*vn->v));
+		vn->n = nv->n;
+		vn->bytes = nv->bytes;
+		he->val = vn;
+	}
+}
+
 /* A rule whose header is all plain text: its words are the paths, as they are. */
 static bool plainrule(struct load *l, const struct stmt *s, size_t nout, size_t nin,
 		      size_t norder)
@@ -237,12 +376,12 @@ static bool plainrule(struct load *l, const struct stmt *s, size_t nout, size_t 
 	const struct word *w;
 	size_t i = 0;
 
-	for (w = s->outputs; w; w = w->next)
+	for (w = s->hdr->outputs; w; w = w->next)
 		e->out[i++] = graph_node(&l->graph, w->text, w->len);
 	i = 0;
-	for (w = s->inputs; w; w = w->next)
+	for (w = s->hdr->inputs; w; w = w->next)
 		e->in[i++] = graph_node(&l->graph, w->text, w->len);
-	for (w = s->orderonly; w; w = w->next)
+	for (w = s->hdr->orderonly; w; w = w->next)
 		e->in[i++] = graph_node(&l->graph, w->text, w->len);
 	return claim(l, s, e);
 }
@@ -257,16 +396,20 @@ static bool rule(struct load *l, const struct stmt *s)
 	bool ok;
 	size_t i, nout, nin, norder;
 
-	if (plainwords(s->outputs, &nout) && nout && plainwords(s->inputs, &nin) &&
-	    plainwords(s->orderonly, &norder))
+	if (plainwords(s->hdr->outputs, &nout) && nout && plainwords(s->hdr->inputs, &nin) &&
+	    plainwords(s->hdr->orderonly, &norder))
 		return plainrule(l, s, nout, nin, norder);
+	if (knownwords(l, s->hdr->outputs, &nout) && nout && knownwords(l, s->hdr->inputs, &nin) &&
+	    knownwords(l, s->hdr->orderonly, &norder))
+		return knownrule(l, s, nout, nin, norder);
 	arena_reset(&l->words);
 	clearlist(outs);
 	clearlist(ins);
 	clearlist(order);
-	ok = eval_words(&ev, s->outputs, outs);
-	ok = eval_words(&ev, s->inputs, ins) && ok;
-	ok = eval_words(&ev, s->orderonly, order) && ok;
+	l->nnewvars = 0;
+	ok = evalwords(l, &ev, s->hdr->outputs, outs);
+	ok = evalwords(l, &ev, s->hdr->inputs, ins) && ok;
+	ok = evalwords(l, &ev, s->hdr->orderonly, order) && ok;
 	if (ok && outs->n == 0) {
 		diag_error(s->loc, "the rule has no outputs (its output words are empty)");
 		ok = false;
@@ -280,6 +423,7 @@ static bool rule(struct load *l, const struct stmt *s)
 			e->in[i] = graph_node(&l->graph, ins->v[i], strlen(ins->v[i]));
 		for (i = 0; i < order->n; i++)
 			e->in[ins->n + i] = graph_node(&l->graph, order->v[i], strlen(order->v[i]));
+		keepvarnodes(l, e);
 		ok = claim(l, s, e);
 	}
 	return ok;
@@ -308,8 +452,9 @@ bool load_graph(struct load *l)
 	for (i = 0; i < l->nrules; i++) {
 		struct stmt *s = (struct stmt *)l->rules[i];
 		if (s->kind == ST_RULE)
-			s->outputs = s->orderonly = NULL;
-		s->inputs = NULL;
+			s->hdr = NULL;
+		else
+			s->hdr->inputs = NULL;
 	}
 	arena_free(&l->hdr);
 	return ok && diag_errors() == 0;
@@ -322,7 +467,7 @@ const struct stmt *load_task(const struct load *l, const char *name)
 	for (i = 0; i < l->nrules; i++) {
 		const struct stmt *s = l->rules[i];
 		size_t len;
-		const char *text = s->kind == ST_TASK ? word_text(s->outputs, &len) : NULL;
+		const char *text = s->kind == ST_TASK ? word_text(s->hdr->outputs, &len) : NULL;
 		if (text && len == strlen(name) && !memcmp(text, name, len))
 			return s;
 	}

@@ -19,6 +19,12 @@ struct load {
 	/* scratch for one rule's words, kept from rule to rule */
 	struct arena words;
 	struct list outs, ins, order;
+	/* while building the graph: the nodes of each variable named alone in a
+	 * header, found once (name -> struct varnodes, in hdr), and the variables
+	 * of the rule being evaluated whose nodes are not known yet */
+	struct htab varnodes;
+	struct newvar *newvars;
+	size_t nnewvars, capnewvars;
 };
 
 /* Start an empty load; command-line overrides may be added to vars after this. */

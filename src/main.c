@@ -193,7 +193,7 @@ static void list(const struct load *l)
 		if (s->kind == ST_TASK) {
 			const struct source *src = source_get(s->loc.src);
 			size_t len = 0;
-			const char *name = word_text(s->outputs, &len);
+			const char *name = word_text(s->hdr->outputs, &len);
 			buf_add(b, name ? name : "", len);
 			for (p = s->params; p; p = p->next)
 				buf_printf(b, " %.*s", (int)(p->loc.end - p->loc.off),

@@ -547,19 +547,40 @@ static void adddeps(struct graph *g, struct edge *e, const struct plan_opts *o)
 	e->nall = n;
 }
 
-/* The files prestat will stat, and the edges whose files are still to be listed. */
+/* The files prestat will stat next, and the edges whose files are still to be
+ * listed. Files are stated a batch at a time, so that the lists stay small
+ * however big the graph is. */
+enum { STAT_BATCH = 8192 };
+
 struct statlist {
-	struct node **nodes;
+	const char *paths[STAT_BATCH];
+	struct node *nodes[STAT_BATCH];
+	struct filestat *sts[STAT_BATCH];
+	size_t nn;
+	int threads;
 	struct edge **stack;
-	size_t nn, capn, top, cap;
+	size_t top, cap;
 };
+
+static void flush(struct statlist *l)
+{
+	size_t i;
+
+	os_stat_many(l->paths, l->sts, l->nn, l->threads);
+	for (i = 0; i < l->nn; i++)
+		l->nodes[i]->flags = (l->nodes[i]->flags & ~(uint32_t)NODE_QUEUED) | NODE_STATED;
+	l->nn = 0;
+}
 
 static void queue(struct statlist *l, struct node *n)
 {
 	if (n->flags & (NODE_QUEUED | NODE_STATED | NODE_TASK))
 		return;
 	n->flags |= NODE_QUEUED;
-	xgrow((void **)&l->nodes, &l->capn, l->nn + 1, sizeof(*l->nodes));
+	if (l->nn == STAT_BATCH)
+		flush(l);
+	l->paths[l->nn] = n->path;
+	l->sts[l->nn] = &n->st;
 	l->nodes[l->nn++] = n;
 	if (n->gen) {
 		xgrow((void **)&l->stack, &l->cap, l->top + 1, sizeof(*l->stack));
@@ -573,34 +594,23 @@ static void queue(struct statlist *l, struct node *n)
  * several at once. */
 static void prestat(struct node **goals, size_t ngoals, int threads)
 {
-	struct statlist l = {0};
-	const char **paths;
-	struct filestat **sts;
+	struct statlist *l = xcalloc(1, sizeof(*l));
 	size_t i;
 	uint32_t k;
 
+	l->threads = threads;
 	for (i = 0; i < ngoals; i++)
-		queue(&l, goals[i]);
-	while (l.top) {
-		struct edge *e = l.stack[--l.top];
+		queue(l, goals[i]);
+	while (l->top) {
+		struct edge *e = l->stack[--l->top];
 		for (k = 0; k < e->nout; k++)
-			queue(&l, e->out[k]);
+			queue(l, e->out[k]);
 		for (k = 0; k < e->nall; k++)
-			queue(&l, e->in[k]);
+			queue(l, e->in[k]);
 	}
-	paths = xcalloc(l.nn + 1, sizeof(*paths));
-	sts = xcalloc(l.nn + 1, sizeof(*sts));
-	for (i = 0; i < l.nn; i++) {
-		paths[i] = l.nodes[i]->path;
-		sts[i] = &l.nodes[i]->st;
-	}
-	os_stat_many(paths, sts, l.nn, threads);
-	for (i = 0; i < l.nn; i++)
-		l.nodes[i]->flags = (l.nodes[i]->flags & ~(uint32_t)NODE_QUEUED) | NODE_STATED;
-	free(paths);
-	free(sts);
-	free(l.nodes);
-	free(l.stack);
+	flush(l);
+	free(l->stack);
+	free(l);
 }
 
 bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngoals,
@@ -674,8 +684,8 @@ bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngo
 		uint64_t most = 0;
 		uint32_t k;
 		for (k = 0; k < e->nrdeps; k++) {
-			if (e->rdeps[k]->prio > most)
-				most = e->rdeps[k]->prio;
+			if (edge_rdep(e, k)->prio > most)
+				most = edge_rdep(e, k)->prio;
 		}
 		e->prio = e->weight + most;
 	}
@@ -687,8 +697,8 @@ bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngo
 		uint64_t through = e->after + e->weight;
 		uint32_t k;
 		for (k = 0; k < e->nrdeps; k++) {
-			if (e->rdeps[k]->after < through)
-				e->rdeps[k]->after = through;
+			if (edge_rdep(e, k)->after < through)
+				edge_rdep(e, k)->after = through;
 		}
 	}
 	buf_free(&p->scratch);

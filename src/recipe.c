@@ -33,9 +33,9 @@ static void bind(struct locals *l, const struct edge *e)
 	}
 	for (i = 0; i < e->nout && e->rule->kind != ST_TASK; i++)
 		list_push(&l->out, e->out[i]->path);
-	if (e->stem)
+	if (e->rule->kind != ST_TASK && e->stem)
 		list_push(&l->stem, e->stem);
-	l->sin = (struct scope){e->args, "in", &l->in};
+	l->sin = (struct scope){e->rule->kind == ST_TASK ? e->args : NULL, "in", &l->in};
 	l->sout = (struct scope){&l->sin, "out", &l->out};
 	l->sstem = (struct scope){&l->sout, "stem", &l->stem};
 }

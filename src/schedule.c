@@ -67,8 +67,8 @@ static void release(struct queue *q, struct edge *e)
 
 	e->done = true;
 	for (i = 0; i < e->nrdeps; i++) {
-		if (--e->rdeps[i]->pending == 0)
-			push(q, e->rdeps[i]);
+		if (--edge_rdep(e, i)->pending == 0)
+			push(q, edge_rdep(e, i));
 	}
 }
 

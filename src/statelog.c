@@ -11,17 +11,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "diag.h"
 
+#define XXH_INLINE_ALL /* as in htab.c: log checksums are htab_hash */
+#include <xxhash.h>
+
 static_assert(offsetof(struct logentry, first) == offsetof(struct hkey, s) &&
 		      offsetof(struct logentry, firstlen) == offsetof(struct hkey, len),
 	      "a log entry starts with its key");
 
 static const char HEADER[] = "baton-log 4\n";
+
+enum { CHUNK = 1 << 20 }; /* the most of the file read in held at once, roughly */
 
 /* The body of an entry: in memory, or read again from the log file into *tmp
  * (to be freed); NULL if it cannot be read. */
@@ -50,7 +56,7 @@ static const char *getbody(const struct statelog *s, const struct logentry *e, c
 		body = got == e->bodylen ? *tmp : NULL;
 	}
 	/* the line read again must be the one checked when the log was loaded */
-	if (body && htab_hash(body, e->bodylen) != e->sum)
+	if (body && (uint32_t)htab_hash(body, e->bodylen) != e->sum)
 		body = NULL;
 	if (!body) {
 		free(*tmp);
@@ -90,9 +96,9 @@ static bool parsefiles(struct statelog *s, struct logentry *le)
 	if (ok) {
 		/* the header once more, for what the entry does not keep */
 		c = (struct scan){body, body + le->bodylen};
-		ok = scan_u64(&c, &skip) && scan_u64(&c, &skip) && scan_u64(&c, &r->rss_kb);
-		c = (struct scan){body + le->rest, body + le->bodylen};
-		ok = ok && scan_field(&c, &script, &len);
+		ok = scan_u64(&c, &skip) && scan_u64(&c, &skip) && scan_u64(&c, &r->rss_kb) &&
+		     scan_u64(&c, &skip) && scan_u64(&c, &skip) && scan_u64(&c, &skip) &&
+		     scan_hex(&c, &skip) && scan_hex(&c, &skip) && scan_field(&c, &script, &len);
 	}
 	f = ok ? arena_alloc(&s->a, n * sizeof(*f)) : NULL;
 	for (i = 0; ok && i < n; i++)
@@ -116,15 +122,12 @@ static bool parsefiles(struct statelog *s, struct logentry *le)
 	return true;
 }
 
-/* A key for the table: a copy (unescaped) unless it is in memory that outlives s
- * and has no escapes. */
-static const char *keyof(struct statelog *s, const char *key, size_t *len, bool copy)
+/* A key for the table: key itself unless it has escapes; then a copy, unescaped. */
+static const char *keyof(struct statelog *s, const char *key, size_t *len)
 {
 	if (memchr(key, '\\', *len)) {
 		key = scan_unesc(&s->a, key, *len);
 		*len = strlen(key);
-	} else if (copy) {
-		key = arena_strndup(&s->a, key, *len);
 	}
 	return key;
 }
@@ -140,14 +143,62 @@ static void keepas(struct statelog *s, struct logentry *e, const char *key, size
 		htab_slot(&s->others, key, len)->val = e;
 }
 
+/* Let go of the whole pages in [from, to) of a read-only mapping of the file:
+ * they are read again from the file if touched again. */
+static void letgo(const char *from, const char *to)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)from + page - 1) / page * page, b = (uintptr_t)to / page * page;
+
+	if (b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+/* The checksum of a line's body. In a mapping of the file (drop), the pages of a
+ * long one are let go of as they are read: one line may list a hundred
+ * thousand inputs. */
+static uint64_t bodysum(const char *p, size_t n, bool drop)
+{
+	XXH3_state_t st;
+	size_t done, k;
+
+	if (!drop || n <= 2 * CHUNK)
+		return htab_hash(p, n);
+	XXH3_64bits_reset(&st);
+	for (done = 0; done < n; done += k) {
+		k = n - done < CHUNK ? n - done : CHUNK;
+		XXH3_64bits_update(&st, p + done, k);
+		letgo(p + done, p + done + k);
+	}
+	return XXH3_64bits_digest(&st);
+}
+
+/* The end of the line at p, or NULL; in a mapping (drop), a long line's pages
+ * are let go of as they are searched. */
+static const char *lineend(const char *p, const char *end, bool drop)
+{
+	const char *nl, *from;
+	size_t k;
+
+	if (!drop)
+		return memchr(p, '\n', (size_t)(end - p));
+	for (from = p;; from += k) {
+		k = (size_t)(end - from) < CHUNK ? (size_t)(end - from) : CHUNK;
+		if ((nl = memchr(from, '\n', k)) || from + k == end)
+			return nl;
+		if (from > p)
+			letgo(from, from + k);
+	}
+}
+
 /* Read the header of one line (without its newline); false if it is damaged. The
  * script and files are read when asked for: from the line itself if it outlives
  * the log (off < 0), else from the log file, where the line starts at off. Only
  * the output paths are read at once, to find the record by any of them. */
-static bool parseline(struct statelog *s, const char *line, size_t len, int64_t off)
+static bool parseline(struct statelog *s, const char *line, size_t len, int64_t off, bool drop)
 {
 	struct scan c = {line, line + len};
-	struct logentry h = {0}, *r;
+	struct logentry h = {0}, *r, *old = NULL;
 	uint64_t sum, ok, dur, rss, nout, nin, ndep, k;
 	const char *key, *skip, *keybuf[8], **keys = keybuf;
 	size_t keylen, skiplen, sumlen, lenbuf[8], *lens = lenbuf;
@@ -157,9 +208,9 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 	if (!scan_field(&c, &key, &sumlen) || sumlen != 16 || c.p > c.end)
 		return false;
 	c.p = key; /* the checksum again, as a number */
-	if (!scan_hex(&c, &sum) || sum != htab_hash(c.p, (size_t)(c.end - c.p)))
+	if (!scan_hex(&c, &sum) || sum != bodysum(c.p, (size_t)(c.end - c.p), drop))
 		return false;
-	h.sum = sum;
+	h.sum = (uint32_t)sum;
 	h.body = c.p;
 	h.inmem = true;
 	h.bodylen = (uint32_t)(c.end - c.p);
@@ -168,7 +219,6 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 	    nout < 1 || nout > len || nin > len || ndep > len || nout + nin + ndep > len ||
 	    !scan_hex(&c, &h.script_hash) || !scan_hex(&c, &h.files_hash))
 		return false;
-	h.rest = (uint32_t)(c.p - h.body);
 	if (!scan_field(&c, &skip, &skiplen))
 		return false;
 	if (nout > 8) {
@@ -181,7 +231,11 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 		if ((k > 0 && f < 4) || !scan_field(&c, &key, &keylen) || !keylen ||
 		    memchr(key, '\0', keylen))
 			goto out; /* (a path never holds a NUL) */
-		keys[k] = keyof(s, key, &keylen, off >= 0);
+		keys[k] = keyof(s, key, &keylen);
+		if (k == 0 && (old = hset_get(&s->firsts, keys[0], keylen)))
+			keys[0] = old->first; /* its key is there already */
+		else if (off >= 0 && keys[k] == key)
+			keys[k] = arena_strndup(&s->a, key, keylen);
 		lens[k] = keylen;
 	}
 	if (off >= 0) {
@@ -195,7 +249,9 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 	h.ndep = (uint32_t)ndep;
 	h.first = keys[0];
 	h.firstlen = (uint32_t)lens[0];
-	r = arena_alloc(&s->a, sizeof(*r));
+	/* a newer record of a single output takes the older one's room: the log
+	 * holds as many entries as live records, however many lines it has */
+	r = old && old->nout == 1 ? old : arena_alloc(&s->a, sizeof(*r));
 	*r = h;
 	for (k = 0; k < nout; k++)
 		keepas(s, r, keys[k], lens[k]);
@@ -221,7 +277,7 @@ static size_t parsetext(struct statelog *s, const char *text, size_t len)
 			bad++; /* a torn last line */
 			break;
 		}
-		if (!parseline(s, p, (size_t)(nl - p), -1))
+		if (!parseline(s, p, (size_t)(nl - p), -1, false))
 			bad++;
 	}
 	return bad;
@@ -259,64 +315,80 @@ const struct record *statelog_find(struct statelog *s, const char *path)
 	return e ? statelog_read(s, e) : NULL;
 }
 
-enum { CHUNK = 1 << 20 };
+/* All of the file behind fd, st_size bytes: mapped (*mapped), or read into
+ * memory if it cannot be; NULL if it cannot be read. */
+static char *wholefile(int fd, size_t size, bool *mapped)
+{
+	char *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	size_t got = 0;
+	ssize_t n;
 
-/* Read the log at path a chunk at a time, keeping only the records' headers (the
- * rest is read again from s->rfd when needed). *header tells whether it starts
- * with this version's header; returns the number of damaged lines. */
+	*mapped = p != MAP_FAILED;
+	if (*mapped)
+		return p;
+	p = xmalloc(size);
+	while (got < size) {
+		n = pread(fd, p + got, size - got, (off_t)got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got < size) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Read the log at path, keeping only the records' headers (the rest is read
+ * again from s->rfd when needed). The file is mapped and the pages read are let
+ * go of as it goes, so that reading it costs no more than a megabyte or so, and
+ * the longest line. *header tells whether it starts with this version's
+ * header; returns the number of damaged lines. */
 static size_t readlog(struct statelog *s, const char *path, bool *header, bool *empty)
 {
 	struct stat st;
-	size_t cap = CHUNK, have = 0, bad = 0, used;
-	int64_t base = 0; /* file offset of buf[0] */
-	char *buf, *p, *nl, *end;
-	ssize_t n;
-	bool first = true;
+	size_t bad = 0, size;
+	char *text;
+	const char *p, *nl, *end, *dropped;
+	bool mapped;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	*header = false;
 	*empty = true;
 	if (fd < 0)
 		return 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd); /* not a log baton wrote: start a new one */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    !(text = wholefile(fd, (size_t)st.st_size, &mapped))) {
+		close(fd); /* not a log baton wrote, or nothing to read: start a new one */
 		return 0;
 	}
-	buf = xmalloc(cap);
-	for (;;) {
-		if (have == cap) /* a line longer than the buffer */
-			xgrow((void **)&buf, &cap, cap + 1, 1);
-		n = read(fd, buf + have, cap - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		*empty = false;
-		have += (size_t)n;
-		end = buf + have;
-		for (p = buf; (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
-			if (first) {
-				first = false;
-				*header = (size_t)(nl + 1 - p) == sizeof(HEADER) - 1 &&
-					  !memcmp(p, HEADER, sizeof(HEADER) - 1);
-				if (!*header)
-					break;
-				continue;
-			}
-			if (!parseline(s, p, (size_t)(nl - p), base + (p - buf)))
-				bad++;
-		}
-		if (!first && !*header)
-			break;
-		used = (size_t)(p - buf);
-		memmove(buf, p, have - used);
-		have -= used;
-		base += (int64_t)used;
-	}
-	free(buf);
-	if (*header) {
-		if (have > 0)
+	*empty = false;
+	size = (size_t)st.st_size;
+	end = text + size;
+	dropped = text;
+	nl = memchr(text, '\n', size);
+	*header = nl && (size_t)(nl + 1 - text) == sizeof(HEADER) - 1 &&
+		  !memcmp(text, HEADER, sizeof(HEADER) - 1);
+	for (p = *header ? nl + 1 : end; p < end; p = nl + 1) {
+		if (!(nl = lineend(p, end, mapped))) {
 			bad++; /* a torn last line */
+			break;
+		}
+		if (!parseline(s, p, (size_t)(nl - p), p - text, mapped))
+			bad++;
+		if (mapped && nl - dropped >= CHUNK) {
+			letgo(dropped, nl);
+			dropped = nl;
+		}
+	}
+	if (mapped)
+		munmap(text, size);
+	else
+		free(text);
+	if (*header) {
 		if (fd == 0) { /* baton was started without stdin: keep 0 free for "none" */
 			s->rfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 			close(fd);
@@ -324,8 +396,6 @@ static size_t readlog(struct statelog *s, const char *path, bool *header, bool *
 			s->rfd = fd;
 		}
 	} else {
-		/* a file that is only part of a header line counts as another version's */
-		*empty = *empty && have == 0;
 		close(fd);
 	}
 	return bad;
@@ -516,7 +586,7 @@ bool statelog_append(struct statelog *s, const struct record *r)
 	 * build of many jobs keeps no record of them in memory */
 	keylen = strlen(r->outs[0].path);
 	if (hset_get(&s->firsts, r->outs[0].path, keylen)) {
-		if (!parseline(s, line.s, line.len - 1, s->end))
+		if (!parseline(s, line.s, line.len - 1, s->end, false))
 			fatal("a state log record does not read back: %s", line.s);
 	} else {
 		addkey(s, htab_hash(r->outs[0].path, keylen));

@@ -22,12 +22,11 @@ struct logentry {
 	uint32_t bodylen;
 	uint64_t script_hash; /* logline_scripthash(script) */
 	uint64_t files_hash;  /* logline_digest over outs, ins and deps in order */
-	uint64_t sum;         /* the line's checksum, to check it when read again */
 	union {
 		const char *body; /* inmem: the line after its checksum */
 		int64_t off;      /* else where that starts in the log file */
 	};
-	uint32_t rest;        /* where in the body the script starts */
+	uint32_t sum;         /* the line's checksum (its low half), to check it when read again */
 	uint32_t duration_ms;
 	uint32_t nout, nin, ndep;
 	bool ok;              /* the run succeeded */

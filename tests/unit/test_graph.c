@@ -147,6 +147,66 @@ START_TEST(edges_from_rules)
 }
 END_TEST
 
+START_TEST(variables_named_alone_in_headers)
+{
+	/* "{{ name }}" alone is a word of its own: its nodes are found by the first
+	 * header that names it and used again by the others, in any part of them;
+	 * next to other text, or indexed, it is evaluated as before */
+	char *d, *g = graph_of("h = x.h ./y.h\nouts = p q\n"
+			       "a.o: a.c {{h}}\n\tcc\n"
+			       "b.o: {{ h }} b.c | {{h}}\n\tcc\n"
+			       "{{outs}}: {{h}} {{h}}\n\tgen\n"
+			       "c.o: {{h}}.gch {{h[1]}}\n\tcc\n"
+			       "d.o: {{h}}\n\tcc\n",
+			       &d);
+
+	ck_assert_str_eq(d, "");
+	ck_assert_str_eq(g, "a.o: a.c x.h y.h\n"
+			    "b.o: x.h y.h b.c | x.h y.h\n"
+			    "p q: x.h y.h x.h y.h\n"
+			    "c.o: x.h.gch y.h.gch y.h\n"
+			    "d.o: x.h y.h\n");
+	free(g);
+	free(d);
+	/* errors as before: an unknown name, at each header that names it */
+	g = graph_of("a: {{nope}}\n\ttrue\nb: {{nope}}\n\ttrue\n", &d);
+	ck_assert_str_eq(d, "Taskfile:1:6: error: unknown variable 'nope'\n"
+			    "    a: {{nope}}\n"
+			    "         ^~~~\n"
+			    "Taskfile:3:6: error: unknown variable 'nope'\n"
+			    "    b: {{nope}}\n"
+			    "         ^~~~\n");
+	free(g);
+	free(d);
+	/* an empty variable as the only output: no outputs */
+	g = graph_of("none =\n{{none}}: x\n\ttrue\nb: {{none}}\n\ttrue\n", &d);
+	ck_assert_str_eq(d, "Taskfile:2:1: error: the rule has no outputs (its output words are empty)\n"
+			    "    {{none}}: x\n"
+			    "    ^~~~~~~~\n");
+	ck_assert_str_eq(g, "b:\n");
+	free(g);
+	free(d);
+}
+END_TEST
+
+START_TEST(edges_waiting_for_an_edge)
+{
+	struct graph g = {0};
+	struct edge *dep = graph_edge(&g, NULL, 1, 0, 0), *e[5];
+	uint32_t i, k;
+
+	for (i = 0; i < 5; i++) {
+		e[i] = graph_edge(&g, NULL, 1, 0, 0);
+		graph_add_rdep(&g, dep, e[i]);
+		ck_assert_uint_eq(dep->nrdeps, i + 1);
+		for (k = 0; k <= i; k++)
+			ck_assert_ptr_eq(edge_rdep(dep, k), e[k]);
+	}
+	ck_assert_uint_eq(e[0]->nrdeps, 0);
+	graph_free(&g);
+}
+END_TEST
+
 START_TEST(duplicate_producer)
 {
 	char *d, *g = graph_of("a b:\n\ttrue\nx:\n\ttrue\n./b:\n\ttrue\n", &d);
@@ -176,6 +236,8 @@ int main(void)
 	tcase_add_test(tc, hash_set_of_keyed_objects);
 	tcase_add_test(tc, many_nodes);
 	tcase_add_test(tc, edges_from_rules);
+	tcase_add_test(tc, variables_named_alone_in_headers);
+	tcase_add_test(tc, edges_waiting_for_an_edge);
 	tcase_add_test(tc, duplicate_producer);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

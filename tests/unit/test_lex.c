@@ -97,6 +97,17 @@ START_TEST(whole_words_and_simple_interpolations)
 }
 END_TEST
 
+START_TEST(variable_alone_is_a_word)
+{
+	/* "{{ name }}" that is a whole word of a header or value is one VARWORD;
+	 * with text next to it, indexed, quoted or in a recipe it is a VAR piece */
+	LEX_EQ("{{o}}: {{ a }} b{{c}} {{d}}e {{f[1]}} | {{g}}\n\tcp {{in}}\nx = {{y}} \"{{z}}\"\n",
+	       "VARWORD(o) COLON VARWORD(a) SEP TEXT(b) VAR(c) SEP VAR(d) TEXT(e) SEP VAR(f[1]) BAR "
+	       "VARWORD(g) NEWLINE\nINDENT(1,0) TEXT(cp ) VAR(in) NEWLINE\nWORD(x) EQ VARWORD(y) SEP "
+	       "DQ VAR(z) DQ NEWLINE\nEND\n");
+}
+END_TEST
+
 START_TEST(crlf_continuation_and_no_final_newline)
 {
 	LEX_EQ("a: b \\\r\n   c\r\n\tx\r\n", "WORD(a) COLON WORD(b) SEP WORD(c) NEWLINE\n"
@@ -179,6 +190,7 @@ int main(void)
 	tcase_add_test(tc, doc_comment_and_include);
 	tcase_add_test(tc, expressions);
 	tcase_add_test(tc, whole_words_and_simple_interpolations);
+	tcase_add_test(tc, variable_alone_is_a_word);
 	tcase_add_test(tc, crlf_continuation_and_no_final_newline);
 	tcase_add_test(tc, errors_are_reported_with_location);
 	tcase_add_test(tc, line_and_column_of_offsets);

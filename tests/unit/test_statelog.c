@@ -7,6 +7,8 @@
 #include "htab.h"
 #include "statelog.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static struct recfile outs[2] = {{"out/a.o", {1700000000123456789, 10, 42}, 0, false},
@@ -190,6 +192,18 @@ static long lines_of(const char *path)
 	return n;
 }
 
+/* Remove a directory a state log was opened in, with its log and lock. */
+static void remove_logdir(const char *dir)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "%s/log", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	unlink(path);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+
 START_TEST(compacted_by_rename)
 {
 	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64], tmp[64];
@@ -245,10 +259,113 @@ START_TEST(compacted_by_rename)
 		ck_assert_str_eq(statelog_find(&s, "b")->script, "ab\n");
 		statelog_close(&s);
 	}
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock", dir);
-	unlink(path);
-	ck_assert_int_eq(rmdir(dir), 0);
+	remove_logdir(dir);
+}
+END_TEST
+
+/* A newer record of a single output takes the older one's entry: the log holds
+ * as many entries as live records, however many lines it has. */
+START_TEST(newer_record_reuses_the_entry)
+{
+	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64], script[32];
+	struct recfile bout = {"out/b", {1, 2, 3}, 0, false};
+	struct record rb = {"v0\n", true, 0, 0, &bout, NULL, NULL, 1, 0, 0};
+	struct recfile ab[2] = {{"a", {1, 1, 1}, 0, false}, {"b2", {2, 2, 2}, 0, false}};
+	struct record rab = {"ab\n", true, 0, 0, ab, NULL, NULL, 2, 0, 0};
+	const struct logentry *e, *eab;
+	struct statelog s;
+	int i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/log", dir);
+	ck_assert(statelog_open(&s, dir, true));
+	ck_assert(statelog_append(&s, &rb));
+	ck_assert(statelog_append(&s, &rab));
+	statelog_close(&s);
+	ck_assert(statelog_open(&s, dir, true));
+	e = statelog_get(&s, "out/b");
+	eab = statelog_get(&s, "a");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_ptr_nonnull(eab);
+	for (i = 1; i <= 50; i++) {
+		snprintf(script, sizeof(script), "v%d\n", i);
+		rb.script = script;
+		ck_assert(statelog_append(&s, &rb));
+		/* the same entry, holding the newest record, found by the same key */
+		ck_assert_ptr_eq(statelog_get(&s, "out/b"), e);
+		ck_assert_str_eq(statelog_find(&s, "out/b")->script, script);
+		ck_assert_ptr_eq(e->first, statelog_get(&s, "out/b")->first);
+	}
+	/* a record of two outputs gets a new entry: its others still find it */
+	rab.script = "ab2\n";
+	ck_assert(statelog_append(&s, &rab));
+	ck_assert_ptr_ne(statelog_get(&s, "a"), eab);
+	ck_assert_ptr_eq(statelog_get(&s, "a"), statelog_get(&s, "b2"));
+	ck_assert_str_eq(statelog_find(&s, "b2")->script, "ab2\n");
+	statelog_close(&s);
+	/* read back from the file, 50 lines of out/b: one entry, the newest */
+	ck_assert(statelog_open(&s, dir, false));
+	ck_assert_str_eq(statelog_find(&s, "out/b")->script, "v50\n");
+	ck_assert_str_eq(statelog_find(&s, "a")->script, "ab2\n");
+	ck_assert_uint_eq(s.firsts.n, 2);
+	statelog_close(&s);
+	remove_logdir(dir);
+}
+END_TEST
+
+/* A line of several megabytes (one job with 200,000 inputs) is read through
+ * the mapping of the file a piece at a time, and checked whole; torn, it is
+ * damage. */
+START_TEST(long_line_read_in_pieces)
+{
+	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64];
+	enum { N = 200000 };
+	struct recfile *in = calloc(N, sizeof(*in));
+	char (*names)[24] = calloc(N, sizeof(*names));
+	struct recfile out = {"out/all", {1, 2, 3}, 0, false};
+	struct record r = {"touch out/all\n", true, 7, 0, &out, in, NULL, 1, N, 0};
+	const struct record *got;
+	struct statelog s;
+	struct stat st;
+	int i, fd;
+
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(names);
+	for (i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "out/%d/%d", i / 1000, i);
+		in[i] = (struct recfile){names[i], {1700000000000000000 + i, i, (uint64_t)i}, 0, false};
+	}
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/log", dir);
+	ck_assert(statelog_open(&s, dir, true));
+	ck_assert(statelog_append(&s, &r));
+	out.path = "out/other";
+	r.nin = 1;
+	ck_assert(statelog_append(&s, &r)); /* a short line after the long one */
+	statelog_close(&s);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_gt(st.st_size, 4 << 20);
+	ck_assert(statelog_open(&s, dir, false));
+	got = statelog_find(&s, "out/all");
+	ck_assert_ptr_nonnull(got);
+	ck_assert_int_eq(got->nin, N);
+	ck_assert_str_eq(got->ins[N - 1].path, "out/199/199999");
+	ck_assert(got->ins[N - 1].st.mtime == 1700000000000000000 + N - 1);
+	ck_assert_ptr_nonnull(statelog_find(&s, "out/other"));
+	statelog_close(&s);
+	/* cut in the middle of the long line: the short one after it is gone too,
+	 * and the long one is damage, reported and dropped */
+	fd = open(path, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, st.st_size / 2), 0);
+	close(fd);
+	ck_assert(statelog_open(&s, dir, false));
+	ck_assert_ptr_null(statelog_find(&s, "out/all"));
+	ck_assert_ptr_null(statelog_find(&s, "out/other"));
+	statelog_close(&s);
+	remove_logdir(dir);
+	free(in);
+	free(names);
 }
 END_TEST
 
@@ -379,6 +496,8 @@ int main(void)
 	tcase_add_test(tc, damaged_lines_are_skipped);
 	tcase_add_test(tc, depfiles);
 	tcase_add_test(tc, compacted_by_rename);
+	tcase_add_test(tc, newer_record_reuses_the_entry);
+	tcase_add_test(tc, long_line_read_in_pieces);
 	tcase_add_test(tc, found_through_any_output);
 	tcase_add_test(tc, header_hashes);
 	tcase_add_test(tc, nul_in_a_path_is_damage);
