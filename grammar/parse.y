@@ -338,14 +338,15 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct lexer *lx, stru
 	return 0;
 }
 
-bool parse_source(struct arena *a, struct arena *words, uint32_t src, struct stmt **out)
+bool parse_source(struct arena *a, struct segments *segs, uint32_t src, struct stmt **out)
 {
 	struct lexer lx;
 	struct ast t = {0};
 	int before = diag_errors(), rc;
 
 	t.arena = a;
-	t.words = words ? words : a;
+	t.segs = segs;
+	t.words = segs ? ast_segment(segs) : a;
 	t.src = src;
 	lex_init(&lx, src);
 	rc = yyparse(&lx, &t);

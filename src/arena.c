@@ -12,19 +12,25 @@
 struct arena_block {
 	struct arena_block *next;
 	size_t size; /* of data */
-	bool big;    /* from os_alloc_big: the block is OS_BIG bytes in all */
+	bool big;    /* from os_alloc_big or os_alloc_pages: size + the header in all */
 	alignas(max_align_t) char data[];
 };
 
-enum { BLOCK_SIZE = 64 * 1024 };
+enum { BLOCK_SIZE = 64 * 1024, PAGES_BLOCK = 256 * 1024 };
 
 /* Blocks double from BLOCK_SIZE up to OS_BIG: an arena that grows big gets
- * blocks that huge pages can back, a small one stays small. */
+ * blocks that huge pages can back, a small one stays small. An arena of pages
+ * gets blocks of PAGES_BLOCK, mapped for it alone. */
 static struct arena_block *newblock(struct arena *a)
 {
 	struct arena_block *b = NULL;
 	size_t size = a->grow ? a->grow : BLOCK_SIZE;
 
+	if (a->pages && (b = os_alloc_pages(PAGES_BLOCK))) {
+		b->big = true;
+		b->size = PAGES_BLOCK - sizeof(*b);
+		return b;
+	}
 	if (size >= OS_BIG) {
 		size = OS_BIG;
 		b = os_alloc_big(OS_BIG);
@@ -44,7 +50,7 @@ static struct arena_block *newblock(struct arena *a)
 static void freeblock(struct arena_block *b)
 {
 	if (b->big)
-		os_free_big(b, OS_BIG);
+		os_free_big(b, sizeof(*b) + b->size);
 	else
 		free(b);
 }

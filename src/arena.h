@@ -2,6 +2,7 @@
 #ifndef BATON_ARENA_H
 #define BATON_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct arena_block;
@@ -10,6 +11,7 @@ struct arena {
 	struct arena_block *head;
 	char *cur, *end;
 	size_t grow; /* the size of the next block */
+	bool pages;  /* blocks on pages of their own, given back to the system when freed */
 };
 
 /* Allocate n bytes aligned for any object, zeroed. */

@@ -1,5 +1,6 @@
 #include "ast.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
@@ -303,6 +304,70 @@ static bool isident(const char *s)
 	return true;
 }
 
+static struct segment *newsegment(struct segments *g)
+{
+	struct segment *seg = xcalloc(1, sizeof(*seg));
+
+	if (g->n >= UINT32_MAX)
+		fatal("too many statements");
+	seg->a.pages = true; /* given back to the system as soon as it is freed */
+	xgrow((void **)&g->v, &g->cap, g->n + 1, sizeof(*g->v));
+	g->v[g->n++] = seg;
+	g->stmts = 0;
+	return seg;
+}
+
+struct arena *ast_segment(struct segments *g)
+{
+	return g->n ? &g->v[g->n - 1]->a : &newsegment(g)->a;
+}
+
+/* Free segment j if nothing needs it: no rule of its own, and none of the next
+ * one, whose first word it may hold. */
+static void release(struct segments *g, size_t j)
+{
+	if (!g->v[j] || g->v[j]->pending || (j + 1 < g->n && g->v[j + 1] && g->v[j + 1]->pending))
+		return;
+	arena_free(&g->v[j]->a);
+	free(g->v[j]);
+	g->v[j] = NULL;
+}
+
+void ast_segment_done(struct segments *g, uint32_t k)
+{
+	g->v[k]->pending--;
+	if (k > 0)
+		release(g, k - 1);
+	release(g, k);
+}
+
+void ast_segments_free(struct segments *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++) {
+		if (g->v[i]) {
+			arena_free(&g->v[i]->a);
+			free(g->v[i]);
+		}
+	}
+	free(g->v);
+	memset(g, 0, sizeof(*g));
+}
+
+/* The header of a rule or task about to be made, in a (the words' arena for a
+ * rule), counted in the words' segment. */
+static struct header *newheader(struct ast *t, struct arena *a)
+{
+	struct header *h = arena_alloc(a, sizeof(*h));
+
+	if (t->segs) {
+		h->seg = (uint32_t)(t->segs->n - 1);
+		t->segs->v[h->seg]->pending++;
+	}
+	return h;
+}
+
 static struct stmt *newstmt(struct ast *t, enum stmt_kind kind, struct loc loc)
 {
 	struct stmt *s = arena_alloc(t->arena, sizeof(*s));
@@ -314,6 +379,9 @@ static struct stmt *newstmt(struct ast *t, enum stmt_kind kind, struct loc loc)
 	else
 		t->head = s;
 	t->tail = s;
+	/* the words of the statements after this one go in a new segment */
+	if (t->segs && ++t->segs->stmts >= SEGMENT_STMTS)
+		t->words = &newsegment(t->segs)->a;
 	return s;
 }
 
@@ -493,6 +561,7 @@ void ast_rule(struct ast *t, struct wlist outs, struct wlist ins, struct wlist o
 {
 	const struct word *w;
 	struct stmt *s;
+	struct header *hdr;
 	int npct = 0, nout = 0;
 
 	if (!outs.head) {
@@ -509,10 +578,11 @@ void ast_rule(struct ast *t, struct wlist outs, struct wlist ins, struct wlist o
 		diag_error(outs.head->loc, "either every output of a rule has a '%%' or none has");
 		return;
 	}
+	hdr = newheader(t, t->words); /* before newstmt, which may change segment */
 	s = newstmt(t, ST_RULE, loc);
 	s->doc = takedoc(t, loc);
 	s->attrs = takeattrs(t);
-	s->hdr = arena_alloc(t->words, sizeof(*s->hdr));
+	s->hdr = hdr;
 	s->hdr->outputs = outs.head;
 	s->hdr->inputs = ins.head;
 	s->hdr->orderonly = order.head;
@@ -541,6 +611,7 @@ void ast_task(struct ast *t, struct parlist head, struct wlist deps, struct rlis
 {
 	struct param *p, *q;
 	struct stmt *s;
+	struct header *hdr;
 	struct word *name;
 	bool ok = true;
 
@@ -581,10 +652,11 @@ void ast_task(struct ast *t, struct parlist head, struct wlist deps, struct rlis
 	name->text = head.head->name;
 	name->len = (uint32_t)strlen(head.head->name);
 	name->loc = head.head->loc;
+	hdr = newheader(t, t->arena); /* kept: it holds the name */
 	s = newstmt(t, ST_TASK, loc);
 	s->doc = takedoc(t, loc);
 	s->attrs = takeattrs(t);
-	s->hdr = arena_alloc(t->arena, sizeof(*s->hdr)); /* kept: it holds the name */
+	s->hdr = hdr;
 	s->hdr->outputs = name;
 	s->params = head.head->next;
 	s->hdr->inputs = deps.head;

@@ -117,7 +117,31 @@ struct header {
 	struct word *outputs;   /* ST_TASK: the task name is outputs' only word */
 	struct word *inputs;
 	struct word *orderonly; /* ST_RULE */
+	uint32_t seg;           /* the segment that holds the words (struct segments) */
 };
+
+/* Where the parser puts the words of headers: arenas taken in turn, a new one
+ * every SEGMENT_STMTS statements, so that each can be freed as soon as the graph
+ * has every rule and task whose words it holds. A statement's first word may be
+ * in the segment before its own (read ahead by the parser). */
+enum { SEGMENT_STMTS = 16384 };
+struct segment {
+	struct arena a;
+	uint32_t pending; /* rules and tasks whose words it holds, not in the graph yet */
+};
+struct segments {
+	struct segment **v; /* NULL once freed */
+	size_t n, cap;
+	uint32_t stmts;     /* statements begun in the last one */
+};
+
+/* The arena of the last segment, made if there is none. */
+struct arena *ast_segment(struct segments *g);
+/* Say that the rule or task whose words are in segment k is in the graph, and
+ * free the segments nothing needs any more. */
+void ast_segment_done(struct segments *g, uint32_t k);
+/* Free every segment. */
+void ast_segments_free(struct segments *g);
 
 struct stmt {
 	uint8_t kind;   /* enum stmt_kind */
@@ -178,6 +202,7 @@ struct ast {
 	 * what is kept longer (recipes, attributes, values, include paths,
 	 * defaults) gets copies in arena */
 	struct arena *words;
+	struct segments *segs; /* words is the last of these, or NULL */
 	uint32_t src;
 	struct stmt *head, *tail;
 	struct buf doc; /* doc comment lines waiting for their rule */
@@ -197,8 +222,8 @@ struct ast {
 };
 
 /* Parse source number src into a list of statements; false after reporting errors.
- * The words of rule and task headers go in words, all else in a (words may be a). */
-bool parse_source(struct arena *a, struct arena *words, uint32_t src, struct stmt **out);
+ * The words of rule and task headers go in segs, all else in a (segs NULL: in a). */
+bool parse_source(struct arena *a, struct segments *segs, uint32_t src, struct stmt **out);
 
 struct piece *ast_text(struct ast *t, const char *s, size_t len, struct loc loc);
 struct piece *ast_interp(struct ast *t, struct expr *e, struct loc loc);

@@ -31,7 +31,7 @@ void load_free(struct load *l)
 	graph_free(&l->graph);
 	free(l->rules);
 	arena_free(&l->ast);
-	arena_free(&l->hdr);
+	ast_segments_free(&l->hdr);
 	freescratch(l);
 }
 
@@ -196,6 +196,7 @@ static void freescratch(struct load *l)
 	list_free(&l->order);
 	arena_free(&l->words);
 	htab_free(&l->varnodes);
+	arena_free(&l->varmem);
 	free(l->newvars);
 	l->newvars = NULL;
 	l->nnewvars = l->capnewvars = 0;
@@ -359,8 +360,8 @@ static void keepvarnodes(struct load *l, const struct edge *e)
 		struct varnodes *vn;
 		if (he->val)
 			continue; /* named twice in this header */
-		vn = arena_alloc(&l->hdr, sizeof(*vn));
-		vn->v = arena_alloc(&l->hdr, nv->n * sizeof(*vn->v));
+		vn = arena_alloc(&l->varmem, sizeof(*vn));
+		vn->v = arena_alloc(&l->varmem, nv->n * sizeof(*vn->v));
 		memcpy(vn->v, from + nv->start, nv->n * sizeof(*vn->v));
 		vn->n = nv->n;
 		vn->bytes = nv->bytes;
@@ -442,21 +443,21 @@ bool load_graph(struct load *l)
 	size_t i;
 
 	for (i = 0; i < l->nrules; i++) {
-		const struct stmt *s = l->rules[i];
+		struct stmt *s = (struct stmt *)l->rules[i];
+		uint32_t seg = s->hdr->seg;
 		ok = (s->pattern ? pattern(l, s) : rule(l, s)) && ok;
 		ok = eval_check_recipe(&l->vars, s) && ok;
-	}
-	freescratch(l);
-	/* the header words are in the graph now (a task keeps its name, which is
-	 * not in hdr): nothing reads them again */
-	for (i = 0; i < l->nrules; i++) {
-		struct stmt *s = (struct stmt *)l->rules[i];
+		/* the header's words are in the graph now: nothing reads them again
+		 * (a task keeps its name, which is not in a segment) */
 		if (s->kind == ST_RULE)
 			s->hdr = NULL;
 		else
 			s->hdr->inputs = NULL;
+		if (l->hdr.n)
+			ast_segment_done(&l->hdr, seg);
 	}
-	arena_free(&l->hdr);
+	freescratch(l);
+	ast_segments_free(&l->hdr);
 	return ok && diag_errors() == 0;
 }
 

@@ -10,7 +10,7 @@
 
 struct load {
 	struct arena ast;       /* syntax trees and values */
-	struct arena hdr;       /* the words of rule headers, freed once in the graph */
+	struct segments hdr;    /* the words of rule headers, freed once in the graph */
 	struct vars vars;
 	struct graph graph;
 	const struct stmt **rules; /* rules and tasks in file order */
@@ -20,9 +20,10 @@ struct load {
 	struct arena words;
 	struct list outs, ins, order;
 	/* while building the graph: the nodes of each variable named alone in a
-	 * header, found once (name -> struct varnodes, in hdr), and the variables
-	 * of the rule being evaluated whose nodes are not known yet */
+	 * header, found once (name -> struct varnodes, in varmem), and the
+	 * variables of the rule being evaluated whose nodes are not known yet */
 	struct htab varnodes;
+	struct arena varmem;
 	struct newvar *newvars;
 	size_t nnewvars, capnewvars;
 };

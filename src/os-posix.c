@@ -371,6 +371,13 @@ void *os_alloc_big(size_t n)
 	return start;
 }
 
+void *os_alloc_pages(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 void os_free_big(void *p, size_t n)
 {
 	if (p)

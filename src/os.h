@@ -47,7 +47,10 @@ const char *os_signame(int sig);
  * the system allows (fewer page faults for the big arenas); NULL if it fails. */
 #define OS_BIG ((size_t)2 << 20)
 void *os_alloc_big(size_t n);
-/* Give back what os_alloc_big gave. */
+/* n bytes of zeroed memory on pages of their own, without huge pages: for
+ * memory given back soon; NULL if it fails. */
+void *os_alloc_pages(size_t n);
+/* Give back what os_alloc_big or os_alloc_pages gave. */
 void os_free_big(void *p, size_t n);
 /* Number of CPUs online. */
 int os_ncpus(void);

@@ -790,3 +790,23 @@ def lang_paths_are_canonical(t):
     r = t.run("out/../out//c")
     t.rc(r, 0)
     t.out(r, "baton: nothing to do\n")
+
+
+@case
+def lang_many_rules_across_header_segments(t):
+    # 40,000 rules around an include of 20,000 more: the parser puts header
+    # words in segments of 16,384 statements, freed as the graph takes their
+    # rules, the included file's in the middle of the others'. Each output starts
+    # with "{{p}}" (read ahead with the rule before it), and each rule names
+    # "{{hdrs}}" alone, whose nodes are found once. The whole graph is right.
+    def rules(prefix, lo, hi):
+        return "".join("{{p}}%s%d: s%d {{hdrs}} | {{dir}}\n  touch {{out}}\n"
+                       % (prefix, i, i) for i in range(lo, hi))
+    t.write("inc.tf", rules("i", 0, 20000), dedent=False)
+    t.taskfile("p = o/\nhdrs = h1 ./h2\ndir = o\n" + rules("a", 0, 20000)
+               + "include inc.tf\n" + rules("b", 0, 20000), dedent=False)
+    r = t.run("--dump=graph")
+    t.rc(r, 0)
+    want = "".join("o/%s%d: s%d h1 h2 | o\n" % (prefix, i, i)
+                   for prefix in "aib" for i in range(20000))
+    t.eq(r.out, want, "the graph", r)
