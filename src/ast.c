@@ -370,7 +370,9 @@ static struct header *newheader(struct ast *t, struct arena *a)
 
 static struct stmt *newstmt(struct ast *t, enum stmt_kind kind, struct loc loc)
 {
-	struct stmt *s = arena_alloc(t->arena, sizeof(*s));
+	/* a rule's statement goes with its words: the graph keeps a copy, or one
+	 * statement for all the rules written alike (struct edge) */
+	struct stmt *s = arena_alloc(kind == ST_RULE ? t->words : t->arena, sizeof(*s));
 
 	s->kind = kind;
 	s->loc = loc;
@@ -548,10 +550,10 @@ static void keeprecipe(struct ast *t, struct stmt *s, struct rlist r)
 		e->val = r.head;
 }
 
-void ast_locate_recipe(const struct stmt *s)
+void ast_locate_recipe(const struct stmt *s, uint32_t shift)
 {
-	if (s && s->shift)
-		diag_move(s->loc.src, s->recipe->loc.off, s->len, s->shift);
+	if (s && shift)
+		diag_move(s->loc.src, s->recipe->loc.off, s->len, shift);
 	else
 		diag_move(0, 0, 0, 0);
 }

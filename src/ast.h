@@ -249,9 +249,9 @@ void ast_doc(struct ast *t, const char *s, size_t len, struct loc loc);
 /* Add an attribute line, kept for the next rule or task. */
 void ast_attr(struct ast *t, const char *name, size_t len, bool hasvalue, struct plist value,
 	      struct loc loc);
-/* Report mistakes found in the lines of s's recipe at s's own recipe, which may
- * share them with an earlier one (diag_move); s NULL: stop. */
-void ast_locate_recipe(const struct stmt *s);
+/* Report mistakes found in the lines of a recipe at the recipe of a rule shift
+ * bytes after s's, which shares them (diag_move); s NULL: stop. */
+void ast_locate_recipe(const struct stmt *s, uint32_t shift);
 /* The attribute called name of a rule, or NULL. */
 const struct attr *ast_getattr(const struct stmt *s, const char *name);
 /* Report attribute lines not followed by a rule or task (at the end of a file). */

@@ -385,13 +385,13 @@ bool eval_check_recipe(struct vars *vars, const struct stmt *rule)
 	const struct piece *p;
 	bool ok = true;
 
-	ast_locate_recipe(rule);
+	ast_locate_recipe(rule, rule->shift);
 	for (r = rule->recipe; r; r = r->next) {
 		for (p = r->pieces; p; p = p->next) {
 			if (p->kind == PC_EXPR)
 				ok = check_expr(vars, rule, p->expr) && ok;
 		}
 	}
-	ast_locate_recipe(NULL);
+	ast_locate_recipe(NULL, 0);
 	return ok;
 }

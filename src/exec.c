@@ -109,7 +109,7 @@ void exec_free(struct exec *x)
 
 static void report(const struct edge *e, const char *what)
 {
-	diag_error(e->rule->loc, "'%s' failed: %s", edge_name(e), what);
+	diag_error(e->loc, "'%s' failed: %s", edge_name(e), what);
 }
 
 static void status_line(struct exec *x, const struct edge *e, const char *script)

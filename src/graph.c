@@ -59,6 +59,10 @@ struct edge *graph_edge(struct graph *g, const struct stmt *rule, uint32_t nout,
 	struct edge *e = arena_alloc(&g->a, sizeof(*e));
 
 	e->rule = rule;
+	if (rule) {
+		e->loc = rule->loc;
+		e->shift = rule->shift;
+	}
 	e->out = arena_alloc(&g->a, sizeof(*e->out) * nout);
 	e->in = arena_alloc(&g->a, sizeof(*e->in) * (nin + norder));
 	e->nout = nout;

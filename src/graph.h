@@ -34,7 +34,11 @@ struct node {
 enum edge_state { ES_NEW, ES_VISITING, ES_VISITED };
 
 struct edge {
+	/* the rule or task: its recipe, attributes and kind, which rules written
+	 * alike share, and where this one is (see struct stmt for shift) */
 	const struct stmt *rule;
+	struct loc loc;
+	uint32_t shift;
 	struct node **out;
 	/* in[0..nin) inputs, in[nin..nimp) inputs found in the depfile last time,
 	 * in[nimp..nall) order-only inputs */

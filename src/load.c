@@ -137,7 +137,7 @@ static bool walk(struct load *l, struct stmt *s, struct incstack *inc)
 /* The location of a node's producing rule, for messages. */
 static struct loc genloc(const struct node *n)
 {
-	return n->gen->rule->loc;
+	return n->gen->loc;
 }
 
 static bool setgen(struct node *n, struct edge *e)
@@ -147,10 +147,10 @@ static bool setgen(struct node *n, struct edge *e)
 	if (n->gen) {
 		diag_where(genloc(n), where, sizeof(where));
 		if ((n->flags & NODE_TASK) || e->rule->kind == ST_TASK)
-			diag_error(e->rule->loc, "'%s' is both a task and a file made by a rule (see %s)",
+			diag_error(e->loc, "'%s' is both a task and a file made by a rule (see %s)",
 				   n->path, where);
 		else
-			diag_error(e->rule->loc, "'%s' is already made by the rule at %s", n->path,
+			diag_error(e->loc, "'%s' is already made by the rule at %s", n->path,
 				   where);
 		diag_note(genloc(n), "the first rule that makes '%s' is here", n->path);
 		return false;
@@ -197,6 +197,7 @@ static void freescratch(struct load *l)
 	arena_free(&l->words);
 	htab_free(&l->varnodes);
 	arena_free(&l->varmem);
+	htab_free(&l->kept);
 	free(l->newvars);
 	l->newvars = NULL;
 	l->nnewvars = l->capnewvars = 0;
@@ -437,22 +438,59 @@ bool load_parse(struct load *l, const char *path)
 	return readfile(l, path, NULL, &inc) && diag_errors() == 0;
 }
 
+/* The statement that outlives a rule's, which is in a segment: one for all the
+ * rules that share its recipe and have no doc comment or attribute (each edge
+ * holds where its own rule is), else a copy of its own. */
+static struct stmt *keeprule(struct load *l, const struct stmt *s)
+{
+	struct htab_entry *he = NULL;
+	struct stmt *k;
+
+	if (!s->doc && !s->attrs && !s->pattern) {
+		he = htab_slot(&l->kept, (const char *)&s->recipe, sizeof(s->recipe));
+		if (he->val) {
+			k = he->val;
+			if (s->shift)
+				k->len = s->len; /* the shared text's, the same for all */
+			return k;
+		}
+	}
+	k = arena_alloc(&l->ast, sizeof(*k));
+	*k = *s;
+	k->next = NULL;
+	k->hdr = NULL;
+	if (he) {
+		he->key = (const char *)&k->recipe; /* what the key was read from goes */
+		he->val = k;
+	}
+	return k;
+}
+
 bool load_graph(struct load *l)
 {
 	bool ok = true;
-	size_t i;
+	size_t i, j, nedges, npats;
 
 	for (i = 0; i < l->nrules; i++) {
 		struct stmt *s = (struct stmt *)l->rules[i];
 		uint32_t seg = s->hdr->seg;
+		nedges = l->graph.nedges;
+		npats = l->graph.npats;
 		ok = (s->pattern ? pattern(l, s) : rule(l, s)) && ok;
 		ok = eval_check_recipe(&l->vars, s) && ok;
 		/* the header's words are in the graph now: nothing reads them again
-		 * (a task keeps its name, which is not in a segment) */
-		if (s->kind == ST_RULE)
+		 * (a task keeps its name, which is not in a segment), and a rule's
+		 * statement goes with them */
+		if (s->kind == ST_RULE) {
 			s->hdr = NULL;
-		else
+			l->rules[i] = s = keeprule(l, s);
+			for (j = nedges; j < l->graph.nedges; j++)
+				l->graph.edges[j]->rule = s;
+			for (j = npats; j < l->graph.npats; j++)
+				l->graph.pats[j].rule = s;
+		} else {
 			s->hdr->inputs = NULL;
+		}
 		if (l->hdr.n)
 			ast_segment_done(&l->hdr, seg);
 	}

@@ -24,6 +24,7 @@ struct load {
 	 * variables of the rule being evaluated whose nodes are not known yet */
 	struct htab varnodes;
 	struct arena varmem;
+	struct htab kept; /* the recipe of rules written alike -> their statement */
 	struct newvar *newvars;
 	size_t nnewvars, capnewvars;
 };

@@ -113,7 +113,7 @@ static bool readdeps(const struct outcome_ctx *c, struct edge *e, struct arena *
 		return true;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		diag_error(e->rule->loc, "'%s' failed: cannot read its depfile '%s': %s",
+		diag_error(e->loc, "'%s' failed: cannot read its depfile '%s': %s",
 			   edge_name(e), path, strerror(errno));
 		return false;
 	}
@@ -126,7 +126,7 @@ static bool readdeps(const struct outcome_ctx *c, struct edge *e, struct arena *
 	}
 	close(fd);
 	if (n < 0 || !depfile_parse(text.s ? text.s : "", text.len, a, &l, &err)) {
-		diag_error(e->rule->loc, "'%s' failed: its depfile '%s' %s%s", edge_name(e), path,
+		diag_error(e->loc, "'%s' failed: its depfile '%s' %s%s", edge_name(e), path,
 			   n < 0 ? "cannot be read: " : "is not valid: ",
 			   n < 0 ? strerror(errno) : err);
 		buf_free(&text);
@@ -171,7 +171,7 @@ bool outcome_success(const struct outcome_ctx *c, struct outcome *o, struct edge
 	if (!readdeps(c, e, &a, &deps, &ndep))
 		ok = false;
 	if (!record(c, o, e, ok, deps, ndep, rss_kb)) {
-		diag_error(e->rule->loc, "'%s' ran, but baton could not record it", edge_name(e));
+		diag_error(e->loc, "'%s' ran, but baton could not record it", edge_name(e));
 		ok = false;
 	}
 	free(deps);

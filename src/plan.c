@@ -172,8 +172,8 @@ bool plan_makeable(struct graph *g, struct node *n, const struct fs *fs)
 /* Where in a rule's header a word naming path is, for a caret under it. */
 static struct loc wordloc(const struct edge *e, const char *path)
 {
-	const struct source *s = source_get(e->rule->loc.src);
-	struct loc l = e->rule->loc;
+	const struct source *s = source_get(e->loc.src);
+	struct loc l = e->loc;
 	const char *line = s->text + l.off, *end = strchr(line, '\n'), *hit;
 	size_t n = strlen(path);
 

@@ -55,9 +55,9 @@ bool recipe_expand(struct vars *vars, const struct edge *e, struct buf *script)
 	bool ok;
 
 	bind(l, e);
-	ast_locate_recipe(e->rule);
+	ast_locate_recipe(e->rule, e->shift);
 	ok = eval_recipe(&ev, e->rule->recipe, script);
-	ast_locate_recipe(NULL);
+	ast_locate_recipe(NULL, 0);
 	if (!script->s)
 		buf_add(script, "", 0);
 	arena_free(&a);
@@ -190,7 +190,7 @@ static char *tmpscript(const struct edge *e, const char *script, size_t len)
 		off += (size_t)n;
 	}
 	if (fd < 0) {
-		diag_error(e->rule->loc, "'%s' failed: cannot write a temporary script file: %s",
+		diag_error(e->loc, "'%s' failed: cannot write a temporary script file: %s",
 			   edge_name(e), strerror(errno ? errno : ENOSPC));
 		buf_free(&name);
 		return NULL;

@@ -207,6 +207,48 @@ START_TEST(edges_waiting_for_an_edge)
 }
 END_TEST
 
+START_TEST(rules_written_alike_share_a_statement)
+{
+	/* rules with the same recipe text share one statement after loading, and
+	 * each edge keeps where its own rule is; one with a doc comment or an
+	 * attribute, or another recipe, has a statement of its own */
+	struct load l;
+	struct edge **e;
+
+	load_init(&l);
+	capture_start();
+	ck_assert(load_source(&l, src_of("a: x\n\ttouch {{out}}\n"
+					 "b: y\n\ttouch {{out}}\n"
+					 "## made with care\n"
+					 "c: z\n\ttouch {{out}}\n"
+					 "[precious]\n"
+					 "d: w\n\ttouch {{out}}\n"
+					 "e: v\n\tcp {{in}} {{out}}\n"
+					 "f: u\n\ttouch {{out}}\n")));
+	ck_assert(load_graph(&l));
+	free(capture_end());
+	ck_assert_uint_eq(l.graph.nedges, 6);
+	e = l.graph.edges;
+	ck_assert_ptr_eq(e[0]->rule, e[1]->rule);
+	ck_assert_ptr_eq(e[0]->rule, e[5]->rule);
+	ck_assert_ptr_ne(e[2]->rule, e[0]->rule);
+	ck_assert_ptr_ne(e[3]->rule, e[0]->rule);
+	ck_assert_ptr_ne(e[4]->rule, e[0]->rule);
+	ck_assert_str_eq(e[2]->rule->doc, "made with care");
+	ck_assert_ptr_nonnull(ast_getattr(e[3]->rule, "precious"));
+	ck_assert_ptr_null(ast_getattr(e[0]->rule, "precious"));
+	/* where each rule is: its own header, line by line */
+	ck_assert_uint_eq(e[0]->loc.off, 0);
+	ck_assert_uint_eq(e[1]->loc.off, 20);
+	ck_assert_uint_ne(e[1]->shift, 0);
+	ck_assert_uint_eq(e[5]->loc.off, e[5]->shift + e[0]->loc.off);
+	/* the rules' list holds what outlives the segments */
+	ck_assert_ptr_eq(l.rules[1], e[1]->rule);
+	ck_assert_ptr_eq(l.rules[2], e[2]->rule);
+	load_free(&l);
+}
+END_TEST
+
 START_TEST(duplicate_producer)
 {
 	char *d, *g = graph_of("a b:\n\ttrue\nx:\n\ttrue\n./b:\n\ttrue\n", &d);
@@ -237,6 +279,7 @@ int main(void)
 	tcase_add_test(tc, many_nodes);
 	tcase_add_test(tc, edges_from_rules);
 	tcase_add_test(tc, variables_named_alone_in_headers);
+	tcase_add_test(tc, rules_written_alike_share_a_statement);
 	tcase_add_test(tc, edges_waiting_for_an_edge);
 	tcase_add_test(tc, duplicate_producer);
 	suite_add_tcase(s, tc);
