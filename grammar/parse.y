@@ -346,7 +346,7 @@ bool parse_source(struct arena *a, struct segments *segs, uint32_t src, struct s
 
 	t.arena = a;
 	t.segs = segs;
-	t.words = segs ? ast_segment(segs) : a;
+	t.words = segs ? segments_last(segs) : a;
 	t.src = src;
 	lex_init(&lx, src);
 	rc = yyparse(&lx, &t);

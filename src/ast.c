@@ -304,57 +304,6 @@ static bool isident(const char *s)
 	return true;
 }
 
-static struct segment *newsegment(struct segments *g)
-{
-	struct segment *seg = xcalloc(1, sizeof(*seg));
-
-	if (g->n >= UINT32_MAX)
-		fatal("too many statements");
-	seg->a.pages = true; /* given back to the system as soon as it is freed */
-	xgrow((void **)&g->v, &g->cap, g->n + 1, sizeof(*g->v));
-	g->v[g->n++] = seg;
-	g->stmts = 0;
-	return seg;
-}
-
-struct arena *ast_segment(struct segments *g)
-{
-	return g->n ? &g->v[g->n - 1]->a : &newsegment(g)->a;
-}
-
-/* Free segment j if nothing needs it: no rule of its own, and none of the next
- * one, whose first word it may hold. */
-static void release(struct segments *g, size_t j)
-{
-	if (!g->v[j] || g->v[j]->pending || (j + 1 < g->n && g->v[j + 1] && g->v[j + 1]->pending))
-		return;
-	arena_free(&g->v[j]->a);
-	free(g->v[j]);
-	g->v[j] = NULL;
-}
-
-void ast_segment_done(struct segments *g, uint32_t k)
-{
-	g->v[k]->pending--;
-	if (k > 0)
-		release(g, k - 1);
-	release(g, k);
-}
-
-void ast_segments_free(struct segments *g)
-{
-	size_t i;
-
-	for (i = 0; i < g->n; i++) {
-		if (g->v[i]) {
-			arena_free(&g->v[i]->a);
-			free(g->v[i]);
-		}
-	}
-	free(g->v);
-	memset(g, 0, sizeof(*g));
-}
-
 /* The header of a rule or task about to be made, in a (the words' arena for a
  * rule), counted in the words' segment. */
 static struct header *newheader(struct ast *t, struct arena *a)
@@ -383,7 +332,7 @@ static struct stmt *newstmt(struct ast *t, enum stmt_kind kind, struct loc loc)
 	t->tail = s;
 	/* the words of the statements after this one go in a new segment */
 	if (t->segs && ++t->segs->stmts >= SEGMENT_STMTS)
-		t->words = &newsegment(t->segs)->a;
+		t->words = segments_next(t->segs);
 	return s;
 }
 

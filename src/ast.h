@@ -8,6 +8,7 @@
 
 #include "arena.h"
 #include "htab.h"
+#include "segment.h"
 #include "source.h"
 #include "util.h"
 
@@ -119,29 +120,6 @@ struct header {
 	struct word *orderonly; /* ST_RULE */
 	uint32_t seg;           /* the segment that holds the words (struct segments) */
 };
-
-/* Where the parser puts the words of headers: arenas taken in turn, a new one
- * every SEGMENT_STMTS statements, so that each can be freed as soon as the graph
- * has every rule and task whose words it holds. A statement's first word may be
- * in the segment before its own (read ahead by the parser). */
-enum { SEGMENT_STMTS = 16384 };
-struct segment {
-	struct arena a;
-	uint32_t pending; /* rules and tasks whose words it holds, not in the graph yet */
-};
-struct segments {
-	struct segment **v; /* NULL once freed */
-	size_t n, cap;
-	uint32_t stmts;     /* statements begun in the last one */
-};
-
-/* The arena of the last segment, made if there is none. */
-struct arena *ast_segment(struct segments *g);
-/* Say that the rule or task whose words are in segment k is in the graph, and
- * free the segments nothing needs any more. */
-void ast_segment_done(struct segments *g, uint32_t k);
-/* Free every segment. */
-void ast_segments_free(struct segments *g);
 
 struct stmt {
 	uint8_t kind;   /* enum stmt_kind */

@@ -31,7 +31,7 @@ void load_free(struct load *l)
 	graph_free(&l->graph);
 	free(l->rules);
 	arena_free(&l->ast);
-	ast_segments_free(&l->hdr);
+	segments_free(&l->hdr);
 	freescratch(l);
 }
 
@@ -492,10 +492,10 @@ bool load_graph(struct load *l)
 			s->hdr->inputs = NULL;
 		}
 		if (l->hdr.n)
-			ast_segment_done(&l->hdr, seg);
+			segments_done(&l->hdr, seg);
 	}
 	freescratch(l);
-	ast_segments_free(&l->hdr);
+	segments_free(&l->hdr);
 	return ok && diag_errors() == 0;
 }
 
