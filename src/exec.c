@@ -25,6 +25,7 @@ struct job {
 	struct command cmd;
 	struct outcome oc;
 	uint64_t rss_kb;
+	char *script; /* its expanded recipe, if it was not known before: freed at the end */
 };
 
 /* File descriptors kept free of job pipes, for baton's own files. */
@@ -100,7 +101,6 @@ static void suspend(struct exec *x)
 
 void exec_free(struct exec *x)
 {
-	arena_free(&x->scripts);
 	free(x->jobs);
 	free(x->dry);
 	buf_free(&x->line);
@@ -165,7 +165,8 @@ static enum start_result start(void *ctx, struct edge *e)
 {
 	struct exec *x = ctx;
 	struct command cmd;
-	char **argv;
+	char **argv, *own = NULL;
+	const char *script;
 	int fds[2] = {-1, -1}, rc;
 	struct job *j;
 	uint32_t i;
@@ -182,19 +183,25 @@ static enum start_result start(void *ctx, struct edge *e)
 	}
 	if (!x->dry_run)
 		fcntl(fds[0], F_SETFL, O_NONBLOCK);
-	if (!e->script) {
+	script = e->script;
+	if (!script) {
 		x->expand.len = 0;
 		if (!recipe_expand(x->vars, e, &x->expand)) {
 			report(e, "its recipe could not be expanded");
 			goto fail;
 		}
-		e->script = strcpy(arena_alloc(&x->scripts, x->expand.len + 1), x->expand.s);
+		script = x->expand.s ? x->expand.s : "";
 	}
-	status_line(x, e, e->script);
+	status_line(x, e, script);
 	if (x->dry_run) {
 		xgrow((void **)&x->dry, &x->capdry, x->ndry + 1, sizeof(*x->dry));
 		x->dry[x->ndry++] = e;
 		return START_OK;
+	}
+	/* the script lives as long as its job: a build of many jobs holds a few */
+	if (!e->script) {
+		size_t n = strlen(script) + 1;
+		e->script = script = own = memcpy(xmalloc(n), script, n);
 	}
 	if (e->rule->kind != ST_TASK) {
 		for (i = 0; i < e->nout; i++) {
@@ -205,7 +212,7 @@ static enum start_result start(void *ctx, struct edge *e)
 			}
 		}
 	}
-	argv = recipe_command(e, e->script, &cmd);
+	argv = recipe_command(e, script, &cmd);
 	if (!argv) {
 		command_free(&cmd);
 		goto fail;
@@ -233,9 +240,14 @@ static enum start_result start(void *ctx, struct edge *e)
 	j->pid = pid;
 	j->fd = fds[0];
 	j->cmd = cmd;
+	j->script = own;
 	outcome_start(&x->oc, &j->oc, e);
 	return START_OK;
 fail:
+	if (own) {
+		e->script = NULL;
+		free(own);
+	}
 	if (fds[0] >= 0)
 		close(fds[0]);
 	if (fds[1] >= 0)
@@ -304,6 +316,10 @@ static bool finish(struct exec *x, struct job *j, bool quiet)
 	outcome_free(&j->oc);
 	command_free(&j->cmd);
 	buf_free(&j->out);
+	if (j->script) {
+		j->e->script = NULL;
+		free(j->script);
+	}
 	return ok;
 }
 

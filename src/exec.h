@@ -26,7 +26,6 @@ struct exec {
 	size_t ndry, capdry, drynext;
 	int signal;     /* the signal that interrupted us, or 0 */
 	size_t maxjobs; /* jobs that may run at once with the file descriptors we may open */
-	struct arena scripts; /* expanded recipes */
 	struct buf line;      /* the status line being written */
 	struct buf expand;    /* the recipe being expanded */
 };

@@ -1,6 +1,8 @@
 #include "logline.h"
 
 #include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 /* xxHash compiled in: no library to load at start, and hashing inlined */
@@ -48,40 +50,74 @@ uint64_t logline_scripthash(const char *script)
 	return XXH3_64bits(script, strlen(script));
 }
 
-static uint64_t digest(const struct recfile *f, uint32_t n, uint64_t h)
+/* The ith of a record's outputs (part 1), inputs (2) or depfile's (3). */
+static const struct recfile *file(const struct record *r, uint32_t part, uint32_t i,
+				  struct recfile *tmp)
 {
-	uint32_t i;
+	if (part == 1)
+		return &r->outs[i];
+	if (part == 3)
+		return &r->deps[i];
+	return r->ins ? &r->ins[i] : r->in(r->inctx, i, tmp);
+}
 
-	for (i = 0; i < n; i++)
-		h = logline_digest(h, f[i].path, strlen(f[i].path), &f[i].st);
+static uint32_t files(const struct record *r, uint32_t part)
+{
+	return part == 1 ? r->nout : part == 2 ? r->nin : r->ndep;
+}
+
+uint64_t logline_fileshash(const struct record *r)
+{
+	struct recfile tmp;
+	uint64_t h = 0;
+	uint32_t part, i;
+
+	for (part = 1; part <= 3; part++) {
+		for (i = 0; i < files(r, part); i++) {
+			const struct recfile *f = file(r, part, i, &tmp);
+			h = logline_digest(h, f->path, strlen(f->path), &f->st);
+		}
+	}
 	return h;
+}
+
+bool logline_body(struct linecursor *c, struct buf *b, size_t limit)
+{
+	const struct record *r = c->r;
+
+	if (c->part == 0) {
+		buf_printf(b,
+			   "%d\t%" PRIu32 "\t%" PRIu64 "\t%" PRIu32 "\t%" PRIu32 "\t%" PRIu32
+			   "\t%016" PRIx64 "\t%016" PRIx64 "\t",
+			   r->ok, r->duration_ms, r->rss_kb, r->nout, r->nin, r->ndep,
+			   logline_scripthash(r->script ? r->script : ""), logline_fileshash(r));
+		esc(b, r->script ? r->script : "");
+		c->part = 1;
+		c->i = 0;
+	}
+	for (; c->part <= 3; c->part++, c->i = 0) {
+		while (c->i < files(r, c->part)) {
+			struct recfile tmp;
+			if (b->len >= limit)
+				return true;
+			putfile(b, file(r, c->part, c->i++, &tmp));
+		}
+	}
+	return false;
 }
 
 void logline_format(struct buf *b, const struct record *r)
 {
-	struct buf body = {0};
-	uint32_t i;
-	uint64_t files;
+	struct linecursor c = {r, 0, 0};
+	size_t start = b->len;
+	char sum[18];
 
-	files = digest(r->deps, r->ndep, digest(r->ins, r->nin, digest(r->outs, r->nout, 0)));
-	buf_printf(&body,
-		   "%d\t%" PRIu32 "\t%" PRIu64 "\t%" PRIu32 "\t%" PRIu32 "\t%" PRIu32 "\t%016" PRIx64
-		   "\t%016" PRIx64 "\t",
-		   r->ok, r->duration_ms, r->rss_kb, r->nout, r->nin, r->ndep,
-		   logline_scripthash(r->script ? r->script : ""), files);
-	esc(&body, r->script ? r->script : "");
-	for (i = 0; i < r->nout; i++)
-		putfile(&body, &r->outs[i]);
-	for (i = 0; i < r->nin; i++)
-		putfile(&body, &r->ins[i]);
-	for (i = 0; i < r->ndep; i++)
-		putfile(&body, &r->deps[i]);
-	buf_printf(b, "%016" PRIx64 "\t", htab_hash(body.s, body.len));
-	buf_add(b, body.s, body.len);
+	buf_add(b, "0000000000000000\t", 17);
+	logline_body(&c, b, SIZE_MAX);
+	snprintf(sum, sizeof(sum), "%016" PRIx64 "\t", htab_hash(b->s + start + 17, b->len - start - 17));
+	memcpy(b->s + start, sum, 17);
 	buf_putc(b, '\n');
-	buf_free(&body);
 }
-
 
 /* The next field, as a start and a length; false if there is none. */
 bool scan_field(struct scan *c, const char **s, size_t *len)

@@ -45,6 +45,12 @@ void outcome_start(const struct outcome_ctx *c, struct outcome *o, const struct 
 	if (!c->log || e->rule->kind == ST_TASK)
 		return;
 	o->nin = e->nin;
+	/* inputs the planner stated, or whose jobs ended, keep that stat while the
+	 * job runs (what made them is done): the record reads them from the nodes */
+	for (i = 0; !hash && i < e->nin && (e->in[i]->flags & NODE_STATED); i++)
+		;
+	if (!hash && i == e->nin)
+		return;
 	o->ins = xcalloc(e->nin + 1, sizeof(*o->ins));
 	for (i = 0; i < e->nin; i++) {
 		const struct node *n = e->in[i];
@@ -65,6 +71,18 @@ void outcome_free(struct outcome *o)
 {
 	free(o->ins);
 	o->ins = NULL;
+}
+
+/* An input of the edge at ctx as its node has it. */
+static const struct recfile *nodein(const void *ctx, uint32_t i, struct recfile *tmp)
+{
+	const struct node *n = ((const struct edge *)ctx)->in[i];
+
+	tmp->path = n->path;
+	tmp->st = n->st;
+	tmp->hash = 0;
+	tmp->hashed = false;
+	return tmp;
 }
 
 static bool record(const struct outcome_ctx *c, struct outcome *o, struct edge *e, bool ok,
@@ -88,6 +106,8 @@ static bool record(const struct outcome_ctx *c, struct outcome *o, struct edge *
 	r.nout = e->nout;
 	r.ins = o->ins;
 	r.nin = o->nin;
+	r.in = nodein;
+	r.inctx = e;
 	r.deps = deps;
 	r.ndep = ndep;
 	done = statelog_append(c->log, &r);

@@ -28,6 +28,26 @@ static_assert(offsetof(struct logentry, first) == offsetof(struct hkey, s) &&
 static const char HEADER[] = "baton-log 4\n";
 
 enum { CHUNK = 1 << 20 }; /* the most of the file read in held at once, roughly */
+enum { LINE_PIECE = 64 << 10 }; /* the most of a line written held at once, roughly */
+
+static bool writeall(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = ENOSPC;
+			return false;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
 
 /* The body of an entry: in memory, or read again from the log file into *tmp
  * (to be freed); NULL if it cannot be read. */
@@ -191,6 +211,24 @@ static const char *lineend(const char *p, const char *end, bool drop)
 	}
 }
 
+/* Keep h, whose outputs have the keys given, as the newest record of each. */
+static void keepentry(struct statelog *s, struct logentry *h, struct logentry *old,
+		      const char *const *keys, const size_t *lens)
+{
+	struct logentry *e;
+	uint32_t k;
+
+	h->first = keys[0];
+	h->firstlen = (uint32_t)lens[0];
+	/* a newer record of a single output takes the older one's room: the log
+	 * holds as many entries as live records, however many lines it has */
+	e = old && old->nout == 1 ? old : arena_alloc(&s->a, sizeof(*e));
+	*e = *h;
+	for (k = 0; k < h->nout; k++)
+		keepas(s, e, keys[k], lens[k]);
+	s->lines++;
+}
+
 /* Read the header of one line (without its newline); false if it is damaged. The
  * script and files are read when asked for: from the line itself if it outlives
  * the log (off < 0), else from the log file, where the line starts at off. Only
@@ -198,7 +236,7 @@ static const char *lineend(const char *p, const char *end, bool drop)
 static bool parseline(struct statelog *s, const char *line, size_t len, int64_t off, bool drop)
 {
 	struct scan c = {line, line + len};
-	struct logentry h = {0}, *r, *old = NULL;
+	struct logentry h = {0}, *old = NULL;
 	uint64_t sum, ok, dur, rss, nout, nin, ndep, k;
 	const char *key, *skip, *keybuf[8], **keys = keybuf;
 	size_t keylen, skiplen, sumlen, lenbuf[8], *lens = lenbuf;
@@ -247,15 +285,7 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 	h.nout = (uint32_t)nout;
 	h.nin = (uint32_t)nin;
 	h.ndep = (uint32_t)ndep;
-	h.first = keys[0];
-	h.firstlen = (uint32_t)lens[0];
-	/* a newer record of a single output takes the older one's room: the log
-	 * holds as many entries as live records, however many lines it has */
-	r = old && old->nout == 1 ? old : arena_alloc(&s->a, sizeof(*r));
-	*r = h;
-	for (k = 0; k < nout; k++)
-		keepas(s, r, keys[k], lens[k]);
-	s->lines++;
+	keepentry(s, &h, old, keys, lens);
 	ret = true;
 out:
 	if (keys != keybuf) {
@@ -401,25 +431,6 @@ static size_t readlog(struct statelog *s, const char *path, bool *header, bool *
 	return bad;
 }
 
-static bool writeall(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = ENOSPC;
-			return false;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 static void compact(struct statelog *s);
 
 static bool lock(struct statelog *s, const char *dir)
@@ -562,16 +573,96 @@ static void addkey(struct statelog *s, uint64_t h)
 	s->added.n++;
 }
 
+/* Write r as a line at the end of the log; sets its checksum and the length of
+ * its body. A line too long to hold whole is made twice, a piece at a time:
+ * once for its checksum, which comes first, and once to write it. */
+static bool writeline(struct statelog *s, const struct record *r, uint64_t *sum, size_t *bodylen)
+{
+	struct linecursor c = {r, 0, 0};
+	struct buf b = {0};
+	XXH3_state_t st;
+	bool more, ok = true;
+	char hex[18];
+
+	buf_add(&b, "0000000000000000\t", 17);
+	more = logline_body(&c, &b, LINE_PIECE);
+	if (!more) {
+		*sum = htab_hash(b.s + 17, b.len - 17);
+		*bodylen = b.len - 17;
+		snprintf(hex, sizeof(hex), "%016" PRIx64 "\t", *sum);
+		memcpy(b.s, hex, 17);
+		buf_putc(&b, '\n');
+		ok = writeall(s->fd, b.s, b.len);
+		buf_free(&b);
+		return ok;
+	}
+	XXH3_64bits_reset(&st);
+	XXH3_64bits_update(&st, b.s + 17, b.len - 17);
+	*bodylen = b.len - 17;
+	while (more) {
+		b.len = 0;
+		more = logline_body(&c, &b, LINE_PIECE);
+		XXH3_64bits_update(&st, b.s, b.len);
+		*bodylen += b.len;
+	}
+	*sum = XXH3_64bits_digest(&st);
+	b.len = 0;
+	buf_printf(&b, "%016" PRIx64 "\t", *sum);
+	c = (struct linecursor){r, 0, 0};
+	do {
+		more = logline_body(&c, &b, LINE_PIECE);
+		if (!more)
+			buf_putc(&b, '\n');
+		ok = writeall(s->fd, b.s, b.len);
+		b.len = 0;
+	} while (more && ok);
+	buf_free(&b);
+	return ok;
+}
+
+/* Keep r, just written at off, as the newest record of its outputs. */
+static void keeprecord(struct statelog *s, const struct record *r, struct logentry *old,
+		       uint64_t sum, size_t bodylen, int64_t off)
+{
+	struct logentry h = {0};
+	const char *keybuf[8], **keys = keybuf;
+	size_t lenbuf[8], *lens = lenbuf;
+	uint32_t k;
+
+	h.sum = (uint32_t)sum;
+	h.bodylen = (uint32_t)bodylen;
+	h.off = off;
+	h.script_hash = logline_scripthash(r->script ? r->script : "");
+	h.files_hash = logline_fileshash(r);
+	h.ok = r->ok;
+	h.duration_ms = r->duration_ms;
+	h.nout = r->nout;
+	h.nin = r->nin;
+	h.ndep = r->ndep;
+	if (r->nout > 8) {
+		keys = xmalloc(r->nout * sizeof(*keys));
+		lens = xmalloc(r->nout * sizeof(*lens));
+	}
+	for (k = 0; k < r->nout; k++) {
+		lens[k] = strlen(r->outs[k].path);
+		keys[k] = k == 0 ? old->first : arena_strndup(&s->a, r->outs[k].path, lens[k]);
+	}
+	keepentry(s, &h, old, keys, lens);
+	if (keys != keybuf) {
+		free(keys);
+		free(lens);
+	}
+}
+
 bool statelog_append(struct statelog *s, const struct record *r)
 {
-	struct buf line = {0};
-	size_t keylen;
+	struct logentry *old;
+	uint64_t sum = 0;
+	size_t keylen, bodylen = 0;
 	bool ok;
 
-	logline_format(&line, r);
-	ok = s->fd >= 0 && s->end >= 0 && writeall(s->fd, line.s, line.len);
+	ok = s->fd >= 0 && s->end >= 0 && writeline(s, r, &sum, &bodylen);
 	if (!ok) {
-		buf_free(&line);
 		if (!s->failed)
 			fprintf(stderr, "baton: error: cannot write the state log '%s': %s\n",
 				s->path, s->fd < 0 ? "not open" : strerror(errno));
@@ -581,19 +672,20 @@ bool statelog_append(struct statelog *s, const struct record *r)
 			s->end = lseek(s->fd, 0, SEEK_END);
 		return false;
 	}
-	/* an output that had a record gets this one as its newest, read back from
-	 * the file like the records loaded with it; the others only count: a full
-	 * build of many jobs keeps no record of them in memory */
+	/* an output that had a record gets this one as its newest, kept like the
+	 * records loaded with it; the others only count: a full build of many jobs
+	 * keeps no record of them in memory */
 	keylen = strlen(r->outs[0].path);
-	if (hset_get(&s->firsts, r->outs[0].path, keylen)) {
-		if (!parseline(s, line.s, line.len - 1, s->end, false))
-			fatal("a state log record does not read back: %s", line.s);
+	if (bodylen > UINT32_MAX) {
+		s->failed = true; /* a line the log does not read: leave the file as it is */
+	} else if ((old = hset_get(&s->firsts, r->outs[0].path, keylen))) {
+		keeprecord(s, r, old, sum, bodylen, s->end + 17);
 	} else {
 		addkey(s, htab_hash(r->outs[0].path, keylen));
+		s->added.bytes += 17 + bodylen + 1;
 		s->lines++;
 	}
-	s->end += (int64_t)line.len;
-	buf_free(&line);
+	s->end += (int64_t)(17 + bodylen + 1);
 	return true;
 }
 
@@ -688,12 +780,30 @@ static void recompact(struct statelog *s)
 		close(t.rfd);
 }
 
+/* The bytes the live records take in the file (its size once compacted). */
+static uint64_t livebytes(const struct statelog *s)
+{
+	uint64_t n = sizeof(HEADER) - 1 + s->added.bytes;
+	size_t i;
+
+	for (i = 0; i < s->firsts.cap; i++) {
+		const struct logentry *e = s->firsts.v[i];
+		if (e)
+			n += 17 + (uint64_t)e->bodylen + 1;
+	}
+	return n;
+}
+
 void statelog_close(struct statelog *s)
 {
 	size_t live = s->firsts.n + s->others.n + s->added.n;
 
 	if (s->fd >= 0) {
-		if (!s->failed && s->lines > 3 * live + 1000) {
+		/* compacted when most of the file is records no longer live: by their
+		 * number, or by their size (a job with many inputs run again and again) */
+		if (!s->failed && s->end >= 0 &&
+		    (s->lines > 3 * live + 1000 ||
+		     (uint64_t)s->end > 2 * livebytes(s) + (4u << 20))) {
 			if (s->added.n)
 				recompact(s);
 			else

@@ -47,6 +47,7 @@ struct statelog {
 	struct {
 		uint64_t *v; /* 0: empty */
 		size_t cap, n;
+		uint64_t bytes; /* the length of their lines */
 	} added;
 	int rfd;          /* the log file as it was read, or -1 (or 0, never a log) */
 	const char *whole; /* while compacting: all of that file */

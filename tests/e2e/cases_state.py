@@ -898,3 +898,33 @@ def state_outputs_reordered_or_split_off_are_not_new(t):
     t.rc(r, 0)
     t.out(r, "[1/1] y\n")
     t.content("r/x", "v2\n")
+
+
+@case
+def state_log_long_record_rebuilt_again_and_again(t):
+    # a job of 6,000 inputs: its record is a line of some 240 KB, written a
+    # piece at a time. Rebuilt after an input changed, its new record is the
+    # one the next run reads; rebuilt 25 times (6 MB), the log is compacted by the
+    # size of the records no longer live, though it has few lines.
+    names = ["i/%05d" % i for i in range(6000)]
+    for n in names:
+        t.write(n, "")
+    t.write("list", "\n".join(names) + "\n")
+    t.taskfile('ins = {{shell("cat list")}}\n'
+               'all: {{ins}}\n'
+               '  echo run >> log\n'
+               '  touch all\n', dedent=False)
+    t.rc(t.run(), 0)
+    line = os.path.getsize(t.path(".baton/log"))
+    t.eq(line > 200000, True, "the record is one long line (%d bytes)" % line)
+    for k in range(25):
+        t.set_mtime(names[k * 200], 1700000000000000000 + k * 1000000000)
+        r = t.run()
+        t.rc(r, 0)
+        t.contains(r.out, "[1/1] all", "rebuild %d" % k, r)
+    r = t.run()
+    t.contains(r.out, "baton: nothing to do", "after the rebuilds", r)
+    t.eq(len(t.log()), 26, "runs of the recipe")
+    size = os.path.getsize(t.path(".baton/log"))
+    t.eq(size < 5000000, True,
+         "the log compacted (%d bytes, 26 lines of %d written)" % (size, line))

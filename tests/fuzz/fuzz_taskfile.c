@@ -105,9 +105,9 @@ static void makelog(void)
 	struct recfile pi[] = {{"main.o", {1000, 6, 2}, 0, false},
 			       {"util.o", {2000, 6, 4}, 0, false}};
 	struct record recs[] = {
-	    {"cc -c main.c\n", true, 10, 100, mo, mi, md, 1, 1, 2},
-	    {"cc -c util.c -o util.o\n", true, 10, 100, uo, ui, NULL, 1, 1, 0},
-	    {"cc -o prog main.o util.o\n", false, 10, 100, po, pi, NULL, 1, 2, 0},
+	    {"cc -c main.c\n", true, 10, 100, mo, mi, md, 1, 1, 2, NULL, NULL},
+	    {"cc -c util.c -o util.o\n", true, 10, 100, uo, ui, NULL, 1, 1, 0, NULL, NULL},
+	    {"cc -o prog main.o util.o\n", false, 10, 100, po, pi, NULL, 1, 2, 0, NULL, NULL},
 	};
 	struct buf b = {0};
 	size_t i;

@@ -19,7 +19,7 @@ static struct recfile deps[1] = {{"inc/a.h", {3, 4, 5}, 0, false}};
 
 static struct record rec(const char *script, bool ok)
 {
-	struct record r = {script, ok, 1234, 5678, outs, ins, deps, 2, 2, 1};
+	struct record r = {script, ok, 1234, 5678, outs, ins, deps, 2, 2, 1, NULL, NULL};
 	return r;
 }
 
@@ -28,7 +28,7 @@ static void body(struct buf *b)
 {
 	struct record r = rec("cc -c a.c\n", false);
 	struct recfile bout = {"out/b", {1, 2, 3}, 0, false};
-	struct record rb = {"touch out/b\n", true, 0, 0, &bout, NULL, NULL, 1, 0, 0};
+	struct record rb = {"touch out/b\n", true, 0, 0, &bout, NULL, NULL, 1, 0, 0, NULL, NULL};
 
 	logline_format(b, &r);
 	r = rec("cc -O2 -c a.c\\ \\n \t\n", true);
@@ -152,9 +152,9 @@ START_TEST(found_through_any_output)
 	struct recfile ab[2] = {{"a", {1, 1, 1}, 0, false}, {"b", {2, 2, 2}, 0, false}};
 	struct recfile bc[2] = {{"c", {3, 3, 3}, 0, false}, {"b", {4, 4, 4}, 0, false}};
 	struct recfile b1 = {"b", {5, 5, 5}, 0, false};
-	struct record rab = {"ab\n", true, 0, 0, ab, NULL, NULL, 2, 0, 0};
-	struct record rcb = {"cb\n", true, 0, 0, bc, NULL, NULL, 2, 0, 0};
-	struct record rb = {"b\n", true, 0, 0, &b1, NULL, NULL, 1, 0, 0};
+	struct record rab = {"ab\n", true, 0, 0, ab, NULL, NULL, 2, 0, 0, NULL, NULL};
+	struct record rcb = {"cb\n", true, 0, 0, bc, NULL, NULL, 2, 0, 0, NULL, NULL};
+	struct record rb = {"b\n", true, 0, 0, &b1, NULL, NULL, 1, 0, 0, NULL, NULL};
 	struct statelog s;
 	struct buf b = {0};
 
@@ -208,7 +208,7 @@ START_TEST(compacted_by_rename)
 {
 	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64], tmp[64];
 	struct recfile bout = {"out/b", {1, 2, 3}, 0, false};
-	struct record rb = {"v0\n", true, 0, 0, &bout, NULL, NULL, 1, 0, 0};
+	struct record rb = {"v0\n", true, 0, 0, &bout, NULL, NULL, 1, 0, 0, NULL, NULL};
 	struct statelog s;
 	char script[32];
 	int i;
@@ -249,7 +249,7 @@ START_TEST(compacted_by_rename)
 	/* a record found through its other outputs is written once */
 	{
 		struct recfile ab[2] = {{"a", {1, 1, 1}, 0, false}, {"b", {2, 2, 2}, 0, false}};
-		struct record rab = {"ab\n", true, 0, 0, ab, NULL, NULL, 2, 0, 0};
+		struct record rab = {"ab\n", true, 0, 0, ab, NULL, NULL, 2, 0, 0, NULL, NULL};
 		ck_assert(statelog_open(&s, dir, true));
 		for (i = 0; i < 1100; i++)
 			ck_assert(statelog_append(&s, &rab));
@@ -269,9 +269,9 @@ START_TEST(newer_record_reuses_the_entry)
 {
 	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64], script[32];
 	struct recfile bout = {"out/b", {1, 2, 3}, 0, false};
-	struct record rb = {"v0\n", true, 0, 0, &bout, NULL, NULL, 1, 0, 0};
+	struct record rb = {"v0\n", true, 0, 0, &bout, NULL, NULL, 1, 0, 0, NULL, NULL};
 	struct recfile ab[2] = {{"a", {1, 1, 1}, 0, false}, {"b2", {2, 2, 2}, 0, false}};
-	struct record rab = {"ab\n", true, 0, 0, ab, NULL, NULL, 2, 0, 0};
+	struct record rab = {"ab\n", true, 0, 0, ab, NULL, NULL, 2, 0, 0, NULL, NULL};
 	const struct logentry *e, *eab;
 	struct statelog s;
 	int i;
@@ -313,6 +313,24 @@ START_TEST(newer_record_reuses_the_entry)
 }
 END_TEST
 
+/* n inputs named out/K/I (K = I / 1000) with stats made from I; free the
+ * names and the inputs after. */
+static struct recfile *many_inputs(int n, char (**names)[24])
+{
+	struct recfile *in = calloc((size_t)n, sizeof(*in));
+	int i;
+
+	*names = calloc((size_t)n, sizeof(**names));
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(*names);
+	for (i = 0; i < n; i++) {
+		snprintf((*names)[i], sizeof((*names)[i]), "out/%d/%d", i / 1000, i);
+		in[i] = (struct recfile){(*names)[i], {1700000000000000000 + i, i, (uint64_t)i},
+					 0, false};
+	}
+	return in;
+}
+
 /* A line of several megabytes (one job with 200,000 inputs) is read through
  * the mapping of the file a piece at a time, and checked whole; torn, it is
  * damage. */
@@ -320,21 +338,15 @@ START_TEST(long_line_read_in_pieces)
 {
 	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64];
 	enum { N = 200000 };
-	struct recfile *in = calloc(N, sizeof(*in));
-	char (*names)[24] = calloc(N, sizeof(*names));
+	char (*names)[24];
+	struct recfile *in = many_inputs(N, &names);
 	struct recfile out = {"out/all", {1, 2, 3}, 0, false};
-	struct record r = {"touch out/all\n", true, 7, 0, &out, in, NULL, 1, N, 0};
+	struct record r = {"touch out/all\n", true, 7, 0, &out, in, NULL, 1, N, 0, NULL, NULL};
 	const struct record *got;
 	struct statelog s;
 	struct stat st;
-	int i, fd;
+	int fd;
 
-	ck_assert_ptr_nonnull(in);
-	ck_assert_ptr_nonnull(names);
-	for (i = 0; i < N; i++) {
-		snprintf(names[i], sizeof(names[i]), "out/%d/%d", i / 1000, i);
-		in[i] = (struct recfile){names[i], {1700000000000000000 + i, i, (uint64_t)i}, 0, false};
-	}
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/log", dir);
 	ck_assert(statelog_open(&s, dir, true));
@@ -362,6 +374,127 @@ START_TEST(long_line_read_in_pieces)
 	ck_assert(statelog_open(&s, dir, false));
 	ck_assert_ptr_null(statelog_find(&s, "out/all"));
 	ck_assert_ptr_null(statelog_find(&s, "out/other"));
+	statelog_close(&s);
+	remove_logdir(dir);
+	free(in);
+	free(names);
+}
+END_TEST
+
+/* A record too long to hold whole is written a piece at a time, the same bytes
+ * as the line made whole; when it replaces an older record in the same run,
+ * that run finds the new one, and so does the next. */
+START_TEST(long_record_written_in_pieces)
+{
+	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64];
+	enum { N = 30000 };
+	char (*names)[24];
+	struct recfile *in = many_inputs(N, &names);
+	struct recfile out[2] = {{"out/all", {1, 2, 3}, 0, false}, {"out/all.map", {4, 5, 6}, 0, false}};
+	struct record r = {"touch out/all\n", true, 7, 0, out, in, NULL, 2, 1, 0, NULL, NULL};
+	struct buf want = {0};
+	const struct record *got;
+	struct statelog s;
+	struct stat st;
+	char *text;
+	int i, fd;
+
+	for (i = 0; i < N; i++) {
+		in[i].hash = (uint64_t)i * 7;
+		in[i].hashed = i % 3 == 0;
+	}
+	ck_assert(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/log", dir);
+	ck_assert(statelog_open(&s, dir, true));
+	ck_assert(statelog_append(&s, &r)); /* one input: a short line */
+	statelog_close(&s);
+	ck_assert(statelog_open(&s, dir, true));
+	ck_assert_int_eq(statelog_find(&s, "out/all")->nin, 1);
+	r.nin = N;
+	r.script = "touch out/all\t# again\n";
+	ck_assert(statelog_append(&s, &r));
+	got = statelog_find(&s, "out/all.map");
+	ck_assert_ptr_nonnull(got);
+	ck_assert_int_eq(got->nin, N);
+	ck_assert_str_eq(got->script, "touch out/all\t# again\n");
+	ck_assert_str_eq(got->ins[N - 1].path, "out/29/29999");
+	ck_assert(!got->ins[N - 1].hashed && got->ins[N - 3].hashed);
+	ck_assert(got->ins[N - 3].hash == 7u * (N - 3));
+	ck_assert_ptr_eq(statelog_get(&s, "out/all"), statelog_get(&s, "out/all.map"));
+	statelog_close(&s);
+	/* the file ends with the line logline_format makes whole */
+	logline_format(&want, &r);
+	ck_assert_uint_gt(want.len, 16 * 64 * 1024);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_gt(st.st_size, (off_t)want.len);
+	text = malloc(want.len);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, text, want.len, st.st_size - (off_t)want.len), (ssize_t)want.len);
+	close(fd);
+	ck_assert(memcmp(text, want.s, want.len) == 0);
+	ck_assert(statelog_open(&s, dir, false));
+	got = statelog_find(&s, "out/all");
+	ck_assert_ptr_nonnull(got);
+	ck_assert_int_eq(got->nin, N);
+	ck_assert_str_eq(got->ins[1234].path, "out/1/1234");
+	statelog_close(&s);
+	remove_logdir(dir);
+	buf_free(&want);
+	free(text);
+	free(in);
+	free(names);
+}
+END_TEST
+
+/* A job of many inputs run again and again leaves few lines but many bytes
+ * that are no longer live: the log is compacted by their size too. */
+START_TEST(compacted_by_size)
+{
+	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64], script[32];
+	enum { N = 20000 };
+	char (*names)[24];
+	struct recfile *in = many_inputs(N, &names);
+	struct recfile out = {"out/all", {1, 2, 3}, 0, false};
+	struct record r = {"v0\n", true, 7, 0, &out, in, NULL, 1, N, 0, NULL, NULL};
+	struct statelog s;
+	struct stat st;
+	int i;
+
+	ck_assert(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/log", dir);
+	ck_assert(statelog_open(&s, dir, true));
+	ck_assert(statelog_append(&s, &r));
+	statelog_close(&s);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_gt(st.st_size, 500000);
+	ck_assert_int_lt(st.st_size, 1000000);
+	/* eleven more: a few lines, but more than 2 live sizes and 4 MB more */
+	ck_assert(statelog_open(&s, dir, true));
+	for (i = 1; i <= 11; i++) {
+		snprintf(script, sizeof(script), "v%d\n", i);
+		r.script = script;
+		ck_assert(statelog_append(&s, &r));
+	}
+	statelog_close(&s);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_lt(st.st_size, 1000000);
+	ck_assert(statelog_open(&s, dir, false));
+	ck_assert_str_eq(statelog_find(&s, "out/all")->script, "v11\n");
+	ck_assert_int_eq(statelog_find(&s, "out/all")->nin, N);
+	ck_assert_uint_eq(s.lines, 1);
+	statelog_close(&s);
+	/* five more: not yet worth it, kept as they are */
+	ck_assert(statelog_open(&s, dir, true));
+	for (i = 12; i <= 16; i++) {
+		snprintf(script, sizeof(script), "v%d\n", i);
+		r.script = script;
+		ck_assert(statelog_append(&s, &r));
+	}
+	statelog_close(&s);
+	ck_assert(statelog_open(&s, dir, false));
+	ck_assert_str_eq(statelog_find(&s, "out/all")->script, "v16\n");
+	ck_assert_uint_eq(s.lines, 6);
 	statelog_close(&s);
 	remove_logdir(dir);
 	free(in);
@@ -468,7 +601,7 @@ START_TEST(nul_in_a_path_is_damage)
 {
 	struct statelog s;
 	struct recfile out = {"out/b", {1, 2, 3}, 0, false};
-	struct record r = {"touch out/b\n", true, 0, 0, &out, NULL, NULL, 1, 0, 0};
+	struct record r = {"touch out/b\n", true, 0, 0, &out, NULL, NULL, 1, 0, 0, NULL, NULL};
 	struct buf b = {0}, fixed = {0};
 	char *p;
 
@@ -496,8 +629,10 @@ int main(void)
 	tcase_add_test(tc, damaged_lines_are_skipped);
 	tcase_add_test(tc, depfiles);
 	tcase_add_test(tc, compacted_by_rename);
+	tcase_add_test(tc, compacted_by_size);
 	tcase_add_test(tc, newer_record_reuses_the_entry);
 	tcase_add_test(tc, long_line_read_in_pieces);
+	tcase_add_test(tc, long_record_written_in_pieces);
 	tcase_add_test(tc, found_through_any_output);
 	tcase_add_test(tc, header_hashes);
 	tcase_add_test(tc, nul_in_a_path_is_damage);
