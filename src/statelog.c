@@ -106,7 +106,7 @@ static bool parsefiles(struct statelog *s, struct logentry *le)
 	char *tmp;
 	const char *body = getbody(s, le, &tmp), *script;
 	struct scan c;
-	struct record *r = arena_alloc(&s->a, sizeof(*r));
+	struct record *r = arena_alloc(&s->recs, sizeof(*r));
 	size_t len;
 	uint32_t i, n = le->nout + le->nin + le->ndep;
 	uint64_t skip;
@@ -120,12 +120,12 @@ static bool parsefiles(struct statelog *s, struct logentry *le)
 		     scan_u64(&c, &skip) && scan_u64(&c, &skip) && scan_u64(&c, &skip) &&
 		     scan_hex(&c, &skip) && scan_hex(&c, &skip) && scan_field(&c, &script, &len);
 	}
-	f = ok ? arena_alloc(&s->a, n * sizeof(*f)) : NULL;
+	f = ok ? arena_alloc(&s->recs, n * sizeof(*f)) : NULL;
 	for (i = 0; ok && i < n; i++)
-		ok = scan_file(&s->a, &c, &f[i]);
+		ok = scan_file(&s->recs, &c, &f[i]);
 	ok = ok && c.p > c.end; /* and no more fields than said */
 	if (ok)
-		r->script = scan_unesc(&s->a, script, len);
+		r->script = scan_unesc(&s->recs, script, len);
 	free(tmp);
 	if (!ok)
 		return false;
@@ -333,8 +333,15 @@ const struct record *statelog_read(struct statelog *s, const struct logentry *e)
 {
 	struct logentry *le = (struct logentry *)e; /* reading the rest only fills it in */
 
-	if (!le->parsed && !le->damaged)
+	if (!le->parsed && !le->damaged) {
+		if (s->current) {
+			s->current->parsed = false;
+			s->current->r = NULL;
+		}
+		arena_reset(&s->recs);
+		s->current = le;
 		le->damaged = !parsefiles(s, le);
+	}
 	return le->parsed ? le->r : NULL;
 }
 
@@ -776,6 +783,7 @@ static void recompact(struct statelog *s)
 	hset_free(&t.firsts);
 	htab_free(&t.others);
 	arena_free(&t.a);
+	arena_free(&t.recs);
 	if (t.rfd > 0)
 		close(t.rfd);
 }
@@ -821,6 +829,7 @@ void statelog_close(struct statelog *s)
 	htab_free(&s->others);
 	free(s->added.v);
 	arena_free(&s->a);
+	arena_free(&s->recs);
 	if (s->rfd > 0) /* 0: a log set up by hand, not read from a file */
 		close(s->rfd);
 	free(s->path);

@@ -31,13 +31,15 @@ struct logentry {
 	uint32_t nout, nin, ndep;
 	bool ok;              /* the run succeeded */
 	bool inmem;           /* body, not off */
-	bool parsed;          /* r is read */
+	bool parsed;          /* r is read (the log's current record) */
 	bool damaged;         /* reading the rest failed */
 	struct record *r;     /* the whole record, once read */
 };
 
 struct statelog {
 	struct arena a;
+	struct arena recs;        /* the whole record read last, of current */
+	struct logentry *current;
 	/* the newest record by its first output, and by each of its others */
 	struct hset firsts;  /* struct logentry by first */
 	struct htab others;  /* an output's path -> struct logentry */
@@ -73,9 +75,12 @@ size_t statelog_parse(struct statelog *s, const char *text, size_t len);
 /* The newest record of the edge whose first output is path; else the newest one
  * that made path as another output; else NULL. Its header only. */
 const struct logentry *statelog_get(const struct statelog *s, const char *path);
-/* The whole record of an entry, its script and files read; NULL if they are damaged. */
+/* The whole record of an entry, its script and files read; NULL if they are
+ * damaged. It lasts until the next statelog_read or statelog_find: one record
+ * is read at a time (a plan that reads every record holds just one). */
 const struct record *statelog_read(struct statelog *s, const struct logentry *e);
-/* The whole record that statelog_get finds for path, or NULL. */
+/* The whole record that statelog_get finds for path, or NULL; as long as
+ * statelog_read's. */
 const struct record *statelog_find(struct statelog *s, const char *path);
 /* Append a record; false after reporting a write error. It replaces the record
  * statelog_get finds for its first output, if there is one, and is not kept in

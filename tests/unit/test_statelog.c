@@ -70,6 +70,37 @@ START_TEST(roundtrip)
 }
 END_TEST
 
+/* Records are read one at a time: reading one lets go of the one before, which
+ * reads again the same (a plan reading every record holds just one). */
+START_TEST(one_record_read_at_a_time)
+{
+	struct statelog s;
+	struct buf b = {0};
+	const struct logentry *ea, *eb;
+	const struct record *r;
+	int i;
+
+	statelog_init(&s);
+	body(&b);
+	ck_assert_int_eq(statelog_parse(&s, b.s, b.len), 0);
+	ea = statelog_get(&s, "out/a.o");
+	eb = statelog_get(&s, "out/b");
+	for (i = 0; i < 3; i++) {
+		r = statelog_read(&s, ea);
+		ck_assert_str_eq(r->script, "cc -O2 -c a.c\\ \\n \t\n");
+		ck_assert_str_eq(r->deps[0].path, "inc/a.h");
+		ck_assert(ea->parsed && !eb->parsed);
+		ck_assert_ptr_eq(statelog_read(&s, ea), r); /* the same, not read again */
+		r = statelog_read(&s, eb);
+		ck_assert_str_eq(r->script, "touch out/b\n");
+		ck_assert_str_eq(r->outs[0].path, "out/b");
+		ck_assert(eb->parsed && !ea->parsed);
+	}
+	statelog_close(&s);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(truncated_at_every_byte)
 {
 	struct buf b = {0};
@@ -85,7 +116,6 @@ START_TEST(truncated_at_every_byte)
 		statelog_init(&s);
 		bad = statelog_parse(&s, b.s, cut);
 		a = statelog_find(&s, "out/a.o");
-		rb = statelog_find(&s, "out/b");
 		/* a torn line is damaged, whole lines before it are intact */
 		ck_assert_int_eq(bad, cut == 0 || cut == first || cut == second || cut == b.len ? 0 : 1);
 		ck_assert_int_eq(a != NULL, cut >= first);
@@ -93,6 +123,7 @@ START_TEST(truncated_at_every_byte)
 			ck_assert(!a->ok); /* the first record of a.o */
 		if (cut >= second)
 			ck_assert(a->ok);
+		rb = statelog_find(&s, "out/b"); /* (a is read no more) */
 		ck_assert_int_eq(rb != NULL, cut == b.len);
 		statelog_close(&s);
 	}
@@ -626,6 +657,7 @@ int main(void)
 
 	tcase_add_test(tc, roundtrip);
 	tcase_add_test(tc, truncated_at_every_byte);
+	tcase_add_test(tc, one_record_read_at_a_time);
 	tcase_add_test(tc, damaged_lines_are_skipped);
 	tcase_add_test(tc, depfiles);
 	tcase_add_test(tc, compacted_by_rename);
