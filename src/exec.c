@@ -114,11 +114,11 @@ static void report(const struct edge *e, const char *what)
 
 static void status_line(struct exec *x, const struct edge *e, const char *script)
 {
-	const char *p, *nl;
+	const char *p, *nl, *why = x->explain && x->plan ? plan_why(x->plan, e) : NULL;
 
-	if (x->explain && e->why) {
+	if (why) {
 		out_flush();
-		for (p = e->why; *p; p = nl + 1) {
+		for (p = why; *p; p = nl + 1) {
 			nl = strchr(p, '\n');
 			if (p[0] == ' ' && p[1] == ' ')
 				fprintf(stderr, "%.*s\n", (int)(nl - p), p);

@@ -18,6 +18,7 @@ struct exec {
 	bool verbose;
 	bool dry_run;
 	bool explain;
+	const struct plan *plan; /* for --explain: why each job runs */
 	size_t total;   /* jobs in the plan, for "[i/N]" */
 	size_t started;
 	struct job *jobs; /* running */

@@ -50,10 +50,6 @@ struct edge {
 	};
 	/* planning and scheduling */
 	const char *script; /* the expanded recipe, once known */
-	const char *why; /* --explain: the reasons it runs, one per line */
-	uint64_t weight;  /* its job's expected duration (ms + 1), from the log */
-	uint64_t prio;    /* weight of the longest path from it to a goal */
-	uint64_t after;   /* weight of the longest path of jobs that lead to it */
 	union { /* edges waiting for this one: see edge_rdep */
 		struct edge *rdep;   /* caprdeps 1: the one */
 		struct edge **rdeps; /* else room for caprdeps */
@@ -61,13 +57,17 @@ struct edge {
 	uint32_t nrdeps, caprdeps;
 	uint32_t pending; /* inputs still to be made before it can start */
 	uint32_t id;     /* order of creation */
+	/* in milliseconds, at most UINT32_MAX (49 days) */
+	uint32_t weight;  /* its job's expected duration (ms + 1), from the log */
+	uint32_t prio;    /* weight of the longest path from it to a goal */
+	uint32_t after;   /* weight of the longest path of jobs that lead to it */
 	uint8_t state;   /* enum edge_state, for the walk from the goals */
-	bool dirty;      /* must run, or may have to (see self) */
-	bool self;       /* must run for its own sake, whatever its inputs' jobs do */
-	bool ran;        /* its job ran (or was an alias of inputs that changed) */
-	bool changed;    /* running it changed an output */
-	bool done;       /* finished (ran, or skipped as up to date) */
-	bool failed;
+	bool dirty : 1;   /* must run, or may have to (see self) */
+	bool self : 1;    /* must run for its own sake, whatever its inputs' jobs do */
+	bool ran : 1;     /* its job ran (or was an alias of inputs that changed) */
+	bool changed : 1; /* running it changed an output */
+	bool done : 1;    /* finished (ran, or skipped as up to date) */
+	bool failed : 1;
 };
 
 /* A pattern rule with its words evaluated ('%' still in them). */

@@ -395,6 +395,7 @@ static int run(const struct options *o, int nops, char **ops)
 	x.oc.root = root;
 	x.oc.content = o->content;
 	x.explain = o->explain;
+	x.plan = &plan;
 	x.verbose = o->verbose;
 	x.dry_run = o->dry_run;
 	x.total = plan.njobs;

@@ -16,6 +16,12 @@ enum {
 	MAX_PATTERN_TRIES = 10000,   /* inputs looked at to resolve one file */
 };
 
+/* a + b, or UINT32_MAX if that is more: weights of paths in milliseconds */
+static uint32_t addsat(uint32_t a, uint32_t b)
+{
+	return a > UINT32_MAX - b ? UINT32_MAX : a + b;
+}
+
 /* The search for a pattern rule: how much of it is left, and the rules in the
  * chain being tried (a rule is not used twice in one chain, as in make). */
 static struct {
@@ -467,7 +473,7 @@ static void finish(struct plan *p, struct graph *g, struct edge *e, const struct
 	/* a record found through another output is not this edge's: it reruns */
 	for (i = 0; i < e->nout && e->rule->kind != ST_TASK && o->log && !r; i++)
 		r = statelog_get(o->log, e->out[i]->path);
-	e->weight = !edge_hasjob(e) ? 0 : r ? (uint64_t)r->duration_ms + 1 : 1;
+	e->weight = !edge_hasjob(e) ? 0 : r ? addsat(r->duration_ms, 1) : 1;
 	if (r) {
 		self = selfrecord(p, g, e, r, o, &w) || self;
 	} else if (e->rule->kind != ST_TASK) {
@@ -491,8 +497,12 @@ static void finish(struct plan *p, struct graph *g, struct edge *e, const struct
 	e->state = ES_VISITED;
 	e->dirty = dirty;
 	e->self = self;
-	if (w.len && dirty)
-		e->why = arena_strndup(&g->a, w.s, w.len);
+	if (w.len && dirty) {
+		xgrow_to((void **)&p->why, &p->capwhy, (size_t)e->id + 1, sizeof(*p->why));
+		while (p->nwhy <= e->id)
+			p->why[p->nwhy++] = NULL;
+		p->why[e->id] = arena_strndup(&g->a, w.s, w.len);
+	}
 	buf_free(&w);
 	if (!dirty) {
 		e->done = true;
@@ -681,21 +691,19 @@ bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngo
 	 * backwards to see every edge after all the edges that wait for it */
 	for (gi = p->nwork; gi-- > 0;) {
 		struct edge *e = p->work[gi];
-		uint64_t most = 0;
-		uint32_t k;
+		uint32_t most = 0, k;
 		for (k = 0; k < e->nrdeps; k++) {
 			if (edge_rdep(e, k)->prio > most)
 				most = edge_rdep(e, k)->prio;
 		}
-		e->prio = e->weight + most;
+		e->prio = addsat(e->weight, most);
 	}
 	/* and among equals, the one that the longest path of jobs led to: with no
 	 * history every job weighs the same, and the tail of a long chain must not
 	 * wait behind short jobs that happen to be as far from the goal */
 	for (gi = 0; gi < p->nwork; gi++) {
 		struct edge *e = p->work[gi];
-		uint64_t through = e->after + e->weight;
-		uint32_t k;
+		uint32_t through = addsat(e->after, e->weight), k;
 		for (k = 0; k < e->nrdeps; k++) {
 			if (edge_rdep(e, k)->after < through)
 				edge_rdep(e, k)->after = through;
@@ -716,8 +724,14 @@ void plan_dump(struct buf *b, const struct plan *p)
 	}
 }
 
+const char *plan_why(const struct plan *p, const struct edge *e)
+{
+	return e->id < p->nwhy ? p->why[e->id] : NULL;
+}
+
 void plan_free(struct plan *p)
 {
 	free(p->work);
+	free(p->why);
 	memset(p, 0, sizeof(*p));
 }

@@ -39,6 +39,8 @@ struct plan {
 	struct edge **work;  /* edges that must run, inputs before the edges needing them */
 	size_t nwork, capwork;
 	size_t njobs;        /* those of them with a recipe */
+	const char **why;    /* --explain: by edge id, the reasons it runs (or NULL) */
+	size_t nwhy, capwhy;
 	struct buf scratch;  /* plan_build's buffer for each expanded recipe */
 };
 
@@ -55,6 +57,8 @@ bool plan_stillneeded(const struct edge *e);
 bool edge_hasjob(const struct edge *e);
 /* Print the edges to run with their pending counts (for tests and --dump=plan). */
 void plan_dump(struct buf *b, const struct plan *p);
+/* The reasons e runs, one per line, as --explain prints them; NULL if none. */
+const char *plan_why(const struct plan *p, const struct edge *e);
 /* Free the plan (not the graph). */
 void plan_free(struct plan *p);
 

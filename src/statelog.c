@@ -696,71 +696,86 @@ bool statelog_append(struct statelog *s, const struct record *r)
 	return true;
 }
 
-/* Write the live records to a new file and put it in place of the log. */
+struct moved {
+	struct logentry *e;
+	int64_t off; /* where its body is in the new file */
+};
+
+static int byoffset(const void *a, const void *b)
+{
+	const struct logentry *x = ((const struct moved *)a)->e, *y = ((const struct moved *)b)->e;
+	int64_t p = x->inmem ? -1 : x->off, q = y->inmem ? -1 : y->off;
+
+	return (p > q) - (p < q);
+}
+
+/* Write the live records to a new file and put it in place of the log. The old
+ * file is mapped and read in order, its pages let go of as it goes, and the new
+ * one is written a megabyte at a time: compacting a log of a hundred megabytes
+ * costs a few. */
 static void compact(struct statelog *s)
 {
 	struct buf b = {0}, tmp = {0};
 	struct stat st;
-	struct {
-		struct logentry *e;
-		int64_t off;
-	} *moved;
-	size_t i, nmoved = 0;
+	struct moved *moved;
+	size_t i, n = 0, size = 0;
+	int64_t written = 0;
+	const char *gone = NULL;
+	char *whole = NULL;
+	bool mapped = false, ok;
 	int fd;
 
-	buf_puts(&b, HEADER);
-	/* the records still in the file: one read of all of it, not one per record */
+	/* the records still in the file: one pass over all of it, not one read a record */
 	fd = s->rfd > 0 ? s->rfd : s->fd;
 	if (fd > 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
-		char *whole = xmalloc((size_t)st.st_size);
-		ssize_t n;
-		while (s->wholelen < (size_t)st.st_size) {
-			n = pread(fd, whole + s->wholelen, (size_t)st.st_size - s->wholelen,
-				  (off_t)s->wholelen);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			s->wholelen += (size_t)n;
+		size = (size_t)st.st_size;
+		if ((whole = wholefile(fd, size, &mapped))) {
+			s->whole = gone = whole;
+			s->wholelen = size;
 		}
-		s->whole = whole;
 	}
 	moved = xcalloc(s->firsts.n + 1, sizeof(*moved));
 	for (i = 0; i < s->firsts.cap; i++) {
 		/* each record once, where it is its first output's */
-		struct logentry *e = s->firsts.v[i];
-		if (!e)
-			continue;
-		moved[nmoved].e = e;
-		moved[nmoved++].off = (int64_t)b.len + 17; /* past the checksum and its tab */
-		if (!rawformat(&b, s, e)) {
-			b.len = 0; /* keep the old log: it is still right */
-			break;
-		}
+		if (s->firsts.v[i])
+			moved[n++].e = s->firsts.v[i];
 	}
-	free((char *)s->whole);
-	s->whole = NULL;
-	s->wholelen = 0;
-	if (b.len == 0) {
-		buf_free(&b);
-		free(moved);
-		return;
-	}
+	qsort(moved, n, sizeof(*moved), byoffset);
 	buf_printf(&tmp, "%s.tmp", s->path);
 	fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd >= 0 && writeall(fd, b.s, b.len) && close(fd) == 0) {
-		if (rename(tmp.s, s->path) < 0) {
-			unlink(tmp.s);
-		} else {
-			/* the records still in the file are now where this wrote them */
-			for (i = 0; i < nmoved; i++) {
-				if (!moved[i].e->inmem)
-					moved[i].e->off = moved[i].off;
-			}
+	ok = fd >= 0;
+	buf_puts(&b, HEADER);
+	for (i = 0; ok && i < n; i++) {
+		struct logentry *e = moved[i].e;
+		moved[i].off = written + (int64_t)b.len + 17; /* past the checksum and its tab */
+		/* (a record that cannot be read again keeps the old log: it is still right) */
+		ok = rawformat(&b, s, e);
+		if (ok && b.len >= CHUNK) {
+			ok = writeall(fd, b.s, b.len);
+			written += (int64_t)b.len;
+			b.len = 0;
 		}
-	} else {
-		if (fd >= 0)
-			close(fd);
+		if (mapped && !e->inmem && e->off + e->bodylen - (gone - whole) >= CHUNK) {
+			letgo(gone, whole + e->off + e->bodylen);
+			gone = whole + e->off + e->bodylen;
+		}
+	}
+	ok = ok && writeall(fd, b.s, b.len);
+	if (fd >= 0 && close(fd) != 0)
+		ok = false;
+	if (mapped)
+		munmap(whole, size);
+	else
+		free(whole);
+	s->whole = NULL;
+	s->wholelen = 0;
+	if (ok && rename(tmp.s, s->path) == 0) {
+		/* the records still in the file are now where this wrote them */
+		for (i = 0; i < n; i++) {
+			if (!moved[i].e->inmem)
+				moved[i].e->off = moved[i].off;
+		}
+	} else if (fd >= 0) {
 		unlink(tmp.s); /* keep the old log: it is still right */
 	}
 	buf_free(&b);

@@ -168,7 +168,7 @@ END_TEST
  * the recorded durations decide, without one the depth does, and when 'short'
  * and 'long' are both one job from the goal, 'long' goes first: a job came
  * before it. */
-static char *weighted(bool history)
+static char *weighted(bool history, const uint32_t *ms)
 {
 	static const char *tf = "all: short long\nshort:\n\tx\nlong: mid\n\tx\nmid:\n\tx\n";
 	struct fakefs fs = {0};
@@ -183,7 +183,6 @@ static char *weighted(bool history)
 	struct plan p;
 	struct load l;
 	const char *names[] = {"short", "long", "mid"};
-	uint32_t ms[] = {500, 50, 80};
 	int i;
 
 	statelog_init(&log);
@@ -211,12 +210,19 @@ static char *weighted(bool history)
 
 START_TEST(longest_path_first)
 {
-	char *s = weighted(false);
+	const uint32_t ms[] = {500, 50, 80};
+	/* a path longer than 49 days weighs 49 days: mid, leading to long (2 x 35
+	 * days), still goes before short (46 days) rather than wrap around to 20 */
+	const uint32_t huge[] = {4000000000u, 3000000000u, 3000000000u};
+	char *s = weighted(false, ms);
 
 	ck_assert_str_eq(s, "+mid -mid +long -long +short -short ");
 	free(s);
-	s = weighted(true);
+	s = weighted(true, ms);
 	ck_assert_str_eq(s, "+short -short +mid -mid +long -long ");
+	free(s);
+	s = weighted(true, huge);
+	ck_assert_str_eq(s, "+mid -mid +short -short +long -long ");
 	free(s);
 }
 END_TEST
