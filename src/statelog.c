@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "logfile.h"
 
 #define XXH_INLINE_ALL /* as in htab.c: log checksums are htab_hash */
 #include <xxhash.h>
@@ -25,12 +26,10 @@ static_assert(offsetof(struct logentry, first) == offsetof(struct hkey, s) &&
 		      offsetof(struct logentry, firstlen) == offsetof(struct hkey, len),
 	      "a log entry starts with its key");
 
-static const char HEADER[] = "baton-log 4\n";
-
-enum { CHUNK = 1 << 20 }; /* the most of the file read in held at once, roughly */
+const char LOG_HEADER[] = "baton-log 4\n";
 enum { LINE_PIECE = 64 << 10 }; /* the most of a line written held at once, roughly */
 
-static bool writeall(int fd, const char *p, size_t n)
+bool log_writeall(int fd, const char *p, size_t n)
 {
 	ssize_t w;
 
@@ -86,7 +85,7 @@ static const char *getbody(const struct statelog *s, const struct logentry *e, c
 }
 
 /* An entry's line as it was read; false if it cannot be read again. */
-static bool rawformat(struct buf *b, const struct statelog *s, const struct logentry *e)
+bool log_rawformat(struct buf *b, const struct statelog *s, const struct logentry *e)
 {
 	char *tmp;
 	const char *body = getbody(s, e, &tmp);
@@ -165,7 +164,7 @@ static void keepas(struct statelog *s, struct logentry *e, const char *key, size
 
 /* Let go of the whole pages in [from, to) of a read-only mapping of the file:
  * they are read again from the file if touched again. */
-static void letgo(const char *from, const char *to)
+void log_letgo(const char *from, const char *to)
 {
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
 	uintptr_t a = ((uintptr_t)from + page - 1) / page * page, b = (uintptr_t)to / page * page;
@@ -182,13 +181,13 @@ static uint64_t bodysum(const char *p, size_t n, bool drop)
 	XXH3_state_t st;
 	size_t done, k;
 
-	if (!drop || n <= 2 * CHUNK)
+	if (!drop || n <= 2 * LOG_CHUNK)
 		return htab_hash(p, n);
 	XXH3_64bits_reset(&st);
 	for (done = 0; done < n; done += k) {
-		k = n - done < CHUNK ? n - done : CHUNK;
+		k = n - done < LOG_CHUNK ? n - done : LOG_CHUNK;
 		XXH3_64bits_update(&st, p + done, k);
-		letgo(p + done, p + done + k);
+		log_letgo(p + done, p + done + k);
 	}
 	return XXH3_64bits_digest(&st);
 }
@@ -203,11 +202,11 @@ static const char *lineend(const char *p, const char *end, bool drop)
 	if (!drop)
 		return memchr(p, '\n', (size_t)(end - p));
 	for (from = p;; from += k) {
-		k = (size_t)(end - from) < CHUNK ? (size_t)(end - from) : CHUNK;
+		k = (size_t)(end - from) < LOG_CHUNK ? (size_t)(end - from) : LOG_CHUNK;
 		if ((nl = memchr(from, '\n', k)) || from + k == end)
 			return nl;
 		if (from > p)
-			letgo(from, from + k);
+			log_letgo(from, from + k);
 	}
 }
 
@@ -354,7 +353,7 @@ const struct record *statelog_find(struct statelog *s, const char *path)
 
 /* All of the file behind fd, st_size bytes: mapped (*mapped), or read into
  * memory if it cannot be; NULL if it cannot be read. */
-static char *wholefile(int fd, size_t size, bool *mapped)
+char *log_wholefile(int fd, size_t size, bool *mapped)
 {
 	char *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 	size_t got = 0;
@@ -384,7 +383,7 @@ static char *wholefile(int fd, size_t size, bool *mapped)
  * go of as it goes, so that reading it costs no more than a megabyte or so, and
  * the longest line. *header tells whether it starts with this version's
  * header; returns the number of damaged lines. */
-static size_t readlog(struct statelog *s, const char *path, bool *header, bool *empty)
+size_t log_readlog(struct statelog *s, const char *path, bool *header, bool *empty)
 {
 	struct stat st;
 	size_t bad = 0, size;
@@ -398,7 +397,7 @@ static size_t readlog(struct statelog *s, const char *path, bool *header, bool *
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
-	    !(text = wholefile(fd, (size_t)st.st_size, &mapped))) {
+	    !(text = log_wholefile(fd, (size_t)st.st_size, &mapped))) {
 		close(fd); /* not a log baton wrote, or nothing to read: start a new one */
 		return 0;
 	}
@@ -407,8 +406,8 @@ static size_t readlog(struct statelog *s, const char *path, bool *header, bool *
 	end = text + size;
 	dropped = text;
 	nl = memchr(text, '\n', size);
-	*header = nl && (size_t)(nl + 1 - text) == sizeof(HEADER) - 1 &&
-		  !memcmp(text, HEADER, sizeof(HEADER) - 1);
+	*header = nl && (size_t)(nl + 1 - text) == sizeof(LOG_HEADER) - 1 &&
+		  !memcmp(text, LOG_HEADER, sizeof(LOG_HEADER) - 1);
 	for (p = *header ? nl + 1 : end; p < end; p = nl + 1) {
 		if (!(nl = lineend(p, end, mapped))) {
 			bad++; /* a torn last line */
@@ -416,8 +415,8 @@ static size_t readlog(struct statelog *s, const char *path, bool *header, bool *
 		}
 		if (!parseline(s, p, (size_t)(nl - p), p - text, mapped))
 			bad++;
-		if (mapped && nl - dropped >= CHUNK) {
-			letgo(dropped, nl);
+		if (mapped && nl - dropped >= LOG_CHUNK) {
+			log_letgo(dropped, nl);
 			dropped = nl;
 		}
 	}
@@ -437,8 +436,6 @@ static size_t readlog(struct statelog *s, const char *path, bool *header, bool *
 	}
 	return bad;
 }
-
-static void compact(struct statelog *s);
 
 static bool lock(struct statelog *s, const char *dir)
 {
@@ -513,7 +510,7 @@ bool statelog_open(struct statelog *s, const char *dir, bool write)
 		if (!lock(s, dir))
 			return false;
 	}
-	bad = readlog(s, s->path, &header, &empty);
+	bad = log_readlog(s, s->path, &header, &empty);
 	fresh = !header;
 	if (bad)
 		warn("%zu damaged record%s in '%s' ignored (those targets will be rebuilt)", bad,
@@ -525,7 +522,7 @@ bool statelog_open(struct statelog *s, const char *dir, bool write)
 	/* read-write: the records left in the file are read back through it */
 	s->fd = open(s->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | (fresh ? O_TRUNC : 0),
 		     0666);
-	if (s->fd < 0 || (fresh && !writeall(s->fd, HEADER, sizeof(HEADER) - 1))) {
+	if (s->fd < 0 || (fresh && !log_writeall(s->fd, LOG_HEADER, sizeof(LOG_HEADER) - 1))) {
 		fprintf(stderr, "baton: error: cannot write the state log '%s': %s\n", s->path,
 			strerror(errno));
 		return false;
@@ -534,7 +531,7 @@ bool statelog_open(struct statelog *s, const char *dir, bool write)
 		/* rewrite it without the damage, so it is reported once */
 		close(s->fd);
 		s->fd = -1;
-		compact(s);
+		statelog_compact(s);
 		s->fd = open(s->path, O_RDWR | O_APPEND | O_CLOEXEC);
 		if (s->fd < 0) {
 			fprintf(stderr, "baton: error: cannot write the state log '%s': %s\n",
@@ -599,7 +596,7 @@ static bool writeline(struct statelog *s, const struct record *r, uint64_t *sum,
 		snprintf(hex, sizeof(hex), "%016" PRIx64 "\t", *sum);
 		memcpy(b.s, hex, 17);
 		buf_putc(&b, '\n');
-		ok = writeall(s->fd, b.s, b.len);
+		ok = log_writeall(s->fd, b.s, b.len);
 		buf_free(&b);
 		return ok;
 	}
@@ -620,7 +617,7 @@ static bool writeline(struct statelog *s, const struct record *r, uint64_t *sum,
 		more = logline_body(&c, &b, LINE_PIECE);
 		if (!more)
 			buf_putc(&b, '\n');
-		ok = writeall(s->fd, b.s, b.len);
+		ok = log_writeall(s->fd, b.s, b.len);
 		b.len = 0;
 	} while (more && ok);
 	buf_free(&b);
@@ -696,127 +693,6 @@ bool statelog_append(struct statelog *s, const struct record *r)
 	return true;
 }
 
-struct moved {
-	struct logentry *e;
-	int64_t off; /* where its body is in the new file */
-};
-
-static int byoffset(const void *a, const void *b)
-{
-	const struct logentry *x = ((const struct moved *)a)->e, *y = ((const struct moved *)b)->e;
-	int64_t p = x->inmem ? -1 : x->off, q = y->inmem ? -1 : y->off;
-
-	return (p > q) - (p < q);
-}
-
-/* Write the live records to a new file and put it in place of the log. The old
- * file is mapped and read in order, its pages let go of as it goes, and the new
- * one is written a megabyte at a time: compacting a log of a hundred megabytes
- * costs a few. */
-static void compact(struct statelog *s)
-{
-	struct buf b = {0}, tmp = {0};
-	struct stat st;
-	struct moved *moved;
-	size_t i, n = 0, size = 0;
-	int64_t written = 0;
-	const char *gone = NULL;
-	char *whole = NULL;
-	bool mapped = false, ok;
-	int fd;
-
-	/* the records still in the file: one pass over all of it, not one read a record */
-	fd = s->rfd > 0 ? s->rfd : s->fd;
-	if (fd > 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
-		size = (size_t)st.st_size;
-		if ((whole = wholefile(fd, size, &mapped))) {
-			s->whole = gone = whole;
-			s->wholelen = size;
-		}
-	}
-	moved = xcalloc(s->firsts.n + 1, sizeof(*moved));
-	for (i = 0; i < s->firsts.cap; i++) {
-		/* each record once, where it is its first output's */
-		if (s->firsts.v[i])
-			moved[n++].e = s->firsts.v[i];
-	}
-	qsort(moved, n, sizeof(*moved), byoffset);
-	buf_printf(&tmp, "%s.tmp", s->path);
-	fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	ok = fd >= 0;
-	buf_puts(&b, HEADER);
-	for (i = 0; ok && i < n; i++) {
-		struct logentry *e = moved[i].e;
-		moved[i].off = written + (int64_t)b.len + 17; /* past the checksum and its tab */
-		/* (a record that cannot be read again keeps the old log: it is still right) */
-		ok = rawformat(&b, s, e);
-		if (ok && b.len >= CHUNK) {
-			ok = writeall(fd, b.s, b.len);
-			written += (int64_t)b.len;
-			b.len = 0;
-		}
-		if (mapped && !e->inmem && e->off + e->bodylen - (gone - whole) >= CHUNK) {
-			letgo(gone, whole + e->off + e->bodylen);
-			gone = whole + e->off + e->bodylen;
-		}
-	}
-	ok = ok && writeall(fd, b.s, b.len);
-	if (fd >= 0 && close(fd) != 0)
-		ok = false;
-	if (mapped)
-		munmap(whole, size);
-	else
-		free(whole);
-	s->whole = NULL;
-	s->wholelen = 0;
-	if (ok && rename(tmp.s, s->path) == 0) {
-		/* the records still in the file are now where this wrote them */
-		for (i = 0; i < n; i++) {
-			if (!moved[i].e->inmem)
-				moved[i].e->off = moved[i].off;
-		}
-	} else if (fd >= 0) {
-		unlink(tmp.s); /* keep the old log: it is still right */
-	}
-	buf_free(&b);
-	buf_free(&tmp);
-	free(moved);
-}
-
-/* Compact the log from the file itself, read again: for records appended and
- * not kept in memory. */
-static void recompact(struct statelog *s)
-{
-	struct statelog t;
-	bool header, empty;
-
-	statelog_init(&t);
-	t.path = s->path;
-	readlog(&t, t.path, &header, &empty);
-	if (header)
-		compact(&t);
-	hset_free(&t.firsts);
-	htab_free(&t.others);
-	arena_free(&t.a);
-	arena_free(&t.recs);
-	if (t.rfd > 0)
-		close(t.rfd);
-}
-
-/* The bytes the live records take in the file (its size once compacted). */
-static uint64_t livebytes(const struct statelog *s)
-{
-	uint64_t n = sizeof(HEADER) - 1 + s->added.bytes;
-	size_t i;
-
-	for (i = 0; i < s->firsts.cap; i++) {
-		const struct logentry *e = s->firsts.v[i];
-		if (e)
-			n += 17 + (uint64_t)e->bodylen + 1;
-	}
-	return n;
-}
-
 void statelog_close(struct statelog *s)
 {
 	size_t live = s->firsts.n + s->others.n + s->added.n;
@@ -826,11 +702,11 @@ void statelog_close(struct statelog *s)
 		 * number, or by their size (a job with many inputs run again and again) */
 		if (!s->failed && s->end >= 0 &&
 		    (s->lines > 3 * live + 1000 ||
-		     (uint64_t)s->end > 2 * livebytes(s) + (4u << 20))) {
+		     (uint64_t)s->end > 2 * statelog_livebytes(s) + (4u << 20))) {
 			if (s->added.n)
-				recompact(s);
+				statelog_recompact(s);
 			else
-				compact(s);
+				statelog_compact(s);
 		}
 		close(s->fd);
 	}
