@@ -204,6 +204,7 @@ struct rline *ast_rline(struct ast *t, uint32_t indent, uint32_t blanks, struct 
 {
 	struct rline *r = arena_alloc(t->arena, sizeof(*r));
 
+	r->lead = arena_strndup(t->arena, source_get(loc.src)->text + loc.off, indent);
 	r->indent = indent;
 	r->blanks = blanks;
 	r->pieces = keeppieces(t, p.head);
@@ -212,7 +213,8 @@ struct rline *ast_rline(struct ast *t, uint32_t indent, uint32_t blanks, struct 
 }
 
 /* Copies in t->arena of what the parser made in t->words, for what is kept after
- * the graph is built: recipes, attributes, values, include paths, defaults. */
+ * the graph is built: recipes, attributes, values, include paths, defaults. Their
+ * text is copied too, so that the source can be let go of (source_shed_all). */
 static struct expr *keepexpr(struct ast *t, const struct expr *e)
 {
 	struct expr *head = NULL, **tail = &head, *c;
@@ -240,7 +242,9 @@ static struct piece *keeppieces(struct ast *t, const struct piece *p)
 	for (; p; p = p->next) {
 		c = arena_alloc(t->arena, sizeof(*c));
 		*c = *p;
-		if (p->kind == PC_EXPR)
+		if (p->kind == PC_TEXT)
+			c->text = arena_strndup(t->arena, p->text, p->len);
+		else if (p->kind == PC_EXPR)
 			c->expr = keepexpr(t, p->expr);
 		else if (p->kind == PC_QUOTED)
 			c->sub = keeppieces(t, p->sub);
@@ -258,9 +262,11 @@ static struct word *keepwords(struct ast *t, const struct word *w)
 		return (struct word *)w;
 	for (; w; w = w->next) {
 		c = arena_alloc(t->arena, sizeof(*c));
-		*c = *w; /* plain text is in the source, a variable's name in t->arena */
+		*c = *w; /* a variable's name is in t->arena already */
 		if (!w->len)
 			c->pieces = keeppieces(t, w->pieces);
+		else if (word_isplain(w))
+			c->text = arena_strndup(t->arena, w->text, w->len);
 		*tail = c;
 		tail = &c->next;
 	}

@@ -94,6 +94,7 @@ struct param {
 /* One line of a recipe. */
 struct rline {
 	struct piece *pieces;
+	const char *lead; /* its leading blanks (indent bytes), kept apart from the source */
 	uint32_t indent;  /* bytes of leading blanks */
 	uint32_t blanks;  /* blank lines that came just before it */
 	struct loc loc;

@@ -308,10 +308,9 @@ bool eval_recipe(struct eval *ev, const struct rline *lines, struct buf *script)
 			common = r->indent;
 	}
 	for (r = lines; r; r = r->next) {
-		const struct source *s = source_get(r->loc.src);
 		for (i = 0; i < r->blanks; i++)
 			buf_putc(script, '\n');
-		buf_add(script, s->text + r->loc.off + common, r->indent - common);
+		buf_add(script, r->lead + common, r->indent - common);
 		for (p = r->pieces; p; p = p->next) {
 			if (p->kind == PC_TEXT) {
 				buf_add(script, p->text, p->len);

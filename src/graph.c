@@ -56,15 +56,17 @@ struct node *graph_node(struct graph *g, const char *path, size_t len)
 struct edge *graph_edge(struct graph *g, const struct stmt *rule, uint32_t nout, uint32_t nin,
 			uint32_t norder)
 {
-	struct edge *e = arena_alloc(&g->a, sizeof(*e));
+	/* the edge and its outputs and inputs in one piece */
+	size_t nodes = (size_t)nout + nin + norder;
+	struct edge *e = arena_alloc(&g->a, sizeof(*e) + sizeof(struct node *) * nodes);
 
 	e->rule = rule;
 	if (rule) {
 		e->loc = rule->loc;
 		e->shift = rule->shift;
 	}
-	e->out = arena_alloc(&g->a, sizeof(*e->out) * nout);
-	e->in = arena_alloc(&g->a, sizeof(*e->in) * (nin + norder));
+	e->out = (struct node **)(e + 1);
+	e->in = e->out + nout;
 	e->nout = nout;
 	e->nin = e->nimp = nin;
 	e->nall = nin + norder;

@@ -39,7 +39,7 @@ struct edge {
 	const struct stmt *rule;
 	struct loc loc;
 	uint32_t shift;
-	struct node **out;
+	struct node **out; /* out and in follow the edge, in its allocation */
 	/* in[0..nin) inputs, in[nin..nimp) inputs found in the depfile last time,
 	 * in[nimp..nall) order-only inputs */
 	struct node **in;

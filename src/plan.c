@@ -180,9 +180,13 @@ static struct loc wordloc(const struct edge *e, const char *path)
 {
 	const struct source *s = source_get(e->loc.src);
 	struct loc l = e->loc;
-	const char *line = s->text + l.off, *end = strchr(line, '\n'), *hit;
+	const char *line, *end, *hit;
 	size_t n = strlen(path);
 
+	if (l.off > s->len)
+		return l; /* the file changed after it was read (source_shed_all) */
+	line = s->text + l.off;
+	end = strchr(line, '\n');
 	if (!end)
 		end = s->text + s->len;
 	for (hit = line; (hit = memmem(hit, (size_t)(end - hit), path, n)); hit++) {

@@ -12,7 +12,7 @@
  * every SEGMENT_STMTS statements, so that each can be freed as soon as the graph
  * has every rule and task whose words it holds. A statement's first word may be
  * in the segment before its own (read ahead by the parser). */
-enum { SEGMENT_STMTS = 16384 };
+enum { SEGMENT_STMTS = 2048 };
 struct segment {
 	struct arena a;
 	uint32_t pending; /* rules and tasks whose words it holds, not in the graph yet */

@@ -2,12 +2,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "htab.h"
 #include "util.h"
+
+/* A file's text is let go of only from this size on: for a smaller one, what it
+ * saves is not worth a file descriptor held open */
+enum { SHED_MIN = 256 << 10 };
 
 static struct source *sources;
 static size_t nsources, capsources;
@@ -44,6 +50,9 @@ uint32_t source_add(const char *name, const char *text, size_t len)
 	s->dir = dirof(name);
 	s->lines = NULL;
 	s->nlines = 0;
+	s->fd = -1;
+	s->hash = 0;
+	s->shed = false;
 	return (uint32_t)nsources;
 }
 
@@ -87,22 +96,77 @@ uint32_t source_load(const char *path)
 			break;
 		}
 	}
-	err = errno;
-	close(fd);
 	if (n < 0) {
+		err = errno;
+		close(fd);
 		free(text);
 		errno = err;
 		return 0;
 	}
 	id = source_add(path, text, len);
 	free(text);
+	if (len >= SHED_MIN)
+		sources[id - 1].fd = fd;
+	else
+		close(fd);
 	return id;
+}
+
+/* Read again the text of a source let go of: what the file holds now, with a
+ * warning if that is not what was parsed (the users of a location clamp it to
+ * the text's length). */
+static void reread(struct source *s)
+{
+	struct stat st;
+	size_t len = 0, size = 0;
+	ssize_t n;
+
+	if (fstat(s->fd, &st) == 0 && st.st_size > 0 && st.st_size < (off_t)UINT32_MAX)
+		size = (size_t)st.st_size;
+	s->text = xmalloc(size + 1);
+	while (len < size) {
+		n = pread(s->fd, s->text + len, size - len, (off_t)len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	s->text[len] = '\0';
+	s->shed = false;
+	if (len != s->len || htab_hash(s->text, len) != s->hash) {
+		fprintf(stderr,
+			"baton: warning: '%s' changed after baton read it: lines shown from it "
+			"may be wrong\n",
+			s->name);
+		s->len = len;
+		free(s->lines);
+		s->lines = NULL;
+		s->nlines = 0;
+	}
+}
+
+void source_shed_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < nsources; i++) {
+		struct source *s = &sources[i];
+		if (s->fd < 0 || s->shed)
+			continue;
+		s->hash = htab_hash(s->text, s->len);
+		free(s->text);
+		s->text = NULL;
+		s->shed = true;
+	}
 }
 
 const struct source *source_get(uint32_t id)
 {
 	if (id == 0 || id > nsources)
 		return NULL;
+	if (sources[id - 1].shed)
+		reread(&sources[id - 1]);
 	return &sources[id - 1];
 }
 
@@ -156,6 +220,8 @@ void source_free_all(void)
 		free(sources[i].text);
 		free(sources[i].dir);
 		free(sources[i].lines);
+		if (sources[i].fd >= 0)
+			close(sources[i].fd);
 	}
 	free(sources);
 	sources = NULL;

@@ -2,6 +2,7 @@
 #ifndef BATON_SOURCE_H
 #define BATON_SOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,14 +18,24 @@ struct source {
 	char *dir;   /* directory of name, for relative includes ("" for the cwd) */
 	uint32_t *lines; /* offset where each line starts, made for the first message */
 	size_t nlines;
+	/* a big file's (256 KiB or more): it stays open, so that its text can be
+	 * let go of once the graph is built and read again for a message (-1: the
+	 * text is held in memory) */
+	int fd;
+	uint64_t hash; /* of the text, to tell whether the file changed since */
+	bool shed;     /* text was let go of (NULL until read again) */
 };
 
 /* Read a whole file and register it; returns its number (>0), or 0 with errno set. */
 uint32_t source_load(const char *path);
 /* Register text held in memory under a name (used by tests); returns its number. */
 uint32_t source_add(const char *name, const char *text, size_t len);
-/* The source numbered id (1-based). */
+/* The source numbered id (1-based); its text is read again if it was let go of. */
 const struct source *source_get(uint32_t id);
+/* Let go of the text of every big source read from a file: what is kept of it after
+ * the graph is built has copies of its own, and a message that quotes a line
+ * reads the file again (warning if it changed in the meantime). */
+void source_shed_all(void);
 /* Line and column (1-based, columns count characters) of a byte offset; the
  * first call for a source indexes its lines, so that each message costs only
  * the length of its line, not of the file. */

@@ -471,3 +471,91 @@ def err_dependency_cycle_100000_long(t):
                       "    f%d: f0" % k, "    " + " " * len("f%d: " % k) + "^~"],
          "the last note")
     t.eq(r.out, "", "stdout")
+
+
+# A Taskfile of 256 KiB or more is let go of once the graph is built, and read
+# again for a message that quotes it: these cases run one past that size.
+BIG_HEAD = r"""msg = hello   world
+## Say hello.
+task greet who="you":
+    echo "{{msg}}, {{who}}" > greeting
+    if true; then
+        printf '%s\n' "  indented {{who}}"
+    fi
+bad: pad/0.in
+    printf 'bad ran\n'
+    exit 3
+c1: c2
+    touch c1
+c2: c1
+    touch c2
+task shrink:
+    printf 'x:\n' > Taskfile
+late1: shrink
+    exit 3
+task grow:
+    printf '\n\n\n\n' | cat - Taskfile > Taskfile.new
+    cat Taskfile.new > Taskfile
+late2: grow
+    exit 4
+"""
+
+
+def big_taskfile(t):
+    pad = "".join("pad/%d: pad/%d.in\n    touch {{out}}\n" % (i, i) for i in range(8000))
+    t.taskfile(BIG_HEAD + pad, dedent=False)
+    t.eq(len(t.read("Taskfile")) >= 256 << 10, True, "a Taskfile of 256 KiB or more")
+    t.write("pad/0.in", "")
+
+
+@case
+def big_taskfile_recipes_and_messages(t):
+    # recipes, values and defaults are kept apart from the text; messages
+    # after the graph is built read the file again for the line they quote
+    big_taskfile(t)
+    r = t.run("greet")
+    t.rc(r, 0)
+    t.eq(r.out, "[1/1] greet\n  indented you\n", "stdout", r)
+    t.eq(t.read("greeting"), "hello world, you\n", "greeting")
+    r = t.run("bad")
+    t.rc(r, 1)
+    t.eq(r.out, "[1/1] bad\nbad ran\n", "stdout", r)
+    t.err(r, """\
+        Taskfile:8:1: error: 'bad' failed: exit status 3
+            bad: pad/0.in
+            ^~~
+        baton: build stopped: 1 job failed
+    """)
+    r = t.run("c1")
+    t.rc(r, 2)
+    t.err(r, """\
+        Taskfile:13:5: error: dependency cycle: c1 -> c2 -> c1
+            c2: c1
+                ^~
+        Taskfile:11:5: note: 'c1' needs 'c2'
+            c1: c2
+                ^~
+        Taskfile:13:5: note: 'c2' needs 'c1'
+            c2: c1
+                ^~
+    """)
+
+
+@case
+def big_taskfile_changed_during_build(t):
+    # a job rewrites the Taskfile before a later one fails: the message says
+    # that the lines it shows may be wrong, and quotes what it can
+    big_taskfile(t)
+    r = t.run("late1")
+    t.rc(r, 1)
+    t.err(r, """\
+        baton: warning: 'Taskfile' changed after baton read it: lines shown from it may be wrong
+        Taskfile:2:1: error: 'late1' failed: exit status 3
+        baton: build stopped: 1 job failed
+    """)
+    big_taskfile(t)
+    r = t.run("late2")
+    t.rc(r, 1)
+    t.match(r"\Abaton: warning: 'Taskfile' changed after baton read it: lines shown from it "
+            r"may be wrong\nTaskfile:\d+:\d+: error: 'late2' failed: exit status 4\n",
+            r.err, "stderr", r)

@@ -795,7 +795,7 @@ def lang_paths_are_canonical(t):
 @case
 def lang_many_rules_across_header_segments(t):
     # 40,000 rules around an include of 20,000 more: the parser puts header
-    # words in segments of 16,384 statements, freed as the graph takes their
+    # words in segments of 4,096 statements, freed as the graph takes their
     # rules, the included file's in the middle of the others'. Each output starts
     # with "{{p}}" (read ahead with the rule before it), and each rule names
     # "{{hdrs}}" alone, whose nodes are found once. The whole graph is right.
