@@ -25,7 +25,7 @@ struct job {
 	struct command cmd;
 	struct outcome oc;
 	uint64_t rss_kb;
-	char *script; /* its expanded recipe, if it was not known before: freed at the end */
+	char *script; /* its expanded recipe, if the plan did not keep it: freed at the end */
 };
 
 /* File descriptors kept free of job pipes, for baton's own files. */
@@ -166,7 +166,7 @@ static enum start_result start(void *ctx, struct edge *e)
 	struct exec *x = ctx;
 	struct command cmd;
 	char **argv, *own = NULL;
-	const char *script;
+	const char *script, *kept;
 	int fds[2] = {-1, -1}, rc;
 	struct job *j;
 	uint32_t i;
@@ -183,7 +183,7 @@ static enum start_result start(void *ctx, struct edge *e)
 	}
 	if (!x->dry_run)
 		fcntl(fds[0], F_SETFL, O_NONBLOCK);
-	script = e->script;
+	script = kept = x->plan ? plan_script(x->plan, e) : NULL;
 	if (!script) {
 		x->expand.len = 0;
 		if (!recipe_expand(x->vars, e, &x->expand)) {
@@ -199,15 +199,15 @@ static enum start_result start(void *ctx, struct edge *e)
 		return START_OK;
 	}
 	/* the script lives as long as its job: a build of many jobs holds a few */
-	if (!e->script) {
+	if (!kept) {
 		size_t n = strlen(script) + 1;
-		e->script = script = own = memcpy(xmalloc(n), script, n);
+		script = own = memcpy(xmalloc(n), script, n);
 	}
 	if (e->rule->kind != ST_TASK) {
 		for (i = 0; i < e->nout; i++) {
-			if (!os_mkdir_parents(e->out[i]->path)) {
+			if (!os_mkdir_parents(edge_out(e)[i]->path)) {
 				report_errno(e, "cannot create the directory for '%s'",
-					     e->out[i]->path, errno);
+					     edge_out(e)[i]->path, errno);
 				goto fail;
 			}
 		}
@@ -242,12 +242,10 @@ static enum start_result start(void *ctx, struct edge *e)
 	j->cmd = cmd;
 	j->script = own;
 	outcome_start(&x->oc, &j->oc, e);
+	j->oc.script = script;
 	return START_OK;
 fail:
-	if (own) {
-		e->script = NULL;
-		free(own);
-	}
+	free(own);
 	if (fds[0] >= 0)
 		close(fds[0]);
 	if (fds[1] >= 0)
@@ -316,10 +314,7 @@ static bool finish(struct exec *x, struct job *j, bool quiet)
 	outcome_free(&j->oc);
 	command_free(&j->cmd);
 	buf_free(&j->out);
-	if (j->script) {
-		j->e->script = NULL;
-		free(j->script);
-	}
+	free(j->script);
 	return ok;
 }
 

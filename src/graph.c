@@ -65,8 +65,7 @@ struct edge *graph_edge(struct graph *g, const struct stmt *rule, uint32_t nout,
 		e->loc = rule->loc;
 		e->shift = rule->shift;
 	}
-	e->out = (struct node **)(e + 1);
-	e->in = e->out + nout;
+	e->in = edge_out(e) + nout;
 	e->nout = nout;
 	e->nin = e->nimp = nin;
 	e->nall = nin + norder;
@@ -105,7 +104,7 @@ void graph_add_rdep(struct graph *g, struct edge *dep, struct edge *e)
 
 const char *edge_name(const struct edge *e)
 {
-	return e->out[0]->path;
+	return edge_out(e)[0]->path;
 }
 
 void graph_dump(struct buf *b, const struct graph *g)
@@ -117,7 +116,7 @@ void graph_dump(struct buf *b, const struct graph *g)
 		if (e->rule->kind == ST_TASK)
 			buf_puts(b, "task ");
 		for (j = 0; j < e->nout; j++)
-			buf_printf(b, "%s%s", j ? " " : "", e->out[j]->path);
+			buf_printf(b, "%s%s", j ? " " : "", edge_out(e)[j]->path);
 		buf_putc(b, ':');
 		for (j = 0; j < e->nall; j++) {
 			if (j == e->nin && e->nimp > e->nin)

@@ -39,9 +39,9 @@ struct edge {
 	const struct stmt *rule;
 	struct loc loc;
 	uint32_t shift;
-	struct node **out; /* out and in follow the edge, in its allocation */
-	/* in[0..nin) inputs, in[nin..nimp) inputs found in the depfile last time,
-	 * in[nimp..nall) order-only inputs */
+	/* the outputs follow the edge in its allocation (edge_out), then the
+	 * inputs: in[0..nin) inputs, in[nin..nimp) inputs found in the depfile
+	 * last time, in[nimp..nall) order-only inputs */
 	struct node **in;
 	uint32_t nout, nin, nimp, nall;
 	union { /* by the rule's kind */
@@ -49,7 +49,6 @@ struct edge {
 		const struct scope *args;  /* tasks: the parameters' values */
 	};
 	/* planning and scheduling */
-	const char *script; /* the expanded recipe, once known */
 	union { /* edges waiting for this one: see edge_rdep */
 		struct edge *rdep;   /* caprdeps 1: the one */
 		struct edge **rdeps; /* else room for caprdeps */
@@ -100,6 +99,11 @@ void graph_add_rdep(struct graph *g, struct edge *dep, struct edge *e);
 static inline struct edge *edge_rdep(const struct edge *e, uint32_t i)
 {
 	return e->caprdeps == 1 ? e->rdep : e->rdeps[i];
+}
+/* The outputs of e, nout of them. */
+static inline struct node **edge_out(const struct edge *e)
+{
+	return (struct node **)(uintptr_t)(e + 1);
 }
 /* The name a job is shown by: its first output, or the task's name. */
 const char *edge_name(const struct edge *e);

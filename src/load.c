@@ -227,11 +227,11 @@ static bool claim(struct load *l, const struct stmt *s, struct edge *e)
 
 	for (i = 0; i < e->nout; i++) {
 		if (s->kind == ST_TASK)
-			e->out[i]->flags |= NODE_TASK;
-		ok = setgen(e->out[i], e) && ok;
+			edge_out(e)[i]->flags |= NODE_TASK;
+		ok = setgen(edge_out(e)[i], e) && ok;
 	}
 	if (ok && !l->first)
-		l->first = e->out[0];
+		l->first = edge_out(e)[0];
 	return ok;
 }
 
@@ -318,7 +318,7 @@ static bool knownrule(struct load *l, const struct stmt *s, size_t nout, size_t 
 	if (!ok)
 		return false;
 	e = graph_edge(&l->graph, s, (uint32_t)nout, (uint32_t)nin, (uint32_t)norder);
-	knownnodes(l, s->hdr->outputs, e->out);
+	knownnodes(l, s->hdr->outputs, edge_out(e));
 	knownnodes(l, s->hdr->inputs, e->in);
 	knownnodes(l, s->hdr->orderonly, e->in + nin);
 	return claim(l, s, e);
@@ -353,7 +353,7 @@ static void keepvarnodes(struct load *l, const struct edge *e)
 
 	for (i = 0; i < l->nnewvars; i++) {
 		const struct newvar *nv = &l->newvars[i];
-		struct node **from = nv->list == &l->outs ? e->out
+		struct node **from = nv->list == &l->outs ? edge_out(e)
 				     : nv->list == &l->ins ? e->in
 							  : e->in + l->ins.n;
 		struct htab_entry *he = htab_slot(&l->varnodes, nv->w->var,
@@ -379,7 +379,7 @@ static bool plainrule(struct load *l, const struct stmt *s, size_t nout, size_t 
 	size_t i = 0;
 
 	for (w = s->hdr->outputs; w; w = w->next)
-		e->out[i++] = graph_node(&l->graph, w->text, w->len);
+		edge_out(e)[i++] = graph_node(&l->graph, w->text, w->len);
 	i = 0;
 	for (w = s->hdr->inputs; w; w = w->next)
 		e->in[i++] = graph_node(&l->graph, w->text, w->len);
@@ -420,7 +420,7 @@ static bool rule(struct load *l, const struct stmt *s)
 		e = graph_edge(&l->graph, s, (uint32_t)outs->n, (uint32_t)ins->n,
 			       (uint32_t)order->n);
 		for (i = 0; i < outs->n; i++)
-			e->out[i] = graph_node(&l->graph, outs->v[i], strlen(outs->v[i]));
+			edge_out(e)[i] = graph_node(&l->graph, outs->v[i], strlen(outs->v[i]));
 		for (i = 0; i < ins->n; i++)
 			e->in[i] = graph_node(&l->graph, ins->v[i], strlen(ins->v[i]));
 		for (i = 0; i < order->n; i++)

@@ -95,10 +95,10 @@ static bool record(const struct outcome_ctx *c, struct outcome *o, struct edge *
 	bool done;
 
 	for (i = 0; i < e->nout; i++) {
-		outs[i].path = e->out[i]->path;
-		outs[i].st = e->out[i]->st;
+		outs[i].path = edge_out(e)[i]->path;
+		outs[i].st = edge_out(e)[i]->st;
 	}
-	r.script = e->script;
+	r.script = o->script;
 	r.ok = ok;
 	r.duration_ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
 	r.rss_kb = rss_kb;
@@ -180,11 +180,11 @@ bool outcome_success(const struct outcome_ctx *c, struct outcome *o, struct edge
 
 	e->changed = false;
 	for (i = 0; i < e->nout; i++) {
-		os_stat(e->out[i]->path, &st);
-		if (e->rule->kind == ST_TASK || filestat_differ(&st, &e->out[i]->st) ||
+		os_stat(edge_out(e)[i]->path, &st);
+		if (e->rule->kind == ST_TASK || filestat_differ(&st, &edge_out(e)[i]->st) ||
 		    st.mtime == MTIME_MISSING)
 			e->changed = true;
-		e->out[i]->st = st;
+		edge_out(e)[i]->st = st;
 	}
 	if (!c->log || e->rule->kind == ST_TASK)
 		return true;
@@ -228,11 +228,11 @@ void outcome_failure(const struct outcome_ctx *c, struct outcome *o, struct edge
 
 	e->changed = true;
 	for (i = 0; i < e->nout && e->rule->kind != ST_TASK; i++) {
-		const char *path = e->out[i]->path;
+		const char *path = edge_out(e)[i]->path;
 		os_stat(path, &st);
 		if (lstat(path, &lst) < 0)
 			continue;
-		if (st.mtime != MTIME_MISSING && !filestat_differ(&st, &e->out[i]->st))
+		if (st.mtime != MTIME_MISSING && !filestat_differ(&st, &edge_out(e)[i]->st))
 			continue; /* the job did not touch it */
 		if (ast_getattr(e->rule, "precious") || S_ISDIR(lst.st_mode) ||
 		    !inside(c->root, path))
@@ -241,7 +241,7 @@ void outcome_failure(const struct outcome_ctx *c, struct outcome *o, struct edge
 			fprintf(stderr, "baton: deleted '%s'\n", path);
 		else
 			fprintf(stderr, "baton: could not delete '%s': %s\n", path, strerror(errno));
-		os_stat(path, &e->out[i]->st);
+		os_stat(path, &edge_out(e)[i]->st);
 	}
 	if (c->log && e->rule->kind != ST_TASK)
 		record(c, o, e, false, NULL, 0, rss_kb);

@@ -20,6 +20,7 @@ struct outcome_ctx {
 
 struct outcome {
 	struct recfile *ins; /* inputs as they were when the job started */
+	const char *script;  /* the job's expanded recipe (the caller's), to record */
 	uint32_t nin;
 	int64_t start_ns;
 };

@@ -150,9 +150,9 @@ static bool trypatterns(struct graph *g, struct node *n, const struct fs *fs, in
 			memcpy(e->in, in, nin * sizeof(*in));
 			e->stem = arena_strndup(&g->a, stem.s, stem.len);
 			for (j = 0; j < p->outs.n; j++) {
-				e->out[j] = substnode(g, p->outs.v[j], &stem);
-				e->out[j]->gen = e;
-				e->out[j]->flags |= NODE_RESOLVED;
+				edge_out(e)[j] = substnode(g, p->outs.v[j], &stem);
+				edge_out(e)[j]->gen = e;
+				edge_out(e)[j]->flags |= NODE_RESOLVED;
 			}
 		}
 		if (in != ins)
@@ -226,6 +226,16 @@ static void cycle(struct frame *st, size_t top, struct edge *to, struct node *n)
 }
 
 /* A reason e runs, for --explain. */
+/* The slot of edge id in an array of strings by edge id, grown (with NULLs) to
+ * hold it. */
+static const char **byid(const char ***v, size_t *n, size_t *cap, uint32_t id)
+{
+	xgrow_to((void **)v, cap, (size_t)id + 1, sizeof(**v));
+	while (*n <= id)
+		(*v)[(*n)++] = NULL;
+	return &(*v)[id];
+}
+
 static void why(struct buf *b, bool explain, const char *fmt, ...) PRINTF(3, 4);
 static void why(struct buf *b, bool explain, const char *fmt, ...)
 {
@@ -338,7 +348,7 @@ static bool samefiles(const struct fs *fs, struct edge *e, const struct logentry
 	if (le->nout != e->nout || le->nin != e->nin || e->nimp - e->nin != le->ndep)
 		return false;
 	for (i = 0; i < e->nout; i++)
-		h = logline_digest(h, e->out[i]->path, e->out[i]->len, nodestat(fs, e->out[i]));
+		h = logline_digest(h, edge_out(e)[i]->path, edge_out(e)[i]->len, nodestat(fs, edge_out(e)[i]));
 	for (i = 0; i < e->nimp; i++)
 		h = logline_digest(h, e->in[i]->path, e->in[i]->len, nodestat(fs, e->in[i]));
 	return h == le->files_hash;
@@ -362,17 +372,18 @@ static bool selfrecord(struct plan *p, struct graph *g, struct edge *e,
 	if (o->vars) {
 		/* kept only for a job that runs for it: the job of an edge that is up
 		 * to date, or that runs for its inputs' sake, expands it again */
-		const char *script = e->script;
+		const char *script = plan_script(p, e);
 		p->scratch.len = 0;
 		if (!script && recipe_expand(o->vars, e, &p->scratch))
 			script = p->scratch.s ? p->scratch.s : "";
 		if (script && logline_scripthash(script) != le->script_hash) {
-			if (!e->script)
-				e->script = arena_strndup(&g->a, script, p->scratch.len);
+			if (!plan_script(p, e))
+				*byid(&p->scripts, &p->nscripts, &p->capscripts, e->id) = script =
+					arena_strndup(&g->a, script, p->scratch.len);
 			self = true;
 			if (o->explain && (r = statelog_read(o->log, le))) {
 				buf_puts(w, "recipe changed:\n");
-				textdiff(w, r->script, e->script);
+				textdiff(w, r->script, script);
 			}
 		}
 	}
@@ -387,8 +398,8 @@ static bool selfrecord(struct plan *p, struct graph *g, struct edge *e,
 		return true;
 	}
 	for (i = 0; i < e->nout; i++) {
-		const struct filestat *st = nodestat(fs, e->out[i]);
-		if (strcmp(r->outs[i].path, e->out[i]->path)) {
+		const struct filestat *st = nodestat(fs, edge_out(e)[i]);
+		if (strcmp(r->outs[i].path, edge_out(e)[i]->path)) {
 			why(w, o->explain, "its outputs are not those of the last run");
 			return true;
 		}
@@ -398,7 +409,7 @@ static bool selfrecord(struct plan *p, struct graph *g, struct edge *e,
 			self = true;
 			if (o->explain) {
 				buf_printf(w, "output '%s' changed since the last run",
-					   e->out[i]->path);
+					   edge_out(e)[i]->path);
 				statdiff(w, &r->outs[i].st, st, NULL, NULL);
 				buf_putc(w, '\n');
 			}
@@ -462,10 +473,10 @@ static void finish(struct plan *p, struct graph *g, struct edge *e, const struct
 		why(&w, o->explain, "-B was given");
 	}
 	for (i = 0; i < e->nout && e->rule->kind != ST_TASK; i++) {
-		t = mtime(o->fs, e->out[i]);
+		t = mtime(o->fs, edge_out(e)[i]);
 		if (t == MTIME_MISSING) {
 			self = true;
-			why(&w, o->explain, "output '%s' is missing", e->out[i]->path);
+			why(&w, o->explain, "output '%s' is missing", edge_out(e)[i]->path);
 		} else if (t < oldest) {
 			oldest = t;
 		}
@@ -476,7 +487,7 @@ static void finish(struct plan *p, struct graph *g, struct edge *e, const struct
 	}
 	/* a record found through another output is not this edge's: it reruns */
 	for (i = 0; i < e->nout && e->rule->kind != ST_TASK && o->log && !r; i++)
-		r = statelog_get(o->log, e->out[i]->path);
+		r = statelog_get(o->log, edge_out(e)[i]->path);
 	e->weight = !edge_hasjob(e) ? 0 : r ? addsat(r->duration_ms, 1) : 1;
 	if (r) {
 		self = selfrecord(p, g, e, r, o, &w) || self;
@@ -486,7 +497,7 @@ static void finish(struct plan *p, struct graph *g, struct edge *e, const struct
 			if (!(n->flags & NODE_TASK) && n->st.mtime > oldest && oldest != INT64_MAX) {
 				self = true;
 				why(&w, o->explain, "input '%s' is newer than '%s'", n->path,
-				    e->out[0]->path);
+				    edge_out(e)[0]->path);
 			}
 		}
 	}
@@ -501,12 +512,8 @@ static void finish(struct plan *p, struct graph *g, struct edge *e, const struct
 	e->state = ES_VISITED;
 	e->dirty = dirty;
 	e->self = self;
-	if (w.len && dirty) {
-		xgrow_to((void **)&p->why, &p->capwhy, (size_t)e->id + 1, sizeof(*p->why));
-		while (p->nwhy <= e->id)
-			p->why[p->nwhy++] = NULL;
-		p->why[e->id] = arena_strndup(&g->a, w.s, w.len);
-	}
+	if (w.len && dirty)
+		*byid(&p->why, &p->nwhy, &p->capwhy, e->id) = arena_strndup(&g->a, w.s, w.len);
 	buf_free(&w);
 	if (!dirty) {
 		e->done = true;
@@ -548,7 +555,7 @@ static void adddeps(struct graph *g, struct edge *e, const struct plan_opts *o)
 	uint32_t i, n;
 
 	if (!o->log || e->rule->kind == ST_TASK || !ast_getattr(e->rule, "depfile") ||
-	    !(r = statelog_find(o->log, e->out[0]->path)) || !r->ndep)
+	    !(r = statelog_find(o->log, edge_out(e)[0]->path)) || !r->ndep)
 		return;
 	n = e->nall + r->ndep;
 	in = arena_alloc(&g->a, n * sizeof(*in));
@@ -618,7 +625,7 @@ static void prestat(struct node **goals, size_t ngoals, int threads)
 	while (l->top) {
 		struct edge *e = l->stack[--l->top];
 		for (k = 0; k < e->nout; k++)
-			queue(l, e->out[k]);
+			queue(l, edge_out(e)[k]);
 		for (k = 0; k < e->nall; k++)
 			queue(l, e->in[k]);
 	}
@@ -733,9 +740,15 @@ const char *plan_why(const struct plan *p, const struct edge *e)
 	return e->id < p->nwhy ? p->why[e->id] : NULL;
 }
 
+const char *plan_script(const struct plan *p, const struct edge *e)
+{
+	return e->id < p->nscripts ? p->scripts[e->id] : NULL;
+}
+
 void plan_free(struct plan *p)
 {
 	free(p->work);
 	free(p->why);
+	free(p->scripts);
 	memset(p, 0, sizeof(*p));
 }

@@ -41,6 +41,9 @@ struct plan {
 	size_t njobs;        /* those of them with a recipe */
 	const char **why;    /* --explain: by edge id, the reasons it runs (or NULL) */
 	size_t nwhy, capwhy;
+	const char **scripts; /* by edge id, the expanded recipe of a job that runs for
+			       * it, when planning had to expand it (or NULL) */
+	size_t nscripts, capscripts;
 	struct buf scratch;  /* plan_build's buffer for each expanded recipe */
 };
 
@@ -59,6 +62,8 @@ bool edge_hasjob(const struct edge *e);
 void plan_dump(struct buf *b, const struct plan *p);
 /* The reasons e runs, one per line, as --explain prints them; NULL if none. */
 const char *plan_why(const struct plan *p, const struct edge *e);
+/* The expanded recipe of e if planning kept it (it changed), else NULL. */
+const char *plan_script(const struct plan *p, const struct edge *e);
 /* Free the plan (not the graph). */
 void plan_free(struct plan *p);
 

@@ -32,7 +32,7 @@ static void bind(struct locals *l, const struct edge *e)
 		l->in.bytes += e->in[i]->len + 1;
 	}
 	for (i = 0; i < e->nout && e->rule->kind != ST_TASK; i++)
-		list_push(&l->out, e->out[i]->path);
+		list_push(&l->out, edge_out(e)[i]->path);
 	if (e->rule->kind != ST_TASK && e->stem)
 		list_push(&l->stem, e->stem);
 	l->sin = (struct scope){e->rule->kind == ST_TASK ? e->args : NULL, "in", &l->in};
