@@ -116,24 +116,31 @@ struct word *ast_plainword(struct ast *t, const char *s, size_t len, struct loc 
 
 struct word *ast_varword(struct ast *t, const char *s, size_t len, struct loc loc)
 {
-	struct word *w = arena_alloc(t->words, sizeof(*w));
-	struct htab_entry *e = htab_slot(&t->names, s, len); /* keyed by the source */
+	struct word *w;
+	struct htab_entry *e;
+	struct piece *p;
+	size_t lead = (size_t)(s - source_get(loc.src)->text) - loc.off - 2;
 
+	if (len > WORD_VARLEN || lead >= 128) { /* held as the pieces would be */
+		struct loc nl = {loc.src, (uint32_t)(loc.off + 2 + lead),
+				 (uint32_t)(loc.off + 2 + lead + len)};
+		p = ast_interp(t, ast_var(t, s, len, nl), nl);
+		return ast_word(t, (struct plist){p, p}, loc);
+	}
+	w = arena_alloc(t->words, sizeof(*w));
+	e = htab_slot(&t->names, s, len); /* keyed by the source */
 	if (!e->val)
 		e->val = arena_strndup(t->arena, s, len); /* outlives the words */
 	w->var = e->val;
-	w->len = WORD_VAR | (uint32_t)len;
+	w->len = WORD_VAR | (uint32_t)lead << WORD_VARLEAD | (uint32_t)len;
 	w->loc = loc;
 	return w;
 }
 
 struct expr ast_wordexpr(const struct word *w)
 {
-	const char *text = source_get(w->loc.src)->text;
-	uint32_t off = w->loc.off + 2, len = w->len & ~(uint32_t)WORD_VAR;
+	uint32_t len = word_varlen(w), off = w->loc.off + 2 + (w->len >> WORD_VARLEAD & 127);
 
-	while (text[off] == ' ' || text[off] == '\t')
-		off++; /* the name, as the lexer found it: "{{", blanks, name */
 	return (struct expr){.kind = EX_VAR,
 			     .loc = {w->loc.src, off, off + len},
 			     .len = len,

@@ -53,7 +53,17 @@ struct word {
 	struct word *next;
 };
 
+/* A variable's word holds in len, besides WORD_VAR, the length of the name and
+ * the blanks between "{{" and it, so that its place is known without the source. */
 #define WORD_VAR UINT32_C(0x80000000)
+#define WORD_VARLEN UINT32_C(0x00ffffff)
+#define WORD_VARLEAD 24 /* the shift of the blanks' count, under 128 */
+
+/* The length of the name of a variable's word. */
+static inline uint32_t word_varlen(const struct word *w)
+{
+	return w->len & WORD_VARLEN;
+}
 
 /* Whether w is "{{ name }}" alone, held as w->var. */
 static inline bool word_isvar(const struct word *w)

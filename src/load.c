@@ -253,7 +253,7 @@ struct newvar {
 
 static const struct varnodes *varnodes(const struct load *l, const struct word *w)
 {
-	return htab_get(&l->varnodes, w->var, w->len & ~WORD_VAR);
+	return htab_get(&l->varnodes, w->var, word_varlen(w));
 }
 
 /* Whether every word of a list is plain text or a variable whose nodes are
@@ -357,7 +357,7 @@ static void keepvarnodes(struct load *l, const struct edge *e)
 				     : nv->list == &l->ins ? e->in
 							  : e->in + l->ins.n;
 		struct htab_entry *he = htab_slot(&l->varnodes, nv->w->var,
-						  nv->w->len & ~WORD_VAR);
+						  word_varlen(nv->w));
 		struct varnodes *vn;
 		if (he->val)
 			continue; /* named twice in this header */
@@ -474,6 +474,7 @@ bool load_graph(struct load *l)
 	for (i = 0; i < l->nrules; i++) {
 		struct stmt *s = (struct stmt *)l->rules[i];
 		uint32_t seg = s->hdr->seg;
+		struct loc at = s->loc;
 		nedges = l->graph.nedges;
 		npats = l->graph.npats;
 		ok = (s->pattern ? pattern(l, s) : rule(l, s)) && ok;
@@ -493,6 +494,8 @@ bool load_graph(struct load *l)
 		}
 		if (l->hdr.n)
 			segments_done(&l->hdr, seg);
+		/* the rules after this one in its file are further on */
+		source_release(at.src, at.off);
 	}
 	freescratch(l);
 	segments_free(&l->hdr);

@@ -9,11 +9,12 @@
 #include <unistd.h>
 
 #include "htab.h"
+#include "os.h"
 #include "util.h"
 
 /* A file's text is let go of only from this size on: for a smaller one, what it
  * saves is not worth a file descriptor held open */
-enum { SHED_MIN = 256 << 10 };
+enum { SHED_MIN = 256 << 10, PAGE = 4096 };
 
 static struct source *sources;
 static size_t nsources, capsources;
@@ -52,8 +53,27 @@ uint32_t source_add(const char *name, const char *text, size_t len)
 	s->nlines = 0;
 	s->fd = -1;
 	s->hash = 0;
-	s->shed = false;
+	s->changed = false;
+	s->map = NULL;
+	s->maplen = s->released = 0;
 	return (uint32_t)nsources;
+}
+
+/* Keep a big file's text on pages of its own, which can be let go of a part at
+ * a time, and the file open to read it again. */
+static void keepfile(struct source *s, int fd)
+{
+	size_t n = (s->len + 1 + PAGE - 1) & ~(size_t)(PAGE - 1);
+
+	s->fd = fd;
+	s->hash = htab_hash(s->text, s->len);
+	s->map = os_alloc_pages(n);
+	if (!s->map)
+		return; /* kept in memory, as a small file's */
+	memcpy(s->map, s->text, s->len + 1);
+	free(s->text);
+	s->text = s->map;
+	s->maplen = n;
 }
 
 uint32_t source_load(const char *path)
@@ -106,15 +126,15 @@ uint32_t source_load(const char *path)
 	id = source_add(path, text, len);
 	free(text);
 	if (len >= SHED_MIN)
-		sources[id - 1].fd = fd;
+		keepfile(&sources[id - 1], fd);
 	else
 		close(fd);
 	return id;
 }
 
 /* Read again the text of a source let go of: what the file holds now, with a
- * warning if that is not what was parsed (the users of a location clamp it to
- * the text's length). */
+ * warning (once) if that is not what was parsed; the users of a location clamp
+ * it to the text's length. */
 static void reread(struct source *s)
 {
 	struct stat st;
@@ -133,17 +153,31 @@ static void reread(struct source *s)
 		len += (size_t)n;
 	}
 	s->text[len] = '\0';
-	s->shed = false;
-	if (len != s->len || htab_hash(s->text, len) != s->hash) {
+	if (len == s->len && htab_hash(s->text, len) == s->hash)
+		return;
+	if (!s->changed)
 		fprintf(stderr,
 			"baton: warning: '%s' changed after baton read it: lines shown from it "
 			"may be wrong\n",
 			s->name);
-		s->len = len;
-		free(s->lines);
-		s->lines = NULL;
-		s->nlines = 0;
-	}
+	s->changed = true;
+	s->len = len;
+	free(s->lines);
+	s->lines = NULL;
+	s->nlines = 0;
+}
+
+void source_release(uint32_t id, uint32_t off)
+{
+	struct source *s = &sources[id - 1];
+	size_t upto = off & ~(size_t)(PAGE - 1);
+
+	if (!s->map || upto < s->released + (1 << 20))
+		return;
+	os_free_big(s->map + s->released, upto - s->released);
+	s->released = upto;
+	if (s->text == s->map)
+		s->text = NULL; /* read again if asked for */
 }
 
 void source_shed_all(void)
@@ -152,12 +186,13 @@ void source_shed_all(void)
 
 	for (i = 0; i < nsources; i++) {
 		struct source *s = &sources[i];
-		if (s->fd < 0 || s->shed)
+		if (!s->map)
 			continue;
-		s->hash = htab_hash(s->text, s->len);
-		free(s->text);
+		if (s->text != s->map)
+			free(s->text);
 		s->text = NULL;
-		s->shed = true;
+		os_free_big(s->map + s->released, s->maplen - s->released);
+		s->map = NULL;
 	}
 }
 
@@ -165,7 +200,7 @@ const struct source *source_get(uint32_t id)
 {
 	if (id == 0 || id > nsources)
 		return NULL;
-	if (sources[id - 1].shed)
+	if (!sources[id - 1].text)
 		reread(&sources[id - 1]);
 	return &sources[id - 1];
 }
@@ -217,7 +252,11 @@ void source_free_all(void)
 
 	for (i = 0; i < nsources; i++) {
 		free(sources[i].name);
-		free(sources[i].text);
+		if (sources[i].text != sources[i].map)
+			free(sources[i].text);
+		if (sources[i].map)
+			os_free_big(sources[i].map + sources[i].released,
+				    sources[i].maplen - sources[i].released);
 		free(sources[i].dir);
 		free(sources[i].lines);
 		if (sources[i].fd >= 0)

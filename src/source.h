@@ -18,12 +18,15 @@ struct source {
 	char *dir;   /* directory of name, for relative includes ("" for the cwd) */
 	uint32_t *lines; /* offset where each line starts, made for the first message */
 	size_t nlines;
-	/* a big file's (256 KiB or more): it stays open, so that its text can be
-	 * let go of once the graph is built and read again for a message (-1: the
-	 * text is held in memory) */
+	/* A big file (256 KiB or more) stays open, and its text is kept on pages
+	 * of its own (map), let go of a part at a time as the graph is built and
+	 * all at once after; text is then NULL until a message needs it, when it
+	 * is read again. fd is -1 and map NULL for a text held in memory. */
 	int fd;
-	uint64_t hash; /* of the text, to tell whether the file changed since */
-	bool shed;     /* text was let go of (NULL until read again) */
+	char *map;
+	size_t maplen, released; /* [0, released) of map is given back */
+	uint64_t hash;           /* of the text, to tell whether the file changed */
+	bool changed;            /* it did: that was reported */
 };
 
 /* Read a whole file and register it; returns its number (>0), or 0 with errno set. */
@@ -32,9 +35,12 @@ uint32_t source_load(const char *path);
 uint32_t source_add(const char *name, const char *text, size_t len);
 /* The source numbered id (1-based); its text is read again if it was let go of. */
 const struct source *source_get(uint32_t id);
-/* Let go of the text of every big source read from a file: what is kept of it after
- * the graph is built has copies of its own, and a message that quotes a line
- * reads the file again (warning if it changed in the meantime). */
+/* Let go of the text of a big source before offset off, which nothing reads
+ * again but messages (see struct source); a megabyte at a time. */
+void source_release(uint32_t id, uint32_t off);
+/* Let go of the text of every big source: what is kept of it after the graph is
+ * built has copies of its own, and a message that quotes a line reads the file
+ * again (warning if it changed in the meantime). */
 void source_shed_all(void);
 /* Line and column (1-based, columns count characters) of a byte offset; the
  * first call for a source indexes its lines, so that each message costs only

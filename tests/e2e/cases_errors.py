@@ -559,3 +559,26 @@ def big_taskfile_changed_during_build(t):
     t.match(r"\Abaton: warning: 'Taskfile' changed after baton read it: lines shown from it "
             r"may be wrong\nTaskfile:\d+:\d+: error: 'late2' failed: exit status 4\n",
             r.err, "stderr", r)
+
+
+@case
+def big_taskfile_let_go_of_as_the_graph_is_built(t):
+    # 2.5 MB: the text before the rule being read into the graph is let go of
+    # a megabyte at a time; a message about a line far behind it reads the
+    # file again, and a variable alone in a word knows where its name is
+    pad = "".join("pad/%d: pad/%d.in\n    touch {{out}}\n" % (i, i) for i in range(60000))
+    t.taskfile("x = {{  nope }}\na: src\n    touch a\n" + pad +
+               "a: src2\n    touch a\nlate: {{x}}\n    touch late\n", dedent=False)
+    r = t.run("late")
+    t.rc(r, 2)
+    t.err(r, """\
+        Taskfile:120004:1: error: 'a' is already made by the rule at Taskfile:2:1
+            a: src2
+            ^
+        Taskfile:2:1: note: the first rule that makes 'a' is here
+            a: src
+            ^
+        Taskfile:1:9: error: unknown variable 'nope'
+            x = {{  nope }}
+                    ^~~~
+    """)

@@ -1,4 +1,6 @@
 /* The lexer: which tokens each kind of line becomes. */
+#include <unistd.h>
+
 #include "common.h"
 #include "lex.h"
 
@@ -177,6 +179,53 @@ START_TEST(line_and_column_of_offsets)
 }
 END_TEST
 
+/* A big file's text is let go of a megabyte at a time as the graph is built,
+ * then all at once; asking for it reads the file again, the same text. */
+START_TEST(big_source_let_go_of_and_read_again)
+{
+	char path[] = "/tmp/baton-test-source-XXXXXX";
+	int fd = mkstemp(path);
+	struct buf want = {0};
+	const struct source *s, *t;
+	uint32_t id, i;
+	char last[32];
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	for (i = 0; want.len < (3u << 20); i++)
+		buf_printf(&want, "out/%u: in/%u\n    touch {{out}}\n", i, i);
+	f = fdopen(fd, "w");
+	ck_assert_uint_eq(fwrite(want.s, 1, want.len, f), want.len);
+	fclose(f);
+	id = source_load(path);
+	ck_assert_uint_gt(id, 0);
+	s = source_get(id);
+	ck_assert_ptr_nonnull(s->map);
+	ck_assert_ptr_eq(s->text, s->map);
+	ck_assert_int_ge(s->fd, 0);
+	source_release(id, 100000); /* under a megabyte: kept */
+	ck_assert_uint_eq(s->released, 0);
+	ck_assert_ptr_eq(s->text, s->map);
+	source_release(id, (2u << 20) + 5);
+	ck_assert_uint_eq(s->released, 2u << 20);
+	ck_assert_ptr_null(s->text);
+	t = source_get(id);
+	ck_assert_ptr_eq(t, s);
+	ck_assert_uint_eq(t->len, want.len);
+	ck_assert_int_eq(memcmp(t->text, want.s, want.len), 0);
+	snprintf(last, sizeof(last), "%u:18", 2 * i); /* the last line's newline */
+	LINECOL_EQ(id, (uint32_t)want.len - 1, last);
+	source_shed_all();
+	ck_assert_ptr_null(s->map);
+	ck_assert_ptr_null(s->text);
+	t = source_get(id);
+	ck_assert_int_eq(memcmp(t->text, want.s, want.len), 0);
+	ck_assert(!t->changed);
+	unlink(path);
+	buf_free(&want);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lex");
@@ -194,6 +243,7 @@ int main(void)
 	tcase_add_test(tc, crlf_continuation_and_no_final_newline);
 	tcase_add_test(tc, errors_are_reported_with_location);
 	tcase_add_test(tc, line_and_column_of_offsets);
+	tcase_add_test(tc, big_source_let_go_of_and_read_again);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
