@@ -253,6 +253,15 @@ struct goal {
 	const struct stmt *after; /* the task with parameters named just before it */
 };
 
+/* The graph's copy of a path the state log keeps, if it has a node of that path:
+ * the log keeps no copy of its own (statelog_intern). */
+static const char *nodepath(void *g, const char *path, size_t len)
+{
+	const struct node *n = hset_get(&((struct graph *)g)->nodes, path, len);
+
+	return n ? n->path : NULL;
+}
+
 static int run(const struct options *o, int nops, char **ops)
 {
 	struct load l;
@@ -354,7 +363,11 @@ static int run(const struct options *o, int nops, char **ops)
 	}
 	if (rc)
 		goto out;
-	if (!statelog_open(&log, ".baton", !o->dry_run && !o->dump)) {
+	/* the graph outlives every use of the log but its close */
+	statelog_init(&log);
+	log.intern = nodepath;
+	log.intern_ctx = &l.graph;
+	if (!statelog_load(&log, ".baton", !o->dry_run && !o->dump)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}

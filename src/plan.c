@@ -345,7 +345,7 @@ static bool samefiles(const struct fs *fs, struct edge *e, const struct logentry
 	uint64_t h = 0;
 	uint32_t i;
 
-	if (le->nout != e->nout || le->nin != e->nin || e->nimp - e->nin != le->ndep)
+	if (!statelog_samecounts(le, e->nout, e->nin))
 		return false;
 	for (i = 0; i < e->nout; i++)
 		h = logline_digest(h, edge_out(e)[i]->path, edge_out(e)[i]->len, nodestat(fs, edge_out(e)[i]));

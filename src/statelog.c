@@ -25,6 +25,7 @@
 static_assert(offsetof(struct logentry, first) == offsetof(struct hkey, s) &&
 		      offsetof(struct logentry, firstlen) == offsetof(struct hkey, len),
 	      "a log entry starts with its key");
+static_assert(sizeof(struct logentry) <= 48, "a log entry takes 48 bytes");
 
 const char LOG_HEADER[] = "baton-log 4\n";
 enum { LINE_PIECE = 64 << 10 }; /* the most of a line written held at once, roughly */
@@ -48,52 +49,71 @@ bool log_writeall(int fd, const char *p, size_t n)
 	return true;
 }
 
-/* The body of an entry: in memory, or read again from the log file into *tmp
- * (to be freed); NULL if it cannot be read. */
-static const char *getbody(const struct statelog *s, const struct logentry *e, char **tmp)
+/* Whether line, a checksum and a tab before e->bodylen bytes, is e's: whole (its
+ * checksum right) and with e's header (its hashes), as the log was loaded. */
+static bool isentry(const struct logentry *e, const char *line)
 {
-	const char *body = NULL;
+	struct scan c = {line, line + 16};
+	uint64_t sum, skip, script, files;
+	int i;
+
+	if (line[16] != '\t' || !scan_hex(&c, &sum) || sum != htab_hash(line + 17, e->bodylen))
+		return false;
+	c = (struct scan){line + 17, line + 17 + e->bodylen};
+	for (i = 0; i < 6; i++) {
+		if (!scan_u64(&c, &skip))
+			return false;
+	}
+	return scan_hex(&c, &script) && scan_hex(&c, &files) && script == e->script_hash &&
+	       files == e->files_hash;
+}
+
+/* The line of an entry from its checksum on (its body 17 bytes in): in memory,
+ * or read again from the log file into *tmp (to be freed); NULL if it cannot be
+ * read. */
+static const char *rawline(const struct statelog *s, const struct logentry *e, char **tmp)
+{
+	const char *line = NULL;
 	int fd = s->rfd > 0 ? s->rfd : s->fd;
-	size_t got = 0;
+	size_t got = 0, len = 17 + (size_t)e->bodylen;
 	ssize_t n;
 
 	*tmp = NULL;
 	if (e->inmem)
-		return e->body;
+		return e->body - 17;
 	if (s->whole && (uint64_t)e->off + e->bodylen <= s->wholelen) {
-		body = s->whole + e->off;
+		line = s->whole + e->off - 17;
 	} else if (fd > 0) {
-		*tmp = xmalloc((size_t)e->bodylen + 1);
-		while (got < e->bodylen) {
-			n = pread(fd, *tmp + got, e->bodylen - got, (off_t)(e->off + (int64_t)got));
+		*tmp = xmalloc(len + 1);
+		while (got < len) {
+			n = pread(fd, *tmp + got, len - got, (off_t)(e->off - 17 + (int64_t)got));
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
 				break;
 			got += (size_t)n;
 		}
-		body = got == e->bodylen ? *tmp : NULL;
+		line = got == len ? *tmp : NULL;
 	}
 	/* the line read again must be the one checked when the log was loaded */
-	if (body && (uint32_t)htab_hash(body, e->bodylen) != e->sum)
-		body = NULL;
-	if (!body) {
+	if (line && !isentry(e, line))
+		line = NULL;
+	if (!line) {
 		free(*tmp);
 		*tmp = NULL;
 	}
-	return body;
+	return line;
 }
 
 /* An entry's line as it was read; false if it cannot be read again. */
 bool log_rawformat(struct buf *b, const struct statelog *s, const struct logentry *e)
 {
 	char *tmp;
-	const char *body = getbody(s, e, &tmp);
+	const char *line = rawline(s, e, &tmp);
 
-	if (!body)
+	if (!line)
 		return false;
-	buf_printf(b, "%016" PRIx64 "\t", htab_hash(body, e->bodylen));
-	buf_add(b, body, e->bodylen);
+	buf_add(b, line, 17 + (size_t)e->bodylen);
 	buf_putc(b, '\n');
 	free(tmp);
 	return true;
@@ -103,24 +123,25 @@ bool log_rawformat(struct buf *b, const struct statelog *s, const struct logentr
 static bool parsefiles(struct statelog *s, struct logentry *le)
 {
 	char *tmp;
-	const char *body = getbody(s, le, &tmp), *script;
+	const char *line = rawline(s, le, &tmp), *script;
 	struct scan c;
 	struct record *r = arena_alloc(&s->recs, sizeof(*r));
 	size_t len;
-	uint32_t i, n = le->nout + le->nin + le->ndep;
-	uint64_t skip;
+	uint64_t skip, nout = 0, nin = 0, ndep = 0, i;
 	struct recfile *f;
-	bool ok = body != NULL;
+	bool ok = line != NULL;
 
 	if (ok) {
 		/* the header once more, for what the entry does not keep */
-		c = (struct scan){body, body + le->bodylen};
+		c = (struct scan){line + 17, line + 17 + le->bodylen};
 		ok = scan_u64(&c, &skip) && scan_u64(&c, &skip) && scan_u64(&c, &r->rss_kb) &&
-		     scan_u64(&c, &skip) && scan_u64(&c, &skip) && scan_u64(&c, &skip) &&
-		     scan_hex(&c, &skip) && scan_hex(&c, &skip) && scan_field(&c, &script, &len);
+		     scan_u64(&c, &nout) && scan_u64(&c, &nin) && scan_u64(&c, &ndep) &&
+		     nout <= le->bodylen && nin <= le->bodylen && ndep <= le->bodylen &&
+		     nout + nin + ndep <= le->bodylen && scan_hex(&c, &skip) &&
+		     scan_hex(&c, &skip) && scan_field(&c, &script, &len);
 	}
-	f = ok ? arena_alloc(&s->recs, n * sizeof(*f)) : NULL;
-	for (i = 0; ok && i < n; i++)
+	f = ok ? arena_alloc(&s->recs, (nout + nin + ndep) * sizeof(*f)) : NULL;
+	for (i = 0; ok && i < nout + nin + ndep; i++)
 		ok = scan_file(&s->recs, &c, &f[i]);
 	ok = ok && c.p > c.end; /* and no more fields than said */
 	if (ok)
@@ -130,13 +151,13 @@ static bool parsefiles(struct statelog *s, struct logentry *le)
 		return false;
 	r->ok = le->ok;
 	r->duration_ms = le->duration_ms;
-	r->nout = le->nout;
-	r->nin = le->nin;
-	r->ndep = le->ndep;
+	r->nout = (uint32_t)nout;
+	r->nin = (uint32_t)nin;
+	r->ndep = (uint32_t)ndep;
 	r->outs = f;
 	r->ins = f + r->nout;
 	r->deps = r->ins + r->nin;
-	le->r = r;
+	s->r = r;
 	le->parsed = true;
 	return true;
 }
@@ -149,6 +170,12 @@ static const char *keyof(struct statelog *s, const char *key, size_t *len)
 		*len = strlen(key);
 	}
 	return key;
+}
+
+/* The caller's own copy of a key (s->intern), or NULL. */
+static const char *interned(const struct statelog *s, const char *key, size_t len)
+{
+	return s->intern ? s->intern(s->intern_ctx, key, len) : NULL;
 }
 
 /* Keep e as the newest record of its first output. Its other outputs find it too,
@@ -210,12 +237,12 @@ static const char *lineend(const char *p, const char *end, bool drop)
 	}
 }
 
-/* Keep h, whose outputs have the keys given, as the newest record of each. */
+/* Keep h, whose n outputs have the keys given, as the newest record of each. */
 static void keepentry(struct statelog *s, struct logentry *h, struct logentry *old,
-		      const char *const *keys, const size_t *lens)
+		      const char *const *keys, const size_t *lens, uint64_t n)
 {
 	struct logentry *e;
-	uint32_t k;
+	uint64_t k;
 
 	h->first = keys[0];
 	h->firstlen = (uint32_t)lens[0];
@@ -223,7 +250,7 @@ static void keepentry(struct statelog *s, struct logentry *h, struct logentry *o
 	 * holds as many entries as live records, however many lines it has */
 	e = old && old->nout == 1 ? old : arena_alloc(&s->a, sizeof(*e));
 	*e = *h;
-	for (k = 0; k < h->nout; k++)
+	for (k = 0; k < n; k++)
 		keepas(s, e, keys[k], lens[k]);
 	s->lines++;
 }
@@ -237,7 +264,7 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 	struct scan c = {line, line + len};
 	struct logentry h = {0}, *old = NULL;
 	uint64_t sum, ok, dur, rss, nout, nin, ndep, k;
-	const char *key, *skip, *keybuf[8], **keys = keybuf;
+	const char *key, *skip, *held, *keybuf[8], **keys = keybuf;
 	size_t keylen, skiplen, sumlen, lenbuf[8], *lens = lenbuf;
 	bool ret = false;
 	int f;
@@ -247,7 +274,6 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 	c.p = key; /* the checksum again, as a number */
 	if (!scan_hex(&c, &sum) || sum != bodysum(c.p, (size_t)(c.end - c.p), drop))
 		return false;
-	h.sum = (uint32_t)sum;
 	h.body = c.p;
 	h.inmem = true;
 	h.bodylen = (uint32_t)(c.end - c.p);
@@ -271,6 +297,8 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 		keys[k] = keyof(s, key, &keylen);
 		if (k == 0 && (old = hset_get(&s->firsts, keys[0], keylen)))
 			keys[0] = old->first; /* its key is there already */
+		else if ((held = interned(s, keys[k], keylen)))
+			keys[k] = held;
 		else if (off >= 0 && keys[k] == key)
 			keys[k] = arena_strndup(&s->a, key, keylen);
 		lens[k] = keylen;
@@ -281,10 +309,9 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 	}
 	h.ok = ok == 1;
 	h.duration_ms = dur > UINT32_MAX ? UINT32_MAX : (uint32_t)dur;
-	h.nout = (uint32_t)nout;
-	h.nin = (uint32_t)nin;
-	h.ndep = (uint32_t)ndep;
-	keepentry(s, &h, old, keys, lens);
+	h.nout = nout < LOG_MANYOUT ? (uint32_t)nout : LOG_MANYOUT;
+	h.nin = nin < LOG_MANYIN ? (uint32_t)nin : LOG_MANYIN;
+	keepentry(s, &h, old, keys, lens, nout);
 	ret = true;
 out:
 	if (keys != keybuf) {
@@ -328,20 +355,24 @@ const struct logentry *statelog_get(const struct statelog *s, const char *path)
 	return e ? e : htab_get(&s->others, path, len);
 }
 
+bool statelog_samecounts(const struct logentry *e, uint32_t nout, uint32_t nin)
+{
+	return e->nout == nout && nout < LOG_MANYOUT && e->nin == nin && nin < LOG_MANYIN;
+}
+
 const struct record *statelog_read(struct statelog *s, const struct logentry *e)
 {
 	struct logentry *le = (struct logentry *)e; /* reading the rest only fills it in */
 
 	if (!le->parsed && !le->damaged) {
-		if (s->current) {
+		if (s->current)
 			s->current->parsed = false;
-			s->current->r = NULL;
-		}
 		arena_reset(&s->recs);
+		s->r = NULL;
 		s->current = le;
 		le->damaged = !parsefiles(s, le);
 	}
-	return le->parsed ? le->r : NULL;
+	return le->parsed ? s->r : NULL;
 }
 
 const struct record *statelog_find(struct statelog *s, const char *path)
@@ -495,10 +526,15 @@ void statelog_init(struct statelog *s)
 
 bool statelog_open(struct statelog *s, const char *dir, bool write)
 {
+	statelog_init(s);
+	return statelog_load(s, dir, write);
+}
+
+bool statelog_load(struct statelog *s, const char *dir, bool write)
+{
 	size_t bad;
 	bool fresh, header, empty;
 
-	statelog_init(s);
 	s->path = xmalloc(strlen(dir) + 5);
 	sprintf(s->path, "%s/log", dir);
 	if (write) {
@@ -577,23 +613,24 @@ static void addkey(struct statelog *s, uint64_t h)
 	s->added.n++;
 }
 
-/* Write r as a line at the end of the log; sets its checksum and the length of
- * its body. A line too long to hold whole is made twice, a piece at a time:
- * once for its checksum, which comes first, and once to write it. */
-static bool writeline(struct statelog *s, const struct record *r, uint64_t *sum, size_t *bodylen)
+/* Write r as a line at the end of the log; sets the length of its body. A line
+ * too long to hold whole is made twice, a piece at a time: once for its
+ * checksum, which comes first, and once to write it. */
+static bool writeline(struct statelog *s, const struct record *r, size_t *bodylen)
 {
 	struct linecursor c = {r, 0, 0};
 	struct buf b = {0};
 	XXH3_state_t st;
+	uint64_t sum;
 	bool more, ok = true;
 	char hex[18];
 
 	buf_add(&b, "0000000000000000\t", 17);
 	more = logline_body(&c, &b, LINE_PIECE);
 	if (!more) {
-		*sum = htab_hash(b.s + 17, b.len - 17);
+		sum = htab_hash(b.s + 17, b.len - 17);
 		*bodylen = b.len - 17;
-		snprintf(hex, sizeof(hex), "%016" PRIx64 "\t", *sum);
+		snprintf(hex, sizeof(hex), "%016" PRIx64 "\t", sum);
 		memcpy(b.s, hex, 17);
 		buf_putc(&b, '\n');
 		ok = log_writeall(s->fd, b.s, b.len);
@@ -609,9 +646,9 @@ static bool writeline(struct statelog *s, const struct record *r, uint64_t *sum,
 		XXH3_64bits_update(&st, b.s, b.len);
 		*bodylen += b.len;
 	}
-	*sum = XXH3_64bits_digest(&st);
+	sum = XXH3_64bits_digest(&st);
 	b.len = 0;
-	buf_printf(&b, "%016" PRIx64 "\t", *sum);
+	buf_printf(&b, "%016" PRIx64 "\t", sum);
 	c = (struct linecursor){r, 0, 0};
 	do {
 		more = logline_body(&c, &b, LINE_PIECE);
@@ -626,32 +663,32 @@ static bool writeline(struct statelog *s, const struct record *r, uint64_t *sum,
 
 /* Keep r, just written at off, as the newest record of its outputs. */
 static void keeprecord(struct statelog *s, const struct record *r, struct logentry *old,
-		       uint64_t sum, size_t bodylen, int64_t off)
+		       size_t bodylen, int64_t off)
 {
 	struct logentry h = {0};
 	const char *keybuf[8], **keys = keybuf;
 	size_t lenbuf[8], *lens = lenbuf;
 	uint32_t k;
 
-	h.sum = (uint32_t)sum;
 	h.bodylen = (uint32_t)bodylen;
 	h.off = off;
 	h.script_hash = logline_scripthash(r->script ? r->script : "");
 	h.files_hash = logline_fileshash(r);
 	h.ok = r->ok;
 	h.duration_ms = r->duration_ms;
-	h.nout = r->nout;
-	h.nin = r->nin;
-	h.ndep = r->ndep;
+	h.nout = r->nout < LOG_MANYOUT ? r->nout : LOG_MANYOUT;
+	h.nin = r->nin < LOG_MANYIN ? r->nin : LOG_MANYIN;
 	if (r->nout > 8) {
 		keys = xmalloc(r->nout * sizeof(*keys));
 		lens = xmalloc(r->nout * sizeof(*lens));
 	}
 	for (k = 0; k < r->nout; k++) {
 		lens[k] = strlen(r->outs[k].path);
-		keys[k] = k == 0 ? old->first : arena_strndup(&s->a, r->outs[k].path, lens[k]);
+		keys[k] = k == 0 ? old->first : interned(s, r->outs[k].path, lens[k]);
+		if (!keys[k])
+			keys[k] = arena_strndup(&s->a, r->outs[k].path, lens[k]);
 	}
-	keepentry(s, &h, old, keys, lens);
+	keepentry(s, &h, old, keys, lens, r->nout);
 	if (keys != keybuf) {
 		free(keys);
 		free(lens);
@@ -661,11 +698,10 @@ static void keeprecord(struct statelog *s, const struct record *r, struct logent
 bool statelog_append(struct statelog *s, const struct record *r)
 {
 	struct logentry *old;
-	uint64_t sum = 0;
 	size_t keylen, bodylen = 0;
 	bool ok;
 
-	ok = s->fd >= 0 && s->end >= 0 && writeline(s, r, &sum, &bodylen);
+	ok = s->fd >= 0 && s->end >= 0 && writeline(s, r, &bodylen);
 	if (!ok) {
 		if (!s->failed)
 			fprintf(stderr, "baton: error: cannot write the state log '%s': %s\n",
@@ -683,7 +719,7 @@ bool statelog_append(struct statelog *s, const struct record *r)
 	if (bodylen > UINT32_MAX) {
 		s->failed = true; /* a line the log does not read: leave the file as it is */
 	} else if ((old = hset_get(&s->firsts, r->outs[0].path, keylen))) {
-		keeprecord(s, r, old, sum, bodylen, s->end + 17);
+		keeprecord(s, r, old, bodylen, s->end + 17);
 	} else {
 		addkey(s, htab_hash(r->outs[0].path, keylen));
 		s->added.bytes += 17 + bodylen + 1;

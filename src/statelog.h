@@ -14,32 +14,46 @@
 
 /* A record as the log keeps it. Its header is read with the file; the script and
  * the file list only when asked for (statelog_read), since a no-op build needs
- * just the two hashes. */
+ * just the two hashes. One for each live record: 48 bytes. */
 struct logentry {
 	/* first and firstlen first: they are the entry's key in the log's hset */
 	const char *first;    /* the first output's path (not NUL-terminated) */
 	uint32_t firstlen;
-	uint32_t bodylen;
+	uint32_t bodylen;     /* the line's length after its checksum and tab */
 	uint64_t script_hash; /* logline_scripthash(script) */
 	uint64_t files_hash;  /* logline_digest over outs, ins and deps in order */
 	union {
 		const char *body; /* inmem: the line after its checksum */
 		int64_t off;      /* else where that starts in the log file */
 	};
-	uint32_t sum;         /* the line's checksum (its low half), to check it when read again */
 	uint32_t duration_ms;
-	uint32_t nout, nin, ndep;
-	bool ok;              /* the run succeeded */
-	bool inmem;           /* body, not off */
-	bool parsed;          /* r is read (the log's current record) */
-	bool damaged;         /* reading the rest failed */
-	struct record *r;     /* the whole record, once read */
+	/* the numbers of outputs and inputs, up to LOG_MANYOUT and LOG_MANYIN:
+	 * beyond, only the whole record knows (see statelog_samecounts) */
+	uint32_t nout : 8;
+	uint32_t nin : 20;
+	bool ok : 1;          /* the run succeeded */
+	bool inmem : 1;       /* body, not off */
+	bool parsed : 1;      /* the log's current record, read whole (its r) */
+	bool damaged : 1;     /* reading the rest failed */
 };
+
+/* The most outputs and inputs an entry counts (nout and nin saturate there). */
+enum { LOG_MANYOUT = (1 << 8) - 1, LOG_MANYIN = (1 << 20) - 1 };
+
+/* Where an entry's key comes from: a NUL-terminated string equal to the len
+ * bytes of path that outlives the log's use (not its close), or NULL for a copy. */
+typedef const char *statelog_intern(void *ctx, const char *path, size_t len);
 
 struct statelog {
 	struct arena a;
 	struct arena recs;        /* the whole record read last, of current */
 	struct logentry *current;
+	struct record *r;         /* that record, if current->parsed */
+	/* the keys of the entries read or appended, if it gives them (e.g. the
+	 * build graph's paths); nothing but statelog_close may be called once
+	 * they are gone, and it does not look at them */
+	statelog_intern *intern;
+	void *intern_ctx;
 	/* the newest record by its first output, and by each of its others */
 	struct hset firsts;  /* struct logentry by first */
 	struct htab others;  /* an output's path -> struct logentry */
@@ -68,6 +82,8 @@ void statelog_init(struct statelog *s);
  * first create dir and take dir/lock (waiting for another baton), then open the
  * log for appending. False after reporting why it cannot. */
 bool statelog_open(struct statelog *s, const char *dir, bool write);
+/* The same for a log set up by statelog_init, with its intern hook set. */
+bool statelog_load(struct statelog *s, const char *dir, bool write);
 /* Load records from a copy of text (tests); returns the number of lines that were
  * damaged. A line is judged by its checksum and header; its file list is read
  * when statelog_find asks for it. */
@@ -75,6 +91,9 @@ size_t statelog_parse(struct statelog *s, const char *text, size_t len);
 /* The newest record of the edge whose first output is path; else the newest one
  * that made path as another output; else NULL. Its header only. */
 const struct logentry *statelog_get(const struct statelog *s, const char *path);
+/* Whether e's record has nout outputs and nin inputs; false if it has more than
+ * e counts. (The rest are depfile inputs: as many as an equal files_hash says.) */
+bool statelog_samecounts(const struct logentry *e, uint32_t nout, uint32_t nin);
 /* The whole record of an entry, its script and files read; NULL if they are
  * damaged. It lasts until the next statelog_read or statelog_find: one record
  * is read at a time (a plan that reads every record holds just one). */

@@ -650,6 +650,142 @@ START_TEST(nul_in_a_path_is_damage)
 }
 END_TEST
 
+/* A stand-in for the build graph: the caller's own copy of each path it holds
+ * (ctx, a NULL-terminated array), or NULL. */
+static const char *held_path(void *ctx, const char *path, size_t len)
+{
+	char **v;
+
+	for (v = ctx; *v; v++) {
+		if (strlen(*v) == len && !memcmp(*v, path, len))
+			return *v;
+	}
+	return NULL;
+}
+
+/* The key under which the log keeps path as another output, or NULL. */
+static const char *other_key(const struct statelog *s, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < s->others.cap; i++) {
+		const struct htab_entry *e = &s->others.e[i];
+		if (e->key && e->len == strlen(path) && !memcmp(e->key, path, e->len))
+			return e->key;
+	}
+	return NULL;
+}
+
+/* Whether got is want, as the lines they make. */
+static void same_record(const struct record *got, const struct record *want)
+{
+	struct buf a = {0}, b = {0};
+
+	ck_assert_ptr_nonnull(got);
+	logline_format(&a, got);
+	logline_format(&b, want);
+	ck_assert_str_eq(a.s, b.s);
+	buf_free(&a);
+	buf_free(&b);
+}
+
+/* All of a file but its first line (the log's header). */
+static char *after_header(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	struct buf b = {0};
+	int c;
+
+	ck_assert_ptr_nonnull(f);
+	while ((c = fgetc(f)) != EOF && c != '\n')
+		;
+	while ((c = fgetc(f)) != EOF)
+		buf_putc(&b, (char)c);
+	fclose(f);
+	return b.s ? b.s : calloc(1, 1);
+}
+
+/* With an intern hook, an entry's keys are the strings the caller holds, not
+ * copies (a path it does not hold is copied); the records read back whole, and
+ * compacting the log at its close needs no key: the caller's may be gone. */
+START_TEST(keys_held_by_the_caller)
+{
+	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64], *text;
+	char *held[] = {strdup("out/a.o"), strdup("a"), strdup("b"), NULL};
+	struct recfile ab[2] = {{"a", {1, 1, 1}, 0, false}, {"b", {2, 2, 2}, 0, false}};
+	struct record rab = {"ab\n", true, 0, 0, ab, NULL, NULL, 2, 0, 0, NULL, NULL};
+	struct record r = rec("cc -c a.c\n", true);
+	struct buf b = {0}, want = {0};
+	const struct logentry *e;
+	struct statelog s;
+	size_t i;
+	int n;
+
+	logline_format(&b, &r);
+	logline_format(&b, &rab);
+	/* read from memory: copies without the hook, the caller's strings with it */
+	statelog_init(&s);
+	ck_assert_int_eq(statelog_parse(&s, b.s, b.len), 0);
+	e = statelog_get(&s, "out/a.o");
+	ck_assert_ptr_ne(e->first, held[0]);
+	ck_assert(e->firstlen == 7 && !memcmp(e->first, "out/a.o", 7));
+	ck_assert_ptr_ne(other_key(&s, "b"), held[2]);
+	statelog_close(&s);
+	statelog_init(&s);
+	s.intern = held_path;
+	s.intern_ctx = held;
+	ck_assert_int_eq(statelog_parse(&s, b.s, b.len), 0);
+	ck_assert_ptr_eq(statelog_get(&s, "out/a.o")->first, held[0]);
+	ck_assert_ptr_eq(statelog_get(&s, "a")->first, held[1]);
+	ck_assert_ptr_eq(other_key(&s, "b"), held[2]);
+	statelog_close(&s);
+	/* read from the file: the records read back whole */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/log", dir);
+	ck_assert(statelog_open(&s, dir, true));
+	ck_assert(statelog_append(&s, &r));
+	ck_assert(statelog_append(&s, &rab));
+	statelog_close(&s);
+	statelog_init(&s);
+	s.intern = held_path;
+	s.intern_ctx = held;
+	ck_assert(statelog_load(&s, dir, true));
+	e = statelog_get(&s, "out/a.o");
+	ck_assert_ptr_eq(e->first, held[0]);
+	ck_assert_ptr_eq(statelog_get(&s, "a")->first, held[1]);
+	ck_assert_ptr_eq(other_key(&s, "b"), held[2]);
+	ck_assert_ptr_nonnull(other_key(&s, "out/a tab\there")); /* not held: a copy */
+	ck_assert_ptr_ne(other_key(&s, "out/a tab\there"), outs[1].path);
+	same_record(statelog_read(&s, e), &r);
+	same_record(statelog_find(&s, "b"), &rab);
+	/* appended: the other output of a newer record is keyed by the caller's too */
+	rab.script = "ab2\n";
+	ck_assert(statelog_append(&s, &rab));
+	ck_assert_ptr_eq(other_key(&s, "b"), held[2]);
+	ck_assert_str_eq(statelog_find(&s, "b")->script, "ab2\n");
+	/* stale lines enough to compact the log as it closes, once the keys are gone
+	 * (baton frees its graph first) */
+	for (n = 0; n < 1100; n++)
+		ck_assert(statelog_append(&s, &r));
+	for (i = 0; i < 3; i++)
+		free(held[i]);
+	statelog_close(&s);
+	ck_assert_int_eq(lines_of(path), 3);
+	text = after_header(path);
+	logline_format(&want, &rab);
+	logline_format(&want, &r);
+	ck_assert_str_eq(text, want.s);
+	free(text);
+	ck_assert(statelog_open(&s, dir, false));
+	same_record(statelog_find(&s, "out/a.o"), &r);
+	ck_assert_str_eq(statelog_find(&s, "b")->script, "ab2\n");
+	statelog_close(&s);
+	remove_logdir(dir);
+	buf_free(&b);
+	buf_free(&want);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("statelog");
@@ -668,6 +804,7 @@ int main(void)
 	tcase_add_test(tc, found_through_any_output);
 	tcase_add_test(tc, header_hashes);
 	tcase_add_test(tc, nul_in_a_path_is_damage);
+	tcase_add_test(tc, keys_held_by_the_caller);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
