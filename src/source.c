@@ -14,7 +14,7 @@
 
 /* A file's text is let go of only from this size on: for a smaller one, what it
  * saves is not worth a file descriptor held open */
-enum { SHED_MIN = 256 << 10, PAGE = 4096 };
+enum { SHED_MIN = 256 << 10 };
 
 static struct source *sources;
 static size_t nsources, capsources;
@@ -59,11 +59,18 @@ uint32_t source_add(const char *name, const char *text, size_t len)
 	return (uint32_t)nsources;
 }
 
+static size_t pagesize(void)
+{
+	long n = sysconf(_SC_PAGESIZE);
+
+	return n > 0 ? (size_t)n : 4096;
+}
+
 /* Keep a big file's text on pages of its own, which can be let go of a part at
  * a time, and the file open to read it again. */
 static void keepfile(struct source *s, int fd)
 {
-	size_t n = (s->len + 1 + PAGE - 1) & ~(size_t)(PAGE - 1);
+	size_t page = pagesize(), n = (s->len + 1 + page - 1) & ~(page - 1);
 
 	s->fd = fd;
 	s->hash = htab_hash(s->text, s->len);
@@ -170,7 +177,7 @@ static void reread(struct source *s)
 void source_release(uint32_t id, uint32_t off)
 {
 	struct source *s = &sources[id - 1];
-	size_t upto = off & ~(size_t)(PAGE - 1);
+	size_t upto = off & ~(pagesize() - 1);
 
 	if (!s->map || upto < s->released + (1 << 20))
 		return;
