@@ -502,6 +502,14 @@ bool load_graph(struct load *l)
 	return ok && diag_errors() == 0;
 }
 
+void load_shed(struct load *l)
+{
+	free(l->rules);
+	l->rules = NULL;
+	l->nrules = l->caprules = 0;
+	source_shed_all();
+}
+
 const struct stmt *load_task(const struct load *l, const char *name)
 {
 	size_t i;

@@ -37,6 +37,10 @@ bool load_parse(struct load *l, const char *path);
 bool load_source(struct load *l, uint32_t src);
 /* Evaluate the rules into the graph (after any command-line overrides were set). */
 bool load_graph(struct load *l);
+/* Let go of what only listing the rules needs, once the graph is built: the list
+ * of rules (load_task finds nothing after this) and the text of big sources
+ * (source_shed_all). */
+void load_shed(struct load *l);
 /* The task statement called name, or NULL. */
 const struct stmt *load_task(const struct load *l, const char *name);
 /* Free everything. */

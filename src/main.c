@@ -337,8 +337,9 @@ static int run(const struct options *o, int nops, char **ops)
 		buf_free(&b);
 		goto out;
 	}
-	/* nothing reads the Taskfile's text from here on but a message */
-	source_shed_all();
+	/* nothing reads the list of rules or the Taskfile's text from here on
+	 * but a message */
+	load_shed(&l);
 	for (i = 0; i < ngoals; i++) {
 		nodes[i] = graph_node(&l.graph, goals[i].name, strlen(goals[i].name));
 		if (goals[i].after && !plan_makeable(&l.graph, nodes[i], &fs_os)) {
