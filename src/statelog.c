@@ -391,8 +391,11 @@ char *log_wholefile(int fd, size_t size, bool *mapped)
 	ssize_t n;
 
 	*mapped = p != MAP_FAILED;
-	if (*mapped)
+	if (*mapped) {
+		/* pages of the file, not huge ones: it is let go of a part at a time */
+		madvise(p, size, MADV_NOHUGEPAGE);
 		return p;
+	}
 	p = xmalloc(size);
 	while (got < size) {
 		n = pread(fd, p + got, size - got, (off_t)got);
