@@ -62,7 +62,7 @@ void statelog_compact(struct statelog *s)
 	buf_puts(&b, LOG_HEADER);
 	for (i = 0; ok && i < n; i++) {
 		struct logentry *e = moved[i].e;
-		moved[i].off = written + (int64_t)b.len + 17; /* past the checksum and its tab */
+		moved[i].off = written + (int64_t)b.len + SUMLEN;
 		/* (a record that cannot be read again keeps the old log: it is still right) */
 		ok = log_rawformat(&b, s, e);
 		if (ok && b.len >= LOG_CHUNK) {
@@ -127,7 +127,7 @@ uint64_t statelog_livebytes(const struct statelog *s)
 	for (i = 0; i < s->firsts.cap; i++) {
 		const struct logentry *e = s->firsts.v[i];
 		if (e)
-			n += 17 + (uint64_t)e->bodylen + 1;
+			n += SUMLEN + (uint64_t)e->bodylen + 1;
 	}
 	return n;
 }

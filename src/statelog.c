@@ -57,9 +57,10 @@ static bool isentry(const struct logentry *e, const char *line)
 	uint64_t sum, skip, script, files;
 	int i;
 
-	if (line[16] != '\t' || !scan_hex(&c, &sum) || sum != htab_hash(line + 17, e->bodylen))
+	if (line[SUMLEN - 1] != '\t' || !scan_hex(&c, &sum) ||
+	    sum != htab_hash(line + SUMLEN, e->bodylen))
 		return false;
-	c = (struct scan){line + 17, line + 17 + e->bodylen};
+	c = (struct scan){line + SUMLEN, line + SUMLEN + e->bodylen};
 	for (i = 0; i < 6; i++) {
 		if (!scan_u64(&c, &skip))
 			return false;
@@ -68,25 +69,25 @@ static bool isentry(const struct logentry *e, const char *line)
 	       files == e->files_hash;
 }
 
-/* The line of an entry from its checksum on (its body 17 bytes in): in memory,
+/* The line of an entry from its checksum on (its body SUMLEN bytes in): in memory,
  * or read again from the log file into *tmp (to be freed); NULL if it cannot be
  * read. */
 static const char *rawline(const struct statelog *s, const struct logentry *e, char **tmp)
 {
 	const char *line = NULL;
 	int fd = s->rfd > 0 ? s->rfd : s->fd;
-	size_t got = 0, len = 17 + (size_t)e->bodylen;
+	size_t got = 0, len = SUMLEN + (size_t)e->bodylen;
 	ssize_t n;
 
 	*tmp = NULL;
 	if (e->inmem)
-		return e->body - 17;
+		return e->body - SUMLEN;
 	if (s->whole && (uint64_t)e->off + e->bodylen <= s->wholelen) {
-		line = s->whole + e->off - 17;
+		line = s->whole + e->off - SUMLEN;
 	} else if (fd > 0) {
 		*tmp = xmalloc(len + 1);
 		while (got < len) {
-			n = pread(fd, *tmp + got, len - got, (off_t)(e->off - 17 + (int64_t)got));
+			n = pread(fd, *tmp + got, len - got, (off_t)(e->off - SUMLEN + (int64_t)got));
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
@@ -113,7 +114,7 @@ bool log_rawformat(struct buf *b, const struct statelog *s, const struct logentr
 
 	if (!line)
 		return false;
-	buf_add(b, line, 17 + (size_t)e->bodylen);
+	buf_add(b, line, SUMLEN + (size_t)e->bodylen);
 	buf_putc(b, '\n');
 	free(tmp);
 	return true;
@@ -133,7 +134,7 @@ static bool parsefiles(struct statelog *s, struct logentry *le)
 
 	if (ok) {
 		/* the header once more, for what the entry does not keep */
-		c = (struct scan){line + 17, line + 17 + le->bodylen};
+		c = (struct scan){line + SUMLEN, line + SUMLEN + le->bodylen};
 		ok = scan_u64(&c, &skip) && scan_u64(&c, &skip) && scan_u64(&c, &r->rss_kb) &&
 		     scan_u64(&c, &nout) && scan_u64(&c, &nin) && scan_u64(&c, &ndep) &&
 		     nout <= le->bodylen && nin <= le->bodylen && ndep <= le->bodylen &&
@@ -628,21 +629,21 @@ static bool writeline(struct statelog *s, const struct record *r, size_t *bodyle
 	bool more, ok = true;
 	char hex[18];
 
-	buf_add(&b, "0000000000000000\t", 17);
+	buf_add(&b, "0000000000000000\t", SUMLEN);
 	more = logline_body(&c, &b, LINE_PIECE);
 	if (!more) {
-		sum = htab_hash(b.s + 17, b.len - 17);
-		*bodylen = b.len - 17;
+		sum = htab_hash(b.s + SUMLEN, b.len - SUMLEN);
+		*bodylen = b.len - SUMLEN;
 		snprintf(hex, sizeof(hex), "%016" PRIx64 "\t", sum);
-		memcpy(b.s, hex, 17);
+		memcpy(b.s, hex, SUMLEN);
 		buf_putc(&b, '\n');
 		ok = log_writeall(s->fd, b.s, b.len);
 		buf_free(&b);
 		return ok;
 	}
 	XXH3_64bits_reset(&st);
-	XXH3_64bits_update(&st, b.s + 17, b.len - 17);
-	*bodylen = b.len - 17;
+	XXH3_64bits_update(&st, b.s + SUMLEN, b.len - SUMLEN);
+	*bodylen = b.len - SUMLEN;
 	while (more) {
 		b.len = 0;
 		more = logline_body(&c, &b, LINE_PIECE);
@@ -722,13 +723,13 @@ bool statelog_append(struct statelog *s, const struct record *r)
 	if (bodylen > UINT32_MAX) {
 		s->failed = true; /* a line the log does not read: leave the file as it is */
 	} else if ((old = hset_get(&s->firsts, r->outs[0].path, keylen))) {
-		keeprecord(s, r, old, bodylen, s->end + 17);
+		keeprecord(s, r, old, bodylen, s->end + SUMLEN);
 	} else {
 		addkey(s, htab_hash(r->outs[0].path, keylen));
-		s->added.bytes += 17 + bodylen + 1;
+		s->added.bytes += SUMLEN + bodylen + 1;
 		s->lines++;
 	}
-	s->end += (int64_t)(17 + bodylen + 1);
+	s->end += (int64_t)(SUMLEN + bodylen + 1);
 	return true;
 }
 
