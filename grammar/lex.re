@@ -204,6 +204,87 @@ static int recipe(struct lexer *lx, YYSTYPE *val, struct ast *t)
 	return SHARED;
 }
 
+static int newline(struct lexer *lx);
+
+/* The bytes that end a plain piece of a header's text (as <HEAD> reads it), or
+ * make a word more than plain text. */
+static const bool notplain[256] = {
+	[' '] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true, ['\0'] = true,
+	['#'] = true, [':'] = true, ['|'] = true, ['='] = true, ['"'] = true,
+	['\''] = true, ['{'] = true, ['\\'] = true, ['+'] = true, ['?'] = true,
+};
+
+/* Where a rule header of plain words alone, from p, ends (after its newline),
+ * or NULL if the line is anything else: then it is lexed a token at a time. */
+static const unsigned char *plainheader(const unsigned char *p)
+{
+	int part = 0; /* outputs, inputs, order-only inputs */
+	bool any = false;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!notplain[*p]) {
+			while (!notplain[*p])
+				p++;
+			/* the word must end here, not go on with a quote or a {{ }} */
+			if (*p != ' ' && *p != '\t' && *p != ':' && *p != '|' && *p != '\n' &&
+			    *p != '\r')
+				return NULL;
+			any = true;
+		} else if (*p == ':' && part == 0 && any) {
+			part = 1;
+			p++;
+		} else if (*p == '|' && part == 1) {
+			part = 2;
+			p++;
+		} else if (part > 0 && (*p == '\n' || (*p == '\r' && p[1] == '\n'))) {
+			return p + (*p == '\r') + 1;
+		} else {
+			return NULL;
+		}
+	}
+}
+
+/* At the start of a line: a rule header of plain words alone becomes one
+ * HEADER token, its words made as the parser would make them; 0 if it is not
+ * one (nothing is read then). */
+static int header(struct lexer *lx, YYSTYPE *val, struct ast *t)
+{
+	const unsigned char *end = plainheader(lx->tok), *p = lx->tok, *s;
+	struct tok_header *h;
+	struct wlist *list;
+	struct loc loc;
+
+	if (!end)
+		return 0;
+	h = &lx->header[lx->nheader++ % 2];
+	*h = (struct tok_header){0};
+	list = &h->outs;
+	for (; p < end; p++) {
+		if (*p == ':') {
+			list = &h->ins;
+		} else if (*p == '|') {
+			list = &h->order;
+		} else if (!notplain[*p]) {
+			for (s = p; !notplain[*p]; p++)
+				;
+			loc = (struct loc){lx->src, (uint32_t)(s - lx->buf), (uint32_t)(p - lx->buf)};
+			*list = wlist_add(*list, ast_plainword(t, (const char *)s, (size_t)(p - s), loc));
+			if (list == &h->outs)
+				h->loc = (struct loc){lx->src, h->outs.head->loc.off, loc.end};
+			p--;
+		}
+	}
+	val->header = h;
+	lx->cur = end;
+	/* as the slow path would leave things after the newline */
+	lx->base = yycHEAD;
+	lx->colon = true;
+	newline(lx);
+	return HEADER;
+}
+
 /* A newline ends the line: the next one starts in LINE. */
 static int newline(struct lexer *lx)
 {
@@ -328,9 +409,11 @@ loop:
 	}
 	<LINE> * {
 		lx->cur = lx->tok;
-		lx->cond = lx->base = yycHEAD;
 		lx->recipe = false;
 		lx->blanks = 0;
+		if (lx->headers && (tok = header(lx, val, t)))
+			goto out;
+		lx->cond = lx->base = yycHEAD;
 		goto loop;
 	}
 
@@ -514,6 +597,7 @@ const char *lex_name(int tok)
 	case ATTR: return "ATTR";
 	case INDENT: return "INDENT";
 	case SHARED: return "SHARED";
+	case HEADER: return "HEADER";
 	default: return "LEXERR";
 	}
 }

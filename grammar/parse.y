@@ -62,6 +62,7 @@ static struct loc span(struct loc a, struct loc b)
 %union {
 	struct tok_text text;
 	struct tok_indent indent;
+	struct tok_header *header;
 	long num;
 	enum assign_op op;
 	struct piece *piece;
@@ -105,6 +106,7 @@ static struct loc span(struct loc a, struct loc b)
 %token <text> ATTR "attribute"
 %token <indent> INDENT "indented line"
 %token <rlist> SHARED "recipe"
+%token <header> HEADER "rule header"
 %token LEXERR "invalid text"
 
 %type <op> assignop
@@ -126,6 +128,8 @@ file: %empty
 
 stmt: DOC                                  { ast_doc(t, $1.s, $1.len, @1); }
     | words assignop words NEWLINE         { ast_assign(t, $1, $2, $3, span(@1, @3)); }
+    | HEADER recipe                        { ast_rule(t, $1->outs, $1->ins, $1->order, $2,
+                                                      $1->loc); }
     | words COLON words NEWLINE recipe     { ast_rule(t, $1, $3, (struct wlist){0}, $5, @1); }
     | words COLON words BAR words NEWLINE recipe
                                            { ast_rule(t, $1, $3, $5, $7, @1); }
@@ -281,6 +285,7 @@ static const char *expectname(yysymbol_kind_t k)
 	case YYSYMBOL_VAR:
 	case YYSYMBOL_VARWORD:
 	case YYSYMBOL_LEXERR:
+	case YYSYMBOL_HEADER:
 	case YYSYMBOL_PLUSEQ:
 	case YYSYMBOL_QEQ:
 		return NULL;
@@ -338,7 +343,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct lexer *lx, stru
 	return 0;
 }
 
-bool parse_source(struct arena *a, struct segments *segs, uint32_t src, struct stmt **out)
+bool parse_headers = true;
+
+bool parse_source(struct arena *a, struct segments *segs, uint32_t src, struct stmt **out,
+		  struct stmts *all)
 {
 	struct lexer lx;
 	struct ast t = {0};
@@ -346,9 +354,11 @@ bool parse_source(struct arena *a, struct segments *segs, uint32_t src, struct s
 
 	t.arena = a;
 	t.segs = segs;
+	t.all = all;
 	t.words = segs ? segments_last(segs) : a;
 	t.src = src;
 	lex_init(&lx, src);
+	lx.headers = parse_headers;
 	rc = yyparse(&lx, &t);
 	ast_endattrs(&t);
 	buf_free(&t.doc);

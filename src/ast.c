@@ -343,6 +343,10 @@ static struct stmt *newstmt(struct ast *t, enum stmt_kind kind, struct loc loc)
 	else
 		t->head = s;
 	t->tail = s;
+	if (t->all) {
+		xgrow((void **)&t->all->v, &t->all->cap, t->all->n + 1, sizeof(*t->all->v));
+		t->all->v[t->all->n++] = s;
+	}
 	/* the words of the statements after this one go in a new segment */
 	if (t->segs && ++t->segs->stmts >= SEGMENT_STMTS)
 		t->words = segments_next(t->segs);

@@ -183,6 +183,13 @@ struct parlist {
 	struct param *head, *tail;
 };
 
+/* A rule header of plain words alone ("a b: c | d"), which the lexer hands to
+ * the parser as one token (HEADER): most headers of a big Taskfile are. */
+struct tok_header {
+	struct wlist outs, ins, order;
+	struct loc loc; /* of the outputs, as the parser's would be */
+};
+
 /* What the parser builds into. */
 struct ast {
 	struct arena *arena;
@@ -192,6 +199,7 @@ struct ast {
 	 * defaults) gets copies in arena */
 	struct arena *words;
 	struct segments *segs; /* words is the last of these, or NULL */
+	struct stmts *all;     /* where each statement is also appended, or NULL */
 	uint32_t src;
 	struct stmt *head, *tail;
 	struct buf doc; /* doc comment lines waiting for their rule */
@@ -210,9 +218,21 @@ struct ast {
 	} at;
 };
 
+/* Statements in an array, to go through without following next from one to
+ * the next: that waits for each in turn to come from memory. */
+struct stmts {
+	struct stmt **v;
+	size_t n, cap;
+};
+
 /* Parse source number src into a list of statements; false after reporting errors.
- * The words of rule and task headers go in segs, all else in a (segs NULL: in a). */
-bool parse_source(struct arena *a, struct segments *segs, uint32_t src, struct stmt **out);
+ * The words of rule and task headers go in segs, all else in a (segs NULL: in a).
+ * If all is not NULL, the statements are also appended to it. */
+bool parse_source(struct arena *a, struct segments *segs, uint32_t src, struct stmt **out,
+		  struct stmts *all);
+/* Whether the lexer hands a rule header of plain words alone to the parser as
+ * one token (HEADER), as it does unless a test turns it off to compare. */
+extern bool parse_headers;
 
 struct piece *ast_text(struct ast *t, const char *s, size_t len, struct loc loc);
 struct piece *ast_interp(struct ast *t, struct expr *e, struct loc loc);

@@ -34,23 +34,33 @@ struct node *graph_find(struct graph *g, const char *path)
 
 struct node *graph_node(struct graph *g, const char *path, size_t len)
 {
-	char small[256], *s = len < sizeof(small) ? small : xmalloc(len + 1);
+	char small[256], *s = NULL;
 	void **slot;
 	struct node *n;
 
-	memcpy(s, path, len);
-	s[len] = '\0';
-	len = path_canon(s, len);
-	slot = hset_slot(&g->nodes, s, len);
+	/* most paths are canonical as written: looked up where they are */
+	if (!path_plain(path, len)) {
+		s = len < sizeof(small) ? small : xmalloc(len + 1);
+		memcpy(s, path, len);
+		len = path_canon(s, len);
+		path = s;
+	}
+	slot = hset_slot(&g->nodes, path, len);
 	if (!*slot) {
 		n = arena_alloc(&g->a, sizeof(*n));
-		n->path = arena_strndup(&g->a, s, len);
+		n->path = arena_strndup(&g->a, path, len);
 		n->len = (uint32_t)len;
 		*slot = n;
 	}
-	if (s != small)
+	if (s && s != small)
 		free(s);
 	return *slot;
+}
+
+void graph_prefetch(const struct graph *g, const char *path, size_t len)
+{
+	/* as if it were canonical, as most paths are: if not, this was for nothing */
+	hset_prefetch(&g->nodes, path, len);
 }
 
 struct edge *graph_edge(struct graph *g, const struct stmt *rule, uint32_t nout, uint32_t nin,

@@ -88,6 +88,9 @@ struct graph {
 void graph_free(struct graph *g);
 /* The node for a path, created if new; the path is canonicalised first. */
 struct node *graph_node(struct graph *g, const char *path, size_t len);
+/* Bring where the node for path is looked up into the cache: a lookup misses
+ * it, for a big graph, and a few made ready ahead overlap their waits. */
+void graph_prefetch(const struct graph *g, const char *path, size_t len);
 /* The node for an already canonical path, or NULL. */
 struct node *graph_find(struct graph *g, const char *path);
 /* A new edge for rule, with room for the given numbers of outputs and inputs. */

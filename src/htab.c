@@ -206,6 +206,17 @@ void **hset_slot(struct hset *h, const char *key, size_t len)
 	return &h->v[i];
 }
 
+void hset_prefetch(const struct hset *h, const char *key, size_t len)
+{
+	size_t i;
+
+	if (!h->cap)
+		return;
+	i = sethash(key, len) & (h->cap - 1);
+	__builtin_prefetch(&h->hash[i]);
+	__builtin_prefetch(&h->v[i]);
+}
+
 void hset_free(struct hset *h)
 {
 	if (h->v)

@@ -48,6 +48,8 @@ void *hset_get(const struct hset *h, const char *key, size_t len);
 /* The slot for key: it holds the object with that key, or NULL; then the caller
  * must store one there before the set is used again. */
 void **hset_slot(struct hset *h, const char *key, size_t len);
+/* Bring the slot where key would be into the cache, ahead of a lookup. */
+void hset_prefetch(const struct hset *h, const char *key, size_t len);
 /* Free the set's memory (not the objects). */
 void hset_free(struct hset *h);
 

@@ -19,7 +19,12 @@ struct lexer {
 	bool recipe;     /* indented lines here are recipe lines */
 	bool colon;      /* the current line is a rule or task header */
 	bool first;      /* an indented line here is the first of a recipe */
+	bool headers;    /* a rule header of plain words is one token (HEADER) */
 	uint32_t blanks; /* blank lines seen since the last token */
+	/* the values of HEADER tokens, in turn: the parser holds at most two, the
+	 * one whose recipe it reads and the next, read ahead */
+	struct tok_header header[2];
+	unsigned nheader;
 	struct loc open_dq, open_expr; /* where the open '"' and '{{' started */
 	struct loc open; /* where the '"' or '{{' being lexed started */
 };

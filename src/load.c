@@ -35,14 +35,15 @@ void load_free(struct load *l)
 	freescratch(l);
 }
 
-static bool walk(struct load *l, struct stmt *s, struct incstack *inc);
+static bool walk(struct load *l, struct stmts *all, struct incstack *inc);
 
 /* Parse and walk one file; from is the include statement (NULL for the main file). */
 static bool readfile(struct load *l, const char *path, const struct stmt *from,
 		     struct incstack *inc)
 {
 	char *real;
-	struct stmt *stmts;
+	struct stmt *head;
+	struct stmts all = {0};
 	uint32_t src;
 	bool ok;
 	int i;
@@ -73,8 +74,8 @@ static bool readfile(struct load *l, const char *path, const struct stmt *from,
 		return false;
 	}
 	inc->real[inc->n++] = real;
-	ok = parse_source(&l->ast, &l->hdr, src, &stmts);
-	ok = walk(l, stmts, inc) && ok;
+	ok = parse_source(&l->ast, &l->hdr, src, &head, &all);
+	ok = walk(l, &all, inc) && ok;
 	free(real);
 	inc->n--;
 	return ok;
@@ -83,11 +84,12 @@ static bool readfile(struct load *l, const char *path, const struct stmt *from,
 bool load_source(struct load *l, uint32_t src)
 {
 	struct incstack inc = {.n = 0};
-	struct stmt *stmts;
+	struct stmt *head;
+	struct stmts all = {0};
 	bool ok;
 
-	ok = parse_source(&l->ast, &l->hdr, src, &stmts);
-	return walk(l, stmts, &inc) && ok && diag_errors() == 0;
+	ok = parse_source(&l->ast, &l->hdr, src, &head, &all);
+	return walk(l, &all, &inc) && ok && diag_errors() == 0;
 }
 
 static bool include(struct load *l, const struct stmt *s, struct incstack *inc)
@@ -112,11 +114,16 @@ static bool include(struct load *l, const struct stmt *s, struct incstack *inc)
 	return ok;
 }
 
-static bool walk(struct load *l, struct stmt *s, struct incstack *inc)
+/* Go through the statements of a file, then free the array of them. */
+static bool walk(struct load *l, struct stmts *all, struct incstack *inc)
 {
 	bool ok = true;
+	size_t i;
 
-	for (; s; s = s->next) {
+	for (i = 0; i < all->n; i++) {
+		struct stmt *s = all->v[i];
+		if (i + 16 < all->n)
+			__builtin_prefetch(all->v[i + 16]);
 		switch (s->kind) {
 		case ST_ASSIGN:
 			vars_define(&l->vars, s);
@@ -131,6 +138,8 @@ static bool walk(struct load *l, struct stmt *s, struct incstack *inc)
 			break;
 		}
 	}
+	free(all->v);
+	*all = (struct stmts){0};
 	return ok;
 }
 
@@ -288,13 +297,45 @@ static bool spendvars(const struct load *l, const struct word *w)
 	return true;
 }
 
+/* How far ahead of a lookup in the graph its slot is made ready: AHEAD words
+ * in front, or RULES_AHEAD rules. A lookup in a big graph misses the cache,
+ * and those made ready ahead wait together. */
+enum { AHEAD = 8, RULES_AHEAD = 8 };
+
+/* Make ready the lookups of the plain words among the first n from w on;
+ * returns the word after them. */
+static const struct word *prefetch(const struct load *l, const struct word *w, int n)
+{
+	for (; w && n > 0; w = w->next, n--) {
+		if (word_isplain(w))
+			graph_prefetch(&l->graph, w->text, w->len);
+	}
+	return w;
+}
+
+/* Make ready the lookups of the first words of a rule's header. */
+static void prefetchrule(const struct load *l, const struct stmt *s)
+{
+	if (s->kind != ST_RULE || s->pattern || !s->hdr)
+		return;
+	prefetch(l, s->hdr->outputs, AHEAD);
+	prefetch(l, s->hdr->inputs, AHEAD);
+	prefetch(l, s->hdr->orderonly, AHEAD);
+}
+
 /* The nodes of the words w, each plain text or a variable whose nodes are known,
- * into v. */
+ * into v; the first AHEAD words were made ready with the rule. */
 static void knownnodes(struct load *l, const struct word *w, struct node **v)
 {
 	const struct varnodes *vn;
+	const struct word *ahead = w;
+	int k;
 
+	for (k = 0; ahead && k < AHEAD; k++)
+		ahead = ahead->next;
 	for (; w; w = w->next) {
+		if (ahead)
+			ahead = prefetch(l, ahead, 1);
 		if (word_isplain(w)) {
 			*v++ = graph_node(&l->graph, w->text, w->len);
 		} else {
@@ -375,16 +416,10 @@ static bool plainrule(struct load *l, const struct stmt *s, size_t nout, size_t 
 		      size_t norder)
 {
 	struct edge *e = graph_edge(&l->graph, s, (uint32_t)nout, (uint32_t)nin, (uint32_t)norder);
-	const struct word *w;
-	size_t i = 0;
 
-	for (w = s->hdr->outputs; w; w = w->next)
-		edge_out(e)[i++] = graph_node(&l->graph, w->text, w->len);
-	i = 0;
-	for (w = s->hdr->inputs; w; w = w->next)
-		e->in[i++] = graph_node(&l->graph, w->text, w->len);
-	for (w = s->hdr->orderonly; w; w = w->next)
-		e->in[i++] = graph_node(&l->graph, w->text, w->len);
+	knownnodes(l, s->hdr->outputs, edge_out(e));
+	knownnodes(l, s->hdr->inputs, e->in);
+	knownnodes(l, s->hdr->orderonly, e->in + nin);
 	return claim(l, s, e);
 }
 
@@ -447,9 +482,15 @@ static struct stmt *keeprule(struct load *l, const struct stmt *s)
 	struct stmt *k;
 
 	if (!s->doc && !s->attrs && !s->pattern) {
+		/* rules written alike come one after the other, mostly */
+		if (l->lastkept && l->lastkept->recipe == s->recipe) {
+			if (s->shift)
+				l->lastkept->len = s->len;
+			return l->lastkept;
+		}
 		he = htab_slot(&l->kept, (const char *)&s->recipe, sizeof(s->recipe));
 		if (he->val) {
-			k = he->val;
+			k = l->lastkept = he->val;
 			if (s->shift)
 				k->len = s->len; /* the shared text's, the same for all */
 			return k;
@@ -461,7 +502,7 @@ static struct stmt *keeprule(struct load *l, const struct stmt *s)
 	k->hdr = NULL;
 	if (he) {
 		he->key = (const char *)&k->recipe; /* what the key was read from goes */
-		he->val = k;
+		he->val = l->lastkept = k;
 	}
 	return k;
 }
@@ -477,8 +518,16 @@ bool load_graph(struct load *l)
 		struct loc at = s->loc;
 		nedges = l->graph.nedges;
 		npats = l->graph.npats;
+		if (i + RULES_AHEAD < l->nrules)
+			prefetchrule(l, l->rules[i + RULES_AHEAD]);
 		ok = (s->pattern ? pattern(l, s) : rule(l, s)) && ok;
-		ok = eval_check_recipe(&l->vars, s) && ok;
+		/* a recipe that rules share reads the same in each: checked once */
+		if (s->kind != ST_RULE || s->recipe != l->checked) {
+			if (eval_check_recipe(&l->vars, s))
+				l->checked = s->kind == ST_RULE ? s->recipe : l->checked;
+			else
+				ok = false;
+		}
 		/* the header's words are in the graph now: nothing reads them again
 		 * (a task keeps its name, which is not in a segment), and a rule's
 		 * statement goes with them */

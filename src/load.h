@@ -25,6 +25,8 @@ struct load {
 	struct htab varnodes;
 	struct arena varmem;
 	struct htab kept; /* the recipe of rules written alike -> their statement */
+	struct stmt *lastkept;        /* the last of those looked up */
+	const struct rline *checked;  /* the recipe of a rule last checked, and right */
 	struct newvar *newvars;
 	size_t nnewvars, capnewvars;
 };

@@ -3,16 +3,16 @@
 #include <stdbool.h>
 #include <string.h>
 
-/* Whether s is surely canonical already: no empty, "." or ".." component. Most
- * paths are, and this look is cheaper than taking them apart. */
-static bool plain(const char *s, size_t len)
+bool path_plain(const char *s, size_t len)
 {
-	const char *p = s, *end = s + len;
+	size_t i;
 
 	if (len == 0 || s[0] == '.' || s[len - 1] == '/' || s[len - 1] == '.')
 		return false;
-	while ((p = memchr(p, '/', (size_t)(end - p))) && ++p < end) {
-		if (*p == '/' || *p == '.')
+	/* a byte at a time: paths are short, and a call to memchr per slash
+	 * costs more than the loop */
+	for (i = 0; i < len - 1; i++) {
+		if (s[i] == '/' && (s[i + 1] == '/' || s[i + 1] == '.'))
 			return false;
 	}
 	return true;
@@ -24,7 +24,7 @@ size_t path_canon(char *s, size_t len)
 	size_t comps[256], ncomps = 0, in = 0, out = 0, start, n;
 	bool abs = len > 0 && s[0] == '/';
 
-	if (plain(s, len)) {
+	if (path_plain(s, len)) {
 		s[len] = '\0';
 		return len;
 	}

@@ -34,7 +34,8 @@ static char *dirof(const char *path)
 	return d;
 }
 
-uint32_t source_add(const char *name, const char *text, size_t len)
+/* Register text (len bytes and a NUL) that the source now owns. */
+static uint32_t adopt(const char *name, char *text, size_t len)
 {
 	struct source *s;
 
@@ -43,9 +44,7 @@ uint32_t source_add(const char *name, const char *text, size_t len)
 	xgrow((void **)&sources, &capsources, nsources + 1, sizeof(*sources));
 	s = &sources[nsources++];
 	s->name = strcpy(xmalloc(strlen(name) + 1), name);
-	s->text = xmalloc(len + 1);
-	if (len)
-		memcpy(s->text, text, len);
+	s->text = text;
 	s->text[len] = '\0';
 	s->len = len;
 	s->dir = dirof(name);
@@ -59,36 +58,63 @@ uint32_t source_add(const char *name, const char *text, size_t len)
 	return (uint32_t)nsources;
 }
 
-static size_t pagesize(void)
+uint32_t source_add(const char *name, const char *text, size_t len)
 {
-	long n = sysconf(_SC_PAGESIZE);
+	char *copy = xmalloc(len + 1);
 
-	return n > 0 ? (size_t)n : 4096;
+	if (len)
+		memcpy(copy, text, len);
+	return adopt(name, copy, len);
 }
 
-/* Keep a big file's text on pages of its own, which can be let go of a part at
- * a time, and the file open to read it again. */
-static void keepfile(struct source *s, int fd)
+static size_t pagesize(void)
 {
-	size_t page = pagesize(), n = (s->len + 1 + page - 1) & ~(page - 1);
+	static size_t size;
+	long n;
 
-	s->fd = fd;
-	s->hash = htab_hash(s->text, s->len);
-	s->map = os_alloc_pages(n);
-	if (!s->map)
-		return; /* kept in memory, as a small file's */
-	memcpy(s->map, s->text, s->len + 1);
-	free(s->text);
-	s->text = s->map;
-	s->maplen = n;
+	if (!size) {
+		n = sysconf(_SC_PAGESIZE);
+		size = n > 0 ? (size_t)n : 4096;
+	}
+	return size;
+}
+
+/* Read up to size bytes of fd into text (which has room for them), then, if
+ * grow, the rest of the file into room that grows; returns the length read and
+ * the buffer in *text, or -1 with errno set. */
+static ssize_t readall(int fd, char **text, size_t size, bool grow)
+{
+	size_t len = 0, cap = size + 1;
+	ssize_t n;
+
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (!grow)
+				break;
+			xgrow((void **)text, &cap, len + 4096, 1);
+		}
+		n = read(fd, *text + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len >= UINT32_MAX - 1) {
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	return (ssize_t)len;
 }
 
 uint32_t source_load(const char *path)
 {
 	struct stat st;
-	char *text;
-	size_t len = 0, cap;
-	ssize_t n;
+	size_t size, page = pagesize(), maplen = 0;
+	char *text = NULL;
+	ssize_t len;
 	uint32_t id;
 	int fd, err;
 
@@ -106,36 +132,38 @@ uint32_t source_load(const char *path)
 		errno = EFBIG;
 		return 0;
 	}
-	cap = (size_t)st.st_size + 1;
-	text = xmalloc(cap);
-	for (;;) {
-		if (len + 1 >= cap)
-			xgrow((void **)&text, &cap, len + 4096, 1);
-		n = read(fd, text + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (len >= UINT32_MAX - 1) {
-			n = -1;
-			errno = EFBIG;
-			break;
-		}
+	size = (size_t)st.st_size;
+	/* a big file is read straight onto pages of its own, which can be let go
+	 * of a part at a time (what it holds past the size it had is not read) */
+	if (size >= SHED_MIN) {
+		maplen = (size + 1 + page - 1) & ~(page - 1);
+		text = os_alloc_pages(maplen);
 	}
-	if (n < 0) {
+	if (!text) {
+		maplen = 0;
+		text = xmalloc(size + 1);
+	}
+	len = readall(fd, &text, size, !maplen);
+	if (len < 0) {
 		err = errno;
 		close(fd);
-		free(text);
+		if (maplen)
+			os_free_big(text, maplen);
+		else
+			free(text);
 		errno = err;
 		return 0;
 	}
-	id = source_add(path, text, len);
-	free(text);
-	if (len >= SHED_MIN)
-		keepfile(&sources[id - 1], fd);
-	else
+	id = adopt(path, text, (size_t)len);
+	if (maplen) {
+		struct source *s = &sources[id - 1];
+		s->fd = fd;
+		s->hash = htab_hash(text, (size_t)len);
+		s->map = text;
+		s->maplen = maplen;
+	} else {
 		close(fd);
+	}
 	return id;
 }
 

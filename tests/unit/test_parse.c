@@ -9,7 +9,7 @@ static char *parse(const char *text, char **diag)
 	struct buf b = {0};
 
 	capture_start();
-	parse_source(&a, NULL, src_of(text), &s);
+	parse_source(&a, NULL, src_of(text), &s, NULL);
 	ast_dump(&b, s);
 	*diag = capture_end();
 	arena_free(&a);
@@ -172,13 +172,107 @@ START_TEST(index_chains_stay_shallow)
 }
 END_TEST
 
+/* Each statement's place and its header words' places, after what ast_dump says. */
+static void dumplocs(struct buf *b, const struct stmt *s)
+{
+	const struct word *lists[3], *w;
+	int i;
+
+	for (; s; s = s->next) {
+		buf_printf(b, "%s@%u-%u", s->kind == ST_RULE ? "rule" : "stmt", s->loc.off, s->loc.end);
+		if (s->kind == ST_RULE && s->hdr) {
+			lists[0] = s->hdr->outputs;
+			lists[1] = s->hdr->inputs;
+			lists[2] = s->hdr->orderonly;
+			for (i = 0; i < 3; i++) {
+				buf_puts(b, i ? " |" : " ");
+				for (w = lists[i]; w; w = w->next)
+					buf_printf(b, " %u-%u/%u", w->loc.off, w->loc.end, w->len);
+			}
+		}
+		buf_putc(b, '\n');
+	}
+}
+
+/* The dump, places and messages of text, parsed with headers lexed whole or not. */
+static char *parseall(const char *text, bool whole)
+{
+	struct arena a = {0};
+	struct stmt *s = NULL;
+	struct buf b = {0};
+	char *d;
+
+	parse_headers = whole;
+	capture_start();
+	parse_source(&a, NULL, src_of(text), &s, NULL);
+	d = capture_end();
+	parse_headers = true;
+	ast_dump(&b, s);
+	dumplocs(&b, s);
+	buf_printf(&b, "--\n%s", d);
+	free(d);
+	arena_free(&a);
+	return b.s;
+}
+
+START_TEST(headers_lexed_whole_parse_as_token_by_token)
+{
+	static const char *const texts[] = {
+	    "a: b\n\ttouch {{out}}\n",
+	    "a b: c d | e f\n    cp {{in}} {{out}}\n",
+	    "a:b|c\n",
+	    "a :b |c\n",
+	    "  a: b\n",
+	    "a:   \n",
+	    "a: b   \n\tx\n",
+	    "a: b # a comment\n",
+	    "a: b\r\n\tx\r\n",
+	    "a: b\r\n",
+	    "a: b",
+	    "a: b | c | d\n",
+	    "a | b: c\n",
+	    ": b\n",
+	    "a := b\n",
+	    "a: b = c\n",
+	    "a+b: c\n",
+	    "a: b+c d?\n",
+	    "a: {{x}}\nx = 1\n",
+	    "a{{x}}: b c\n",
+	    "a: b 'c d' e\n",
+	    "a: b \"c\" e\n",
+	    "a: b \\\n  c\n",
+	    "%.o: %.c\n\tcc\n",
+	    "a %.o: b\n",
+	    "task: x\n",
+	    "include: x\n",
+	    "## doc\n[precious]\na: b\n\tx\n",
+	    "x = 1\na: b\n\ty\nc: d\n\ty\n",
+	    "a: b\n\tx\n  # not a comment in a recipe\nc: d\n",
+	    "a: b\n= oops\nc: d\n\tx\n( more\ne: f\n",
+	    "a: b\n    x\n\n    y\nc: d\n    x\n\n    y\n",
+	    "a: b\nindented: no\n  x\n",
+	    "a\x01: b\n",
+	    "a: b c\x00d\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		char *whole = parseall(texts[i], true), *bytoken = parseall(texts[i], false);
+		ck_assert_msg(!strcmp(whole, bytoken), "%s\nwhole:\n%s\ntoken by token:\n%s", texts[i],
+			      whole, bytoken);
+		free(whole);
+		free(bytoken);
+	}
+}
+END_TEST
+
 /* The statements of text, in an arena the caller frees. */
 static struct stmt *stmts(struct arena *a, const char *text)
 {
 	struct stmt *s;
 
 	capture_start();
-	ck_assert(parse_source(a, NULL, src_of(text), &s));
+	ck_assert(parse_source(a, NULL, src_of(text), &s, NULL));
 	free(capture_end());
 	return s;
 }
@@ -241,6 +335,7 @@ int main(void)
 	tcase_add_test(tc, deep_nesting_is_an_error_not_a_crash);
 	tcase_add_test(tc, index_chains_stay_shallow);
 	tcase_add_test(tc, identical_recipes_share_their_lines);
+	tcase_add_test(tc, headers_lexed_whole_parse_as_token_by_token);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
