@@ -139,6 +139,9 @@ stmt: DOC                                  { ast_doc(t, $1.s, $1.len, @1); }
                                                       (struct plist){0}, span(@1, @2)); }
     | ATTR COLON rpieces RBRACK NEWLINE    { ast_attr(t, $1.s, $1.len, true, $3, span(@1, @4)); }
     | error NEWLINE recipe                 { yyerrok; ast_nodoc(t); }
+    /* a line lexed whole after a mistake at its start (a NUL byte): what is
+     * left of the line, as error NEWLINE leaves it */
+    | error HEADER recipe                  { yyerrok; ast_nodoc(t); }
     ;
 
 assignop: EQ     { $$ = AS_SET; }

@@ -288,5 +288,8 @@ void ast_dump(struct buf *b, const struct stmt *s);
 /* Print one word / expression in the dump form. */
 void ast_dump_word(struct buf *b, const struct word *w);
 void ast_dump_expr(struct buf *b, const struct expr *e);
+/* Print where each statement is, and, for a rule, where each word of its header
+ * is and its len, one statement per line: "off-end  outputs | inputs | order". */
+void ast_dump_places(struct buf *b, const struct stmt *s);
 
 #endif

@@ -1,6 +1,8 @@
 /* libFuzzer target: arbitrary bytes as a Taskfile, through the lexer, the parser,
  * the evaluator and the planner (on a fake filesystem, with a small state log),
  * then the expansion of every recipe and attribute of the jobs the plan would run.
+ * First the input is parsed alone twice, with rule headers of plain words lexed
+ * whole and a token at a time, and the two must agree to the byte.
  *
  * Nothing here may touch the machine: shell() is never evaluated (inputs that
  * spell it are skipped), glob() sees only relative patterns, includes come from
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ast.h"
 #include "diag.h"
 #include "eval.h"
 #include "load.h"
@@ -217,6 +220,46 @@ static void expand(struct load *l, struct plan *p)
 	buf_free(&script);
 }
 
+/* The syntax tree, the places of its words and the messages of parsing source
+ * src, with rule headers of plain words lexed whole or a token at a time. */
+static char *parsed(uint32_t src, bool whole)
+{
+	struct arena a = {0};
+	struct stmt *s = NULL;
+	struct buf b = {0};
+	char *msgs = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&msgs, &n);
+
+	if (!f)
+		abort();
+	diag_set_stream(f);
+	parse_headers = whole;
+	parse_source(&a, NULL, src, &s, NULL);
+	parse_headers = true;
+	fclose(f);
+	ast_dump(&b, s);
+	ast_dump_places(&b, s);
+	buf_printf(&b, "--\n%s", msgs);
+	free(msgs);
+	arena_free(&a);
+	diag_reset();
+	return b.s;
+}
+
+/* Both ways of lexing a header must give the parser the same thing. */
+static void same_both_ways(uint32_t src)
+{
+	char *whole = parsed(src, true), *bytoken = parsed(src, false);
+
+	if (strcmp(whole ? whole : "", bytoken ? bytoken : "")) {
+		fprintf(stderr, "headers lexed whole:\n%s\ntoken by token:\n%s\n", whole, bytoken);
+		abort();
+	}
+	free(whole);
+	free(bytoken);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct load l;
@@ -230,6 +273,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	diag_set_stream(verbose ? stderr : devnull);
 	eval_reset();
 	src = source_add(taskfile, (const char *)data, size);
+	same_both_ways(src);
+	diag_set_stream(verbose ? stderr : devnull);
 	load_init(&l);
 	if (load_source(&l, src) && load_graph(&l)) {
 		graph_dump(&dump, &l.graph);

@@ -172,30 +172,8 @@ START_TEST(index_chains_stay_shallow)
 }
 END_TEST
 
-/* Each statement's place and its header words' places, after what ast_dump says. */
-static void dumplocs(struct buf *b, const struct stmt *s)
-{
-	const struct word *lists[3], *w;
-	int i;
-
-	for (; s; s = s->next) {
-		buf_printf(b, "%s@%u-%u", s->kind == ST_RULE ? "rule" : "stmt", s->loc.off, s->loc.end);
-		if (s->kind == ST_RULE && s->hdr) {
-			lists[0] = s->hdr->outputs;
-			lists[1] = s->hdr->inputs;
-			lists[2] = s->hdr->orderonly;
-			for (i = 0; i < 3; i++) {
-				buf_puts(b, i ? " |" : " ");
-				for (w = lists[i]; w; w = w->next)
-					buf_printf(b, " %u-%u/%u", w->loc.off, w->loc.end, w->len);
-			}
-		}
-		buf_putc(b, '\n');
-	}
-}
-
 /* The dump, places and messages of text, parsed with headers lexed whole or not. */
-static char *parseall(const char *text, bool whole)
+static char *parseall(const char *text, size_t len, bool whole)
 {
 	struct arena a = {0};
 	struct stmt *s = NULL;
@@ -204,11 +182,11 @@ static char *parseall(const char *text, bool whole)
 
 	parse_headers = whole;
 	capture_start();
-	parse_source(&a, NULL, src_of(text), &s, NULL);
+	parse_source(&a, NULL, source_add("Taskfile", text, len), &s, NULL);
 	d = capture_end();
 	parse_headers = true;
 	ast_dump(&b, s);
-	dumplocs(&b, s);
+	ast_dump_places(&b, s);
 	buf_printf(&b, "--\n%s", d);
 	free(d);
 	arena_free(&a);
@@ -217,52 +195,63 @@ static char *parseall(const char *text, bool whole)
 
 START_TEST(headers_lexed_whole_parse_as_token_by_token)
 {
-	static const char *const texts[] = {
-	    "a: b\n\ttouch {{out}}\n",
-	    "a b: c d | e f\n    cp {{in}} {{out}}\n",
-	    "a:b|c\n",
-	    "a :b |c\n",
-	    "  a: b\n",
-	    "a:   \n",
-	    "a: b   \n\tx\n",
-	    "a: b # a comment\n",
-	    "a: b\r\n\tx\r\n",
-	    "a: b\r\n",
-	    "a: b",
-	    "a: b | c | d\n",
-	    "a | b: c\n",
-	    ": b\n",
-	    "a := b\n",
-	    "a: b = c\n",
-	    "a+b: c\n",
-	    "a: b+c d?\n",
-	    "a: {{x}}\nx = 1\n",
-	    "a{{x}}: b c\n",
-	    "a: b 'c d' e\n",
-	    "a: b \"c\" e\n",
-	    "a: b \\\n  c\n",
-	    "%.o: %.c\n\tcc\n",
-	    "a %.o: b\n",
-	    "task: x\n",
-	    "include: x\n",
-	    "## doc\n[precious]\na: b\n\tx\n",
-	    "x = 1\na: b\n\ty\nc: d\n\ty\n",
-	    "a: b\n\tx\n  # not a comment in a recipe\nc: d\n",
-	    "a: b\n= oops\nc: d\n\tx\n( more\ne: f\n",
-	    "a: b\n    x\n\n    y\nc: d\n    x\n\n    y\n",
-	    "a: b\nindented: no\n  x\n",
-	    "a\x01: b\n",
-	    "a: b c\x00d\n",
+#define T(s) {s, sizeof(s) - 1}
+	static const struct {
+		const char *s;
+		size_t len;
+	} texts[] = {
+	    T("a: b\n\ttouch {{out}}\n"),
+	    T("a b: c d | e f\n    cp {{in}} {{out}}\n"),
+	    T("a:b|c\n"),
+	    T("a :b |c\n"),
+	    T("  a: b\n"),
+	    T("a:   \n"),
+	    T("a: b   \n\tx\n"),
+	    T("a: b # a comment\n"),
+	    T("a: b\r\n\tx\r\n"),
+	    T("a: b\r\n"),
+	    T("a: b"),
+	    T("a: b | c | d\n"),
+	    T("a | b: c\n"),
+	    T(": b\n"),
+	    T("a := b\n"),
+	    T("a: b = c\n"),
+	    T("a+b: c\n"),
+	    T("a: b+c d?\n"),
+	    T("a: {{x}}\nx = 1\n"),
+	    T("a{{x}}: b c\n"),
+	    T("a: b 'c d' e\n"),
+	    T("a: b \"c\" e\n"),
+	    T("a: b \\\n  c\n"),
+	    T("%.o: %.c\n\tcc\n"),
+	    T("a %.o: b\n"),
+	    T("task: x\n"),
+	    T("include: x\n"),
+	    T("## doc\n[precious]\na: b\n\tx\n"),
+	    T("x = 1\na: b\n\ty\nc: d\n\ty\n"),
+	    T("a: b\n\tx\n  # not a comment in a recipe\nc: d\n"),
+	    T("a: b\n= oops\nc: d\n\tx\n( more\ne: f\n"),
+	    T("a: b\n    x\n\n    y\nc: d\n    x\n\n    y\n"),
+	    T("a: b\nindented: no\n  x\n"),
+	    T("a\x01: b\n"),
+	    T("a: b c\0" "d\n"),
+	    /* NUL bytes at the start of a line, and the rest of it a header */
+	    T("a: b\n\0\0x: y\nc: d\n\tz\n"),
+	    T("\0a: b\n"),
+	    T("a: b\n\0\0x: y\n\tz\n"),
+	    T("x = 1\n\0a: b | c\n  \0d: e\nf: g\n"),
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		char *whole = parseall(texts[i], true), *bytoken = parseall(texts[i], false);
-		ck_assert_msg(!strcmp(whole, bytoken), "%s\nwhole:\n%s\ntoken by token:\n%s", texts[i],
-			      whole, bytoken);
+		char *whole = parseall(texts[i].s, texts[i].len, true);
+		char *bytoken = parseall(texts[i].s, texts[i].len, false);
+		ck_assert_msg(!strcmp(whole, bytoken), "%s\nwhole:\n%s\ntoken by token:\n%s",
+			      texts[i].s, whole, bytoken);
 		free(whole);
 		free(bytoken);
 	}
+#undef T
 }
 END_TEST
 
