@@ -214,8 +214,48 @@ static const bool notplain[256] = {
 	['\''] = true, ['{'] = true, ['\\'] = true, ['+'] = true, ['?'] = true,
 };
 
+/* If p starts "{{ name }}", where its name is in *name and *len; then the end. */
+static const unsigned char *varword(const unsigned char *p, const unsigned char **name,
+				    size_t *len)
+{
+	const unsigned char *e;
+
+	p += 2;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!identch(*p) || (*p >= '0' && *p <= '9'))
+		return NULL;
+	for (e = p; identch(*e); e++)
+		;
+	*name = p;
+	*len = (size_t)(e - p);
+	while (*e == ' ' || *e == '\t')
+		e++;
+	return e[0] == '}' && e[1] == '}' ? e + 2 : NULL;
+}
+
+/* The end of the word of a header at p, plain text or "{{ name }}" alone, or
+ * NULL if the word is anything else. */
+static const unsigned char *headword(const unsigned char *p)
+{
+	const unsigned char *name;
+	size_t len;
+
+	if (p[0] == '{' && p[1] == '{')
+		p = varword(p, &name, &len);
+	else
+		while (!notplain[*p])
+			p++;
+	/* the word must end here, not go on with a quote or a {{ }} */
+	if (!p || (*p != ' ' && *p != '\t' && *p != ':' && *p != '|' && *p != '\n' && *p != '\r'))
+		return NULL;
+	return p;
+}
+
 /* Where a rule header of plain words alone, from p, ends (after its newline),
- * or NULL if the line is anything else: then it is lexed a token at a time. */
+ * or NULL if the line is anything else: then it is lexed a token at a time.
+ * A word is plain text, or "{{ name }}" alone, as the parser takes them in one
+ * step (WORD, VARWORD). */
 static const unsigned char *plainheader(const unsigned char *p)
 {
 	int part = 0; /* outputs, inputs, order-only inputs */
@@ -224,12 +264,8 @@ static const unsigned char *plainheader(const unsigned char *p)
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
 			p++;
-		if (!notplain[*p]) {
-			while (!notplain[*p])
-				p++;
-			/* the word must end here, not go on with a quote or a {{ }} */
-			if (*p != ' ' && *p != '\t' && *p != ':' && *p != '|' && *p != '\n' &&
-			    *p != '\r')
+		if (!notplain[*p] || (p[0] == '{' && p[1] == '{')) {
+			if (!(p = headword(p)))
 				return NULL;
 			any = true;
 		} else if (*p == ':' && part == 0 && any) {
@@ -251,10 +287,12 @@ static const unsigned char *plainheader(const unsigned char *p)
  * one (nothing is read then). */
 static int header(struct lexer *lx, YYSTYPE *val, struct ast *t)
 {
-	const unsigned char *end = plainheader(lx->tok), *p = lx->tok, *s;
+	const unsigned char *end = plainheader(lx->tok), *p = lx->tok, *s, *name;
 	struct tok_header *h;
 	struct wlist *list;
+	struct word *w;
 	struct loc loc;
+	size_t len;
 
 	if (!end)
 		return 0;
@@ -266,11 +304,15 @@ static int header(struct lexer *lx, YYSTYPE *val, struct ast *t)
 			list = &h->ins;
 		} else if (*p == '|') {
 			list = &h->order;
-		} else if (!notplain[*p]) {
-			for (s = p; !notplain[*p]; p++)
-				;
+		} else if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
+			s = p;
+			p = headword(s);
 			loc = (struct loc){lx->src, (uint32_t)(s - lx->buf), (uint32_t)(p - lx->buf)};
-			*list = wlist_add(*list, ast_plainword(t, (const char *)s, (size_t)(p - s), loc));
+			if (*s == '{' && varword(s, &name, &len))
+				w = ast_varword(t, (const char *)name, len, loc);
+			else
+				w = ast_plainword(t, (const char *)s, (size_t)(p - s), loc);
+			*list = wlist_add(*list, w);
 			if (list == &h->outs)
 				h->loc = (struct loc){lx->src, h->outs.head->loc.off, loc.end};
 			p--;

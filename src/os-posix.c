@@ -56,14 +56,93 @@ struct statwork {
 
 enum { STAT_CHUNK = 256 };
 
+/* Directories a stat worker has looked at, after a file in them was missing:
+ * a file under a directory that is missing is missing too, without a stat (a
+ * dry run from clean has every output under a few missing directories), and a
+ * directory that is there is not looked at again. */
+enum { DIRS_KNOWN = 8 };
+struct dirs {
+	struct {
+		const char *path; /* the start of a path stated before, len bytes */
+		size_t len;
+		bool missing;
+	} v[DIRS_KNOWN];
+	unsigned n; /* how many were noted: the oldest goes when all are taken */
+};
+
+static bool under(const char *path, size_t plen, const char *dir, size_t dlen)
+{
+	return plen > dlen && path[dlen] == '/' && !memcmp(path, dir, dlen);
+}
+
+static void missing(struct filestat *st)
+{
+	st->mtime = MTIME_MISSING;
+	st->size = 0;
+	st->ino = 0;
+}
+
+/* Stat path, knowing what d knows; a missing file has its directory looked at,
+ * and the highest of its parents that is missing is noted, or the directory as
+ * there. */
+static void statin(struct dirs *d, const char *path, struct filestat *st)
+{
+	char buf[PATH_MAX];
+	size_t plen = strlen(path), len, gone = 0;
+	struct stat sb;
+	unsigned i;
+
+	for (i = 0; i < d->n && i < DIRS_KNOWN; i++) {
+		if (d->v[i].missing && under(path, plen, d->v[i].path, d->v[i].len)) {
+			missing(st);
+			return;
+		}
+	}
+	if (stat(path, &sb) == 0) {
+		st->mtime = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+		st->size = (int64_t)sb.st_size;
+		st->ino = (uint64_t)sb.st_ino;
+		return;
+	}
+	missing(st);
+	if (errno != ENOENT)
+		return;
+	for (len = plen; len > 0 && path[len - 1] != '/'; len--)
+		;
+	if (len <= 1 || len > sizeof(buf))
+		return; /* in the current or root directory, or too long to copy */
+	len--; /* the directory, without the slash */
+	for (i = 0; i < d->n && i < DIRS_KNOWN; i++) {
+		if (d->v[i].len == len && !memcmp(d->v[i].path, path, len))
+			return; /* there, as noted */
+	}
+	memcpy(buf, path, len);
+	for (;;) {
+		buf[len] = '\0';
+		if (stat(buf, &sb) == 0 || errno != ENOENT)
+			break;
+		gone = len;
+		while (len > 0 && buf[len - 1] != '/')
+			len--;
+		if (len <= 1)
+			break;
+		len--;
+	}
+	i = d->n++ % DIRS_KNOWN;
+	d->v[i].path = path;
+	d->v[i].len = gone ? gone : len;
+	d->v[i].missing = gone != 0;
+}
+
 static void *statworker(void *arg)
 {
 	struct statwork *w = arg;
+	struct dirs d = {.n = 0};
 	size_t i, start;
 
 	while ((start = atomic_fetch_add(&w->next, STAT_CHUNK)) < w->n) {
 		for (i = start; i < w->n && i < start + STAT_CHUNK; i++)
-			os_stat(w->paths[i], w->sts[i]);
+			statin(&d, w->paths[i], w->sts[i]);
 	}
 	return NULL;
 }

@@ -50,6 +50,68 @@ START_TEST(stat_many_matches_stat)
 }
 END_TEST
 
+/* Files under directories that are missing, in ones that are there, and under a
+ * file: each answer is what stat gives, whatever was looked at before it (a
+ * missing directory is noted, and what is under it not stated). */
+START_TEST(stat_many_under_missing_directories)
+{
+	char dir[] = "/tmp/baton-test-os-XXXXXX";
+	static const char *const rel[] = {
+	    "gone/a/b.o", "gone/a/c.o", "gone/d.o", "gone", "gonex/e.o", "there/f.o",
+	    "there/g.o",  "there",      "there/h",  "file/x", "file", "gone/a/b.o",
+	    "there/sub/i.o", "there/sub", "there/sub/j.o", "gonex",
+	};
+	enum { N = sizeof(rel) / sizeof(rel[0]), REPEAT = 40 };
+	static char names[N * REPEAT][96];
+	const char *paths[N * REPEAT];
+	static struct filestat got[N * REPEAT];
+	struct filestat *sts[N * REPEAT], want;
+	char p[128];
+	size_t i;
+	int t;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/gonex", dir);
+	ck_assert_int_eq(mkdir(p, 0777), 0);
+	snprintf(p, sizeof(p), "%s/gonex/e.o", dir);
+	fclose(fopen(p, "w"));
+	snprintf(p, sizeof(p), "%s/there", dir);
+	ck_assert_int_eq(mkdir(p, 0777), 0);
+	snprintf(p, sizeof(p), "%s/there/g.o", dir);
+	fclose(fopen(p, "w"));
+	snprintf(p, sizeof(p), "%s/file", dir);
+	fclose(fopen(p, "w"));
+	for (i = 0; i < N * REPEAT; i++) {
+		snprintf(names[i], sizeof(names[i]), "%s/%s", dir, rel[i % N]);
+		paths[i] = names[i];
+		sts[i] = &got[i];
+	}
+	for (t = 1; t <= 2; t++) {
+		memset(got, 0xab, sizeof(got));
+		os_stat_many(paths, sts, N * REPEAT, t);
+		for (i = 0; i < N * REPEAT; i++) {
+			os_stat(paths[i], &want);
+			ck_assert_msg(!filestat_differ(&got[i], &want), "%s", paths[i]);
+		}
+	}
+	ck_assert(got[4].mtime != MTIME_MISSING);	/* gonex/e.o, beside gone */
+	ck_assert(got[6].mtime != MTIME_MISSING);	/* there/g.o */
+	ck_assert(got[0].mtime == MTIME_MISSING);	/* gone/a/b.o */
+	ck_assert(got[9].mtime == MTIME_MISSING);	/* file/x */
+	snprintf(p, sizeof(p), "%s/gonex/e.o", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/there/g.o", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/file", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/gonex", dir);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/there", dir);
+	rmdir(p);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(big_blocks_are_aligned_and_zeroed)
 {
 	size_t n = 2 * OS_BIG, i;
@@ -186,6 +248,7 @@ int main(void)
 	TCase *tc = tcase_create("os");
 
 	tcase_add_test(tc, stat_many_matches_stat);
+	tcase_add_test(tc, stat_many_under_missing_directories);
 	tcase_add_test(tc, big_blocks_are_aligned_and_zeroed);
 	tcase_add_test(tc, arena_grows_into_big_blocks);
 	tcase_add_test(tc, commands_are_found_through_path);
