@@ -453,6 +453,7 @@ int main(int argc, char **argv)
 	 * the default actions back (os_spawn) */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
+	os_std_fds();
 	first = parse_options(argc, argv, &o);
 	if (o.dir && chdir(o.dir) < 0) {
 		fprintf(stderr, "baton: cannot change to '%s': %s\n", o.dir, strerror(errno));

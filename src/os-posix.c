@@ -6,13 +6,13 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -246,22 +246,6 @@ bool os_mkdir_parents(const char *path)
 	return true;
 }
 
-/* File actions for a job's fds: glibc checks every fd against the limit on open
- * files each time one is added, so those for the few fd numbers that pipes get
- * are made once and kept. */
-enum { SPAWN_CACHE = 64 };
-
-static void spawn_actions(posix_spawn_file_actions_t *fa, int outfd, int errfd)
-{
-	posix_spawn_file_actions_init(fa);
-	posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
-	if (outfd >= 0)
-		posix_spawn_file_actions_adddup2(fa, outfd, 1);
-	if (errfd >= 0)
-		posix_spawn_file_actions_adddup2(fa, errfd, 2);
-	posix_spawn_file_actions_addclosefrom_np(fa, 3);
-}
-
 /* Where PATH finds a command, remembered for the run, as shells remember it:
  * the search tries every directory before the one that has it, and each try is
  * an exec that fails. Only what was found is kept. */
@@ -327,44 +311,122 @@ static void forgetcmd(const char *path)
 	}
 }
 
+void os_std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDONLY) != fd)
+			fatal("cannot open /dev/null in place of closed fd %d: %s", fd, strerror(errno));
+	}
+}
+
+/* Starting a job: vfork and execve, as a shell does. The child borrows our
+ * memory and stack until it execs, so it makes no copy of the page tables and
+ * needs no stack of its own (glibc's posix_spawn maps, then unmaps, one per
+ * child), and it resets only the signals that need it, where posix_spawn sets
+ * every one of the 64. All signals are blocked from before vfork until the
+ * child has reset them, so no handler of ours runs in it. */
+
+/* Signals that may not be at their default action: the ones baton catches or
+ * ignores (exec.c, main.c) and any found so when the first job starts.
+ * A caught signal would be reset by execve anyway, but not before the child
+ * unblocks signals; an ignored one would stay ignored. */
+static sigset_t changed;
+static int nullfd = -1;
+
+static void spawn_init(void)
+{
+	static const int ours[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGPIPE, SIGXFSZ};
+	struct sigaction sa;
+	size_t i;
+	int sig;
+
+	sigemptyset(&changed);
+	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+		sigaddset(&changed, ours[i]);
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
+			sigaddset(&changed, sig);
+	}
+	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* In the child of vfork: only calls that touch no memory of the parent's but
+ * this frame and errno. path NULL searches PATH. Writes errno to *err if the
+ * exec fails. */
+static _Noreturn void spawn_child(const char *path, char *const argv[], int outfd, int errfd,
+				  const sigset_t *mask, volatile int *err)
+{
+	struct sigaction dfl;
+	int sig, in = nullfd;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sigismember(&changed, sig) == 1)
+			sigaction(sig, &dfl, NULL);
+	}
+	if (setpgid(0, 0) < 0)
+		goto fail;
+	if (in < 0 && (in = open("/dev/null", O_RDONLY)) < 0)
+		goto fail;
+	/* none of these is 0-2 (os_std_fds) */
+	if (dup2(in, 0) < 0 || (outfd >= 0 && dup2(outfd, 1) < 0) ||
+	    (errfd >= 0 && dup2(errfd, 2) < 0))
+		goto fail;
+	syscall(SYS_close_range, 3U, ~0U, 0U); /* all else is close-on-exec anyway */
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	if (path)
+		execve(path, argv, environ);
+	else
+		execvpe(argv[0], argv, environ);
+fail:
+	*err = errno;
+	_exit(127);
+}
+
+static int spawn(const char *path, char *const argv[], int outfd, int errfd, pid_t *pid)
+{
+	sigset_t all, old, none;
+	volatile int err = 0;
+	pid_t p;
+
+	sigfillset(&all);
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	p = vfork();
+	if (p == 0)
+		spawn_child(path, argv, outfd, errfd, &none, &err);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (p < 0)
+		return errno;
+	if (err) {
+		/* the child has exited: reap it */
+		while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+			;
+		return err;
+	}
+	*pid = p;
+	return 0;
+}
+
 int os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid)
 {
+	static bool ready;
 	const char *found;
-	static posix_spawn_file_actions_t cache[SPAWN_CACHE];
-	static bool cached[SPAWN_CACHE];
-	static posix_spawnattr_t attr;
-	static bool attr_made;
-	posix_spawn_file_actions_t own, *fa = &own;
-	sigset_t none, all;
 	int rc;
 
-	if (!attr_made) {
-		posix_spawnattr_init(&attr);
-		sigemptyset(&none);
-		sigfillset(&all);
-		posix_spawnattr_setsigmask(&attr, &none);
-		posix_spawnattr_setsigdefault(&attr, &all);
-		posix_spawnattr_setpgroup(&attr, 0);
-		posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-							POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_USEVFORK);
-		attr_made = true;
-	}
-	if (outfd >= 0 && outfd == errfd && outfd < SPAWN_CACHE) {
-		fa = &cache[outfd];
-		if (!cached[outfd])
-			spawn_actions(fa, outfd, errfd);
-		cached[outfd] = true;
-	} else {
-		spawn_actions(fa, outfd, errfd);
+	if (!ready) {
+		spawn_init();
+		ready = true;
 	}
 	found = findcmd(argv[0]);
-	rc = found ? posix_spawn(pid, found, fa, &attr, argv, environ) : ENOENT;
-	if (found && rc == ENOENT)
+	rc = spawn(found, argv, outfd, errfd, pid);
+	if (found && rc == ENOENT) {
 		forgetcmd(found); /* it went away: search again */
-	if (!found || rc == ENOENT)
-		rc = posix_spawnp(pid, argv[0], fa, &attr, argv, environ);
-	if (fa == &own)
-		posix_spawn_file_actions_destroy(fa);
+		rc = spawn(NULL, argv, outfd, errfd, pid);
+	}
 	return rc;
 }
 

@@ -35,9 +35,13 @@ bool os_hash(const char *path, uint64_t *h);
 int64_t os_now(void);
 /* Create the directories leading to path (not path itself); false with errno set. */
 bool os_mkdir_parents(const char *path);
+/* Make sure fds 0-2 are open: one that was closed gets /dev/null, read-only, so
+ * that no file opened later takes its number and writes to it still fail. */
+void os_std_fds(void);
 /* Start argv[0] (searched in PATH) with argv, stdin from /dev/null, stdout to outfd and stderr to
  * errfd (-1: inherited), in a process group of its own, with only fds 0-2 open,
- * default signal dispositions and an empty signal mask; returns 0 or an errno. */
+ * default signal dispositions and an empty signal mask; returns 0 or an errno.
+ * fds 0-2 must be open (os_std_fds). */
 int os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid);
 /* Run "/bin/sh -c cmd" and collect its stdout; status as from waitpid. */
 bool os_capture(const char *cmd, struct buf *out, int *status);

@@ -18,7 +18,7 @@ const char *recipe_attr(struct vars *vars, const struct edge *e, const char *nam
 /* Free what expanding recipes kept for the next one. */
 void recipe_free(void);
 
-/* How a script is run: argv for posix_spawnp, and a temporary script file. */
+/* How a script is run: argv for os_spawn, and a temporary script file. */
 struct command {
 	char *argv[5];    /* for a script run by an interpreter */
 	char **words;     /* for a command run directly: argv, NULL-terminated */

@@ -289,6 +289,34 @@ def hostile_output_to_dev_full(t):
 
 
 @case
+def hostile_closed_std_fds(t):
+    # Started with stdin and stdout closed, baton must not let a file it opens
+    # take fd 1 and print into it: its output fails and says so, the job reads
+    # an empty stdin, and the state it keeps is intact.
+    t.taskfile(r"""
+        out:
+          echo hello | tr a-z A-Z
+          cat > in.seen
+          touch out
+    """)
+
+    def close_in_out():
+        os.close(0)
+        os.close(1)
+    r = t.run(preexec_fn=close_in_out)
+    t.rc(r, 1)
+    t.contains(r.err, "baton: error writing output: Bad file descriptor", "stderr", r)
+    t.content("in.seen", "")
+    t.present("out")
+    for name in os.listdir(t.path(".baton")):
+        for text in ("HELLO", "[1/1]"):
+            t.lacks(t.read(".baton/" + name), text, ".baton/" + name, r)
+    r = t.run()
+    t.rc(r, 0)
+    t.eq(status_lines(r), [], "nothing to rebuild", r)
+
+
+@case
 def hostile_stop_and_continue(t):
     t.taskfile(r"""
         all: a b
