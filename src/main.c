@@ -17,13 +17,14 @@
 #include "recipe.h"
 #include "schedule.h"
 #include "statelog.h"
+#include "stats.h"
 #include "task.h"
 
 enum { EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 struct options {
 	long jobs;
-	bool keep_going, dry_run, always, verbose, list, explain, content;
+	bool keep_going, dry_run, always, verbose, list, explain, content, stats;
 	const char *dir, *file, *dump;
 };
 
@@ -41,6 +42,7 @@ static const char usage[] =
     "  -f, --file=FILE      use FILE as the Taskfile (default: ./Taskfile or a parent's)\n"
     "  -v, --verbose        print each job's expanded recipe\n"
     "  -d explain, --explain  say why each job runs\n"
+    "  -d stats             print how long each phase took, to stderr, at the end\n"
     "      --content        when an input's time changed, compare its content too\n"
     "  -l, --list           list tasks and documented rules\n"
     "      --dump=WHAT      print tokens, ast, graph or plan, and exit\n"
@@ -94,9 +96,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'E': o->explain = true; break;
 		case 'H': o->content = true; break;
 		case 'd':
-			if (strcmp(optarg, "explain"))
-				usage_error("-d takes 'explain', not '%s'", optarg);
-			o->explain = true;
+			if (!strcmp(optarg, "explain"))
+				o->explain = true;
+			else if (!strcmp(optarg, "stats"))
+				o->stats = true;
+			else
+				usage_error("-d takes 'explain' or 'stats', not '%s'", optarg);
 			break;
 		case 'D':
 			if (strcmp(optarg, "tokens") && strcmp(optarg, "ast") &&
@@ -277,8 +282,11 @@ static int run(const struct options *o, int nops, char **ops)
 	struct node **nodes = xcalloc((size_t)nops + 1, sizeof(*nodes));
 	size_t ngoals = 0, i, k;
 	const char *path;
+	struct stats st;
+	size_t nbytes, nsrc;
 	int rc = 0;
 
+	stats_start(&st, o->stats);
 	path = find_taskfile(o);
 	if (o->dump && !strcmp(o->dump, "tokens")) {
 		free(goals);
@@ -290,6 +298,9 @@ static int run(const struct options *o, int nops, char **ops)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	nbytes = source_bytes(&nsrc);
+	stats_phase(&st, "parse", "%zu bytes in %zu file%s, %.1f MB/s", nbytes, nsrc,
+		    nsrc == 1 ? "" : "s", (double)nbytes * 1e3 / (double)(os_clock() - st.last + 1));
 	for (i = 0; i < (size_t)nops; i++) {
 		if (task_isassign(ops[i])) {
 			override(&l, ops[i]);
@@ -326,6 +337,9 @@ static int run(const struct options *o, int nops, char **ops)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	stats_phase(&st, "graph", "%zu rule%s, %zu node%s, %zu edge%s", l.nrules,
+		    l.nrules == 1 ? "" : "s", l.graph.nodes.n, l.graph.nodes.n == 1 ? "" : "s",
+		    l.graph.nedges, l.graph.nedges == 1 ? "" : "s");
 	if (o->list) {
 		list(&l);
 		goto out;
@@ -372,6 +386,7 @@ static int run(const struct options *o, int nops, char **ops)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	stats_phase(&st, "state log", NULL);
 	po.fs = &fs_os;
 	po.always = o->always;
 	po.explain = o->explain;
@@ -384,6 +399,7 @@ static int run(const struct options *o, int nops, char **ops)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	stats_phase(&st, "plan", "%zu job%s to run", plan.njobs, plan.njobs == 1 ? "" : "s");
 	for (i = 0; i < plan.nwork; i++) {
 		struct edge *e = plan.work[i];
 		if (e->rule->kind == ST_TASK && e->rule->params && !e->args &&
@@ -418,6 +434,8 @@ static int run(const struct options *o, int nops, char **ops)
 	r = exec_runner(&x);
 	sched_run(&plan, &so, &r, &res);
 	exec_free(&x);
+	stats_phase(&st, o->dry_run ? "print" : "run", "%zu job%s %s", res.started,
+		    res.started == 1 ? "" : "s", o->dry_run ? "printed" : "run");
 	out_flush();
 	if (res.interrupted) {
 		fprintf(stderr, "baton: interrupted by %s\n", os_signame(x.signal));
@@ -440,6 +458,8 @@ out:
 	source_free_all();
 	free(goals);
 	free(nodes);
+	stats_phase(&st, "free", NULL);
+	stats_print(&st);
 	return rc;
 }
 

@@ -206,6 +206,14 @@ int64_t os_now(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t os_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 bool os_mkdir_parents(const char *path)
 {
 	const char *slash = strrchr(path, '/');

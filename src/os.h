@@ -33,6 +33,8 @@ bool filestat_differ(const struct filestat *a, const struct filestat *b);
 bool os_hash(const char *path, uint64_t *h);
 /* The current time in ns, by the same clock as file times. */
 int64_t os_now(void);
+/* A monotonic clock, in nanoseconds: for durations. */
+int64_t os_clock(void);
 /* Create the directories leading to path (not path itself); false with errno set. */
 bool os_mkdir_parents(const char *path);
 /* Make sure fds 0-2 are open: one that was closed gets /dev/null, read-only, so

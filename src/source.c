@@ -231,6 +231,16 @@ void source_shed_all(void)
 	}
 }
 
+size_t source_bytes(size_t *count)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < nsources; i++)
+		n += sources[i].len;
+	*count = nsources;
+	return n;
+}
+
 const struct source *source_get(uint32_t id)
 {
 	if (id == 0 || id > nsources)

@@ -31,6 +31,8 @@ struct source {
 
 /* Read a whole file and register it; returns its number (>0), or 0 with errno set. */
 uint32_t source_load(const char *path);
+/* The bytes and the number of the sources read so far. */
+size_t source_bytes(size_t *count);
 /* Register text held in memory under a name (used by tests); returns its number. */
 uint32_t source_add(const char *name, const char *text, size_t len);
 /* The source numbered id (1-based); its text is read again if it was let go of. */

@@ -213,3 +213,54 @@ def cli_directory_then_search(t):
     r = t.run("-C", "a/b", "t")
     t.rc(r, 0)
     t.logged(["t", t.root])
+
+
+@case
+def cli_debug_stats(t):
+    # -d stats: one line per phase reached, in order, on stderr after the run,
+    # with what each went through; stdout is what it would be without it.
+    t.taskfile(r"""
+        all: a b
+          cat a b > all
+        a:
+          echo a > a
+        b:
+          echo b > b
+    """)
+    size = os.path.getsize(t.path("Taskfile"))
+    num = r" +\d+\.\d ms"
+
+    def phases(r, expected):
+        lines = r.err.splitlines()
+        t.eq(len(lines), len(expected), "lines of -d stats", r)
+        for line, (name, what) in zip(lines, expected):
+            tail = "(  .*)?" if what is None else "  " + what if what else ""
+            t.match("^baton: stats: %-9s%s%s$" % (name, num, tail), line,
+                    "the %s line" % name, r)
+
+    r = t.run("-d", "stats", "-j1")
+    t.rc(r, 0)
+    t.eq(status_lines(t, r), ["a", "b", "all"], "jobs", r)
+    phases(r, [("parse", r"%d bytes in 1 file, \d+\.\d MB/s" % size),
+               ("graph", "3 rules, 3 nodes, 3 edges"), ("state log", ""),
+               ("plan", "3 jobs to run"), ("run", "3 jobs run"), ("free", ""),
+               ("total", "")])
+    t.content("all", "a\nb\n")
+    r = t.run("-d", "stats", "-n", "-B", "a")
+    t.rc(r, 0)
+    t.out(r, "[1/1] a\n    echo a > a\n")
+    phases(r, [("parse", None), ("graph", None), ("state log", ""),
+               ("plan", "1 job to run"), ("print", "1 job printed"), ("free", ""),
+               ("total", "")])
+    r = t.run("-d", "stats")
+    t.rc(r, 0)
+    t.out(r, "baton: nothing to do\n")
+    phases(r, [("parse", None), ("graph", None), ("state log", ""),
+               ("plan", "0 jobs to run"), ("free", ""), ("total", "")])
+    r = t.run("-d", "stats", "-l")
+    t.rc(r, 0)
+    phases(r, [("parse", None), ("graph", None), ("free", ""), ("total", "")])
+    r = t.run("-d", "statistics")
+    t.rc(r, 2)
+    t.eq(r.err.splitlines()[0], "baton: -d takes 'explain' or 'stats', not 'statistics'",
+         "message", r)
