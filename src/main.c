@@ -298,9 +298,12 @@ static int run(const struct options *o, int nops, char **ops)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	nbytes = source_bytes(&nsrc);
-	stats_phase(&st, "parse", "%zu bytes in %zu file%s, %.1f MB/s", nbytes, nsrc,
-		    nsrc == 1 ? "" : "s", (double)nbytes * 1e3 / (double)(os_clock() - st.last + 1));
+	if (st.on) {
+		nbytes = source_bytes(&nsrc);
+		stats_phase(&st, "parse", "%zu bytes in %zu file%s, %.1f MB/s", nbytes, nsrc,
+			    nsrc == 1 ? "" : "s",
+			    (double)nbytes * 1e3 / (double)(os_clock() - st.last + 1));
+	}
 	for (i = 0; i < (size_t)nops; i++) {
 		if (task_isassign(ops[i])) {
 			override(&l, ops[i]);

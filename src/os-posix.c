@@ -198,20 +198,22 @@ bool os_hash(const char *path, uint64_t *h)
 	return n == 0;
 }
 
-int64_t os_now(void)
+static int64_t nanoseconds(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(clock, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t os_now(void)
+{
+	return nanoseconds(CLOCK_REALTIME);
 }
 
 int64_t os_clock(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return nanoseconds(CLOCK_MONOTONIC);
 }
 
 bool os_mkdir_parents(const char *path)
