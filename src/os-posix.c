@@ -1,5 +1,6 @@
 #include "os.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -57,15 +58,16 @@ struct statwork {
 enum { STAT_CHUNK = 256 };
 
 /* Directories a stat worker has looked at, after a file in them was missing:
- * a file under a directory that is missing is missing too, without a stat (a
- * dry run from clean has every output under a few missing directories), and a
- * directory that is there is not looked at again. */
+ * a file under a directory that is missing or empty is missing too, without a
+ * stat (a dry run from clean has every output under a few missing directories,
+ * or in empty ones when a clean left them), and a directory that holds files
+ * is not looked at again. All is stated before any job runs. */
 enum { DIRS_KNOWN = 8 };
 struct dirs {
 	struct {
 		const char *path; /* the start of a path stated before, len bytes */
 		size_t len;
-		bool missing;
+		bool none;        /* missing or empty: no file is under it */
 	} v[DIRS_KNOWN];
 	unsigned n; /* how many were noted: the oldest goes when all are taken */
 };
@@ -82,18 +84,49 @@ static void missing(struct filestat *st)
 	st->ino = 0;
 }
 
+/* What is at a directory's path: nothing, an empty directory, or something else
+ * (a directory with files in it, or one that cannot be read). */
+enum dirlook { DIR_GONE, DIR_EMPTY, DIR_THERE };
+
+static enum dirlook lookdir(const char *dir)
+{
+	char ents[1024];
+	enum dirlook r = DIR_EMPTY;
+	ssize_t n, off;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? DIR_GONE : DIR_THERE;
+	while (r == DIR_EMPTY && (n = getdents64(fd, ents, sizeof(ents))) != 0) {
+		if (n < 0) {
+			r = DIR_THERE;
+			break;
+		}
+		for (off = 0; off < n; off += ((struct dirent64 *)(ents + off))->d_reclen) {
+			const char *name = ((struct dirent64 *)(ents + off))->d_name;
+			if (strcmp(name, ".") && strcmp(name, "..")) {
+				r = DIR_THERE;
+				break;
+			}
+		}
+	}
+	close(fd);
+	return r;
+}
+
 /* Stat path, knowing what d knows; a missing file has its directory looked at,
  * and the highest of its parents that is missing is noted, or the directory as
- * there. */
+ * empty or not. */
 static void statin(struct dirs *d, const char *path, struct filestat *st)
 {
 	char buf[PATH_MAX];
 	size_t plen = strlen(path), len, gone = 0;
+	enum dirlook look;
 	struct stat sb;
 	unsigned i;
 
 	for (i = 0; i < d->n && i < DIRS_KNOWN; i++) {
-		if (d->v[i].missing && under(path, plen, d->v[i].path, d->v[i].len)) {
+		if (d->v[i].none && under(path, plen, d->v[i].path, d->v[i].len)) {
 			missing(st);
 			return;
 		}
@@ -117,21 +150,21 @@ static void statin(struct dirs *d, const char *path, struct filestat *st)
 			return; /* there, as noted */
 	}
 	memcpy(buf, path, len);
-	for (;;) {
-		buf[len] = '\0';
-		if (stat(buf, &sb) == 0 || errno != ENOENT)
-			break;
+	buf[len] = '\0';
+	look = lookdir(buf);
+	while (look == DIR_GONE) {
 		gone = len;
 		while (len > 0 && buf[len - 1] != '/')
 			len--;
 		if (len <= 1)
 			break;
-		len--;
+		buf[--len] = '\0';
+		look = stat(buf, &sb) == 0 || errno != ENOENT ? DIR_THERE : DIR_GONE;
 	}
 	i = d->n++ % DIRS_KNOWN;
 	d->v[i].path = path;
 	d->v[i].len = gone ? gone : len;
-	d->v[i].missing = gone != 0;
+	d->v[i].none = gone != 0 || look == DIR_EMPTY;
 }
 
 static void *statworker(void *arg)

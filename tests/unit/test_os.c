@@ -50,9 +50,10 @@ START_TEST(stat_many_matches_stat)
 }
 END_TEST
 
-/* Files under directories that are missing, in ones that are there, and under a
- * file: each answer is what stat gives, whatever was looked at before it (a
- * missing directory is noted, and what is under it not stated). */
+/* Files under directories that are missing, in ones that are there or empty, and
+ * under a file: each answer is what stat gives, whatever was looked at before it
+ * (a missing or empty directory is noted, and what is under it not stated; one
+ * that holds only a directory is not empty). */
 START_TEST(stat_many_under_missing_directories)
 {
 	char dir[] = "/tmp/baton-test-os-XXXXXX";
@@ -60,6 +61,7 @@ START_TEST(stat_many_under_missing_directories)
 	    "gone/a/b.o", "gone/a/c.o", "gone/d.o", "gone", "gonex/e.o", "there/f.o",
 	    "there/g.o",  "there",      "there/h",  "file/x", "file", "gone/a/b.o",
 	    "there/sub/i.o", "there/sub", "there/sub/j.o", "gonex",
+	    "empty/k.o", "empty/sub/l.o", "empty", "nest/n.o", "nest/deep/m.o", "nest/deep",
 	};
 	enum { N = sizeof(rel) / sizeof(rel[0]), REPEAT = 40 };
 	static char names[N * REPEAT][96];
@@ -81,6 +83,14 @@ START_TEST(stat_many_under_missing_directories)
 	fclose(fopen(p, "w"));
 	snprintf(p, sizeof(p), "%s/file", dir);
 	fclose(fopen(p, "w"));
+	snprintf(p, sizeof(p), "%s/empty", dir);
+	ck_assert_int_eq(mkdir(p, 0777), 0);
+	snprintf(p, sizeof(p), "%s/nest", dir);
+	ck_assert_int_eq(mkdir(p, 0777), 0);
+	snprintf(p, sizeof(p), "%s/nest/deep", dir);
+	ck_assert_int_eq(mkdir(p, 0777), 0);
+	snprintf(p, sizeof(p), "%s/nest/deep/m.o", dir);
+	fclose(fopen(p, "w"));
 	for (i = 0; i < N * REPEAT; i++) {
 		snprintf(names[i], sizeof(names[i]), "%s/%s", dir, rel[i % N]);
 		paths[i] = names[i];
@@ -98,6 +108,16 @@ START_TEST(stat_many_under_missing_directories)
 	ck_assert(got[6].mtime != MTIME_MISSING);	/* there/g.o */
 	ck_assert(got[0].mtime == MTIME_MISSING);	/* gone/a/b.o */
 	ck_assert(got[9].mtime == MTIME_MISSING);	/* file/x */
+	ck_assert(got[16].mtime == MTIME_MISSING);	/* empty/k.o */
+	ck_assert(got[18].mtime != MTIME_MISSING);	/* empty */
+	ck_assert(got[20].mtime != MTIME_MISSING);	/* nest/deep/m.o, after nest/n.o */
+	for (i = 0; i < 3; i++) {
+		static const char *const gone[] = {"nest/deep/m.o", "nest/deep", "nest"};
+		snprintf(p, sizeof(p), "%s/%s", dir, gone[i]);
+		ck_assert_int_eq(remove(p), 0);
+	}
+	snprintf(p, sizeof(p), "%s/empty", dir);
+	rmdir(p);
 	snprintf(p, sizeof(p), "%s/gonex/e.o", dir);
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/there/g.o", dir);
