@@ -468,6 +468,7 @@ out:
 
 int main(int argc, char **argv)
 {
+	static char outbuf[64 * 1024];
 	struct options o = {0};
 	int first, rc;
 
@@ -477,6 +478,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
 	os_std_fds();
+	/* to a file or a pipe, stdout goes out in big writes: every place that
+	 * must be seen in order (a status line, a message on stderr) flushes it */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	first = parse_options(argc, argv, &o);
 	if (o.dir && chdir(o.dir) < 0) {
 		fprintf(stderr, "baton: cannot change to '%s': %s\n", o.dir, strerror(errno));

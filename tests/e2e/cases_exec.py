@@ -362,6 +362,23 @@ def exec_failure_after_output_block(t):
 
 
 @case
+def exec_dry_run_error_after_status_lines(t):
+    # stdout to a pipe is buffered in big pieces: an error on stderr still comes
+    # after the status lines printed before it
+    t.taskfile(r"""
+        a.txt:
+          echo a > a.txt
+        b.txt: a.txt
+          echo {{in[3]}}
+    """)
+    r = t.run("-n", "b.txt", merge=True)
+    t.rc(r, 1)
+    t.match(r"\A\[1/2\] a\.txt\n    echo a > a\.txt\nTaskfile:4:\d+: error: index 3 is out of range",
+            r.out, "stdout+stderr", r)
+    t.absent("a.txt")
+
+
+@case
 def exec_failure_of_task(t):
     t.taskfile(r"""
         task check:
