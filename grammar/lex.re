@@ -252,21 +252,41 @@ static const unsigned char *headword(const unsigned char *p)
 	return p;
 }
 
+/* The words of a rule header as plainheader found them: where each starts and
+ * ends, and in which part (outputs, inputs, order-only inputs) it is; n is -1
+ * if there were more than fit, to be found again. */
+enum { HEAD_WORDS = 16 };
+struct headwords {
+	const unsigned char *s[HEAD_WORDS], *e[HEAD_WORDS];
+	unsigned char part[HEAD_WORDS];
+	int n;
+};
+
 /* Where a rule header of plain words alone, from p, ends (after its newline),
  * or NULL if the line is anything else: then it is lexed a token at a time.
  * A word is plain text, or "{{ name }}" alone, as the parser takes them in one
- * step (WORD, VARWORD). */
-static const unsigned char *plainheader(const unsigned char *p)
+ * step (WORD, VARWORD). The words are noted in *hw. */
+static const unsigned char *plainheader(const unsigned char *p, struct headwords *hw)
 {
+	const unsigned char *s;
 	int part = 0; /* outputs, inputs, order-only inputs */
 	bool any = false;
 
+	hw->n = 0;
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (!notplain[*p] || (p[0] == '{' && p[1] == '{')) {
+			s = p;
 			if (!(p = headword(p)))
 				return NULL;
+			if (hw->n >= 0 && hw->n < HEAD_WORDS) {
+				hw->s[hw->n] = s;
+				hw->e[hw->n] = p;
+				hw->part[hw->n++] = (unsigned char)part;
+			} else {
+				hw->n = -1;
+			}
 			any = true;
 		} else if (*p == ':' && part == 0 && any) {
 			part = 1;
@@ -282,43 +302,72 @@ static const unsigned char *plainheader(const unsigned char *p)
 	}
 }
 
+/* The header token being made, and where its words go. */
+struct headtok {
+	struct lexer *lx;
+	struct ast *t;
+	struct tok_header *h;
+};
+
+/* Add the word from s to e, in part, to the header token. */
+static void headadd(struct headtok *ht, const unsigned char *s, const unsigned char *e, int part)
+{
+	struct lexer *lx = ht->lx;
+	struct tok_header *h = ht->h;
+	struct wlist *list = part == 0 ? &h->outs : part == 1 ? &h->ins : &h->order;
+	struct loc loc = {lx->src, (uint32_t)(s - lx->buf), (uint32_t)(e - lx->buf)};
+	const unsigned char *name;
+	struct word *w;
+	size_t len;
+
+	if (*s == '{' && varword(s, &name, &len))
+		w = ast_varword(ht->t, (const char *)name, len, loc);
+	else
+		w = ast_plainword(ht->t, (const char *)s, (size_t)(e - s), loc);
+	*list = wlist_add(*list, w);
+	if (part == 0)
+		h->loc = (struct loc){lx->src, h->outs.head->loc.off, loc.end};
+}
+
+/* Add the words of a header to its token when there were more than plainheader
+ * could note: found again from p to end, each with its part, in order. */
+static void headwords_again(struct headtok *ht, const unsigned char *p, const unsigned char *end)
+{
+	int part = 0;
+
+	for (; p < end; p++) {
+		if (*p == ':') {
+			part = 1;
+		} else if (*p == '|') {
+			part = 2;
+		} else if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
+			const unsigned char *s = p;
+			p = headword(s);
+			headadd(ht, s, p, part);
+			p--;
+		}
+	}
+}
+
 /* At the start of a line: a rule header of plain words alone becomes one
  * HEADER token, its words made as the parser would make them; 0 if it is not
  * one (nothing is read then). */
 static int header(struct lexer *lx, YYSTYPE *val, struct ast *t)
 {
-	const unsigned char *end = plainheader(lx->tok), *p = lx->tok, *s, *name;
-	struct tok_header *h;
-	struct wlist *list;
-	struct word *w;
-	struct loc loc;
-	size_t len;
+	struct headwords hw;
+	const unsigned char *end = plainheader(lx->tok, &hw);
+	struct headtok ht = {lx, t, NULL};
+	int i;
 
 	if (!end)
 		return 0;
-	h = &lx->header[lx->nheader++ % 2];
-	*h = (struct tok_header){0};
-	list = &h->outs;
-	for (; p < end; p++) {
-		if (*p == ':') {
-			list = &h->ins;
-		} else if (*p == '|') {
-			list = &h->order;
-		} else if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
-			s = p;
-			p = headword(s);
-			loc = (struct loc){lx->src, (uint32_t)(s - lx->buf), (uint32_t)(p - lx->buf)};
-			if (*s == '{' && varword(s, &name, &len))
-				w = ast_varword(t, (const char *)name, len, loc);
-			else
-				w = ast_plainword(t, (const char *)s, (size_t)(p - s), loc);
-			*list = wlist_add(*list, w);
-			if (list == &h->outs)
-				h->loc = (struct loc){lx->src, h->outs.head->loc.off, loc.end};
-			p--;
-		}
-	}
-	val->header = h;
+	ht.h = &lx->header[lx->nheader++ % 2];
+	*ht.h = (struct tok_header){0};
+	if (hw.n < 0)
+		headwords_again(&ht, lx->tok, end);
+	for (i = 0; i < hw.n; i++)
+		headadd(&ht, hw.s[i], hw.e[i], hw.part[i]);
+	val->header = ht.h;
 	lx->cur = end;
 	/* as the slow path would leave things after the newline */
 	lx->base = yycHEAD;

@@ -249,6 +249,10 @@ START_TEST(headers_lexed_whole_parse_as_token_by_token)
 	    T("a: {{ x y }}\n"),
 	    T("a: {{\tx\t}}\n"),
 	    T("a: {{x-y}}\n"),
+	    /* 16 words, as many as a header's first look notes, and more */
+	    T("a: b c d e f g h i j k l m n o p\n"),
+	    T("a b c d e f g h: i j k l m n o p | q {{ r }}\n"),
+	    T("o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 o13 o14 o15: {{x}}\r\n\ty\n"),
 	    /* NUL bytes at the start of a line, and the rest of it a header */
 	    T("a: b\n\0\0x: y\nc: d\n\tz\n"),
 	    T("\0a: b\n"),
