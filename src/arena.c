@@ -26,7 +26,7 @@ static struct arena_block *newblock(struct arena *a)
 	struct arena_block *b = NULL;
 	size_t size = a->grow ? a->grow : BLOCK_SIZE;
 
-	if (a->pages && (b = os_alloc_pages(PAGES_BLOCK))) {
+	if (a->pages && (b = os_alloc_pages(PAGES_BLOCK, false))) {
 		b->big = true;
 		b->size = PAGES_BLOCK - sizeof(*b);
 		return b;
@@ -58,6 +58,25 @@ static void freeblock(struct arena_block *b)
 /* n bytes aligned to align (a power of two), zeroed if zero is set. Blocks are
  * zeroed when they are made (or reset) and each byte is handed out once, so
  * only a large object of its own needs a choice. */
+/* An arena of pages has its block's pages made a few at a time as it fills,
+ * FILL_STEP at once (cheaper than a fault for each, and little made ahead of
+ * need): a->end is where they are made up to. False if the block is full. */
+enum { FILL_STEP = 16 * 1024 };
+static bool fillmore(struct arena *a, size_t need)
+{
+	char *blockend = a->head->data + a->head->size, *to;
+
+	if ((size_t)(blockend - a->cur) < need)
+		return false;
+	to = a->cur + need + FILL_STEP - 1;
+	to -= (uintptr_t)to & (FILL_STEP - 1);
+	if (to > blockend)
+		to = blockend;
+	os_fill(a->end, (size_t)(to - a->end));
+	a->end = to;
+	return true;
+}
+
 static void *alloc(struct arena *a, size_t n, size_t align, bool zero)
 {
 	struct arena_block *b;
@@ -67,7 +86,9 @@ static void *alloc(struct arena *a, size_t n, size_t align, bool zero)
 	if (n == 0)
 		n = 1;
 	pad = a->cur ? (size_t)(-(uintptr_t)a->cur & (align - 1)) : 0;
-	if (!a->cur || (size_t)(a->end - a->cur) < n + pad) {
+	if (a->pages && a->cur && (size_t)(a->end - a->cur) < n + pad && fillmore(a, n + pad)) {
+		/* made room in the block */
+	} else if (!a->cur || (size_t)(a->end - a->cur) < n + pad) {
 		if (n > SIZE_MAX - sizeof(*b) - BLOCK_SIZE)
 			fatal("out of memory");
 		if (n > BLOCK_SIZE / 4) {
@@ -88,7 +109,11 @@ static void *alloc(struct arena *a, size_t n, size_t align, bool zero)
 		a->head = b;
 		a->cur = b->data;
 		a->end = b->data + b->size;
+		if (a->pages && b->big)
+			a->end = a->cur; /* its pages are made as it fills */
 		pad = 0;
+		if (a->end == a->cur && !fillmore(a, n))
+			fatal("out of memory");
 	}
 	p = a->cur + pad;
 	a->cur += pad + n;

@@ -15,6 +15,8 @@ void graph_free(struct graph *g)
 {
 	size_t i;
 
+	graph_stat_stop(g);
+
 	for (i = 0; i < g->npats; i++) {
 		list_free(&g->pats[i].outs);
 		list_free(&g->pats[i].ins);
@@ -25,6 +27,19 @@ void graph_free(struct graph *g)
 	hset_free(&g->nodes);
 	arena_free(&g->a);
 	memset(g, 0, sizeof(*g));
+}
+
+void graph_stat_early(struct graph *g)
+{
+	/* a node starts with its path, as the worker expects (see the assert above) */
+	g->statq = os_statq_start(offsetof(struct node, st));
+}
+
+void graph_stat_stop(struct graph *g)
+{
+	if (g->statq)
+		g->early = os_statq_stop(g->statq) > 0;
+	g->statq = NULL;
 }
 
 struct node *graph_find(struct graph *g, const char *path)
@@ -51,6 +66,8 @@ struct node *graph_node(struct graph *g, const char *path, size_t len)
 		n->path = arena_strndup(&g->a, path, len);
 		n->len = (uint32_t)len;
 		*slot = n;
+		if (g->statq)
+			os_statq_push(g->statq, n);
 	}
 	if (s && s != small)
 		free(s);

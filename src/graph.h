@@ -82,10 +82,25 @@ struct graph {
 	size_t nedges, capedges;
 	struct pattern *pats;
 	size_t npats, cappats;
+	/* if set, each new node is handed to it to be stated (graph_stat_early) */
+	struct os_statq *statq;
+	/* it stopped, and what it stated holds: see graph_stated_early */
+	bool early;
 };
 
 /* Free everything the graph holds. */
 void graph_free(struct graph *g);
+/* Have each node made from now on stated by a worker thread, while the graph is
+ * built on this one: plan_build takes what it found. */
+void graph_stat_early(struct graph *g);
+/* Stop that worker, before anything else states a node or runs. */
+void graph_stat_stop(struct graph *g);
+/* Whether the worker stated n, and what it found holds (n->st): a node it did
+ * not get to has st all zero, which no file has (its inode number is not 0). */
+static inline bool graph_stated_early(const struct graph *g, const struct node *n)
+{
+	return g->early && (n->st.mtime != 0 || n->st.ino != 0);
+}
 /* The node for a path, created if new; the path is canonicalised first. */
 struct node *graph_node(struct graph *g, const char *path, size_t len);
 /* Bring where the node for path is looked up into the cache: a lookup misses

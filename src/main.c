@@ -275,7 +275,7 @@ static int run(const struct options *o, int nops, char **ops)
 	struct sched_result res;
 	struct sched_opts so = {(size_t)o->jobs, o->keep_going};
 	struct runner r;
-	struct statelog log = {.fd = -1, .lockfd = -1};
+	struct statelog log;
 	struct plan_opts po = {0};
 	char root[PATH_MAX];
 	struct goal *goals = xcalloc((size_t)nops + 1, sizeof(*goals));
@@ -286,6 +286,7 @@ static int run(const struct options *o, int nops, char **ops)
 	size_t nbytes, nsrc;
 	int rc = 0;
 
+	statelog_init(&log);
 	stats_start(&st, o->stats);
 	path = find_taskfile(o);
 	if (o->dump && !strcmp(o->dump, "tokens")) {
@@ -336,6 +337,17 @@ static int run(const struct options *o, int nops, char **ops)
 		buf_free(&b);
 		goto out;
 	}
+	/* files are stated as the graph names them, on a second core: the plan
+	 * finds most of them done. A build takes the state log's lock first, so
+	 * that what another baton in this directory builds is done before any
+	 * file is stated. */
+	if (!o->list && !o->dump && os_ncpus() > 1) {
+		if (!o->dry_run && !statelog_lock(&log, ".baton")) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		graph_stat_early(&l.graph);
+	}
 	if (!load_graph(&l)) {
 		rc = EXIT_USAGE;
 		goto out;
@@ -359,6 +371,8 @@ static int run(const struct options *o, int nops, char **ops)
 	load_shed(&l);
 	for (i = 0; i < ngoals; i++) {
 		nodes[i] = graph_node(&l.graph, goals[i].name, strlen(goals[i].name));
+		if (goals[i].after)
+			graph_stat_stop(&l.graph); /* plan_makeable states files */
 		if (goals[i].after && !plan_makeable(&l.graph, nodes[i], &fs_os)) {
 			diag_error((struct loc){0}, "task '%s' takes at most %zu argument%s",
 				   goals[i - 1].name, goals[i - 1].args.n,
@@ -382,7 +396,6 @@ static int run(const struct options *o, int nops, char **ops)
 	if (rc)
 		goto out;
 	/* the graph outlives every use of the log but its close */
-	statelog_init(&log);
 	log.intern = nodepath;
 	log.intern_ctx = &l.graph;
 	if (!statelog_load(&log, ".baton", !o->dry_run && !o->dump)) {

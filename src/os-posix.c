@@ -23,187 +23,6 @@
 
 extern char **environ;
 
-int64_t os_mtime(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return MTIME_MISSING;
-	return (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-}
-
-void os_stat(const char *path, struct filestat *st)
-{
-	struct stat sb;
-
-	if (stat(path, &sb) < 0) {
-		st->mtime = MTIME_MISSING;
-		st->size = 0;
-		st->ino = 0;
-		return;
-	}
-	st->mtime = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
-	st->size = (int64_t)sb.st_size;
-	st->ino = (uint64_t)sb.st_ino;
-}
-
-/* The work os_stat_many shares out: chunks of the arrays, taken in turn. */
-struct statwork {
-	const char *const *paths;
-	struct filestat *const *sts;
-	size_t n;
-	atomic_size_t next;
-};
-
-enum { STAT_CHUNK = 256 };
-
-/* Directories a stat worker has looked at, after a file in them was missing:
- * a file under a directory that is missing or empty is missing too, without a
- * stat (a dry run from clean has every output under a few missing directories,
- * or in empty ones when a clean left them), and a directory that holds files
- * is not looked at again. All is stated before any job runs. */
-enum { DIRS_KNOWN = 8 };
-struct dirs {
-	struct {
-		const char *path; /* the start of a path stated before, len bytes */
-		size_t len;
-		bool none;        /* missing or empty: no file is under it */
-	} v[DIRS_KNOWN];
-	unsigned n; /* how many were noted: the oldest goes when all are taken */
-};
-
-static bool under(const char *path, size_t plen, const char *dir, size_t dlen)
-{
-	return plen > dlen && path[dlen] == '/' && !memcmp(path, dir, dlen);
-}
-
-static void missing(struct filestat *st)
-{
-	st->mtime = MTIME_MISSING;
-	st->size = 0;
-	st->ino = 0;
-}
-
-/* What is at a directory's path: nothing, an empty directory, or something else
- * (a directory with files in it, or one that cannot be read). */
-enum dirlook { DIR_GONE, DIR_EMPTY, DIR_THERE };
-
-static enum dirlook lookdir(const char *dir)
-{
-	char ents[1024];
-	enum dirlook r = DIR_EMPTY;
-	ssize_t n, off;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return errno == ENOENT ? DIR_GONE : DIR_THERE;
-	while (r == DIR_EMPTY && (n = getdents64(fd, ents, sizeof(ents))) != 0) {
-		if (n < 0) {
-			r = DIR_THERE;
-			break;
-		}
-		for (off = 0; off < n; off += ((struct dirent64 *)(ents + off))->d_reclen) {
-			const char *name = ((struct dirent64 *)(ents + off))->d_name;
-			if (strcmp(name, ".") && strcmp(name, "..")) {
-				r = DIR_THERE;
-				break;
-			}
-		}
-	}
-	close(fd);
-	return r;
-}
-
-/* Stat path, knowing what d knows; a missing file has its directory looked at,
- * and the highest of its parents that is missing is noted, or the directory as
- * empty or not. */
-static void statin(struct dirs *d, const char *path, struct filestat *st)
-{
-	char buf[PATH_MAX];
-	size_t plen = strlen(path), len, gone = 0;
-	enum dirlook look;
-	struct stat sb;
-	unsigned i;
-
-	for (i = 0; i < d->n && i < DIRS_KNOWN; i++) {
-		if (d->v[i].none && under(path, plen, d->v[i].path, d->v[i].len)) {
-			missing(st);
-			return;
-		}
-	}
-	if (stat(path, &sb) == 0) {
-		st->mtime = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
-		st->size = (int64_t)sb.st_size;
-		st->ino = (uint64_t)sb.st_ino;
-		return;
-	}
-	missing(st);
-	if (errno != ENOENT)
-		return;
-	for (len = plen; len > 0 && path[len - 1] != '/'; len--)
-		;
-	if (len <= 1 || len > sizeof(buf))
-		return; /* in the current or root directory, or too long to copy */
-	len--; /* the directory, without the slash */
-	for (i = 0; i < d->n && i < DIRS_KNOWN; i++) {
-		if (d->v[i].len == len && !memcmp(d->v[i].path, path, len))
-			return; /* there, as noted */
-	}
-	memcpy(buf, path, len);
-	buf[len] = '\0';
-	look = lookdir(buf);
-	while (look == DIR_GONE) {
-		gone = len;
-		while (len > 0 && buf[len - 1] != '/')
-			len--;
-		if (len <= 1)
-			break;
-		buf[--len] = '\0';
-		look = stat(buf, &sb) == 0 || errno != ENOENT ? DIR_THERE : DIR_GONE;
-	}
-	i = d->n++ % DIRS_KNOWN;
-	d->v[i].path = path;
-	d->v[i].len = gone ? gone : len;
-	d->v[i].none = gone != 0 || look == DIR_EMPTY;
-}
-
-static void *statworker(void *arg)
-{
-	struct statwork *w = arg;
-	struct dirs d = {.n = 0};
-	size_t i, start;
-
-	while ((start = atomic_fetch_add(&w->next, STAT_CHUNK)) < w->n) {
-		for (i = start; i < w->n && i < start + STAT_CHUNK; i++)
-			statin(&d, w->paths[i], w->sts[i]);
-	}
-	return NULL;
-}
-
-void os_stat_many(const char *const *paths, struct filestat *const *sts, size_t n, int threads)
-{
-	struct statwork w = {paths, sts, n, 0};
-	pthread_t tid[16];
-	int i, started = 0;
-
-	if (threads > 16)
-		threads = 16;
-	if ((size_t)threads > n / STAT_CHUNK)
-		threads = (int)(n / STAT_CHUNK);
-	for (i = 1; i < threads; i++) {
-		if (pthread_create(&tid[started], NULL, statworker, &w) == 0)
-			started++;
-	}
-	statworker(&w); /* this thread works too, and alone if none could start */
-	for (i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
-}
-
-bool filestat_differ(const struct filestat *a, const struct filestat *b)
-{
-	return a->mtime != b->mtime || a->size != b->size || a->ino != b->ino;
-}
-
 bool os_hash(const char *path, uint64_t *h)
 {
 	XXH64_state_t *st = XXH64_createState();
@@ -454,6 +273,13 @@ static int spawn(const char *path, char *const argv[], int outfd, int errfd, pid
 	return 0;
 }
 
+static atomic_uint_fast64_t started;
+
+uint64_t os_started(void)
+{
+	return atomic_load(&started);
+}
+
 int os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid)
 {
 	static bool ready;
@@ -465,6 +291,7 @@ int os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid)
 		ready = true;
 	}
 	found = findcmd(argv[0]);
+	atomic_fetch_add(&started, 1); /* before, so that no stat of what it does counts */
 	rc = spawn(found, argv, outfd, errfd, pid);
 	if (found && rc == ENOENT) {
 		forgetcmd(found); /* it went away: search again */
@@ -555,11 +382,26 @@ void *os_alloc_big(size_t n)
 	return start;
 }
 
-void *os_alloc_pages(size_t n)
+void *os_alloc_pages(size_t n, bool fill)
 {
-	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* to be filled at once: a fault for each page would cost more */
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | (fill ? MAP_POPULATE : 0), -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
+}
+
+void os_fill(void *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t start = (uintptr_t)p & ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
+
+	if (n)
+		madvise((void *)start, n + ((uintptr_t)p - start), MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)n;
+#endif
 }
 
 void os_free_big(void *p, size_t n)

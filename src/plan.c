@@ -581,6 +581,8 @@ struct statlist {
 	int threads;
 	struct edge **stack;
 	size_t top, cap;
+	uint8_t *seen; /* by edge id: listed on the stack once */
+	const struct graph *g;
 };
 
 static void flush(struct statlist *l)
@@ -593,17 +595,24 @@ static void flush(struct statlist *l)
 	l->nn = 0;
 }
 
+/* List n to be stated, unless it is already, and the edge that makes it to be
+ * walked: the graph's stat worker may have stated a file whose inputs it did
+ * not get to. */
 static void queue(struct statlist *l, struct node *n)
 {
-	if (n->flags & (NODE_QUEUED | NODE_STATED | NODE_TASK))
-		return;
-	n->flags |= NODE_QUEUED;
-	if (l->nn == STAT_BATCH)
-		flush(l);
-	l->paths[l->nn] = n->path;
-	l->sts[l->nn] = &n->st;
-	l->nodes[l->nn++] = n;
-	if (n->gen) {
+	/* what the worker found is what a stat now would find: nothing has run */
+	if (!(n->flags & (NODE_STATED | NODE_TASK)) && graph_stated_early(l->g, n))
+		n->flags |= NODE_STATED;
+	if (!(n->flags & (NODE_QUEUED | NODE_STATED | NODE_TASK))) {
+		n->flags |= NODE_QUEUED;
+		if (l->nn == STAT_BATCH)
+			flush(l);
+		l->paths[l->nn] = n->path;
+		l->sts[l->nn] = &n->st;
+		l->nodes[l->nn++] = n;
+	}
+	if (n->gen && !l->seen[n->gen->id]) {
+		l->seen[n->gen->id] = 1;
 		xgrow((void **)&l->stack, &l->cap, l->top + 1, sizeof(*l->stack));
 		l->stack[l->top++] = n->gen;
 	}
@@ -613,13 +622,15 @@ static void queue(struct statlist *l, struct node *n)
  * goals name: the walk in plan_build then finds them stated. Most of a no-op
  * build of a large graph is spent waiting for stat, and the kernel answers
  * several at once. */
-static void prestat(struct node **goals, size_t ngoals, int threads)
+static void prestat(const struct graph *g, struct node **goals, size_t ngoals, int threads)
 {
 	struct statlist *l = xcalloc(1, sizeof(*l));
 	size_t i;
 	uint32_t k;
 
 	l->threads = threads;
+	l->g = g;
+	l->seen = xcalloc(g->nedges + 1, 1);
 	for (i = 0; i < ngoals; i++)
 		queue(l, goals[i]);
 	while (l->top) {
@@ -630,6 +641,7 @@ static void prestat(struct node **goals, size_t ngoals, int threads)
 			queue(l, e->in[k]);
 	}
 	flush(l);
+	free(l->seen);
 	free(l->stack);
 	free(l);
 }
@@ -643,8 +655,9 @@ bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngo
 	bool ok = true;
 
 	memset(p, 0, sizeof(*p));
+	graph_stat_stop(g);
 	if (o->statjobs > 1 && fs == &fs_os)
-		prestat(goals, ngoals, o->statjobs);
+		prestat(g, goals, ngoals, o->statjobs);
 	for (gi = 0; gi < ngoals; gi++) {
 		struct node *goal = goals[gi];
 		if (!plan_makeable(g, goal, fs)) {

@@ -137,7 +137,7 @@ uint32_t source_load(const char *path)
 	 * of a part at a time (what it holds past the size it had is not read) */
 	if (size >= SHED_MIN) {
 		maplen = (size + 1 + page - 1) & ~(page - 1);
-		text = os_alloc_pages(maplen);
+		text = os_alloc_pages(maplen, true);
 	}
 	if (!text) {
 		maplen = 0;

@@ -528,6 +528,16 @@ void statelog_init(struct statelog *s)
 	s->fd = s->lockfd = s->rfd = -1;
 }
 
+bool statelog_lock(struct statelog *s, const char *dir)
+{
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+		fprintf(stderr, "baton: error: cannot create '%s' for the state log: %s\n", dir,
+			strerror(errno));
+		return false;
+	}
+	return lock(s, dir);
+}
+
 bool statelog_open(struct statelog *s, const char *dir, bool write)
 {
 	statelog_init(s);
@@ -541,15 +551,8 @@ bool statelog_load(struct statelog *s, const char *dir, bool write)
 
 	s->path = xmalloc(strlen(dir) + 5);
 	sprintf(s->path, "%s/log", dir);
-	if (write) {
-		if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-			fprintf(stderr, "baton: error: cannot create '%s' for the state log: %s\n", dir,
-				strerror(errno));
-			return false;
-		}
-		if (!lock(s, dir))
-			return false;
-	}
+	if (write && s->lockfd < 0 && !statelog_lock(s, dir))
+		return false;
 	bad = log_readlog(s, s->path, &header, &empty);
 	fresh = !header;
 	if (bad)

@@ -82,8 +82,13 @@ void statelog_init(struct statelog *s);
  * first create dir and take dir/lock (waiting for another baton), then open the
  * log for appending. False after reporting why it cannot. */
 bool statelog_open(struct statelog *s, const char *dir, bool write);
-/* The same for a log set up by statelog_init, with its intern hook set. */
+/* The same for a log set up by statelog_init, with its intern hook set; the lock
+ * is not taken again if statelog_lock took it. */
 bool statelog_load(struct statelog *s, const char *dir, bool write);
+/* Create dir and take dir/lock, waiting for another baton that holds it: before
+ * statelog_load, for a build that states files early. False after reporting
+ * why it cannot. */
+bool statelog_lock(struct statelog *s, const char *dir);
 /* Load records from a copy of text (tests); returns the number of lines that were
  * damaged. A line is judged by its checksum and header; its file list is read
  * when statelog_find asks for it. */

@@ -69,6 +69,20 @@ def func_shell(t):
 
 
 @case
+def func_shell_touching_an_input_while_the_graph_is_built(t):
+    # Files are stated on a second thread while the graph is built, handed to
+    # it a few dozen at a time. shell() in a later rule's header runs after src
+    # and the other inputs were stated there (the sleep sees to that) and makes
+    # src newer than out: what was found before counts for nothing, and out is
+    # remade.
+    t.stale_build('late: {{shell("sleep 0.3; touch src; echo src")}}\n  touch late\n')
+    r = t.run("out")
+    t.rc(r, 0)
+    t.logged(["built"])
+    assert t.read("out") == "new\n", t.read("out")
+
+
+@case
 def func_shell_runs_in_taskfile_dir(t):
     t.taskfile(r"""
         v = {{shell("cat marker")}}

@@ -349,6 +349,31 @@ def state_second_baton_waits_for_the_lock(t):
 
 
 @case
+def state_files_changed_while_waiting_for_the_lock_are_seen(t):
+    # What the other baton does while this one waits (here: make src newer than
+    # out) is seen: files are stated only once the lock is taken, even those
+    # stated while the graph is built. The inputs are many, so that the worker
+    # that states them early gets them.
+    old = t.stale_build()
+    t.mkdir(".baton")
+    fd = os.open(t.path(".baton/lock"), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.write(fd, b"%d\n" % os.getpid())     # as another baton holding the lock
+    p = t.spawn("out")
+    try:
+        time.sleep(1.0)
+        t.eq(p.poll(), None, "baton still waiting")
+        t.set_mtime("src", old + 2 * 10**9)  # what the other baton did
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    out, err = p.communicate(timeout=30)
+    t.eq(p.returncode, 0, "exit status after the lock was released")
+    t.logged(["built"])
+    t.eq(t.read("out"), "new\n", "out")
+
+
+@case
 def state_waiting_message_names_no_dead_baton(t):
     # The lock is held by a baton that has not written its pid yet, and the
     # file still holds the pid of one that was killed: that one is not named.

@@ -141,6 +141,24 @@ class Ctx:
     def set_mtime(self, rel, ns):
         os.utime(self.path(rel), ns=(ns, ns))
 
+    def stale_build(self, rule_extra=""):
+        """A Taskfile whose rule out needs src and 64 more inputs (enough to
+        be stated on the worker thread while the graph is built), with out
+        newer than all of them and src 1000 s old: out is up to date until src
+        changes. Returns that age of src, in ns since the epoch."""
+        more = " ".join("in%d" % i for i in range(64))
+        self.taskfile("out: src %s\n  cp src out && echo built >> log\n%s" % (more, rule_extra),
+                      dedent=False)
+        old = time.time_ns() - 1000 * 10**9
+        for i in range(64):
+            self.write("in%d" % i, "")
+            self.set_mtime("in%d" % i, old)
+        self.write("src", "new\n")
+        self.set_mtime("src", old)
+        self.write("out", "old\n")
+        self.set_mtime("out", old + 10**9)
+        return old
+
     def mtime(self, rel):
         return os.stat(self.path(rel)).st_mtime_ns
 

@@ -1,13 +1,15 @@
 /* The OS layer's batch stat: the same answers as one stat at a time, whatever
- * the number of threads. */
+ * the number of threads, and from the stat queue's worker. */
 #include "common.h"
 #include "arena.h"
 #include "os.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { NFILES = 2000 };
@@ -45,6 +47,85 @@ START_TEST(stat_many_matches_stat)
 	}
 	os_stat_many(paths, sts, 0, 4); /* nothing to do is no error */
 	for (i = 0; i < NFILES; i++)
+		unlink(names[i]);
+	rmdir(dir);
+}
+END_TEST
+
+/* What a stat queue is handed: its path first, the filestat it fills after. */
+struct qitem {
+	const char *path;
+	struct filestat st;
+};
+
+static bool zero(const struct filestat *st)
+{
+	return st->mtime == 0 && st->size == 0 && st->ino == 0;
+}
+
+/* A stat queue's worker states what it is handed, in order, while the caller
+ * goes on: once it is stopped, the items it got to (as many as it says) hold
+ * what stat finds, and the others are untouched. If a process was started
+ * meanwhile, it says none. */
+START_TEST(stat_queue_states_items_in_order)
+{
+	enum { N = 300 };
+	char dir[] = "/tmp/baton-test-os-XXXXXX";
+	static char names[N][64];
+	static struct qitem items[N];
+	struct timespec wait = {0, 500000000};
+	struct filestat want;
+	struct os_statq *q;
+	struct buf out = {0};
+	int round, i, status;
+	size_t n;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	for (i = 0; i < N; i++) {
+		/* some in a directory that is missing, some missing in one that is there */
+		snprintf(names[i], sizeof(names[i]), i % 5 == 0 ? "%s/gone/f%d" : "%s/f%d", dir, i);
+		if (i % 5 && i % 3) {
+			FILE *f = fopen(names[i], "w");
+			ck_assert_ptr_nonnull(f);
+			fprintf(f, "%d", i * i);
+			fclose(f);
+		}
+	}
+	for (round = 0; round < 2; round++) {
+		memset(items, 0, sizeof(items));
+		q = os_statq_start(offsetof(struct qitem, st));
+		ck_assert_ptr_nonnull(q);
+		for (i = 0; i < N; i++) {
+			items[i].path = names[i];
+			os_statq_push(q, &items[i]);
+		}
+		nanosleep(&wait, NULL); /* time enough to state what was handed over */
+		if (round == 1)
+			ck_assert(os_capture("true", &out, &status));
+		n = os_statq_stop(q);
+		if (round == 1) {
+			ck_assert_uint_eq(n, 0);
+			continue;
+		}
+		/* handed over a few dozen at a time: the last few may not have been */
+		ck_assert_uint_ge(n, N - 64);
+		ck_assert_uint_le(n, N);
+		for (i = 0; i < N; i++) {
+			if ((size_t)i >= n) {
+				ck_assert(zero(&items[i].st));
+				continue;
+			}
+			os_stat(names[i], &want);
+			ck_assert(!zero(&items[i].st));
+			ck_assert(!filestat_differ(&items[i].st, &want));
+			ck_assert((want.mtime == MTIME_MISSING) == (i % 5 == 0 || i % 3 == 0));
+		}
+	}
+	/* stopped at once, with nothing handed over */
+	q = os_statq_start(offsetof(struct qitem, st));
+	ck_assert_uint_eq(os_statq_stop(q), 0);
+	buf_free(&out);
+	for (i = 0; i < N; i++)
 		unlink(names[i]);
 	rmdir(dir);
 }
@@ -269,6 +350,7 @@ int main(void)
 
 	tcase_add_test(tc, stat_many_matches_stat);
 	tcase_add_test(tc, stat_many_under_missing_directories);
+	tcase_add_test(tc, stat_queue_states_items_in_order);
 	tcase_add_test(tc, big_blocks_are_aligned_and_zeroed);
 	tcase_add_test(tc, arena_grows_into_big_blocks);
 	tcase_add_test(tc, commands_are_found_through_path);
