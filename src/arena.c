@@ -55,9 +55,6 @@ static void freeblock(struct arena_block *b)
 		free(b);
 }
 
-/* n bytes aligned to align (a power of two), zeroed if zero is set. Blocks are
- * zeroed when they are made (or reset) and each byte is handed out once, so
- * only a large object of its own needs a choice. */
 /* An arena of pages has its block's pages made a few at a time as it fills,
  * FILL_STEP at once (cheaper than a fault for each, and little made ahead of
  * need): a->end is where they are made up to. False if the block is full. */
@@ -77,18 +74,21 @@ static bool fillmore(struct arena *a, size_t need)
 	return true;
 }
 
+/* n bytes aligned to align (a power of two), zeroed if zero is set. Blocks are
+ * zeroed when they are made (or reset) and each byte is handed out once, so
+ * only a large object of its own needs a choice. */
 static void *alloc(struct arena *a, size_t n, size_t align, bool zero)
 {
 	struct arena_block *b;
 	size_t pad;
+	bool room;
 	void *p;
 
 	if (n == 0)
 		n = 1;
 	pad = a->cur ? (size_t)(-(uintptr_t)a->cur & (align - 1)) : 0;
-	if (a->pages && a->cur && (size_t)(a->end - a->cur) < n + pad && fillmore(a, n + pad)) {
-		/* made room in the block */
-	} else if (!a->cur || (size_t)(a->end - a->cur) < n + pad) {
+	room = a->cur && ((size_t)(a->end - a->cur) >= n + pad || (a->pages && fillmore(a, n + pad)));
+	if (!room) {
 		if (n > SIZE_MAX - sizeof(*b) - BLOCK_SIZE)
 			fatal("out of memory");
 		if (n > BLOCK_SIZE / 4) {
@@ -109,11 +109,13 @@ static void *alloc(struct arena *a, size_t n, size_t align, bool zero)
 		a->head = b;
 		a->cur = b->data;
 		a->end = b->data + b->size;
-		if (a->pages && b->big)
-			a->end = a->cur; /* its pages are made as it fills */
 		pad = 0;
-		if (a->end == a->cur && !fillmore(a, n))
-			fatal("out of memory");
+		if (a->pages && b->big) {
+			/* its pages are made as it fills, from the first n bytes on
+			 * (n fits: it is at most BLOCK_SIZE / 4) */
+			a->end = a->cur;
+			fillmore(a, n);
+		}
 	}
 	p = a->cur + pad;
 	a->cur += pad + n;

@@ -229,26 +229,36 @@ END_TEST
 
 /* An arena that grows past OS_BIG moves to big blocks: every object stays
  * zeroed, aligned and apart from the others, through a reset too. */
+/* Also an arena of pages, whose blocks have their pages made a step at a time:
+ * every object is zeroed and its own, small ones and ones of 12,000 bytes that
+ * reach past the pages made so far. */
 START_TEST(arena_grows_into_big_blocks)
 {
-	struct arena a = {0};
-	enum { N = 200000, SZ = 40 };
+	enum { N = 200000, SZ = 40, BIG = 12000 };
 	static uint32_t *objs[N];
-	int round, i;
+	int pages, round, i, n;
+	size_t sz;
 
-	for (round = 0; round < 2; round++) {
-		for (i = 0; i < N; i++) {
-			objs[i] = arena_alloc(&a, SZ);
-			ck_assert_uint_eq((uintptr_t)objs[i] % 8, 0);
-			ck_assert_uint_eq(objs[i][0], 0);
-			ck_assert_uint_eq(objs[i][SZ / 4 - 1], 0);
-			objs[i][0] = objs[i][SZ / 4 - 1] = (uint32_t)i;
+	for (pages = 0; pages < 2; pages++) {
+		struct arena a = {.pages = pages};
+		n = pages ? N / 4 : N; /* a page arena's blocks are small: many are enough */
+		for (round = 0; round < 2; round++) {
+			for (i = 0; i < n; i++) {
+				sz = pages && i % 997 == 0 ? BIG : SZ;
+				objs[i] = arena_alloc(&a, sz);
+				ck_assert_uint_eq((uintptr_t)objs[i] % 8, 0);
+				ck_assert_uint_eq(objs[i][0], 0);
+				ck_assert_uint_eq(objs[i][sz / 4 - 1], 0);
+				objs[i][0] = objs[i][sz / 4 - 1] = (uint32_t)i;
+			}
+			for (i = 0; i < n; i++) {
+				sz = pages && i % 997 == 0 ? BIG : SZ;
+				ck_assert_uint_eq(objs[i][0] + objs[i][sz / 4 - 1], 2 * (uint32_t)i);
+			}
+			arena_reset(&a);
 		}
-		for (i = 0; i < N; i++)
-			ck_assert_uint_eq(objs[i][0] + objs[i][SZ / 4 - 1], 2 * (uint32_t)i);
-		arena_reset(&a);
+		arena_free(&a);
 	}
-	arena_free(&a);
 }
 END_TEST
 
