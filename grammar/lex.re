@@ -3,13 +3,13 @@
  * after '=' or 'include', RECIPE an indented recipe line, DQ a "string" and EXPR
  * the inside of {{ }}. Blanks between words become SEP tokens only where they
  * separate two words, which keeps the grammar free of optional blanks. */
-#include "lex.h"
+#include "lang/lex.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
+#include "lang/diag.h"
 
 /*!types:re2c*/
 

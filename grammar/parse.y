@@ -8,7 +8,7 @@
 %initial-action { @$ = (struct loc){lx->src, 0, 0}; }
 
 %code requires {
-#include "ast.h"
+#include "lang/ast.h"
 struct lexer;
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                                                                \
 	do {                                                                                       \
@@ -26,8 +26,8 @@ struct lexer;
 %code {
 #include <string.h>
 
-#include "diag.h"
-#include "lex.h"
+#include "lang/diag.h"
+#include "lang/lex.h"
 
 #define YYMAXDEPTH 5000
 

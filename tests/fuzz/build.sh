@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build the fuzz targets with libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer.
 #   tests/fuzz/build.sh [OUTDIR]     (default /tmp/baton-fuzz)
-# Every src/*.c but src/main.c is compiled, so new modules are picked up as they come.
+# Every src/*/*.c but those of src/cli is compiled, so new modules are picked up as they come.
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,9 +33,9 @@ bison -Wall -Werror --defines="$out/parse.h" -o "$out/parse.c" "$root/grammar/pa
 
 rm -f "$out"/obj/*.o
 objs=
-for src in "$root"/src/*.c "$out/lex.c" "$out/parse.c"; do
-	case $src in */src/main.c) continue ;; esac
-	obj=$out/obj/$(basename "$src" .c).o
+for src in "$root"/src/*/*.c "$out/lex.c" "$out/parse.c"; do
+	case $src in */src/cli/*) continue ;; esac
+	obj=$out/obj/$(basename "$(dirname "$src")")-$(basename "$src" .c).o
 	# shellcheck disable=SC2086
 	$cc $flags $depcflags -c "$src" -o "$obj"
 	objs="$objs $obj"

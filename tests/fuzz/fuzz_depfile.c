@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "depfile.h"
-#include "htab.h"
+#include "state/depfile.h"
+#include "base/htab.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

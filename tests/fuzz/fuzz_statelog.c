@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "statelog.h"
+#include "state/statelog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

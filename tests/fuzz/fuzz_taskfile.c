@@ -15,17 +15,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ast.h"
-#include "diag.h"
-#include "eval.h"
-#include "load.h"
-#include "os.h"
-#include "path.h"
-#include "plan.h"
-#include "recipe.h"
-#include "source.h"
-#include "statelog.h"
-#include "task.h"
+#include "lang/ast.h"
+#include "lang/diag.h"
+#include "lang/eval.h"
+#include "graph/taskfile.h"
+#include "os/os.h"
+#include "base/path.h"
+#include "plan/plan.h"
+#include "plan/recipe.h"
+#include "lang/source.h"
+#include "state/statelog.h"
+#include "plan/task.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -192,7 +192,7 @@ int __wrap_os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid)
 
 /* Bind the parameters of the tasks to run, then expand every recipe and
  * attribute, as a dry run does. */
-static void expand(struct load *l, struct plan *p)
+static void expand(struct taskfile *l, struct plan *p)
 {
 	static const char *const attrs[] = {"depfile", "precious", "content"};
 	struct buf script = {0};
@@ -262,7 +262,7 @@ static void same_both_ways(uint32_t src)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct load l;
+	struct taskfile l;
 	struct plan p = {0};
 	struct plan_opts po = {.fs = &fakefs, .explain = true, .log = &lastrun, .now = 1};
 	struct buf dump = {0};
@@ -275,8 +275,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	src = source_add(taskfile, (const char *)data, size);
 	same_both_ways(src);
 	diag_set_stream(verbose ? stderr : devnull);
-	load_init(&l);
-	if (load_source(&l, src) && load_graph(&l)) {
+	taskfile_init(&l);
+	if (taskfile_source(&l, src) && taskfile_graph(&l)) {
 		graph_dump(&dump, &l.graph);
 		po.vars = &l.vars;
 		if (l.first && plan_build(&p, &l.graph, &l.first, 1, &po)) {
@@ -288,7 +288,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "graph and plan:\n%s", dump.s);
 	buf_free(&dump);
 	plan_free(&p);
-	load_free(&l);
+	taskfile_free(&l);
 	source_free_all();
 	diag_reset();
 	return 0;

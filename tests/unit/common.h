@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
-#include "source.h"
+#include "lang/diag.h"
+#include "lang/source.h"
 
 /* Register text as a source named "Taskfile". */
 static inline uint32_t src_of(const char *text)

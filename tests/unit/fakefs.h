@@ -4,8 +4,8 @@
 
 #include <string.h>
 
-#include "os.h"
-#include "plan.h"
+#include "os/os.h"
+#include "plan/plan.h"
 
 struct fakefile {
 	const char *path;

@@ -1,9 +1,9 @@
 /* Evaluation: variables, list splicing, functions, recipes and their quoting. */
 #include "common.h"
-#include "eval.h"
-#include "load.h"
+#include "lang/eval.h"
+#include "graph/taskfile.h"
 
-static struct load L;
+static struct taskfile L;
 
 /* Load a Taskfile from text; the value of variable name, words joined by '|'. */
 static char *value(const char *text, const char *name, char **diag)
@@ -12,13 +12,13 @@ static char *value(const char *text, const char *name, char **diag)
 	struct var *v;
 	const struct list *l;
 
-	load_init(&L);
+	taskfile_init(&L);
 	capture_start();
-	if (load_source(&L, src_of(text)) && (v = vars_find(&L.vars, name)) &&
+	if (taskfile_source(&L, src_of(text)) && (v = vars_find(&L.vars, name)) &&
 	    (l = vars_value(&L.vars, v, (struct loc){0})))
 		list_join(&b, l, "|");
 	*diag = capture_end();
-	load_free(&L);
+	taskfile_free(&L);
 	buf_add(&b, "", 0);
 	return b.s;
 }
@@ -147,12 +147,12 @@ START_TEST(word_budget_for_the_whole_taskfile)
 			   "x: {{c}}\ny: {{c}}\nz: {{c}}\n";
 	char *d;
 
-	load_init(&L);
+	taskfile_init(&L);
 	capture_start();
-	ck_assert(load_source(&L, src_of(text)));
-	ck_assert(!load_graph(&L));
+	ck_assert(taskfile_source(&L, src_of(text)));
+	ck_assert(!taskfile_graph(&L));
 	d = capture_end();
-	load_free(&L);
+	taskfile_free(&L);
 	ck_assert_str_eq(d, "Taskfile:4:4: error: the Taskfile expands to too many words (over "
 			    "2097152 in all)\n"
 			    "    y: {{c}}\n"
@@ -215,12 +215,12 @@ static char *script(const char *text)
 	list_push(&in, "a;touch pwned");
 	list_push(&in, "it's");
 	list_push(&out, "out/x.o");
-	load_init(&L);
+	taskfile_init(&L);
 	capture_start();
-	ck_assert(load_source(&L, src_of(text)));
+	ck_assert(taskfile_source(&L, src_of(text)));
 	ck_assert(eval_recipe(&ev, L.rules[0]->recipe, &b));
 	free(capture_end());
-	load_free(&L);
+	taskfile_free(&L);
 	list_free(&in);
 	list_free(&out);
 	arena_free(&a);

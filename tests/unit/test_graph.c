@@ -1,8 +1,8 @@
 /* Paths and the graph: canonical names, one node per file, one producer per output. */
 #include "common.h"
-#include "graph.h"
-#include "load.h"
-#include "path.h"
+#include "graph/graph.h"
+#include "graph/taskfile.h"
+#include "base/path.h"
 
 static char *canon(const char *p)
 {
@@ -121,16 +121,16 @@ END_TEST
 
 static char *graph_of(const char *text, char **diag)
 {
-	struct load l;
+	struct taskfile l;
 	struct buf b = {0};
 
-	load_init(&l);
+	taskfile_init(&l);
 	capture_start();
-	if (load_source(&l, src_of(text)))
-		load_graph(&l);
+	if (taskfile_source(&l, src_of(text)))
+		taskfile_graph(&l);
 	*diag = capture_end();
 	graph_dump(&b, &l.graph);
-	load_free(&l);
+	taskfile_free(&l);
 	buf_add(&b, "", 0);
 	return b.s;
 }
@@ -212,12 +212,12 @@ START_TEST(rules_written_alike_share_a_statement)
 	/* rules with the same recipe text share one statement after loading, and
 	 * each edge keeps where its own rule is; one with a doc comment or an
 	 * attribute, or another recipe, has a statement of its own */
-	struct load l;
+	struct taskfile l;
 	struct edge **e;
 
-	load_init(&l);
+	taskfile_init(&l);
 	capture_start();
-	ck_assert(load_source(&l, src_of("a: x\n\ttouch {{out}}\n"
+	ck_assert(taskfile_source(&l, src_of("a: x\n\ttouch {{out}}\n"
 					 "b: y\n\ttouch {{out}}\n"
 					 "## made with care\n"
 					 "c: z\n\ttouch {{out}}\n"
@@ -225,7 +225,7 @@ START_TEST(rules_written_alike_share_a_statement)
 					 "d: w\n\ttouch {{out}}\n"
 					 "e: v\n\tcp {{in}} {{out}}\n"
 					 "f: u\n\ttouch {{out}}\n")));
-	ck_assert(load_graph(&l));
+	ck_assert(taskfile_graph(&l));
 	free(capture_end());
 	ck_assert_uint_eq(l.graph.nedges, 6);
 	e = l.graph.edges;
@@ -245,7 +245,7 @@ START_TEST(rules_written_alike_share_a_statement)
 	/* the rules' list holds what outlives the segments */
 	ck_assert_ptr_eq(l.rules[1], e[1]->rule);
 	ck_assert_ptr_eq(l.rules[2], e[2]->rule);
-	load_free(&l);
+	taskfile_free(&l);
 }
 END_TEST
 

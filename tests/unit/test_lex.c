@@ -2,7 +2,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "lex.h"
+#include "lang/lex.h"
 
 static char *lex(const char *text)
 {

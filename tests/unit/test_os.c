@@ -1,8 +1,8 @@
 /* The OS layer's batch stat: the same answers as one stat at a time, whatever
  * the number of threads, and from the stat queue's worker. */
 #include "common.h"
-#include "arena.h"
-#include "os.h"
+#include "base/arena.h"
+#include "os/os.h"
 
 #include <errno.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* The parser: statements built from text, and syntax errors worded for people. */
-#include "ast.h"
+#include "lang/ast.h"
 #include "common.h"
 
 static char *parse(const char *text, char **diag)

@@ -2,7 +2,7 @@
  * missing inputs and cycles. */
 #include "common.h"
 #include "fakefs.h"
-#include "load.h"
+#include "graph/taskfile.h"
 
 static const char *TF = "app: main.o util.o\n\tld\n"
 			"%.o: %.c | obj\n\tcc\n"
@@ -17,15 +17,15 @@ static char *plan(const char *text, struct fakefs *fs, const char *goals, bool a
 	struct plan_opts po = {.fs = &f, .always = always};
 	struct node *nodes[8];
 	struct plan p;
-	struct load l;
+	struct taskfile l;
 	struct buf b = {0};
 	char words[256], *w, *save = NULL;
 	size_t n = 0;
 
-	load_init(&l);
+	taskfile_init(&l);
 	capture_start();
-	ck_assert(load_source(&l, src_of(text)));
-	ck_assert(load_graph(&l));
+	ck_assert(taskfile_source(&l, src_of(text)));
+	ck_assert(taskfile_graph(&l));
 	strcpy(words, goals);
 	for (w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save))
 		nodes[n++] = graph_node(&l.graph, w, strlen(w));
@@ -36,7 +36,7 @@ static char *plan(const char *text, struct fakefs *fs, const char *goals, bool a
 	plan_dump(&b, &p);
 	*diag = capture_end();
 	plan_free(&p);
-	load_free(&l);
+	taskfile_free(&l);
 	buf_add(&b, "", 0);
 	return b.s;
 }

@@ -1,9 +1,9 @@
 /* The scheduler against a fake runner: order, parallelism, failure handling. */
 #include "common.h"
 #include "fakefs.h"
-#include "load.h"
-#include "schedule.h"
-#include "statelog.h"
+#include "graph/taskfile.h"
+#include "run/sched.h"
+#include "state/statelog.h"
 
 /* The fake runner: jobs "run" until waited for; wait ends the oldest one. */
 struct fake {
@@ -62,17 +62,17 @@ static struct sched_result run(struct fake *f, size_t jobs, bool keep_going)
 	struct runner r = {f, fake_start, fake_wait};
 	struct sched_result res;
 	struct plan p;
-	struct load l;
+	struct taskfile l;
 
-	load_init(&l);
+	taskfile_init(&l);
 	capture_start();
-	ck_assert(load_source(&l, src_of(TF)));
-	ck_assert(load_graph(&l));
+	ck_assert(taskfile_source(&l, src_of(TF)));
+	ck_assert(taskfile_graph(&l));
 	ck_assert(plan_build(&p, &l.graph, &l.first, 1, &po));
 	free(capture_end());
 	sched_run(&p, &o, &r, &res);
 	plan_free(&p);
-	load_free(&l);
+	taskfile_free(&l);
 	buf_add(&f->log, "", 0);
 	return res;
 }
@@ -181,7 +181,7 @@ static char *weighted(bool history, const uint32_t *ms)
 	struct sched_result res;
 	struct buf lines = {0};
 	struct plan p;
-	struct load l;
+	struct taskfile l;
 	const char *names[] = {"short", "long", "mid"};
 	int i;
 
@@ -193,15 +193,15 @@ static char *weighted(bool history, const uint32_t *ms)
 	}
 	if (lines.s)
 		ck_assert_int_eq(statelog_parse(&log, lines.s, lines.len), 0);
-	load_init(&l);
+	taskfile_init(&l);
 	capture_start();
-	ck_assert(load_source(&l, src_of(tf)));
-	ck_assert(load_graph(&l));
+	ck_assert(taskfile_source(&l, src_of(tf)));
+	ck_assert(taskfile_graph(&l));
 	ck_assert(plan_build(&p, &l.graph, &l.first, 1, &po));
 	free(capture_end());
 	sched_run(&p, &o, &r, &res);
 	plan_free(&p);
-	load_free(&l);
+	taskfile_free(&l);
 	statelog_close(&log);
 	buf_free(&lines);
 	buf_add(&f.log, "", 0);

@@ -3,9 +3,9 @@
 #include <inttypes.h>
 
 #include "common.h"
-#include "depfile.h"
-#include "htab.h"
-#include "statelog.h"
+#include "state/depfile.h"
+#include "base/htab.h"
+#include "state/statelog.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,0 +1,142 @@
+#include "base/util.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int outerr;
+
+void out_flush(void)
+{
+	if (fflush(stdout) != 0 && !outerr)
+		outerr = errno ? errno : EIO;
+}
+
+int out_error(void)
+{
+	return outerr;
+}
+
+void fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	out_flush();
+	fputs("baton: fatal: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	out_flush();
+	fputs("baton: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		fatal("out of memory");
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		fatal("out of memory");
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		fatal("out of memory");
+	return p;
+}
+
+void xgrow_to(void **p, size_t *cap, size_t need, size_t sz)
+{
+	size_t c = *cap ? *cap : 8;
+
+	if (need <= *cap)
+		return;
+	while (c < need) {
+		if (c > SIZE_MAX / 2 / sz)
+			fatal("out of memory");
+		c *= 2;
+	}
+	*p = xrealloc(*p, c * sz);
+	*cap = c;
+}
+
+void buf_add(struct buf *b, const void *p, size_t n)
+{
+	xgrow((void **)&b->s, &b->cap, b->len + n + 1, 1);
+	if (n)
+		memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void buf_putc(struct buf *b, int c)
+{
+	char ch = (char)c;
+
+	buf_add(b, &ch, 1);
+}
+
+void buf_num(struct buf *b, size_t n)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do
+		d[--i] = (char)('0' + n % 10);
+	while (n /= 10);
+	buf_add(b, d + i, sizeof(d) - i);
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatal("bad format");
+	xgrow((void **)&b->s, &b->cap, b->len + (size_t)n + 1, 1);
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->len = b->cap = 0;
+}

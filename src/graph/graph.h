@@ -1,0 +1,131 @@
+/* The build graph: nodes are files (or tasks), edges are the rules that make them. */
+#ifndef BATON_GRAPH_H
+#define BATON_GRAPH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "lang/ast.h"
+#include "base/htab.h"
+#include "base/list.h"
+#include "os/os.h"
+
+struct edge;
+struct scope;
+
+enum {
+	NODE_TASK = 1 << 0,    /* a task's name, not a file */
+	NODE_STATED = 1 << 1,  /* mtime is known */
+	NODE_RESOLVED = 1 << 2, /* pattern rules were tried for it */
+	NODE_WARNED = 1 << 3,   /* its future mtime was reported */
+	NODE_QUEUED = 1 << 4,   /* listed to be stated (plan_build, briefly) */
+};
+
+struct node {
+	/* path and len first: they are the node's key in the graph's hset */
+	const char *path; /* canonical, NUL-terminated */
+	uint32_t len;
+	uint32_t flags;
+	struct edge *gen; /* the edge that makes it, or NULL for a source */
+	struct filestat st; /* valid with NODE_STATED */
+};
+
+enum edge_state { ES_NEW, ES_VISITING, ES_VISITED };
+
+struct edge {
+	/* the rule or task: its recipe, attributes and kind, which rules written
+	 * alike share, and where this one is (see struct stmt for shift) */
+	const struct stmt *rule;
+	struct loc loc;
+	uint32_t shift;
+	/* the outputs follow the edge in its allocation (edge_out), then the
+	 * inputs: in[0..nin) inputs, in[nin..nimp) inputs found in the depfile
+	 * last time, in[nimp..nall) order-only inputs */
+	struct node **in;
+	uint32_t nout, nin, nimp, nall;
+	union { /* by the rule's kind */
+		const char *stem;          /* rules: the stem of a pattern's; else NULL */
+		const struct scope *args;  /* tasks: the parameters' values */
+	};
+	/* planning and scheduling */
+	union { /* edges waiting for this one: see edge_rdep */
+		struct edge *rdep;   /* caprdeps 1: the one */
+		struct edge **rdeps; /* else room for caprdeps */
+	};
+	uint32_t nrdeps, caprdeps;
+	uint32_t pending; /* inputs still to be made before it can start */
+	uint32_t id;     /* order of creation */
+	/* in milliseconds, at most UINT32_MAX (49 days) */
+	uint32_t weight;  /* its job's expected duration (ms + 1), from the log */
+	uint32_t prio;    /* weight of the longest path from it to a goal */
+	uint32_t after;   /* weight of the longest path of jobs that lead to it */
+	uint8_t state;   /* enum edge_state, for the walk from the goals */
+	bool dirty : 1;   /* must run, or may have to (see self) */
+	bool self : 1;    /* must run for its own sake, whatever its inputs' jobs do */
+	bool ran : 1;     /* its job ran (or was an alias of inputs that changed) */
+	bool changed : 1; /* running it changed an output */
+	bool done : 1;    /* finished (ran, or skipped as up to date) */
+	bool failed : 1;
+};
+
+/* A pattern rule with its words evaluated ('%' still in them). */
+struct pattern {
+	const struct stmt *rule;
+	struct list outs, ins, order;
+};
+
+struct graph {
+	struct arena a;
+	struct hset nodes; /* struct node by path */
+	struct edge **edges;
+	size_t nedges, capedges;
+	struct pattern *pats;
+	size_t npats, cappats;
+	/* if set, each new node is handed to it to be stated (graph_stat_early) */
+	struct os_statq *statq;
+	/* it stopped, and what it stated holds: see graph_stated_early */
+	bool early;
+};
+
+/* Free everything the graph holds. */
+void graph_free(struct graph *g);
+/* Have each node made from now on stated by a worker thread, while the graph is
+ * built on this one: plan_build takes what it found. */
+void graph_stat_early(struct graph *g);
+/* Stop that worker, before anything else states a node or runs. */
+void graph_stat_stop(struct graph *g);
+/* Whether the worker stated n, and what it found holds (n->st): a node it did
+ * not get to has st all zero, which no file has (its inode number is not 0). */
+static inline bool graph_stated_early(const struct graph *g, const struct node *n)
+{
+	return g->early && (n->st.mtime != 0 || n->st.ino != 0);
+}
+/* The node for a path, created if new; the path is canonicalised first. */
+struct node *graph_node(struct graph *g, const char *path, size_t len);
+/* Bring where the node for path is looked up into the cache: a lookup misses
+ * it, for a big graph, and a few made ready ahead overlap their waits. */
+void graph_prefetch(const struct graph *g, const char *path, size_t len);
+/* The node for an already canonical path, or NULL. */
+struct node *graph_find(struct graph *g, const char *path);
+/* A new edge for rule, with room for the given numbers of outputs and inputs. */
+struct edge *graph_edge(struct graph *g, const struct stmt *rule, uint32_t nout, uint32_t nin,
+			uint32_t norder);
+/* Record that e must wait for dep. */
+void graph_add_rdep(struct graph *g, struct edge *dep, struct edge *e);
+/* The ith of the edges waiting for e. */
+static inline struct edge *edge_rdep(const struct edge *e, uint32_t i)
+{
+	return e->caprdeps == 1 ? e->rdep : e->rdeps[i];
+}
+/* The outputs of e, nout of them. */
+static inline struct node **edge_out(const struct edge *e)
+{
+	return (struct node **)(uintptr_t)(e + 1);
+}
+/* The name a job is shown by: its first output, or the task's name. */
+const char *edge_name(const struct edge *e);
+/* Print every edge, in creation order ("out1 out2: in1 in2 | order"). */
+void graph_dump(struct buf *b, const struct graph *g);
+
+#endif

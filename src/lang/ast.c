@@ -1,0 +1,646 @@
+#include "lang/ast.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lang/diag.h"
+#include "base/htab.h"
+
+struct plist plist_add(struct plist l, struct piece *p)
+{
+	if (l.tail)
+		l.tail->next = p;
+	else
+		l.head = p;
+	l.tail = p;
+	return l;
+}
+
+struct wlist wlist_add(struct wlist l, struct word *w)
+{
+	if (l.tail)
+		l.tail->next = w;
+	else
+		l.head = w;
+	l.tail = w;
+	return l;
+}
+
+struct elist elist_add(struct elist l, struct expr *e)
+{
+	if (l.tail)
+		l.tail->next = e;
+	else
+		l.head = e;
+	l.tail = e;
+	return l;
+}
+
+struct rlist rlist_add(struct rlist l, struct rline *r)
+{
+	if (l.tail)
+		l.tail->next = r;
+	else
+		l.head = r;
+	l.tail = r;
+	return l;
+}
+
+struct parlist parlist_add(struct parlist l, struct param *p)
+{
+	if (l.tail)
+		l.tail->next = p;
+	else
+		l.head = p;
+	l.tail = p;
+	return l;
+}
+
+static struct piece *keeppieces(struct ast *t, const struct piece *p);
+
+struct piece *ast_text(struct ast *t, const char *s, size_t len, struct loc loc)
+{
+	struct piece *p = arena_alloc(t->words, sizeof(*p));
+
+	p->kind = PC_TEXT;
+	p->text = s;
+	p->len = (uint32_t)len; /* a source is under 4 GiB */
+	p->loc = loc;
+	return p;
+}
+
+struct piece *ast_interp(struct ast *t, struct expr *e, struct loc loc)
+{
+	struct piece *p = arena_alloc(t->words, sizeof(*p));
+
+	p->kind = PC_EXPR;
+	p->expr = e;
+	p->loc = loc;
+	return p;
+}
+
+struct piece *ast_quoted(struct ast *t, struct plist sub, struct loc loc)
+{
+	struct piece *p = arena_alloc(t->words, sizeof(*p));
+
+	p->kind = PC_QUOTED;
+	p->sub = sub.head;
+	p->loc = loc;
+	return p;
+}
+
+struct word *ast_word(struct ast *t, struct plist pieces, struct loc loc)
+{
+	struct word *w = arena_alloc(t->words, sizeof(*w));
+
+	w->pieces = pieces.head;
+	w->loc = loc;
+	return w;
+}
+
+struct word *ast_plainword(struct ast *t, const char *s, size_t len, struct loc loc)
+{
+	struct word *w;
+	struct piece *p;
+
+	if (len & WORD_VAR) { /* 2 GiB of one word: held as a piece, like any other */
+		p = ast_text(t, s, len, loc);
+		return ast_word(t, (struct plist){p, p}, loc);
+	}
+	w = arena_alloc(t->words, sizeof(*w));
+	w->text = s;
+	w->len = (uint32_t)len; /* a source is under 4 GiB */
+	w->loc = loc;
+	return w;
+}
+
+struct word *ast_varword(struct ast *t, const char *s, size_t len, struct loc loc)
+{
+	struct word *w;
+	struct htab_entry *e;
+	struct piece *p;
+	size_t lead = (size_t)(s - source_get(loc.src)->text) - loc.off - 2;
+
+	if (len > WORD_VARLEN || lead >= 128) { /* held as the pieces would be */
+		struct loc nl = {loc.src, (uint32_t)(loc.off + 2 + lead),
+				 (uint32_t)(loc.off + 2 + lead + len)};
+		p = ast_interp(t, ast_var(t, s, len, nl), nl);
+		return ast_word(t, (struct plist){p, p}, loc);
+	}
+	w = arena_alloc(t->words, sizeof(*w));
+	e = htab_slot(&t->names, s, len); /* keyed by the source */
+	if (!e->val)
+		e->val = arena_strndup(t->arena, s, len); /* outlives the words */
+	w->var = e->val;
+	w->len = WORD_VAR | (uint32_t)lead << WORD_VARLEAD | (uint32_t)len;
+	w->loc = loc;
+	return w;
+}
+
+struct expr ast_wordexpr(const struct word *w)
+{
+	uint32_t len = word_varlen(w), off = w->loc.off + 2 + (w->len >> WORD_VARLEAD & 127);
+
+	return (struct expr){.kind = EX_VAR,
+			     .loc = {w->loc.src, off, off + len},
+			     .len = len,
+			     .name = w->var};
+}
+
+struct expr *ast_var(struct ast *t, const char *s, size_t len, struct loc loc)
+{
+	struct expr *e = arena_alloc(t->words, sizeof(*e));
+
+	e->kind = EX_VAR;
+	e->name = arena_strndup(t->words, s, len);
+	e->len = (uint32_t)len; /* a source is under 4 GiB */
+	e->loc = loc;
+	return e;
+}
+
+struct expr *ast_str(struct ast *t, const char *s, size_t len, struct loc loc)
+{
+	struct expr *e = ast_var(t, s, len, loc);
+
+	e->kind = EX_STR;
+	return e;
+}
+
+struct expr *ast_num(struct ast *t, struct loc loc)
+{
+	const struct source *s = source_get(loc.src);
+
+	return ast_str(t, s->text + loc.off, loc.end - loc.off, loc);
+}
+
+struct expr *ast_call(struct ast *t, struct expr *fn, struct elist args, struct loc loc)
+{
+	(void)t;
+	(void)loc; /* messages about a call point at its name */
+	fn->kind = EX_CALL;
+	fn->arg = args.head;
+	return fn;
+}
+
+/* Whether index i of a list of one word is out of range. */
+static bool onefails(long i)
+{
+	return i != 0 && i != -1;
+}
+
+struct expr *ast_index(struct ast *t, struct expr *base, long index, struct loc loc)
+{
+	struct expr *e;
+
+	/* An index gives one word, so x[i][0] and x[i][-1] are x[i], and indexing
+	 * an x[i][j] that always fails changes nothing: however long the input's
+	 * chain of indexes, the tree stays two deep for the code that recurses. */
+	if (base->kind == EX_INDEX &&
+	    (!onefails(index) || (base->arg->kind == EX_INDEX && onefails(base->index))))
+		return base;
+	e = arena_alloc(t->words, sizeof(*e));
+	e->kind = EX_INDEX;
+	e->arg = base;
+	e->index = index;
+	e->loc = loc;
+	return e;
+}
+
+struct rline *ast_rline(struct ast *t, uint32_t indent, uint32_t blanks, struct plist p,
+			struct loc loc)
+{
+	struct rline *r = arena_alloc(t->arena, sizeof(*r));
+
+	r->lead = arena_strndup(t->arena, source_get(loc.src)->text + loc.off, indent);
+	r->indent = indent;
+	r->blanks = blanks;
+	r->pieces = keeppieces(t, p.head);
+	r->loc = loc;
+	return r;
+}
+
+/* Copies in t->arena of what the parser made in t->words, for what is kept after
+ * the graph is built: recipes, attributes, values, include paths, defaults. Their
+ * text is copied too, so that the source can be let go of (source_shed_all). */
+static struct expr *keepexpr(struct ast *t, const struct expr *e)
+{
+	struct expr *head = NULL, **tail = &head, *c;
+
+	/* a call's arguments are a list: copied in a loop, the rest recursively
+	 * (the parser bounds how deep an expression nests) */
+	for (; e; e = e->next) {
+		c = arena_alloc(t->arena, sizeof(*c));
+		*c = *e;
+		if (e->name)
+			c->name = arena_strndup(t->arena, e->name, strlen(e->name));
+		c->arg = keepexpr(t, e->arg);
+		*tail = c;
+		tail = &c->next;
+	}
+	return head;
+}
+
+static struct piece *keeppieces(struct ast *t, const struct piece *p)
+{
+	struct piece *head = NULL, **tail = &head, *c;
+
+	if (t->words == t->arena)
+		return (struct piece *)p;
+	for (; p; p = p->next) {
+		c = arena_alloc(t->arena, sizeof(*c));
+		*c = *p;
+		if (p->kind == PC_TEXT)
+			c->text = arena_strndup(t->arena, p->text, p->len);
+		else if (p->kind == PC_EXPR)
+			c->expr = keepexpr(t, p->expr);
+		else if (p->kind == PC_QUOTED)
+			c->sub = keeppieces(t, p->sub);
+		*tail = c;
+		tail = &c->next;
+	}
+	return head;
+}
+
+static struct word *keepwords(struct ast *t, const struct word *w)
+{
+	struct word *head = NULL, **tail = &head, *c;
+
+	if (t->words == t->arena)
+		return (struct word *)w;
+	for (; w; w = w->next) {
+		c = arena_alloc(t->arena, sizeof(*c));
+		*c = *w; /* a variable's name is in t->arena already */
+		if (!w->len)
+			c->pieces = keeppieces(t, w->pieces);
+		else if (word_isplain(w))
+			c->text = arena_strndup(t->arena, w->text, w->len);
+		*tail = c;
+		tail = &c->next;
+	}
+	return head;
+}
+
+/* The text of a word made of one plain piece, or NULL. */
+static const char *plainword(struct ast *t, const struct word *w)
+{
+	const struct piece *p;
+	struct buf b = {0};
+	const char *s;
+
+	if (word_isvar(w))
+		return NULL;
+	if (w->len)
+		return arena_strndup(t->arena, w->text, w->len);
+	for (p = w->pieces; p; p = p->next) {
+		if (p->kind != PC_TEXT) {
+			buf_free(&b);
+			return NULL;
+		}
+		buf_add(&b, p->text, p->len);
+	}
+	if (!b.s)
+		return NULL;
+	s = arena_strndup(t->arena, b.s, b.len);
+	buf_free(&b);
+	return s;
+}
+
+static bool isident(const char *s)
+{
+	if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+		return false;
+	for (s++; *s; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_' ||
+		      (*s >= '0' && *s <= '9')))
+			return false;
+	}
+	return true;
+}
+
+/* The header of a rule or task about to be made, in a (the words' arena for a
+ * rule), counted in the words' segment. */
+static struct header *newheader(struct ast *t, struct arena *a)
+{
+	struct header *h = arena_alloc(a, sizeof(*h));
+
+	if (t->segs) {
+		h->seg = (uint32_t)(t->segs->n - 1);
+		t->segs->v[h->seg]->pending++;
+	}
+	return h;
+}
+
+static struct stmt *newstmt(struct ast *t, enum stmt_kind kind, struct loc loc)
+{
+	/* a rule's statement goes with its words: the graph keeps a copy, or one
+	 * statement for all the rules written alike (struct edge) */
+	struct stmt *s = arena_alloc(kind == ST_RULE ? t->words : t->arena, sizeof(*s));
+
+	s->kind = kind;
+	s->loc = loc;
+	if (t->tail)
+		t->tail->next = s;
+	else
+		t->head = s;
+	t->tail = s;
+	if (t->all) {
+		xgrow((void **)&t->all->v, &t->all->cap, t->all->n + 1, sizeof(*t->all->v));
+		t->all->v[t->all->n++] = s;
+	}
+	/* the words of the statements after this one go in a new segment */
+	if (t->segs && ++t->segs->stmts >= SEGMENT_STMTS)
+		t->words = segments_next(t->segs);
+	return s;
+}
+
+static const char *const known_attrs[] = {"depfile", "precious", "content"};
+
+void ast_attr(struct ast *t, const char *name, size_t len, bool hasvalue, struct plist value,
+	      struct loc loc)
+{
+	struct attr *a = arena_alloc(t->arena, sizeof(*a));
+	size_t i;
+
+	a->name = arena_strndup(t->arena, name, len);
+	a->hasvalue = hasvalue;
+	a->value = keeppieces(t, value.head);
+	a->loc = loc;
+	for (i = 0; i < LEN(known_attrs) && strcmp(known_attrs[i], a->name); i++)
+		;
+	if (i == LEN(known_attrs)) {
+		diag_error(loc, "unknown attribute '%s' (there are depfile, precious and content)",
+			   a->name);
+		return;
+	}
+	if (!strcmp(a->name, "depfile") && !hasvalue) {
+		diag_error(loc, "the depfile attribute needs a path: [depfile: PATH]");
+		return;
+	}
+	if (strcmp(a->name, "depfile") && hasvalue) {
+		diag_error(loc, "the %s attribute takes no value", a->name);
+		return;
+	}
+	if (t->hasdoc && t->docend == loc.off)
+		t->docend = loc.end + 1; /* a doc comment may stand above the attributes */
+	if (t->attrtail)
+		t->attrtail->next = a;
+	else
+		t->attrs = a;
+	t->attrtail = a;
+}
+
+const struct attr *ast_getattr(const struct stmt *s, const char *name)
+{
+	const struct attr *a;
+
+	for (a = s->attrs; a; a = a->next) {
+		if (!strcmp(a->name, name))
+			return a;
+	}
+	return NULL;
+}
+
+void ast_endattrs(struct ast *t)
+{
+	if (t->attrs)
+		diag_error(t->attrs->loc, "an attribute must be followed by a rule or a task");
+	t->attrs = t->attrtail = NULL;
+}
+
+/* Attribute lines waiting, for the rule being made. */
+static struct attr *takeattrs(struct ast *t)
+{
+	struct attr *a = t->attrs;
+
+	t->attrs = t->attrtail = NULL;
+	return a;
+}
+
+/* The doc comment for a rule starting at loc: only one right above it. */
+static const char *takedoc(struct ast *t, struct loc loc)
+{
+	const char *d = NULL;
+
+	if (t->hasdoc && t->docend == loc.off)
+		d = arena_strndup(t->arena, t->doc.s, t->doc.len);
+	ast_nodoc(t);
+	return d;
+}
+
+void ast_nodoc(struct ast *t)
+{
+	t->doc.len = 0;
+	t->hasdoc = false;
+}
+
+void ast_doc(struct ast *t, const char *s, size_t len, struct loc loc)
+{
+	if (t->hasdoc && t->docend != loc.off)
+		ast_nodoc(t); /* something came between: start again */
+	t->docend = loc.end;
+	if (t->hasdoc)
+		buf_putc(&t->doc, '\n');
+	buf_add(&t->doc, s, len);
+	t->hasdoc = true;
+}
+
+void ast_assign(struct ast *t, struct wlist lhs, enum assign_op op, struct wlist value,
+		struct loc loc)
+{
+	const char *name;
+	struct stmt *s;
+
+	ast_nodoc(t);
+	ast_endattrs(t);
+	if (!lhs.head) {
+		diag_error(loc, "unexpected '=', expected a variable name before it");
+		return;
+	}
+	name = plainword(t, lhs.head);
+	if (lhs.head->next || !isident(name)) {
+		diag_error(lhs.head->loc,
+			   "expected a variable name before '=' (letters, digits and '_')");
+		return;
+	}
+	s = newstmt(t, ST_ASSIGN, loc);
+	s->name = name;
+	s->op = op;
+	s->value = keepwords(t, value.head);
+}
+
+static bool haspercent(const struct word *w)
+{
+	const struct piece *p;
+
+	if (word_isvar(w))
+		return false;
+	if (w->len)
+		return memchr(w->text, '%', w->len) != NULL;
+	for (p = w->pieces; p; p = p->next) {
+		if (p->kind == PC_TEXT && memchr(p->text, '%', p->len))
+			return true;
+	}
+	return false;
+}
+
+/* A rule's recipe: share the lines of the same text seen before (the lexer
+ * found it), or offer these lines to later recipes if they are all that the
+ * lexer took to be this recipe and none of them was in error. */
+static void keeprecipe(struct ast *t, struct stmt *s, struct rlist r)
+{
+	struct recipe_at at = t->at;
+	const char *text = source_get(t->src)->text;
+	struct htab_entry *e;
+	uint32_t end;
+
+	t->at = (struct recipe_at){0};
+	s->recipe = r.head;
+	if (!r.head || at.end == 0)
+		return;
+	if (at.shared) {
+		if (at.shared == r.head) {
+			s->shift = at.off - r.head->loc.off;
+			s->len = at.end - at.off;
+		}
+		return;
+	}
+	end = r.tail->loc.end;
+	if (end < at.end && text[end] == '\r')
+		end++;
+	if (end < at.end && text[end] == '\n')
+		end++;
+	if (r.head->loc.off != at.off || end != at.end || diag_errors() != at.errors)
+		return;
+	e = htab_slot(&t->recipes, text + at.off, at.end - at.off);
+	if (!e->val)
+		e->val = r.head;
+}
+
+void ast_locate_recipe(const struct stmt *s, uint32_t shift)
+{
+	if (s && shift)
+		diag_move(s->loc.src, s->recipe->loc.off, s->len, shift);
+	else
+		diag_move(0, 0, 0, 0);
+}
+
+void ast_rule(struct ast *t, struct wlist outs, struct wlist ins, struct wlist order,
+	      struct rlist recipe, struct loc loc)
+{
+	const struct word *w;
+	struct stmt *s;
+	struct header *hdr;
+	int npct = 0, nout = 0;
+
+	if (!outs.head) {
+		ast_nodoc(t);
+		diag_error(loc, "expected an output before ':'");
+		return;
+	}
+	for (w = outs.head; w; w = w->next) {
+		nout++;
+		npct += haspercent(w);
+	}
+	if (npct && npct != nout) {
+		ast_nodoc(t);
+		diag_error(outs.head->loc, "either every output of a rule has a '%%' or none has");
+		return;
+	}
+	hdr = newheader(t, t->words); /* before newstmt, which may change segment */
+	s = newstmt(t, ST_RULE, loc);
+	s->doc = takedoc(t, loc);
+	s->attrs = takeattrs(t);
+	s->hdr = hdr;
+	s->hdr->outputs = outs.head;
+	s->hdr->inputs = ins.head;
+	s->hdr->orderonly = order.head;
+	keeprecipe(t, s, recipe);
+	s->pattern = npct > 0;
+}
+
+struct param *ast_param(struct ast *t, struct word *name, struct word *def, struct loc loc)
+{
+	struct param *p = arena_alloc(t->arena, sizeof(*p));
+
+	p->name = plainword(t, name);
+	p->def = def ? keepwords(t, def) : NULL;
+	p->loc = loc;
+	if (!p->name)
+		p->name = "";
+	if (p->name[0] == '*') {
+		p->variadic = true;
+		p->name++;
+	}
+	return p;
+}
+
+void ast_task(struct ast *t, struct parlist head, struct wlist deps, struct rlist recipe,
+	      struct loc loc)
+{
+	struct param *p, *q;
+	struct stmt *s;
+	struct header *hdr;
+	struct word *name;
+	bool ok = true;
+
+	if (!head.head || head.head->def || head.head->variadic || !head.head->name[0]) {
+		ast_nodoc(t);
+		diag_error(head.head ? head.head->loc : loc, "expected a task name after 'task'");
+		return;
+	}
+	for (p = head.head->next; p; p = p->next) {
+		if (!isident(p->name)) {
+			diag_error(p->loc, "expected a parameter name (letters, digits and '_')");
+			ok = false;
+		} else if (!strcmp(p->name, "in") || !strcmp(p->name, "out") ||
+			   !strcmp(p->name, "stem")) {
+			diag_error(p->loc, "'%s' is reserved and cannot be a parameter", p->name);
+			ok = false;
+		} else if (p->variadic && p->next) {
+			diag_error(p->loc, "only the last parameter can be variadic ('*%s')",
+				   p->name);
+			ok = false;
+		} else if (p->variadic && p->def) {
+			diag_error(p->loc, "a variadic parameter cannot have a default");
+			ok = false;
+		}
+		for (q = head.head->next; q != p; q = q->next) {
+			if (!strcmp(q->name, p->name)) {
+				diag_error(p->loc, "parameter '%s' is declared twice", p->name);
+				ok = false;
+				break;
+			}
+		}
+	}
+	if (!ok) {
+		ast_nodoc(t);
+		return;
+	}
+	name = arena_alloc(t->arena, sizeof(*name));
+	name->text = head.head->name;
+	name->len = (uint32_t)strlen(head.head->name);
+	name->loc = head.head->loc;
+	hdr = newheader(t, t->arena); /* kept: it holds the name */
+	s = newstmt(t, ST_TASK, loc);
+	s->doc = takedoc(t, loc);
+	s->attrs = takeattrs(t);
+	s->hdr = hdr;
+	s->hdr->outputs = name;
+	s->params = head.head->next;
+	s->hdr->inputs = deps.head;
+	keeprecipe(t, s, recipe);
+}
+
+void ast_include(struct ast *t, struct wlist path, struct loc loc)
+{
+	struct stmt *s;
+
+	ast_nodoc(t);
+	ast_endattrs(t);
+	if (!path.head) {
+		diag_error(loc, "expected a file name after 'include'");
+		return;
+	}
+	s = newstmt(t, ST_INCLUDE, loc);
+	s->value = keepwords(t, path.head);
+}

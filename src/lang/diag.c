@@ -1,0 +1,169 @@
+#include "lang/diag.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAXERRORS = 20 };
+
+static FILE *stream;
+static int nerrors;
+static struct {
+	uint32_t src, from, len, by;
+} moved;
+
+void diag_move(uint32_t src, uint32_t from, uint32_t len, uint32_t by)
+{
+	moved.src = src;
+	moved.from = from;
+	moved.len = len;
+	moved.by = by;
+}
+
+void diag_set_stream(FILE *f)
+{
+	stream = f;
+}
+
+int diag_errors(void)
+{
+	return nerrors;
+}
+
+void diag_reset(void)
+{
+	nerrors = 0;
+}
+
+void diag_where(struct loc loc, char *buf, size_t n)
+{
+	const struct source *s = source_get(loc.src);
+	unsigned line, col;
+
+	if (!s) {
+		snprintf(buf, n, "baton");
+		return;
+	}
+	source_linecol(s, loc.off, &line, &col);
+	snprintf(buf, n, "%s:%u:%u", s->name, line, col);
+}
+
+static void putbyte(FILE *f, unsigned char c)
+{
+	/* keep the quoted line on one terminal line, whatever bytes it holds */
+	if (c == '\t' || c >= 0x20)
+		fputc(c, f);
+	else
+		fputc('?', f);
+}
+
+/* Print the source line holding loc, then a caret under loc. */
+static void quote(FILE *f, struct loc loc)
+{
+	enum { BEFORE = 60, AFTER = 100 };
+	const struct source *s = source_get(loc.src);
+	size_t start, stop, from, to, i;
+
+	if (!s)
+		return;
+	if (loc.off > s->len)
+		loc.off = (uint32_t)s->len;
+	start = loc.off;
+	while (start > 0 && s->text[start - 1] != '\n')
+		start--;
+	stop = loc.off;
+	while (stop < s->len && s->text[stop] != '\n' && s->text[stop] != '\r')
+		stop++;
+	if (start == stop && loc.off == s->len && start == s->len)
+		return; /* error at the very end of the file: nothing to show */
+	from = loc.off - start > BEFORE ? loc.off - BEFORE : start;
+	to = stop - loc.off > AFTER ? loc.off + AFTER : stop;
+	fputs("    ", f);
+	if (from > start)
+		fputs("...", f);
+	for (i = from; i < to; i++)
+		putbyte(f, (unsigned char)s->text[i]);
+	if (to < stop)
+		fputs("...", f);
+	fputs("\n    ", f);
+	if (from > start)
+		fputs("   ", f);
+	for (i = from; i < loc.off; i++) {
+		unsigned char c = (unsigned char)s->text[i];
+		if (c == '\t')
+			fputc('\t', f);
+		else if ((c & 0xc0) != 0x80)
+			fputc(' ', f);
+	}
+	fputc('^', f);
+	for (i = loc.off + 1; i < loc.end && i < to; i++) {
+		if (((unsigned char)s->text[i] & 0xc0) != 0x80)
+			fputc('~', f);
+	}
+	fputc('\n', f);
+}
+
+static void vreport(struct loc loc, const char *kind, const char *fmt, va_list ap)
+{
+	FILE *out = stream ? stream : stderr, *f;
+	char where[4096], *text = NULL;
+	size_t len = 0;
+
+	if (loc.src && loc.src == moved.src && loc.off >= moved.from &&
+	    loc.off - moved.from < moved.len) {
+		loc.off += moved.by;
+		loc.end += moved.by;
+	}
+	out_flush();
+	/* made in memory and written at once: stderr is unbuffered, and a byte
+	 * at a time costs a system call each (100,000 notes of a cycle: seconds) */
+	f = open_memstream(&text, &len);
+	if (!f)
+		f = out;
+	diag_where(loc, where, sizeof(where));
+	fprintf(f, "%s: %s: ", where, kind);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+	quote(f, loc);
+	if (f != out) {
+		fclose(f);
+		fwrite(text, 1, len, out);
+		free(text);
+	}
+	fflush(out);
+}
+
+void diag_error(struct loc loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (++nerrors > MAXERRORS) {
+		if (nerrors == MAXERRORS + 1) {
+			fprintf(stream ? stream : stderr, "baton: too many errors, giving up\n");
+		}
+		return;
+	}
+	va_start(ap, fmt);
+	vreport(loc, "error", fmt, ap);
+	va_end(ap);
+}
+
+void diag_note(struct loc loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (nerrors > MAXERRORS)
+		return;
+	va_start(ap, fmt);
+	vreport(loc, "note", fmt, ap);
+	va_end(ap);
+}
+
+void diag_warn(struct loc loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(loc, "warning", fmt, ap);
+	va_end(ap);
+}

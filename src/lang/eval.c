@@ -1,0 +1,396 @@
+#include "lang/eval.h"
+
+#include <string.h>
+
+#include "lang/diag.h"
+#include "lang/vars.h"
+
+static const struct list *lookup_local(const struct scope *s, const char *name)
+{
+	for (; s; s = s->up) {
+		if (!strcmp(s->name, name))
+			return s->val;
+	}
+	return NULL;
+}
+
+static bool eval_word1(struct eval *ev, const struct word *w, struct list *out);
+
+static bool isbuiltin(const char *name)
+{
+	return !strcmp(name, "in") || !strcmp(name, "out") || !strcmp(name, "stem");
+}
+
+/* Words made by all evaluations so far, against EVAL_MAX_TOTAL. */
+static size_t made;
+/* The most words all of a run's evaluation may make. */
+static size_t budget = EVAL_MAX_TOTAL;
+
+static bool toolarge(const struct expr *e, const struct list *l)
+{
+	if (l->n <= EVAL_MAX_WORDS && l->bytes <= EVAL_MAX_BYTES)
+		return false;
+	diag_error(e->loc, "value too large (over %d words or %d MiB)", EVAL_MAX_WORDS,
+		   EVAL_MAX_BYTES >> 20);
+	return true;
+}
+
+static bool unknown_var(const struct expr *e)
+{
+	if (isbuiltin(e->name))
+		diag_error(e->loc, "unknown variable '%s' ('in', 'out' and 'stem' exist only in recipes)",
+			   e->name);
+	else
+		diag_error(e->loc, "unknown variable '%s'", e->name);
+	return false;
+}
+
+/* Whether a call of f with n arguments is allowed; reports it if not. */
+static bool argc_ok(const struct func *f, const struct expr *e, int n)
+{
+	if (n >= f->min && (f->max < 0 || n <= f->max) && n <= 16)
+		return true;
+	if (f->min == f->max)
+		diag_error(e->loc, "'%s' takes %d argument%s, got %d", f->name, f->min,
+			   f->min == 1 ? "" : "s", n);
+	else if (f->max < 0)
+		diag_error(e->loc, "'%s' takes at least %d argument%s, got %d", f->name, f->min,
+			   f->min == 1 ? "" : "s", n);
+	else
+		diag_error(e->loc, "'%s' takes %d to %d arguments, got %d", f->name, f->min, f->max,
+			   n);
+	return false;
+}
+
+static bool call(struct eval *ev, const struct expr *e, struct list *out)
+{
+	const struct func *f = func_find(e->name);
+	struct list args[16]; /* argc_ok allows no more */
+	const struct expr *a;
+	int n = 0, i;
+	bool ok = true;
+
+	if (!f) {
+		diag_error(e->loc, "unknown function '%s'", e->name);
+		return false;
+	}
+	for (a = e->arg; a; a = a->next)
+		n++;
+	if (!argc_ok(f, e, n))
+		return false;
+	memset(args, 0, sizeof(args));
+	for (a = e->arg, i = 0; a && ok; a = a->next, i++)
+		ok = eval_expr(ev, a, &args[i]);
+	if (ok)
+		ok = f->fn(ev, e, args, n, out);
+	for (i = 0; i < n; i++)
+		list_free(&args[i]);
+	return ok && !toolarge(e, out);
+}
+
+bool eval_expr(struct eval *ev, const struct expr *e, struct list *out)
+{
+	const struct list *val;
+	struct list tmp = {0};
+	struct var *var;
+	long i;
+
+	switch (e->kind) {
+	case EX_STR:
+		list_push(out, arena_strndup(ev->a, e->name, e->len));
+		return true;
+	case EX_VAR:
+		val = lookup_local(ev->locals, e->name);
+		if (!val) {
+			var = vars_find(ev->vars, e->name);
+			if (!var || (!var->ndefs && !var->cmdline))
+				return unknown_var(e);
+			val = vars_value(ev->vars, var, e->loc);
+			if (!val)
+				return false;
+		}
+		list_append(out, val);
+		out->raw |= val->raw;
+		return !toolarge(e, out);
+	case EX_CALL:
+		return call(ev, e, out);
+	case EX_INDEX:
+		if (!eval_expr(ev, e->arg, &tmp))
+			return false;
+		i = e->index < 0 ? (long)tmp.n + e->index : e->index;
+		if (i < 0 || (size_t)i >= tmp.n) {
+			diag_error(e->loc, "index %ld is out of range (the list has %zu word%s)",
+				   e->index, tmp.n, tmp.n == 1 ? "" : "s");
+			list_free(&tmp);
+			return false;
+		}
+		list_push(out, tmp.v[i]);
+		out->raw |= tmp.raw;
+		list_free(&tmp);
+		return true;
+	}
+	return false;
+}
+
+/* The text of pieces between double quotes: lists joined with spaces. */
+static bool quoted(struct eval *ev, const struct piece *p, struct buf *b)
+{
+	struct list l = {0};
+
+	for (; p; p = p->next) {
+		if (p->kind == PC_TEXT) {
+			buf_add(b, p->text, p->len);
+			continue;
+		}
+		if (!eval_expr(ev, p->expr, &l))
+			goto fail;
+		list_join(b, &l, " ");
+		list_free(&l);
+		if (b->len > EVAL_MAX_BYTES) {
+			toolarge(p->expr, &(struct list){.bytes = b->len});
+			goto fail;
+		}
+	}
+	if (!b->s)
+		buf_add(b, "", 0);
+	return true;
+fail:
+	list_free(&l);
+	return false;
+}
+
+/* Every word of cur with s appended. */
+static void suffix(struct eval *ev, struct list *cur, const char *s, size_t len)
+{
+	size_t i, n;
+
+	for (i = 0; i < cur->n; i++) {
+		n = strlen(cur->v[i]);
+		char *w = arena_alloc(ev->a, n + len + 1);
+		memcpy(w, cur->v[i], n);
+		memcpy(w + n, s, len);
+		w[n + len] = '\0';
+		cur->bytes += len;
+		cur->v[i] = w;
+	}
+}
+
+/* Count n more words made; false after reporting that the Taskfile makes too many. */
+static bool spend(const struct word *w, size_t n)
+{
+	made += n;
+	if (made <= budget)
+		return true;
+	if (made - n <= budget)
+		diag_error(w->loc, "the Taskfile expands to too many words (over %zu in all)",
+			   budget);
+	return false;
+}
+
+bool eval_spend(const struct word *w, size_t n)
+{
+	return spend(w, n);
+}
+
+void eval_reset(void)
+{
+	made = 0;
+}
+
+void eval_set_budget(size_t words)
+{
+	budget = words;
+}
+
+bool eval_word(struct eval *ev, const struct word *w, struct list *out)
+{
+	size_t before = out->n, len;
+	const char *text = word_text(w, &len);
+
+	/* a word of plain text is bounded by the size of the Taskfile: only what
+	 * interpolation makes counts against the budget, so a million rules fit */
+	if (text) {
+		list_push(out, arena_strndup(ev->a, text, len));
+		return true;
+	}
+	return eval_word1(ev, w, out) && spend(w, out->n - before);
+}
+
+static bool eval_word1(struct eval *ev, const struct word *w, struct list *out)
+{
+	const struct piece *p;
+	struct list cur = {0}, val = {0}, next;
+	struct buf b = {0};
+	size_t i, j;
+	bool ok = true;
+	const char *text = word_text(w, &i);
+
+	if (text) {
+		list_push(out, arena_strndup(ev->a, text, i));
+		return true;
+	}
+	if (word_isvar(w)) {
+		struct expr e = ast_wordexpr(w);
+		return eval_expr(ev, &e, out);
+	}
+	p = w->pieces;
+	if (p && !p->next && p->kind == PC_EXPR)
+		return eval_expr(ev, p->expr, out);
+	list_push(&cur, "");
+	for (; p && ok && cur.n; p = p->next) {
+		switch (p->kind) {
+		case PC_TEXT:
+			suffix(ev, &cur, p->text, p->len);
+			break;
+		case PC_QUOTED:
+			b.len = 0;
+			ok = quoted(ev, p->sub, &b);
+			if (ok)
+				suffix(ev, &cur, b.s, b.len);
+			break;
+		case PC_EXPR:
+			val.n = val.bytes = 0;
+			ok = eval_expr(ev, p->expr, &val);
+			if (!ok)
+				break;
+			if (val.n == 1) {
+				suffix(ev, &cur, val.v[0], strlen(val.v[0]));
+				break;
+			}
+			if ((double)cur.n * (double)val.n > EVAL_MAX_WORDS) {
+				ok = !toolarge(p->expr, &(struct list){.n = (size_t)-1});
+				break;
+			}
+			memset(&next, 0, sizeof(next));
+			for (i = 0; i < cur.n; i++) {
+				for (j = 0; j < val.n; j++) {
+					size_t n = strlen(cur.v[i]), m = strlen(val.v[j]);
+					char *s = arena_alloc(ev->a, n + m + 1);
+					memcpy(s, cur.v[i], n);
+					memcpy(s + n, val.v[j], m + 1);
+					list_push(&next, s);
+				}
+			}
+			list_free(&cur);
+			cur = next;
+			break;
+		}
+		if (ok && cur.bytes > EVAL_MAX_BYTES)
+			ok = !toolarge(p->kind == PC_EXPR ? p->expr : &(struct expr){.loc = p->loc}, &cur);
+	}
+	if (ok)
+		list_append(out, &cur);
+	list_free(&cur);
+	list_free(&val);
+	buf_free(&b);
+	return ok;
+}
+
+bool eval_words(struct eval *ev, const struct word *w, struct list *out)
+{
+	for (; w; w = w->next) {
+		if (!eval_word(ev, w, out))
+			return false; /* going on could only pile up more of a value too large */
+	}
+	return true;
+}
+
+bool eval_recipe(struct eval *ev, const struct rline *lines, struct buf *script)
+{
+	const struct rline *r;
+	const struct piece *p;
+	struct list val = {0};
+	uint32_t common = UINT32_MAX, i;
+	size_t k;
+
+	for (r = lines; r; r = r->next) {
+		if (r->indent < common)
+			common = r->indent;
+	}
+	for (r = lines; r; r = r->next) {
+		for (i = 0; i < r->blanks; i++)
+			buf_putc(script, '\n');
+		buf_add(script, r->lead + common, r->indent - common);
+		for (p = r->pieces; p; p = p->next) {
+			if (p->kind == PC_TEXT) {
+				buf_add(script, p->text, p->len);
+				continue;
+			}
+			val.n = val.bytes = 0;
+			val.raw = false;
+			if (!eval_expr(ev, p->expr, &val)) {
+				list_free(&val);
+				return false;
+			}
+			for (k = 0; k < val.n; k++) {
+				if (k)
+					buf_putc(script, ' ');
+				if (val.raw)
+					buf_puts(script, val.v[k]);
+				else
+					shell_quote(script, val.v[k]);
+			}
+		}
+		buf_putc(script, '\n');
+	}
+	list_free(&val);
+	return true;
+}
+
+static bool check_expr(struct vars *vars, const struct stmt *rule, const struct expr *e)
+{
+	const struct param *p;
+	const struct func *f;
+	const struct expr *a;
+	struct var *var;
+	bool ok = true;
+	int n = 0;
+
+	switch (e->kind) {
+	case EX_STR:
+		return true;
+	case EX_INDEX:
+		return check_expr(vars, rule, e->arg);
+	case EX_VAR:
+		if (isbuiltin(e->name))
+			return true;
+		for (p = rule->params; p; p = p->next) {
+			if (!strcmp(p->name, e->name))
+				return true;
+		}
+		var = vars_find(vars, e->name);
+		if (!var || (!var->ndefs && !var->cmdline))
+			return unknown_var(e);
+		/* evaluate it now, so that its mistakes are found before anything runs */
+		return vars_value(vars, var, e->loc) != NULL;
+	case EX_CALL:
+		f = func_find(e->name);
+		if (!f) {
+			diag_error(e->loc, "unknown function '%s'", e->name);
+			return false;
+		}
+		for (a = e->arg; a; a = a->next) {
+			n++;
+			ok = check_expr(vars, rule, a) && ok;
+		}
+		return argc_ok(f, e, n) && ok;
+	}
+	return false;
+}
+
+bool eval_check_recipe(struct vars *vars, const struct stmt *rule)
+{
+	const struct rline *r;
+	const struct piece *p;
+	bool ok = true;
+
+	ast_locate_recipe(rule, rule->shift);
+	for (r = rule->recipe; r; r = r->next) {
+		for (p = r->pieces; p; p = p->next) {
+			if (p->kind == PC_EXPR)
+				ok = check_expr(vars, rule, p->expr) && ok;
+		}
+	}
+	ast_locate_recipe(NULL, 0);
+	return ok;
+}

@@ -1,0 +1,64 @@
+/* Evaluation of words and {{ }} expressions into lists of words, and of recipes
+ * into the script a job runs. */
+#ifndef BATON_EVAL_H
+#define BATON_EVAL_H
+
+#include <stdbool.h>
+
+#include "lang/ast.h"
+#include "base/list.h"
+
+struct vars;
+
+/* A local binding (in, out, stem, task parameters), searched before variables. */
+struct scope {
+	const struct scope *up;
+	const char *name;
+	const struct list *val;
+};
+
+struct eval {
+	struct vars *vars;
+	const struct scope *locals;
+	struct arena *a; /* where the words made go */
+	bool recipe;     /* evaluating a recipe: in, out and stem exist */
+};
+
+enum {
+	EVAL_MAX_WORDS = 1 << 20,     /* more words in one value is an error */
+	EVAL_MAX_BYTES = 64 << 20,    /* so is a value longer than this */
+	EVAL_MAX_TOTAL = 1 << 21,     /* and more words made by all of a run's evaluation */
+};
+
+/* Forget the words made so far (for tests that load several Taskfiles). */
+void eval_reset(void);
+/* Allow this many words made in all instead of EVAL_MAX_TOTAL (the fuzzer, whose
+ * instrumentation makes each word dearer). */
+void eval_set_budget(size_t words);
+
+/* Count n more words made by w, a word evaluated before whose words are used
+ * again as they are; false after reporting that the Taskfile makes too many. */
+bool eval_spend(const struct word *w, size_t n);
+/* Append the words of w and of every word after it. */
+bool eval_words(struct eval *ev, const struct word *w, struct list *out);
+/* Append the words of one word. */
+bool eval_word(struct eval *ev, const struct word *w, struct list *out);
+/* Append the words of an expression. */
+bool eval_expr(struct eval *ev, const struct expr *e, struct list *out);
+/* Append the text of a recipe, with common indentation removed, to script. */
+bool eval_recipe(struct eval *ev, const struct rline *lines, struct buf *script);
+/* Report every unknown name or bad call in a recipe of a rule with these
+ * parameters, without evaluating anything. */
+bool eval_check_recipe(struct vars *vars, const struct stmt *rule);
+
+/* The functions callable from {{ }} (func.c). */
+struct func {
+	const char *name;
+	int min, max; /* argument count; max -1: any */
+	bool (*fn)(struct eval *ev, const struct expr *call, struct list *args, int nargs,
+		   struct list *out);
+};
+/* The function called name, or NULL. */
+const struct func *func_find(const char *name);
+
+#endif

@@ -1,0 +1,123 @@
+#include "lang/vars.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lang/diag.h"
+#include "lang/eval.h"
+
+void vars_init(struct vars *v, struct arena *a)
+{
+	memset(v, 0, sizeof(*v));
+	v->a = a;
+}
+
+static struct var *get(struct vars *v, const char *name)
+{
+	struct htab_entry *e = htab_slot(&v->tab, name, strlen(name));
+	struct var *var;
+
+	if (!e->val) {
+		var = arena_alloc(v->a, sizeof(*var));
+		var->name = arena_strdup(v->a, name);
+		e->key = var->name; /* the table keeps pointing at memory that lives */
+		e->val = var;
+	}
+	return e->val;
+}
+
+void vars_define(struct vars *v, const struct stmt *assign)
+{
+	struct var *var = get(v, assign->name);
+
+	xgrow((void **)&var->defs, &var->capdefs, var->ndefs + 1, sizeof(*var->defs));
+	var->defs[var->ndefs++] = assign;
+}
+
+void vars_override(struct vars *v, const char *name, const struct list *val)
+{
+	struct var *var = get(v, name);
+
+	list_free(&var->val);
+	list_append(&var->val, val);
+	var->cmdline = true;
+	var->state = VAR_DONE;
+}
+
+struct var *vars_find(struct vars *v, const char *name)
+{
+	return htab_get(&v->tab, name, strlen(name));
+}
+
+/* Whether an assignment with '=' comes at or after index i. */
+static bool set_later(const struct var *var, size_t i)
+{
+	for (; i < var->ndefs; i++) {
+		if (var->defs[i]->op == AS_SET)
+			return true;
+	}
+	return false;
+}
+
+const struct list *vars_value(struct vars *v, struct var *var, struct loc use)
+{
+	struct eval ev = {v, NULL, v->a, false};
+	bool set = false, ok = true;
+	size_t i;
+
+	switch (var->state) {
+	case VAR_DONE:
+		return &var->val;
+	case VAR_FAILED:
+		return NULL;
+	case VAR_BUSY:
+		diag_error(use, "variable '%s' refers to itself", var->name);
+		return NULL;
+	case VAR_UNSET:
+		break;
+	}
+	if (v->depth >= VARS_MAX_DEPTH) {
+		/* left unset: reached from a shorter chain, it may still work */
+		diag_error(use, "variables nested more than %d deep", VARS_MAX_DEPTH);
+		return NULL;
+	}
+	v->depth++;
+	var->state = VAR_BUSY;
+	for (i = 0; i < var->ndefs && ok; i++) {
+		const struct stmt *d = var->defs[i];
+		switch (d->op) {
+		case AS_SET:
+			list_free(&var->val);
+			set = true;
+			ok = eval_words(&ev, d->value, &var->val);
+			break;
+		case AS_APPEND:
+			set = true;
+			ok = eval_words(&ev, d->value, &var->val);
+			break;
+		case AS_DEFAULT:
+			if (!set && !set_later(var, i + 1)) {
+				set = true;
+				ok = eval_words(&ev, d->value, &var->val);
+			}
+			break;
+		}
+	}
+	v->depth--;
+	var->state = ok ? VAR_DONE : VAR_FAILED;
+	return ok ? &var->val : NULL;
+}
+
+void vars_free(struct vars *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->tab.cap; i++) {
+		struct var *var = v->tab.e[i].val;
+		if (var) {
+			free(var->defs);
+			list_free(&var->val);
+		}
+	}
+	htab_free(&v->tab);
+}

@@ -1,0 +1,46 @@
+/* Variables: their definitions in file order, evaluated lazily on first use. */
+#ifndef BATON_VARS_H
+#define BATON_VARS_H
+
+#include <stdbool.h>
+
+#include "lang/ast.h"
+#include "base/htab.h"
+#include "base/list.h"
+
+enum var_state { VAR_UNSET, VAR_BUSY, VAR_DONE, VAR_FAILED };
+
+struct var {
+	const char *name;
+	const struct stmt **defs; /* assignments in file order */
+	size_t ndefs, capdefs;
+	bool cmdline;             /* set on the command line: defs are ignored */
+	enum var_state state;
+	struct list val;
+};
+
+struct vars {
+	struct htab tab;
+	struct arena *a;
+	unsigned depth; /* values being evaluated now, each needed by the one before */
+};
+
+/* Deeper than this, variables needing variables are an error, not a stack overflow. */
+enum { VARS_MAX_DEPTH = 1000 };
+
+/* Start an empty table whose values go to arena a. */
+void vars_init(struct vars *v, struct arena *a);
+/* Record an assignment statement. */
+void vars_define(struct vars *v, const struct stmt *assign);
+/* Set name from the command line: every assignment in the file is ignored. */
+void vars_override(struct vars *v, const char *name, const struct list *val);
+/* The variable called name, or NULL. */
+struct var *vars_find(struct vars *v, const char *name);
+/* The value of a variable, evaluated now if needed; NULL after reporting an error.
+ * use is where it is needed, for the message about a variable that needs itself
+ * or one that needs more than VARS_MAX_DEPTH others in a chain. */
+const struct list *vars_value(struct vars *v, struct var *var, struct loc use);
+/* Free the table and every value's array. */
+void vars_free(struct vars *v);
+
+#endif

@@ -1,0 +1,87 @@
+/* The operating system, behind one small interface: file times, directories,
+ * processes. Everything above it can be tested with a fake (see fs in plan.h and
+ * runner in sched.h). */
+#ifndef BATON_OS_H
+#define BATON_OS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "base/util.h"
+
+/* Modification times are nanoseconds since the epoch. */
+#define MTIME_MISSING ((int64_t)-1)
+#define MTIME_UNKNOWN ((int64_t)-2) /* not stated yet */
+
+/* What baton remembers of a file to tell whether it changed. */
+struct filestat {
+	int64_t mtime; /* ns, or MTIME_MISSING */
+	int64_t size;
+	uint64_t ino;
+};
+
+/* The mtime of path, MTIME_MISSING if it does not exist (errno set on other errors). */
+int64_t os_mtime(const char *path);
+/* Stat path (following symlinks); st->mtime is MTIME_MISSING if it does not exist. */
+void os_stat(const char *path, struct filestat *st);
+/* Stat paths[i] into *sts[i] for every i < n, with up to threads threads at once. */
+void os_stat_many(const char *const *paths, struct filestat *const *sts, size_t n, int threads);
+/* A worker thread that states files as they are handed to it, while the caller
+ * goes on (building the graph): nothing runs before the files would be stated
+ * anyway, so they are found as they would be then. An item handed to it starts
+ * with its path (a const char *, NUL-terminated) and holds a struct filestat
+ * stoff bytes in, which the worker fills; both stay until os_statq_stop. The
+ * caller tells which it got to by what it set the filestat to (the worker only
+ * writes mtimes of 0 and up, or MTIME_MISSING). NULL if no thread can start. */
+struct os_statq;
+struct os_statq *os_statq_start(size_t stoff);
+void os_statq_push(struct os_statq *q, void *item);
+/* Stop the worker and free q; the number of items it stated, in the order
+ * handed over. That is 0 if os_spawn started a process since os_statq_start:
+ * it may have changed the files, and what the worker wrote is stale. */
+size_t os_statq_stop(struct os_statq *q);
+/* Whether two stats differ in any field. */
+bool filestat_differ(const struct filestat *a, const struct filestat *b);
+/* A 64-bit hash of a file's content; false if it cannot be read. */
+bool os_hash(const char *path, uint64_t *h);
+/* The current time in ns, by the same clock as file times. */
+int64_t os_now(void);
+/* A monotonic clock, in nanoseconds: for durations. */
+int64_t os_clock(void);
+/* Create the directories leading to path (not path itself); false with errno set. */
+bool os_mkdir_parents(const char *path);
+/* Make sure fds 0-2 are open: one that was closed gets /dev/null, read-only, so
+ * that no file opened later takes its number and writes to it still fail. */
+void os_std_fds(void);
+/* Start argv[0] (searched in PATH) with argv, stdin from /dev/null, stdout to outfd and stderr to
+ * errfd (-1: inherited), in a process group of its own, with only fds 0-2 open,
+ * default signal dispositions and an empty signal mask; returns 0 or an errno.
+ * fds 0-2 must be open (os_std_fds). */
+int os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid);
+/* How many processes os_spawn has started so far, from any thread. */
+uint64_t os_started(void);
+/* Run "/bin/sh -c cmd" and collect its stdout; status as from waitpid. */
+bool os_capture(const char *cmd, struct buf *out, int *status);
+/* "SIGKILL" for 9, or "signal N" for one without a name. */
+const char *os_signame(int sig);
+/* n bytes of zeroed memory, n a multiple of OS_BIG, backed by huge pages where
+ * the system allows (fewer page faults for the big arenas); NULL if it fails. */
+#define OS_BIG ((size_t)2 << 20)
+void *os_alloc_big(size_t n);
+/* n bytes of zeroed memory on pages of their own, without huge pages: for
+ * memory given back soon; with fill, its pages are all made at once (for memory
+ * the caller fills right away); NULL if it fails. */
+void *os_alloc_pages(size_t n, bool fill);
+/* Make the pages that [p, p + n) lies on now, as a write to each would (all
+ * at once is cheaper than a fault for each); nothing if the system cannot. */
+void os_fill(void *p, size_t n);
+/* Give back what os_alloc_big or os_alloc_pages gave. */
+void os_free_big(void *p, size_t n);
+/* Number of CPUs online. */
+int os_ncpus(void);
+/* Raise the soft limit on open files to the hard limit; the soft limit now. */
+long os_fd_limit(void);
+
+#endif

@@ -1,0 +1,116 @@
+/* The state log: what baton knows of each edge's last run, kept in .baton/log.
+ * Append-only lines, each with a checksum, so that a torn or damaged log loses
+ * only the records it damaged; compacted by writing a new file and renaming it. */
+#ifndef BATON_STATELOG_H
+#define BATON_STATELOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/htab.h"
+#include "state/logline.h"
+#include "os/os.h"
+
+/* A record as the log keeps it. Its header is read with the file; the script and
+ * the file list only when asked for (statelog_read), since a no-op build needs
+ * just the two hashes. One for each live record: 48 bytes. */
+struct logentry {
+	/* first and firstlen first: they are the entry's key in the log's hset */
+	const char *first;    /* the first output's path (not NUL-terminated) */
+	uint32_t firstlen;
+	uint32_t bodylen;     /* the line's length after its checksum and tab */
+	uint64_t script_hash; /* logline_scripthash(script) */
+	uint64_t files_hash;  /* logline_digest over outs, ins and deps in order */
+	union {
+		const char *body; /* inmem: the line after its checksum */
+		int64_t off;      /* else where that starts in the log file */
+	};
+	uint32_t duration_ms;
+	/* the numbers of outputs and inputs, up to LOG_MANYOUT and LOG_MANYIN:
+	 * beyond, only the whole record knows (see statelog_samecounts) */
+	uint32_t nout : 8;
+	uint32_t nin : 20;
+	bool ok : 1;          /* the run succeeded */
+	bool inmem : 1;       /* body, not off */
+	bool parsed : 1;      /* the log's current record, read whole (its r) */
+	bool damaged : 1;     /* reading the rest failed */
+};
+
+/* The most outputs and inputs an entry counts (nout and nin saturate there). */
+enum { LOG_MANYOUT = (1 << 8) - 1, LOG_MANYIN = (1 << 20) - 1 };
+
+/* Where an entry's key comes from: a NUL-terminated string equal to the len
+ * bytes of path that outlives the log's use (not its close), or NULL for a copy. */
+typedef const char *statelog_intern(void *ctx, const char *path, size_t len);
+
+struct statelog {
+	struct arena a;
+	struct arena recs;        /* the whole record read last, of current */
+	struct logentry *current;
+	struct record *r;         /* that record, if current->parsed */
+	/* the keys of the entries read or appended, if it gives them (e.g. the
+	 * build graph's paths); nothing but statelog_close may be called once
+	 * they are gone, and it does not look at them */
+	statelog_intern *intern;
+	void *intern_ctx;
+	/* the newest record by its first output, and by each of its others */
+	struct hset firsts;  /* struct logentry by first */
+	struct htab others;  /* an output's path -> struct logentry */
+	/* records appended for outputs that have none in the tables: only the
+	 * hashes of their first outputs are kept, to count the live records (a
+	 * build reads the log before it runs anything, never after) */
+	struct {
+		uint64_t *v; /* 0: empty */
+		size_t cap, n;
+		uint64_t bytes; /* the length of their lines */
+	} added;
+	int rfd;          /* the log file as it was read, or -1 (or 0, never a log) */
+	const char *whole; /* while compacting: all of that file */
+	size_t wholelen;
+	char *path;
+	int fd;           /* open for appending, or -1 */
+	int64_t end;      /* the size of the file behind fd: where a record goes */
+	int lockfd;
+	size_t lines;     /* records in the file, live or not */
+	bool failed;      /* a write failed: reported once */
+};
+
+/* Start an empty log that is not backed by a file. */
+void statelog_init(struct statelog *s);
+/* Read dir/log if it exists (warning about damage or another version). With write,
+ * first create dir and take dir/lock (waiting for another baton), then open the
+ * log for appending. False after reporting why it cannot. */
+bool statelog_open(struct statelog *s, const char *dir, bool write);
+/* The same for a log set up by statelog_init, with its intern hook set; the lock
+ * is not taken again if statelog_lock took it. */
+bool statelog_load(struct statelog *s, const char *dir, bool write);
+/* Create dir and take dir/lock, waiting for another baton that holds it: before
+ * statelog_load, for a build that states files early. False after reporting
+ * why it cannot. */
+bool statelog_lock(struct statelog *s, const char *dir);
+/* Load records from a copy of text (tests); returns the number of lines that were
+ * damaged. A line is judged by its checksum and header; its file list is read
+ * when statelog_find asks for it. */
+size_t statelog_parse(struct statelog *s, const char *text, size_t len);
+/* The newest record of the edge whose first output is path; else the newest one
+ * that made path as another output; else NULL. Its header only. */
+const struct logentry *statelog_get(const struct statelog *s, const char *path);
+/* Whether e's record has nout outputs and nin inputs; false if it has more than
+ * e counts. (The rest are depfile inputs: as many as an equal files_hash says.) */
+bool statelog_samecounts(const struct logentry *e, uint32_t nout, uint32_t nin);
+/* The whole record of an entry, its script and files read; NULL if they are
+ * damaged. It lasts until the next statelog_read or statelog_find: one record
+ * is read at a time (a plan that reads every record holds just one). */
+const struct record *statelog_read(struct statelog *s, const struct logentry *e);
+/* The whole record that statelog_get finds for path, or NULL; as long as
+ * statelog_read's. */
+const struct record *statelog_find(struct statelog *s, const char *path);
+/* Append a record; false after reporting a write error. It replaces the record
+ * statelog_get finds for its first output, if there is one, and is not kept in
+ * memory otherwise: the log is read whole the next time. */
+bool statelog_append(struct statelog *s, const struct record *r);
+/* Compact the log if it holds many stale records, release the lock, free. */
+void statelog_close(struct statelog *s);
+
+#endif
