@@ -1,34 +1,36 @@
 #include "base/util.h"
 
+#include "base/out.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int outerr;
-
-void out_flush(void)
+/* "baton: KIND: message" on stderr, through the one writer; made in a fixed
+ * buffer, as fatal may be reporting that memory ran out. */
+static void say(const char *kind, const char *fmt, va_list ap)
 {
-	if (fflush(stdout) != 0 && !outerr)
-		outerr = errno ? errno : EIO;
-}
+	char line[4096];
+	int n = snprintf(line, sizeof(line), "baton: %s: ", kind), m;
 
-int out_error(void)
-{
-	return outerr;
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	if (m < 0)
+		m = 0;
+	n += m < (int)(sizeof(line) - (size_t)n - 1) ? m : (int)(sizeof(line) - (size_t)n - 2);
+	line[n++] = '\n';
+	out_write(OUT_STDERR, line, (size_t)n);
 }
 
 void fatal(const char *fmt, ...)
 {
 	va_list ap;
 
-	out_flush();
-	fputs("baton: fatal: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("fatal", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	out_flush();
 	exit(2);
 }
 
@@ -36,12 +38,9 @@ void warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	out_flush();
-	fputs("baton: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("warning", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void *xmalloc(size_t n)

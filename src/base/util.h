@@ -17,13 +17,8 @@
 
 /* Print "baton: fatal: ..." and exit 2; for broken invariants and out of memory. */
 NORETURN void fatal(const char *fmt, ...) PRINTF(1, 2);
-/* Print "baton: warning: ..." to stderr. */
+/* Print "baton: warning: ..." on stderr. */
 void warn(const char *fmt, ...) PRINTF(1, 2);
-
-/* fflush(stdout), remembering the first write error. */
-void out_flush(void);
-/* The errno of the first failed write to stdout, or 0. */
-int out_error(void);
 
 /* malloc/realloc/calloc that never return NULL. */
 void *xmalloc(size_t n);

@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "base/out.h"
+
 #include "os/os.h"
 
 void timing_start(struct timing *s, bool on)
@@ -37,7 +39,6 @@ void timing_print(struct timing *s)
 		return;
 	buf_printf(&s->lines, "baton: stats: %-9s %9.1f ms\n", "total",
 		   (double)(os_clock() - s->start) / 1e6);
-	out_flush();
-	fputs(s->lines.s, stderr);
+	out_write(OUT_STDERR, s->lines.s, s->lines.len);
 	buf_free(&s->lines);
 }

@@ -42,6 +42,19 @@ void graph_stat_stop(struct graph *g)
 	g->statq = NULL;
 }
 
+void graph_forget_files(struct graph *g)
+{
+	size_t i;
+
+	graph_stat_stop(g);
+	g->early = false;
+	for (i = 0; i < g->nodes.cap; i++) {
+		struct node *n = g->nodes.v[i];
+		if (n)
+			n->flags &= ~(uint32_t)(NODE_STATED | NODE_QUEUED);
+	}
+}
+
 struct node *graph_find(struct graph *g, const char *path)
 {
 	return hset_get(&g->nodes, path, strlen(path));
@@ -80,12 +93,12 @@ void graph_prefetch(const struct graph *g, const char *path, size_t len)
 	hset_prefetch(&g->nodes, path, len);
 }
 
-struct edge *graph_edge(struct graph *g, const struct stmt *rule, uint32_t nout, uint32_t nin,
-			uint32_t norder)
+struct edge *graph_edge_in(struct arena *a, uint32_t id, const struct stmt *rule, uint32_t nout,
+			   uint32_t nin, uint32_t norder)
 {
 	/* the edge and its outputs and inputs in one piece */
 	size_t nodes = (size_t)nout + nin + norder;
-	struct edge *e = arena_alloc(&g->a, sizeof(*e) + sizeof(struct node *) * nodes);
+	struct edge *e = arena_alloc(a, sizeof(*e) + sizeof(struct node *) * nodes);
 
 	e->rule = rule;
 	if (rule) {
@@ -96,37 +109,18 @@ struct edge *graph_edge(struct graph *g, const struct stmt *rule, uint32_t nout,
 	e->nout = nout;
 	e->nin = e->nimp = nin;
 	e->nall = nin + norder;
-	e->id = (uint32_t)g->nedges;
-	xgrow((void **)&g->edges, &g->capedges, g->nedges + 1, sizeof(*g->edges));
-	g->edges[g->nedges++] = e;
+	e->id = id;
 	return e;
 }
 
-void graph_add_rdep(struct graph *g, struct edge *dep, struct edge *e)
+struct edge *graph_edge(struct graph *g, const struct stmt *rule, uint32_t nout, uint32_t nin,
+			uint32_t norder)
 {
-	struct edge **v;
+	struct edge *e = graph_edge_in(&g->a, (uint32_t)g->nedges, rule, nout, nin, norder);
 
-	/* most edges feed one other: that one is held in the edge itself; more get
-	 * room from the arena, doubled as needed (what a doubling leaves behind is
-	 * smaller than what it takes) */
-	if (dep->nrdeps == 0) {
-		dep->caprdeps = 1;
-		dep->rdep = e;
-		dep->nrdeps = 1;
-		return;
-	}
-	if (dep->nrdeps == dep->caprdeps) {
-		if (dep->caprdeps > UINT32_MAX / 2)
-			fatal("out of memory");
-		v = arena_alloc(&g->a, dep->caprdeps * 2 * sizeof(*v));
-		if (dep->caprdeps == 1)
-			v[0] = dep->rdep;
-		else
-			memcpy(v, dep->rdeps, dep->nrdeps * sizeof(*v));
-		dep->caprdeps *= 2;
-		dep->rdeps = v;
-	}
-	dep->rdeps[dep->nrdeps++] = e;
+	xgrow((void **)&g->edges, &g->capedges, g->nedges + 1, sizeof(*g->edges));
+	g->edges[g->nedges++] = e;
+	return e;
 }
 
 const char *edge_name(const struct edge *e)

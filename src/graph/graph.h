@@ -16,10 +16,12 @@ struct scope;
 
 enum {
 	NODE_TASK = 1 << 0,    /* a task's name, not a file */
-	NODE_STATED = 1 << 1,  /* mtime is known */
-	NODE_RESOLVED = 1 << 2, /* pattern rules were tried for it */
+	/* what is known of the file: the graph's view of the file system */
+	NODE_STATED = 1 << 1,  /* st is known */
 	NODE_WARNED = 1 << 3,   /* its future mtime was reported */
 	NODE_QUEUED = 1 << 4,   /* listed to be stated (plan_build, briefly) */
+	/* lent by the plan (struct plan): taken back by plan_free */
+	NODE_RESOLVED = 1 << 2, /* pattern rules were tried for it */
 };
 
 struct node {
@@ -27,11 +29,9 @@ struct node {
 	const char *path; /* canonical, NUL-terminated */
 	uint32_t len;
 	uint32_t flags;
-	struct edge *gen; /* the edge that makes it, or NULL for a source */
+	struct edge *gen; /* the edge that makes it (the plan's, for a pattern's), or NULL */
 	struct filestat st; /* valid with NODE_STATED */
 };
-
-enum edge_state { ES_NEW, ES_VISITING, ES_VISITED };
 
 struct edge {
 	/* the rule or task: its recipe, attributes and kind, which rules written
@@ -41,32 +41,14 @@ struct edge {
 	uint32_t shift;
 	/* the outputs follow the edge in its allocation (edge_out), then the
 	 * inputs: in[0..nin) inputs, in[nin..nimp) inputs found in the depfile
-	 * last time, in[nimp..nall) order-only inputs */
+	 * last time (lent by the plan), in[nimp..nall) order-only inputs */
 	struct node **in;
 	uint32_t nout, nin, nimp, nall;
 	union { /* by the rule's kind */
 		const char *stem;          /* rules: the stem of a pattern's; else NULL */
 		const struct scope *args;  /* tasks: the parameters' values */
 	};
-	/* planning and scheduling */
-	union { /* edges waiting for this one: see edge_rdep */
-		struct edge *rdep;   /* caprdeps 1: the one */
-		struct edge **rdeps; /* else room for caprdeps */
-	};
-	uint32_t nrdeps, caprdeps;
-	uint32_t pending; /* inputs still to be made before it can start */
-	uint32_t id;     /* order of creation */
-	/* in milliseconds, at most UINT32_MAX (49 days) */
-	uint32_t weight;  /* its job's expected duration (ms + 1), from the log */
-	uint32_t prio;    /* weight of the longest path from it to a goal */
-	uint32_t after;   /* weight of the longest path of jobs that lead to it */
-	uint8_t state;   /* enum edge_state, for the walk from the goals */
-	bool dirty : 1;   /* must run, or may have to (see self) */
-	bool self : 1;    /* must run for its own sake, whatever its inputs' jobs do */
-	bool ran : 1;     /* its job ran (or was an alias of inputs that changed) */
-	bool changed : 1; /* running it changed an output */
-	bool done : 1;    /* finished (ran, or skipped as up to date) */
-	bool failed : 1;
+	uint32_t id; /* order of creation; what a build decided is by id (struct plan) */
 };
 
 /* A pattern rule with its words evaluated ('%' still in them). */
@@ -111,13 +93,13 @@ struct node *graph_find(struct graph *g, const char *path);
 /* A new edge for rule, with room for the given numbers of outputs and inputs. */
 struct edge *graph_edge(struct graph *g, const struct stmt *rule, uint32_t nout, uint32_t nin,
 			uint32_t norder);
-/* Record that e must wait for dep. */
-void graph_add_rdep(struct graph *g, struct edge *dep, struct edge *e);
-/* The ith of the edges waiting for e. */
-static inline struct edge *edge_rdep(const struct edge *e, uint32_t i)
-{
-	return e->caprdeps == 1 ? e->rdep : e->rdeps[i];
-}
+/* The same, made in arena a with id id and not listed in the graph: an edge of
+ * a pattern rule that a plan made for its build. */
+struct edge *graph_edge_in(struct arena *a, uint32_t id, const struct stmt *rule, uint32_t nout,
+			   uint32_t nin, uint32_t norder);
+/* Forget what is known of every file (its stat data), as if nothing had been
+ * stated: before a build, when files may have changed since the last one. */
+void graph_forget_files(struct graph *g);
 /* The outputs of e, nout of them. */
 static inline struct node **edge_out(const struct edge *e)
 {

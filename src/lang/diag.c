@@ -1,5 +1,7 @@
 #include "lang/diag.h"
 
+#include "base/out.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,32 +107,33 @@ static void quote(FILE *f, struct loc loc)
 
 static void vreport(struct loc loc, const char *kind, const char *fmt, va_list ap)
 {
-	FILE *out = stream ? stream : stderr, *f;
 	char where[4096], *text = NULL;
 	size_t len = 0;
+	FILE *f;
 
 	if (loc.src && loc.src == moved.src && loc.off >= moved.from &&
 	    loc.off - moved.from < moved.len) {
 		loc.off += moved.by;
 		loc.end += moved.by;
 	}
-	out_flush();
-	/* made in memory and written at once: stderr is unbuffered, and a byte
-	 * at a time costs a system call each (100,000 notes of a cycle: seconds) */
+	/* made in memory and written at once: a byte at a time would cost a
+	 * system call each (100,000 notes of a cycle: seconds) */
 	f = open_memstream(&text, &len);
 	if (!f)
-		f = out;
+		fatal("out of memory");
 	diag_where(loc, where, sizeof(where));
 	fprintf(f, "%s: %s: ", where, kind);
 	vfprintf(f, fmt, ap);
 	fputc('\n', f);
 	quote(f, loc);
-	if (f != out) {
-		fclose(f);
-		fwrite(text, 1, len, out);
-		free(text);
+	fclose(f);
+	if (stream) {
+		fwrite(text, 1, len, stream);
+		fflush(stream);
+	} else {
+		out_write(OUT_STDERR, text, len);
 	}
-	fflush(out);
+	free(text);
 }
 
 void diag_error(struct loc loc, const char *fmt, ...)
@@ -138,9 +141,10 @@ void diag_error(struct loc loc, const char *fmt, ...)
 	va_list ap;
 
 	if (++nerrors > MAXERRORS) {
-		if (nerrors == MAXERRORS + 1) {
-			fprintf(stream ? stream : stderr, "baton: too many errors, giving up\n");
-		}
+		if (nerrors == MAXERRORS + 1 && stream)
+			fputs("baton: too many errors, giving up\n", stream);
+		else if (nerrors == MAXERRORS + 1)
+			out_note("too many errors, giving up");
 		return;
 	}
 	va_start(ap, fmt);
@@ -156,14 +160,5 @@ void diag_note(struct loc loc, const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	vreport(loc, "note", fmt, ap);
-	va_end(ap);
-}
-
-void diag_warn(struct loc loc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport(loc, "warning", fmt, ap);
 	va_end(ap);
 }

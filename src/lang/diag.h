@@ -12,13 +12,11 @@
 void diag_error(struct loc loc, const char *fmt, ...) PRINTF(2, 3);
 /* Report a note that explains the previous error. */
 void diag_note(struct loc loc, const char *fmt, ...) PRINTF(2, 3);
-/* Report a warning at loc. */
-void diag_warn(struct loc loc, const char *fmt, ...) PRINTF(2, 3);
 /* Number of errors reported so far. */
 int diag_errors(void);
 /* Forget the error count. */
 void diag_reset(void);
-/* Send diagnostics to f instead of stderr (NULL restores stderr). */
+/* Send diagnostics to f (tests) instead of the terminal (NULL restores it). */
 void diag_set_stream(FILE *f);
 /* Until called again with len 0, report a location in [from, from + len) of source
  * src as if it were by bytes further on: the lines of a recipe that shares those

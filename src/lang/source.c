@@ -191,10 +191,8 @@ static void reread(struct source *s)
 	if (len == s->len && htab_hash(s->text, len) == s->hash)
 		return;
 	if (!s->changed)
-		fprintf(stderr,
-			"baton: warning: '%s' changed after baton read it: lines shown from it "
-			"may be wrong\n",
-			s->name);
+		warn("'%s' changed after baton read it: lines shown from it may be wrong",
+		     s->name);
 	s->changed = true;
 	s->len = len;
 	free(s->lines);

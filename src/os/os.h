@@ -1,6 +1,6 @@
 /* The operating system, behind one small interface: file times, directories,
- * processes. Everything above it can be tested with a fake (see fs in plan.h and
- * runner in sched.h). */
+ * processes. What is above it is tested with fakes: the planner's view of files
+ * (os/fs.h) and executors (run/exec.h). */
 #ifndef BATON_OS_H
 #define BATON_OS_H
 
@@ -13,7 +13,6 @@
 
 /* Modification times are nanoseconds since the epoch. */
 #define MTIME_MISSING ((int64_t)-1)
-#define MTIME_UNKNOWN ((int64_t)-2) /* not stated yet */
 
 /* What baton remembers of a file to tell whether it changed. */
 struct filestat {
@@ -22,8 +21,6 @@ struct filestat {
 	uint64_t ino;
 };
 
-/* The mtime of path, MTIME_MISSING if it does not exist (errno set on other errors). */
-int64_t os_mtime(const char *path);
 /* Stat path (following symlinks); st->mtime is MTIME_MISSING if it does not exist. */
 void os_stat(const char *path, struct filestat *st);
 /* Stat paths[i] into *sts[i] for every i < n, with up to threads threads at once. */
@@ -44,6 +41,9 @@ void os_statq_push(struct os_statq *q, void *item);
 size_t os_statq_stop(struct os_statq *q);
 /* Whether two stats differ in any field. */
 bool filestat_differ(const struct filestat *a, const struct filestat *b);
+/* Append everything fd gives until its end to b; false with errno set if a
+ * read fails. */
+bool os_read_all(int fd, struct buf *b);
 /* A 64-bit hash of a file's content; false if it cannot be read. */
 bool os_hash(const char *path, uint64_t *h);
 /* The current time in ns, by the same clock as file times. */
@@ -55,14 +55,29 @@ bool os_mkdir_parents(const char *path);
 /* Make sure fds 0-2 are open: one that was closed gets /dev/null, read-only, so
  * that no file opened later takes its number and writes to it still fail. */
 void os_std_fds(void);
-/* Start argv[0] (searched in PATH) with argv, stdin from /dev/null, stdout to outfd and stderr to
- * errfd (-1: inherited), in a process group of its own, with only fds 0-2 open,
- * default signal dispositions and an empty signal mask; returns 0 or an errno.
- * fds 0-2 must be open (os_std_fds). */
-int os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid);
+/* Where PATH found commands, for os_spawn to look there first. */
+struct os_paths;
+struct os_paths *os_paths_new(void);
+void os_paths_free(struct os_paths *c);
+/* How to start a process: all of it explicit. */
+struct os_spawn {
+	char *const *argv;  /* argv[0] is searched in the PATH of env if it has no '/' */
+	char *const *env;   /* NULL: baton's environment */
+	const char *dir;    /* the working directory; NULL: baton's */
+	int in, out, err;   /* -1: /dev/null for in, baton's own for out and err */
+	const int *keep;    /* fds above 2 it keeps open, ascending; all others are closed */
+	size_t nkeep;
+	struct os_paths *paths; /* where commands were found, or NULL */
+	bool pgroup;        /* in a process group of its own */
+	bool dies_with_parent; /* killed (SIGKILL) if baton dies first */
+};
+/* Start a process, with default signal dispositions and an empty signal mask;
+ * returns 0 or an errno. fds 0-2 must be open (os_std_fds). */
+int os_spawn(const struct os_spawn *s, pid_t *pid);
 /* How many processes os_spawn has started so far, from any thread. */
 uint64_t os_started(void);
-/* Run "/bin/sh -c cmd" and collect its stdout; status as from waitpid. */
+/* Run "/bin/sh -c cmd" and collect its stdout; status as from waitpid. It is
+ * in baton's process group: a Ctrl-C reaches it, as it reaches baton. */
 bool os_capture(const char *cmd, struct buf *out, int *status);
 /* "SIGKILL" for 9, or "signal N" for one without a name. */
 const char *os_signame(int sig);

@@ -1,6 +1,7 @@
 /* File status for the build: stat one file, or many at once on several threads,
  * and a worker that states files beside the thread that builds the graph. */
 #include "os/os.h"
+#include "os/fs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,14 +16,19 @@
 #include <time.h>
 #include <unistd.h>
 
-int64_t os_mtime(const char *path)
+static void fs_os_stat(void *ctx, const char *path, struct filestat *st)
 {
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return MTIME_MISSING;
-	return (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	(void)ctx;
+	os_stat(path, st);
 }
+
+static bool fs_os_hash(void *ctx, const char *path, uint64_t *h)
+{
+	(void)ctx;
+	return os_hash(path, h);
+}
+
+const struct fs fs_os = {NULL, fs_os_stat, fs_os_hash};
 
 void os_stat(const char *path, struct filestat *st)
 {

@@ -1,20 +1,14 @@
 #include "plan/plan.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/graph.h"
 #include "lang/diag.h"
+#include "os/fs.h"
 #include "os/os.h"
-#include "base/path.h"
-#include "plan/recipe.h"
+#include "plan/internal.h"
 #include "state/statelog.h"
-
-enum {
-	MAX_PATTERN_CHAIN = 4,       /* pattern rules chained to make one file */
-	MAX_PATTERN_TRIES = 10000,   /* inputs looked at to resolve one file */
-};
 
 /* a + b, or UINT32_MAX if that is more: weights of paths in milliseconds */
 static uint32_t addsat(uint32_t a, uint32_t b)
@@ -22,157 +16,95 @@ static uint32_t addsat(uint32_t a, uint32_t b)
 	return a > UINT32_MAX - b ? UINT32_MAX : a + b;
 }
 
-/* The search for a pattern rule: how much of it is left, and the rules in the
- * chain being tried (a rule is not used twice in one chain, as in make). */
-static struct {
-	int tries;
-	size_t chain[MAX_PATTERN_CHAIN + 1];
-} search;
-
-static void os_fs_stat(void *ctx, const char *path, struct filestat *st)
-{
-	(void)ctx;
-	os_stat(path, st);
-}
-
-static bool os_fs_hash(void *ctx, const char *path, uint64_t *h)
-{
-	(void)ctx;
-	return os_hash(path, h);
-}
-
-const struct fs fs_os = {NULL, os_fs_stat, os_fs_hash};
-
 bool edge_hasjob(const struct edge *e)
 {
 	return e->rule->recipe != NULL;
 }
 
-static const struct filestat *nodestat(const struct fs *fs, struct node *n)
+const struct filestat *plan_stat(const struct plan *p, struct node *n)
 {
 	if (!(n->flags & NODE_STATED)) {
-		fs->stat(fs->ctx, n->path, &n->st);
+		p->o.fs->stat(p->o.fs->ctx, n->path, &n->st);
 		n->flags |= NODE_STATED;
 	}
 	return &n->st;
 }
 
-static int64_t mtime(const struct fs *fs, struct node *n)
+int64_t plan_mtime(const struct plan *p, struct node *n)
 {
-	return nodestat(fs, n)->mtime;
+	return plan_stat(p, n)->mtime;
 }
 
-/* If path matches the pattern (one '%'), copy the stem into *stem. */
-static bool match(const char *pat, const char *path, size_t plen, struct buf *stem)
+const char **plan_byid(const char ***v, size_t *n, size_t *cap, uint32_t id)
 {
-	const char *pct = strchr(pat, '%');
-	size_t pre = (size_t)(pct - pat), suf = strlen(pct + 1);
-
-	if (plen <= pre + suf || memcmp(path, pat, pre) || memcmp(path + plen - suf, pct + 1, suf))
-		return false;
-	stem->len = 0;
-	buf_add(stem, path + pre, plen - pre - suf);
-	return true;
+	xgrow_to((void **)v, cap, (size_t)id + 1, sizeof(**v));
+	while (*n <= id)
+		(*v)[(*n)++] = NULL;
+	return &(*v)[id];
 }
 
-/* The node for a pattern word with the stem put in place of '%'. */
-static struct node *substnode(struct graph *g, const char *w, const struct buf *stem)
+void plan_room(struct plan *p, uint32_t id)
 {
-	const char *pct = strchr(w, '%');
-	struct buf b = {0};
-	struct node *n;
+	size_t cap = p->nst;
 
-	if (!pct)
-		return graph_node(g, w, strlen(w));
-	buf_add(&b, w, (size_t)(pct - w));
-	buf_add(&b, stem->s, stem->len);
-	buf_puts(&b, pct + 1);
-	n = graph_node(g, b.s, b.len);
-	buf_free(&b);
-	return n;
+	if (id < p->nst)
+		return;
+	xgrow_to((void **)&p->st, &cap, (size_t)id + 1, sizeof(*p->st));
+	memset(p->st + p->nst, 0, (cap - p->nst) * sizeof(*p->st));
+	p->nst = cap;
 }
 
-static bool trypatterns(struct graph *g, struct node *n, const struct fs *fs, int depth);
-
-/* Whether n exists or can be made. */
-static bool makeable(struct graph *g, struct node *n, const struct fs *fs, int depth)
+void plan_init(struct plan *p, struct graph *g, const struct plan_opts *o)
 {
-	if (n->gen || (n->flags & NODE_TASK) || mtime(fs, n) != MTIME_MISSING)
-		return true;
-	return depth < MAX_PATTERN_CHAIN && search.tries < MAX_PATTERN_TRIES &&
-	       !(n->flags & NODE_RESOLVED) && trypatterns(g, n, fs, depth + 1);
+	memset(p, 0, sizeof(*p));
+	p->g = g;
+	p->o = *o;
+	recipes_init(&p->rx, o->vars);
+	p->nst = g->nedges;
+	p->st = xcalloc(p->nst + 1, sizeof(*p->st));
 }
 
-/* Find a pattern rule that makes n and give n an edge from it. */
-static bool trypatterns(struct graph *g, struct node *n, const struct fs *fs, int depth)
+struct edge *plan_rdep(const struct plan *p, const struct edge *e, uint32_t i)
 {
-	struct buf stem = {0};
-	size_t i, j;
+	const struct estate *s = plan_st(p, e);
 
-	if (n->flags & NODE_RESOLVED)
-		return n->gen != NULL;
-	if (depth == 0) {
-		n->flags |= NODE_RESOLVED;
-		search.tries = 0;
+	return s->caprdeps == 1 ? s->rdep : s->rdeps[i];
+}
+
+/* Record that e must wait for dep. */
+static void addrdep(struct plan *p, struct edge *dep, struct edge *e)
+{
+	struct estate *s = plan_st(p, dep);
+	struct edge **v;
+
+	/* most edges feed one other: that one is held in the state itself; more
+	 * get room from the arena, doubled as needed (what a doubling leaves
+	 * behind is smaller than what it takes) */
+	if (s->nrdeps == 0) {
+		s->caprdeps = 1;
+		s->rdep = e;
+		s->nrdeps = 1;
+		return;
 	}
-	for (i = 0; i < g->npats; i++) {
-		struct pattern *p = &g->pats[i];
-		struct node *ins[64], **in = ins;
-		size_t nin = p->ins.n + p->order.n;
-		bool ok = false;
-		struct edge *e;
-		int d;
-
-		for (d = 0; d < depth && search.chain[d] != i; d++)
-			;
-		if (d < depth)
-			continue; /* already in this chain */
-		search.chain[depth] = i;
-		for (j = 0; j < p->outs.n && !ok; j++)
-			ok = match(p->outs.v[j], n->path, n->len, &stem);
-		if (!ok)
-			continue;
-		search.tries += (int)nin + 1;
-		if (nin > LEN(ins))
-			in = xmalloc(nin * sizeof(*in));
-		for (j = 0; j < nin && ok; j++) {
-			const char *w = j < p->ins.n ? p->ins.v[j] : p->order.v[j - p->ins.n];
-			in[j] = substnode(g, w, &stem);
-			ok = in[j] != n && makeable(g, in[j], fs, depth);
-		}
-		for (j = 0; j < p->outs.n && ok; j++) {
-			struct node *o = substnode(g, p->outs.v[j], &stem);
-			ok = o == n || (!o->gen && !(o->flags & NODE_TASK));
-		}
-		if (ok) {
-			e = graph_edge(g, p->rule, (uint32_t)p->outs.n, (uint32_t)p->ins.n,
-				       (uint32_t)p->order.n);
-			memcpy(e->in, in, nin * sizeof(*in));
-			e->stem = arena_strndup(&g->a, stem.s, stem.len);
-			for (j = 0; j < p->outs.n; j++) {
-				edge_out(e)[j] = substnode(g, p->outs.v[j], &stem);
-				edge_out(e)[j]->gen = e;
-				edge_out(e)[j]->flags |= NODE_RESOLVED;
-			}
-		}
-		if (in != ins)
-			free(in);
-		if (ok) {
-			buf_free(&stem);
-			return true;
-		}
+	if (s->nrdeps == s->caprdeps) {
+		if (s->caprdeps > UINT32_MAX / 2)
+			fatal("out of memory");
+		v = arena_alloc(&p->a, s->caprdeps * 2 * sizeof(*v));
+		if (s->caprdeps == 1)
+			v[0] = s->rdep;
+		else
+			memcpy(v, s->rdeps, s->nrdeps * sizeof(*v));
+		s->caprdeps *= 2;
+		s->rdeps = v;
 	}
-	buf_free(&stem);
-	if (depth == 0)
-		n->flags |= NODE_RESOLVED;
-	return false;
+	s->rdeps[s->nrdeps++] = e;
 }
 
-bool plan_makeable(struct graph *g, struct node *n, const struct fs *fs)
+bool plan_makeable(struct plan *p, struct node *n)
 {
 	if (!n->gen && !(n->flags & NODE_TASK))
-		trypatterns(g, n, fs, 0);
-	return n->gen || mtime(fs, n) != MTIME_MISSING;
+		pattern_resolve(p, n);
+	return n->gen || plan_mtime(p, n) != MTIME_MISSING;
 }
 
 /* Where in a rule's header a word naming path is, for a caret under it. */
@@ -225,305 +157,85 @@ static void cycle(struct frame *st, size_t top, struct edge *to, struct node *n)
 	buf_free(&b);
 }
 
-/* A reason e runs, for --explain. */
-/* The slot of edge id in an array of strings by edge id, grown (with NULLs) to
- * hold it. */
-static const char **byid(const char ***v, size_t *n, size_t *cap, uint32_t id)
+static void future(const struct plan *p, struct node *n)
 {
-	xgrow_to((void **)v, cap, (size_t)id + 1, sizeof(**v));
-	while (*n <= id)
-		(*v)[(*n)++] = NULL;
-	return &(*v)[id];
-}
-
-static void why(struct buf *b, bool explain, const char *fmt, ...) PRINTF(3, 4);
-static void why(struct buf *b, bool explain, const char *fmt, ...)
-{
-	va_list ap;
-	char line[4096];
-
-	if (!explain)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	buf_printf(b, "%s\n", line);
-}
-
-/* How a file's stat data (and content hash, when both hashes are given) changed. */
-static void statdiff(struct buf *b, const struct filestat *old, const struct filestat *now,
-		     const uint64_t *oldhash, const uint64_t *newhash)
-{
-	const char *sep = " (";
-
-	if (now->mtime == MTIME_MISSING) {
-		buf_puts(b, " (it is missing now)");
-		return;
-	}
-	if (old->mtime == MTIME_MISSING) {
-		buf_puts(b, " (it was missing)");
-		return;
-	}
-	if (old->mtime != now->mtime) {
-		buf_printf(b, "%smtime %lld.%09lld -> %lld.%09lld", sep,
-			   (long long)(old->mtime / 1000000000), (long long)(old->mtime % 1000000000),
-			   (long long)(now->mtime / 1000000000), (long long)(now->mtime % 1000000000));
-		sep = ", ";
-	}
-	if (old->size != now->size) {
-		buf_printf(b, "%ssize %lld -> %lld", sep, (long long)old->size, (long long)now->size);
-		sep = ", ";
-	}
-	if (old->ino != now->ino) {
-		buf_printf(b, "%sinode %llu -> %llu", sep, (unsigned long long)old->ino,
-			   (unsigned long long)now->ino);
-		sep = ", ";
-	}
-	if (oldhash && newhash && *oldhash != *newhash) {
-		buf_printf(b, "%shash %016llx -> %016llx", sep, (unsigned long long)*oldhash,
-			   (unsigned long long)*newhash);
-		sep = ", ";
-	}
-	if (*sep == ',')
-		buf_putc(b, ')');
-}
-
-/* The lines of a and b that differ, as "  -old" and "  +new" lines. */
-static void textdiff(struct buf *b, const char *a, const char *c)
-{
-	const char *ae = a + strlen(a), *ce = c + strlen(c), *p;
-
-	/* skip the lines both start and end with */
-	for (;;) {
-		const char *an = strchr(a, '\n'), *cn = strchr(c, '\n');
-		if (!an || !cn || an - a != cn - c || memcmp(a, c, (size_t)(an - a)))
-			break;
-		a = an + 1;
-		c = cn + 1;
-	}
-	while (ae > a && ce > c) {
-		const char *as = ae - 1, *cs = ce - 1;
-		while (as > a && as[-1] != '\n')
-			as--;
-		while (cs > c && cs[-1] != '\n')
-			cs--;
-		if (ae - as != ce - cs || memcmp(as, cs, (size_t)(ae - as)))
-			break;
-		ae = as;
-		ce = cs;
-	}
-	for (p = a; p < ae;) {
-		const char *n = memchr(p, '\n', (size_t)(ae - p));
-		size_t len = n ? (size_t)(n - p) : (size_t)(ae - p);
-		buf_printf(b, "  -%.*s\n", (int)len, p);
-		p += len + 1;
-	}
-	for (p = c; p < ce;) {
-		const char *n = memchr(p, '\n', (size_t)(ce - p));
-		size_t len = n ? (size_t)(n - p) : (size_t)(ce - p);
-		buf_printf(b, "  +%.*s\n", (int)len, p);
-		p += len + 1;
-	}
-}
-
-/* Whether an input whose stat changed since the record still has the same content;
- * *hashed says whether *h holds its hash now. */
-static bool samecontent(const struct plan_opts *o, const struct edge *e, const struct recfile *rf,
-			const char *path, uint64_t *h, bool *hashed)
-{
-	*hashed = false;
-	if (!rf->hashed || !(o->content || ast_getattr(e->rule, "content")))
-		return false;
-	*hashed = o->fs->hash && o->fs->hash(o->fs->ctx, path, h);
-	return *hashed && *h == rf->hash;
-}
-
-/* Whether e's outputs, inputs and depfile inputs are those of record r, with the
- * same stat data: one digest instead of reading the record's file list. */
-static bool samefiles(const struct fs *fs, struct edge *e, const struct logentry *le)
-{
-	uint64_t h = 0;
-	uint32_t i;
-
-	if (!statelog_samecounts(le, e->nout, e->nin))
-		return false;
-	for (i = 0; i < e->nout; i++)
-		h = logline_digest(h, edge_out(e)[i]->path, edge_out(e)[i]->len, nodestat(fs, edge_out(e)[i]));
-	for (i = 0; i < e->nimp; i++)
-		h = logline_digest(h, e->in[i]->path, e->in[i]->len, nodestat(fs, e->in[i]));
-	return h == le->files_hash;
-}
-
-/* The reasons e must run because of what it did last time (the log record r,
- * read as far as its header). */
-static bool selfrecord(struct plan *p, struct graph *g, struct edge *e,
-		       const struct logentry *le, const struct plan_opts *o, struct buf *w)
-{
-	const struct record *r;
-	const struct fs *fs = o->fs;
-	bool self = false, hashed;
-	uint64_t h;
-	uint32_t i;
-
-	if (!le->ok) {
-		self = true;
-		why(w, o->explain, "the last run failed");
-	}
-	if (o->vars) {
-		/* kept only for a job that runs for it: the job of an edge that is up
-		 * to date, or that runs for its inputs' sake, expands it again */
-		const char *script = plan_script(p, e);
-		p->scratch.len = 0;
-		if (!script && recipe_expand(o->vars, e, &p->scratch))
-			script = p->scratch.s ? p->scratch.s : "";
-		if (script && logline_scripthash(script) != le->script_hash) {
-			if (!plan_script(p, e))
-				*byid(&p->scripts, &p->nscripts, &p->capscripts, e->id) = script =
-					arena_strndup(&g->a, script, p->scratch.len);
-			self = true;
-			if (o->explain && (r = statelog_read(o->log, le))) {
-				buf_puts(w, "recipe changed:\n");
-				textdiff(w, r->script, script);
-			}
-		}
-	}
-	if (samefiles(fs, e, le))
-		return self;
-	if (!(r = statelog_read(o->log, le))) {
-		why(w, o->explain, "its record in the state log is damaged");
-		return true;
-	}
-	if (r->nout != e->nout || r->nin != e->nin) {
-		why(w, o->explain, "its outputs or inputs are not those of the last run");
-		return true;
-	}
-	for (i = 0; i < e->nout; i++) {
-		const struct filestat *st = nodestat(fs, edge_out(e)[i]);
-		if (strcmp(r->outs[i].path, edge_out(e)[i]->path)) {
-			why(w, o->explain, "its outputs are not those of the last run");
-			return true;
-		}
-		/* an output changed since baton made it (edited, touched, put back from
-		 * elsewhere) is not what the recipe makes: a clean build would differ */
-		if (r->ok && st->mtime != MTIME_MISSING && filestat_differ(st, &r->outs[i].st)) {
-			self = true;
-			if (o->explain) {
-				buf_printf(w, "output '%s' changed since the last run",
-					   edge_out(e)[i]->path);
-				statdiff(w, &r->outs[i].st, st, NULL, NULL);
-				buf_putc(w, '\n');
-			}
-		}
-	}
-	for (i = 0; i < e->nin; i++) {
-		struct node *n = e->in[i];
-		const struct filestat *st = nodestat(fs, n);
-		if (strcmp(r->ins[i].path, n->path)) {
-			why(w, o->explain, "its inputs are not those of the last run");
-			return true;
-		}
-		if (filestat_differ(st, &r->ins[i].st) &&
-		    !samecontent(o, e, &r->ins[i], n->path, &h, &hashed)) {
-			self = true;
-			if (o->explain) {
-				buf_printf(w, "input '%s' changed", n->path);
-				statdiff(w, &r->ins[i].st, st, &r->ins[i].hash, hashed ? &h : NULL);
-				buf_putc(w, '\n');
-			}
-		}
-	}
-	for (i = e->nin; i < e->nimp && i - e->nin < r->ndep; i++) {
-		struct node *n = e->in[i];
-		const struct filestat *st = nodestat(fs, n);
-		const struct recfile *rf = &r->deps[i - e->nin];
-		if (filestat_differ(st, &rf->st) && !samecontent(o, e, rf, n->path, &h, &hashed)) {
-			self = true;
-			if (o->explain) {
-				buf_printf(w, "input '%s' (from the depfile) changed", n->path);
-				statdiff(w, &rf->st, st, &rf->hash, hashed ? &h : NULL);
-				buf_putc(w, '\n');
-			}
-		}
-	}
-	return self;
-}
-
-static void future(const struct plan_opts *o, struct node *n)
-{
-	if (o->now && n->st.mtime > o->now + 1000000000 && !(n->flags & NODE_WARNED)) {
+	if (p->o.now && n->st.mtime > p->o.now + 1000000000 && !(n->flags & NODE_WARNED)) {
 		n->flags |= NODE_WARNED;
 		warn("'%s' has a modification time in the future", n->path);
 	}
 }
 
 /* Decide whether e must run, once all its inputs have been visited. */
-static void finish(struct plan *p, struct graph *g, struct edge *e, const struct plan_opts *o)
+static void finish(struct plan *p, struct edge *e)
 {
+	const struct plan_opts *o = &p->o;
 	const struct logentry *r = NULL;
+	struct estate *s;
 	struct buf w = {0};
 	int64_t oldest = INT64_MAX, t;
-	uint32_t i;
+	uint32_t i, weight;
 	bool self = false, dirty;
 
 	if (e->rule->kind == ST_TASK) {
 		self = true;
-		why(&w, o->explain, "it is a task");
+		outdated_why(p, &w, "it is a task");
 	} else if (o->always) {
 		self = true;
-		why(&w, o->explain, "-B was given");
+		outdated_why(p, &w, "-B was given");
 	}
 	for (i = 0; i < e->nout && e->rule->kind != ST_TASK; i++) {
-		t = mtime(o->fs, edge_out(e)[i]);
+		t = plan_mtime(p, edge_out(e)[i]);
 		if (t == MTIME_MISSING) {
 			self = true;
-			why(&w, o->explain, "output '%s' is missing", edge_out(e)[i]->path);
+			outdated_why(p, &w, "output '%s' is missing", edge_out(e)[i]->path);
 		} else if (t < oldest) {
 			oldest = t;
 		}
 	}
 	for (i = 0; i < e->nimp; i++) {
-		mtime(o->fs, e->in[i]);
-		future(o, e->in[i]);
+		plan_mtime(p, e->in[i]);
+		future(p, e->in[i]);
 	}
 	/* a record found through another output is not this edge's: it reruns */
 	for (i = 0; i < e->nout && e->rule->kind != ST_TASK && o->log && !r; i++)
 		r = statelog_get(o->log, edge_out(e)[i]->path);
-	e->weight = !edge_hasjob(e) ? 0 : r ? addsat(r->duration_ms, 1) : 1;
+	weight = !edge_hasjob(e) ? 0 : r ? addsat(r->duration_ms, 1) : 1;
 	if (r) {
-		self = selfrecord(p, g, e, r, o, &w) || self;
+		self = outdated_record(p, e, r, &w) || self;
 	} else if (e->rule->kind != ST_TASK) {
 		for (i = 0; i < e->nin; i++) {
 			struct node *n = e->in[i];
 			if (!(n->flags & NODE_TASK) && n->st.mtime > oldest && oldest != INT64_MAX) {
 				self = true;
-				why(&w, o->explain, "input '%s' is newer than '%s'", n->path,
-				    edge_out(e)[0]->path);
+				outdated_why(p, &w, "input '%s' is newer than '%s'", n->path,
+					     edge_out(e)[0]->path);
 			}
 		}
 	}
 	dirty = self;
 	for (i = 0; i < e->nimp; i++) {
 		struct node *n = e->in[i];
-		if (n->gen && n->gen->dirty) {
+		if (n->gen && plan_st(p, n->gen)->dirty) {
 			dirty = true;
-			why(&w, o->explain && !self, "'%s' is made by a job that runs first", n->path);
+			if (!self)
+				outdated_why(p, &w, "'%s' is made by a job that runs first", n->path);
 		}
 	}
-	e->state = ES_VISITED;
-	e->dirty = dirty;
-	e->self = self;
+	s = plan_st(p, e);
+	s->walk = WALK_VISITED;
+	s->weight = weight;
+	s->dirty = dirty;
+	s->self = self;
 	if (w.len && dirty)
-		*byid(&p->why, &p->nwhy, &p->capwhy, e->id) = arena_strndup(&g->a, w.s, w.len);
+		*plan_byid(&p->why, &p->nwhy, &p->capwhy, e->id) = arena_strndup(&p->a, w.s, w.len);
 	buf_free(&w);
-	if (!dirty) {
-		e->done = true;
+	if (!dirty)
 		return;
-	}
 	for (i = 0; i < e->nall; i++) {
 		struct edge *dep = e->in[i]->gen;
-		if (dep && dep->dirty) {
-			e->pending++;
-			graph_add_rdep(g, dep, e);
+		if (dep && plan_st(p, dep)->dirty) {
+			plan_st(p, e)->pending++;
+			addrdep(p, dep, e);
 		}
 	}
 	xgrow((void **)&p->work, &p->capwork, p->nwork + 1, sizeof(*p->work));
@@ -532,153 +244,113 @@ static void finish(struct plan *p, struct graph *g, struct edge *e, const struct
 		p->njobs++;
 }
 
-bool plan_stillneeded(const struct edge *e)
+bool plan_stillneeded(const struct plan *p, const struct edge *e)
 {
 	uint32_t i;
 
-	if (e->self)
+	if (plan_st(p, e)->self)
 		return true;
 	for (i = 0; i < e->nimp; i++) {
 		const struct edge *dep = e->in[i]->gen;
-		if (dep && dep->changed)
+		if (dep && plan_st(p, dep)->changed)
 			return true;
 	}
 	return false;
 }
 
-/* Give e the inputs its depfile listed last time, so that it waits for them if
- * they are made and runs again if they change. */
-static void adddeps(struct graph *g, struct edge *e, const struct plan_opts *o)
+/* Lend e the inputs its depfile listed last time, so that it waits for them if
+ * they are made and runs again if they change; plan_free takes them back. */
+static void adddeps(struct plan *p, struct edge *e)
 {
 	const struct record *r;
 	struct node **in;
+	struct lent *l;
 	uint32_t i, n;
 
-	if (!o->log || e->rule->kind == ST_TASK || !ast_getattr(e->rule, "depfile") ||
-	    !(r = statelog_find(o->log, edge_out(e)[0]->path)) || !r->ndep)
+	if (!p->o.log || e->rule->kind == ST_TASK || !ast_getattr(e->rule, "depfile") ||
+	    !(r = statelog_find(p->o.log, edge_out(e)[0]->path)) || !r->ndep)
 		return;
 	n = e->nall + r->ndep;
-	in = arena_alloc(&g->a, n * sizeof(*in));
+	in = arena_alloc(&p->a, n * sizeof(*in));
 	memcpy(in, e->in, e->nin * sizeof(*in));
 	for (i = 0; i < r->ndep; i++)
-		in[e->nin + i] = graph_node(g, r->deps[i].path, strlen(r->deps[i].path));
+		in[e->nin + i] = graph_node(p->g, r->deps[i].path, strlen(r->deps[i].path));
 	memcpy(in + e->nin + r->ndep, e->in + e->nin, (e->nall - e->nin) * sizeof(*in));
+	xgrow((void **)&p->lent, &p->caplent, p->nlent + 1, sizeof(*p->lent));
+	l = &p->lent[p->nlent++];
+	*l = (struct lent){e, e->in, e->nimp, e->nall};
 	e->in = in;
 	e->nimp = e->nin + r->ndep;
 	e->nall = n;
 }
 
-/* The files prestat will stat next, and the edges whose files are still to be
- * listed. Files are stated a batch at a time, so that the lists stay small
- * however big the graph is. */
-enum { STAT_BATCH = 8192 };
-
-struct statlist {
-	const char *paths[STAT_BATCH];
-	struct node *nodes[STAT_BATCH];
-	struct filestat *sts[STAT_BATCH];
-	size_t nn;
-	int threads;
-	struct edge **stack;
-	size_t top, cap;
-	uint8_t *seen; /* by edge id: listed on the stack once */
-	const struct graph *g;
-};
-
-static void flush(struct statlist *l)
+/* The longest remaining path first: work is in dependency order, so walk it
+ * backwards to see every edge after all the edges that wait for it. And among
+ * equals, the one that the longest path of jobs led to: with no history every
+ * job weighs the same, and the tail of a long chain must not wait behind short
+ * jobs that happen to be as far from the goal. */
+static void prioritise(struct plan *p)
 {
-	size_t i;
-
-	os_stat_many(l->paths, l->sts, l->nn, l->threads);
-	for (i = 0; i < l->nn; i++)
-		l->nodes[i]->flags = (l->nodes[i]->flags & ~(uint32_t)NODE_QUEUED) | NODE_STATED;
-	l->nn = 0;
-}
-
-/* List n to be stated, unless it is already, and the edge that makes it to be
- * walked: the graph's stat worker may have stated a file whose inputs it did
- * not get to. */
-static void queue(struct statlist *l, struct node *n)
-{
-	/* what the worker found is what a stat now would find: nothing has run */
-	if (!(n->flags & (NODE_STATED | NODE_TASK)) && graph_stated_early(l->g, n))
-		n->flags |= NODE_STATED;
-	if (!(n->flags & (NODE_QUEUED | NODE_STATED | NODE_TASK))) {
-		n->flags |= NODE_QUEUED;
-		if (l->nn == STAT_BATCH)
-			flush(l);
-		l->paths[l->nn] = n->path;
-		l->sts[l->nn] = &n->st;
-		l->nodes[l->nn++] = n;
-	}
-	if (n->gen && !l->seen[n->gen->id]) {
-		l->seen[n->gen->id] = 1;
-		xgrow((void **)&l->stack, &l->cap, l->top + 1, sizeof(*l->stack));
-		l->stack[l->top++] = n->gen;
-	}
-}
-
-/* Stat, several at a time, every file that the explicit rules reachable from the
- * goals name: the walk in plan_build then finds them stated. Most of a no-op
- * build of a large graph is spent waiting for stat, and the kernel answers
- * several at once. */
-static void prestat(const struct graph *g, struct node **goals, size_t ngoals, int threads)
-{
-	struct statlist *l = xcalloc(1, sizeof(*l));
 	size_t i;
 	uint32_t k;
 
-	l->threads = threads;
-	l->g = g;
-	l->seen = xcalloc(g->nedges + 1, 1);
-	for (i = 0; i < ngoals; i++)
-		queue(l, goals[i]);
-	while (l->top) {
-		struct edge *e = l->stack[--l->top];
-		for (k = 0; k < e->nout; k++)
-			queue(l, edge_out(e)[k]);
-		for (k = 0; k < e->nall; k++)
-			queue(l, e->in[k]);
+	for (i = p->nwork; i-- > 0;) {
+		struct edge *e = p->work[i];
+		struct estate *s = plan_st(p, e);
+		uint32_t most = 0;
+		for (k = 0; k < s->nrdeps; k++) {
+			if (plan_st(p, plan_rdep(p, e, k))->prio > most)
+				most = plan_st(p, plan_rdep(p, e, k))->prio;
+		}
+		s->prio = addsat(s->weight, most);
 	}
-	flush(l);
-	free(l->seen);
-	free(l->stack);
-	free(l);
+	for (i = 0; i < p->nwork; i++) {
+		struct edge *e = p->work[i];
+		struct estate *s = plan_st(p, e);
+		uint32_t through = addsat(s->after, s->weight);
+		for (k = 0; k < s->nrdeps; k++) {
+			struct estate *r = plan_st(p, plan_rdep(p, e, k));
+			if (r->after < through)
+				r->after = through;
+		}
+	}
 }
 
-bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngoals,
-		const struct plan_opts *o)
+/* Start the walk at e: it is being visited. */
+static void visit(struct plan *p, struct edge *e)
 {
-	const struct fs *fs = o->fs;
+	plan_st(p, e)->walk = WALK_VISITING;
+	adddeps(p, e);
+}
+
+bool plan_build(struct plan *p, struct node **goals, size_t ngoals)
+{
+	struct graph *g = p->g;
 	struct frame *st = NULL;
 	size_t cap = 0, top, gi;
 	bool ok = true;
 
-	memset(p, 0, sizeof(*p));
 	graph_stat_stop(g);
-	if (o->statjobs > 1 && fs == &fs_os)
-		prestat(g, goals, ngoals, o->statjobs);
+	if (p->o.statjobs > 1 && p->o.fs == &fs_os)
+		prestat(p, goals, ngoals);
 	for (gi = 0; gi < ngoals; gi++) {
 		struct node *goal = goals[gi];
-		if (!plan_makeable(g, goal, fs)) {
+		if (!plan_makeable(p, goal)) {
 			diag_error((struct loc){0}, "unknown target '%s'", goal->path);
 			ok = false;
 		}
-		if (!goal->gen)
-			continue;
-		if (goal->gen->state != ES_NEW)
+		if (!goal->gen || plan_st(p, goal->gen)->walk != WALK_NEW)
 			continue;
 		xgrow((void **)&st, &cap, 1, sizeof(*st));
-		st[0].e = goal->gen;
-		st[0].i = 0;
-		goal->gen->state = ES_VISITING;
-		adddeps(g, goal->gen, o);
+		st[0] = (struct frame){goal->gen, 0};
+		visit(p, goal->gen);
 		top = 0;
 		for (;;) {
 			struct frame *f = &st[top];
 			struct node *n;
+			enum walk w;
 			if (f->i == f->e->nall) {
-				finish(p, g, f->e, o);
+				finish(p, f->e);
 				if (top == 0)
 					break;
 				top--;
@@ -686,10 +358,10 @@ bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngo
 			}
 			n = f->e->in[f->i++];
 			if (!n->gen && !(n->flags & NODE_TASK))
-				trypatterns(g, n, fs, 0);
+				pattern_resolve(p, n);
 			if (!n->gen) {
 				bool fromdepfile = f->i - 1 >= f->e->nin && f->i - 1 < f->e->nimp;
-				if (mtime(fs, n) == MTIME_MISSING && !fromdepfile) {
+				if (plan_mtime(p, n) == MTIME_MISSING && !fromdepfile) {
 					diag_error(wordloc(f->e, n->path),
 						   "no rule to make '%s', needed by '%s'", n->path,
 						   edge_name(f->e));
@@ -697,42 +369,21 @@ bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngo
 				}
 				continue;
 			}
-			if (n->gen->state == ES_VISITED)
+			w = plan_st(p, n->gen)->walk;
+			if (w == WALK_VISITED)
 				continue;
-			if (n->gen->state == ES_VISITING) {
+			if (w == WALK_VISITING) {
 				cycle(st, top, n->gen, n);
 				ok = false;
 				continue;
 			}
-			n->gen->state = ES_VISITING;
-			adddeps(g, n->gen, o);
+			visit(p, n->gen);
 			xgrow((void **)&st, &cap, top + 2, sizeof(*st));
 			st[++top] = (struct frame){n->gen, 0};
 		}
 	}
 	free(st);
-	/* the longest remaining path first: work is in dependency order, so walk it
-	 * backwards to see every edge after all the edges that wait for it */
-	for (gi = p->nwork; gi-- > 0;) {
-		struct edge *e = p->work[gi];
-		uint32_t most = 0, k;
-		for (k = 0; k < e->nrdeps; k++) {
-			if (edge_rdep(e, k)->prio > most)
-				most = edge_rdep(e, k)->prio;
-		}
-		e->prio = addsat(e->weight, most);
-	}
-	/* and among equals, the one that the longest path of jobs led to: with no
-	 * history every job weighs the same, and the tail of a long chain must not
-	 * wait behind short jobs that happen to be as far from the goal */
-	for (gi = 0; gi < p->nwork; gi++) {
-		struct edge *e = p->work[gi];
-		uint32_t through = addsat(e->after, e->weight), k;
-		for (k = 0; k < e->nrdeps; k++) {
-			if (edge_rdep(e, k)->after < through)
-				edge_rdep(e, k)->after = through;
-		}
-	}
+	prioritise(p);
 	buf_free(&p->scratch);
 	return ok;
 }
@@ -743,7 +394,7 @@ void plan_dump(struct buf *b, const struct plan *p)
 
 	for (i = 0; i < p->nwork; i++) {
 		const struct edge *e = p->work[i];
-		buf_printf(b, "%s pending=%u%s\n", edge_name(e), e->pending,
+		buf_printf(b, "%s pending=%u%s\n", edge_name(e), plan_st(p, e)->pending,
 			   edge_hasjob(e) ? "" : " (no recipe)");
 	}
 }
@@ -760,8 +411,31 @@ const char *plan_script(const struct plan *p, const struct edge *e)
 
 void plan_free(struct plan *p)
 {
+	size_t i;
+	uint32_t k;
+
+	/* what was lent, taken back in the opposite order */
+	for (i = p->nlent; i-- > 0;) {
+		struct lent *l = &p->lent[i];
+		l->e->in = l->in;
+		l->e->nimp = l->nimp;
+		l->e->nall = l->nall;
+	}
+	for (i = 0; i < p->ninst; i++) {
+		for (k = 0; k < p->inst[i]->nout; k++)
+			edge_out(p->inst[i])[k]->gen = NULL;
+	}
+	for (i = 0; i < p->nresolved; i++)
+		p->resolved[i]->flags &= ~(uint32_t)NODE_RESOLVED;
+	free(p->lent);
+	free(p->inst);
+	free(p->resolved);
+	free(p->st);
 	free(p->work);
 	free(p->why);
 	free(p->scripts);
+	buf_free(&p->scratch);
+	recipes_free(&p->rx);
+	arena_free(&p->a);
 	memset(p, 0, sizeof(*p));
 }

@@ -1,24 +1,27 @@
 /* Planning: from the goals, find every edge needed, resolve pattern rules, check
- * for missing inputs and cycles, and decide which edges must run. */
+ * for missing inputs and cycles, and decide which edges must run.
+ *
+ * What one build decides lives here, by edge id, not in the graph: the graph is
+ * what the Taskfile says, and a second build in the same process (watch mode)
+ * starts from it clean. While a plan lives it lends the graph two overlays,
+ * which plan_free takes back: the edges of pattern rules it instantiated (the
+ * nodes they make point at them) and the inputs that edges' depfiles named last
+ * time. Files' stat data is the graph's view of the file system (struct node),
+ * not a decision: graph_forget_files drops it when files may have changed. */
 #ifndef BATON_PLAN_H
 #define BATON_PLAN_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/arena.h"
+#include "base/util.h"
 #include "graph/graph.h"
+#include "plan/recipe.h"
 
+struct fs;
 struct statelog;
 struct vars;
-
-/* How the planner sees files: an interface so tests can use a fake. */
-struct fs {
-	void *ctx;
-	/* the file's stat data; mtime MTIME_MISSING if it does not exist */
-	void (*stat)(void *ctx, const char *path, struct filestat *st);
-	/* a hash of the file's content; false if it cannot be read */
-	bool (*hash)(void *ctx, const char *path, uint64_t *h);
-};
 
 struct plan_opts {
 	const struct fs *fs;
@@ -32,10 +35,39 @@ struct plan_opts {
 	                        * at once before walking it (0 or 1: one by one, as needed) */
 };
 
-/* The real filesystem. */
-extern const struct fs fs_os;
+enum walk { WALK_NEW, WALK_VISITING, WALK_VISITED };
+
+/* What the build decided about one edge, and where its job stands. */
+struct estate {
+	union { /* edges waiting for this one: see plan_rdep */
+		struct edge *rdep;   /* caprdeps 1: the one */
+		struct edge **rdeps; /* else room for caprdeps */
+	};
+	uint32_t nrdeps, caprdeps;
+	uint32_t pending; /* inputs still to be made before it can start */
+	/* in milliseconds, at most UINT32_MAX (49 days) */
+	uint32_t weight;  /* its job's expected duration (ms + 1), from the log */
+	uint32_t prio;    /* weight of the longest path from it to a goal */
+	uint32_t after;   /* weight of the longest path of jobs that lead to it */
+	uint8_t walk;     /* enum walk, for the walk from the goals */
+	bool dirty : 1;   /* must run, or may have to (see self) */
+	bool self : 1;    /* must run for its own sake, whatever its inputs' jobs do */
+	bool changed : 1; /* running it changed an output (or, planned, may) */
+};
+
+/* The pattern search under way: how much of it is left, and the rules in the
+ * chain being tried (a rule is not used twice in one chain, as in make). */
+enum { MAX_PATTERN_CHAIN = 4, MAX_PATTERN_TRIES = 10000 };
+struct search {
+	int tries;
+	size_t chain[MAX_PATTERN_CHAIN + 1];
+};
 
 struct plan {
+	struct graph *g;
+	struct plan_opts o;
+	struct estate *st;   /* by edge id */
+	size_t nst;
 	struct edge **work;  /* edges that must run, inputs before the edges needing them */
 	size_t nwork, capwork;
 	size_t njobs;        /* those of them with a recipe */
@@ -44,18 +76,37 @@ struct plan {
 	const char **scripts; /* by edge id, the expanded recipe of a job that runs for
 			       * it, when planning had to expand it (or NULL) */
 	size_t nscripts, capscripts;
-	struct buf scratch;  /* plan_build's buffer for each expanded recipe */
+	struct recipes rx;   /* expanding recipes, to compare them with the log's */
+	struct buf scratch;  /* the buffer for each expanded recipe */
+	struct arena a;      /* what the plan made: instances, reasons, scripts, lists */
+	/* the overlays: edges of pattern rules made for this build, nodes it
+	 * resolved, and edges given their depfile's inputs (with the old ones) */
+	struct edge **inst;
+	size_t ninst, capinst;
+	struct node **resolved;
+	size_t nresolved, capresolved;
+	struct lent { struct edge *e; struct node **in; uint32_t nimp, nall; } *lent;
+	size_t nlent, caplent;
+	struct search search;
 };
 
+/* Start a plan for graph g. */
+void plan_init(struct plan *p, struct graph *g, const struct plan_opts *o);
 /* Plan the build of goals. False after reporting errors (missing inputs, cycles,
  * unknown goals). */
-bool plan_build(struct plan *p, struct graph *g, struct node **goals, size_t ngoals,
-		const struct plan_opts *o);
+bool plan_build(struct plan *p, struct node **goals, size_t ngoals);
 /* Whether n exists or a rule (explicit or pattern) makes it. */
-bool plan_makeable(struct graph *g, struct node *n, const struct fs *fs);
+bool plan_makeable(struct plan *p, struct node *n);
+/* The build's state of e. */
+static inline struct estate *plan_st(const struct plan *p, const struct edge *e)
+{
+	return &p->st[e->id];
+}
+/* The ith of the edges waiting for e. */
+struct edge *plan_rdep(const struct plan *p, const struct edge *e, uint32_t i);
 /* Whether e, whose inputs' jobs are done, must still run: for its own sake, or
  * because a job it depends on changed an output. */
-bool plan_stillneeded(const struct edge *e);
+bool plan_stillneeded(const struct plan *p, const struct edge *e);
 /* Whether an edge has a recipe to run. */
 bool edge_hasjob(const struct edge *e);
 /* Print the edges to run with their pending counts (for tests and --dump=plan). */
@@ -64,7 +115,7 @@ void plan_dump(struct buf *b, const struct plan *p);
 const char *plan_why(const struct plan *p, const struct edge *e);
 /* The expanded recipe of e if planning kept it (it changed), else NULL. */
 const char *plan_script(const struct plan *p, const struct edge *e);
-/* Free the plan (not the graph). */
+/* Take back what the plan lent the graph, and free the plan. */
 void plan_free(struct plan *p);
 
 #endif

@@ -1,26 +1,17 @@
 #include "plan/recipe.h"
 
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lang/diag.h"
-
 #include "lang/eval.h"
 
-/* The local bindings of a job: in, out, stem, then its task's parameters. */
-struct locals {
-	struct list in, out, stem;
-	struct scope sin, sout, sstem;
-};
+void recipes_init(struct recipes *r, struct vars *vars)
+{
+	memset(r, 0, sizeof(*r));
+	r->vars = vars;
+}
 
-/* Kept from job to job, so that binding them allocates nothing once they are
- * as long as the longest lists so far. */
-static struct locals kept;
-
-static void bind(struct locals *l, const struct edge *e)
+static void bind(struct recipes *l, const struct edge *e)
 {
 	uint32_t i;
 
@@ -40,18 +31,17 @@ static void bind(struct locals *l, const struct edge *e)
 	l->sstem = (struct scope){&l->sout, "stem", &l->stem};
 }
 
-void recipe_free(void)
+void recipes_free(struct recipes *r)
 {
-	list_free(&kept.in);
-	list_free(&kept.out);
-	list_free(&kept.stem);
+	list_free(&r->in);
+	list_free(&r->out);
+	list_free(&r->stem);
 }
 
-bool recipe_expand(struct vars *vars, const struct edge *e, struct buf *script)
+bool recipe_expand(struct recipes *l, const struct edge *e, struct buf *script)
 {
-	struct locals *l = &kept;
 	struct arena a = {0};
-	struct eval ev = {vars, &l->sstem, &a, true};
+	struct eval ev = {l->vars, &l->sstem, &a, true};
 	bool ok;
 
 	bind(l, e);
@@ -64,12 +54,11 @@ bool recipe_expand(struct vars *vars, const struct edge *e, struct buf *script)
 	return ok;
 }
 
-const char *recipe_attr(struct vars *vars, const struct edge *e, const char *name,
+const char *recipe_attr(struct recipes *l, const struct edge *e, const char *name,
 			struct arena *a)
 {
 	const struct attr *at = ast_getattr(e->rule, name);
 	const struct piece *p;
-	struct locals *l = &kept;
 	struct eval ev;
 	struct list val = {0};
 	struct buf b = {0};
@@ -79,7 +68,7 @@ const char *recipe_attr(struct vars *vars, const struct edge *e, const char *nam
 	if (!at)
 		return NULL;
 	bind(l, e);
-	ev = (struct eval){vars, &l->sstem, a, true};
+	ev = (struct eval){l->vars, &l->sstem, a, true};
 	for (p = at->value; p && ok; p = p->next) {
 		if (p->kind == PC_TEXT) {
 			buf_add(&b, p->text, p->len);
@@ -95,164 +84,4 @@ const char *recipe_attr(struct vars *vars, const struct edge *e, const char *nam
 	list_free(&val);
 	buf_free(&b);
 	return res;
-}
-
-enum { MAX_INLINE_SCRIPT = 64 * 1024 };
-
-/* Shell words that only the shell can run (keywords and special builtins). */
-static const char *const shellwords[] = {
-    "!",      ".",     ":",      "[",      "[[",     "alias", "bg",    "break", "case",
-    "cd",     "command", "continue", "do",  "done",   "elif",  "else",  "esac",  "eval",
-    "exec",   "exit",  "export", "fc",     "fg",     "fi",    "for",   "function", "getopts",
-    "hash",   "if",    "jobs",   "local",  "read",   "readonly", "return", "set", "shift",
-    "source", "then",  "times",  "trap",   "type",   "ulimit", "umask", "unalias", "unset",
-    "until",  "wait",  "while",  "{",      "}",
-};
-
-static bool plainchar(unsigned char c)
-{
-	return c > ' ' && c < 0x7f && !strchr(";&|<>()$`\\\"'*?[]{}~#!^", c);
-}
-
-/* Split a one-line script into words if the shell would do nothing but split it;
- * single-quoted parts (as shell_quote writes them) are allowed. */
-static char **simple(const char *script, struct command *c)
-{
-	size_t len = strlen(script), n = 0, i;
-	char *w, *p;
-	const char *s;
-
-	if (len == 0 || script[len - 1] != '\n' || memchr(script, '\n', len - 1))
-		return NULL;
-	c->line = xmalloc(len + 1);
-	c->words = xmalloc((len / 2 + 2) * sizeof(*c->words));
-	w = c->line;
-	for (s = script; *s != '\n';) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s == '\n')
-			break;
-		c->words[n++] = p = w;
-		while (*s != ' ' && *s != '\t' && *s != '\n') {
-			if (*s == '\'') {
-				const char *end = strchr(s + 1, '\'');
-				if (!end || memchr(s + 1, '\n', (size_t)(end - s - 1)))
-					goto no;
-				memcpy(p, s + 1, (size_t)(end - s - 1));
-				p += end - s - 1;
-				s = end + 1;
-			} else if (plainchar((unsigned char)*s)) {
-				*p++ = *s++;
-			} else {
-				goto no;
-			}
-		}
-		*p++ = '\0';
-		w = p;
-	}
-	if (n == 0 || strchr(c->words[0], '='))
-		goto no;
-	for (i = 0; i < LEN(shellwords); i++) {
-		if (!strcmp(c->words[0], shellwords[i]))
-			goto no;
-	}
-	c->words[n] = NULL;
-	return c->words;
-no:
-	free(c->words);
-	free(c->line);
-	c->words = NULL;
-	c->line = NULL;
-	return NULL;
-}
-
-/* Write script to a temporary file; its name, or NULL after reporting. */
-static char *tmpscript(const struct edge *e, const char *script, size_t len)
-{
-	const char *dir = getenv("TMPDIR");
-	struct buf name = {0};
-	size_t off = 0;
-	ssize_t n;
-	int fd;
-
-	buf_printf(&name, "%s/baton-XXXXXX", dir && *dir ? dir : "/tmp");
-	fd = mkstemp(name.s);
-	while (fd >= 0 && off < len) {
-		n = write(fd, script + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			unlink(name.s);
-			fd = -1;
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (fd < 0) {
-		diag_error(e->loc, "'%s' failed: cannot write a temporary script file: %s",
-			   edge_name(e), strerror(errno ? errno : ENOSPC));
-		buf_free(&name);
-		return NULL;
-	}
-	close(fd);
-	return name.s;
-}
-
-char **recipe_command(const struct edge *e, const char *script, struct command *c)
-{
-	size_t len = strlen(script);
-	int n = 0;
-
-	memset(c, 0, sizeof(*c));
-	if (!strncmp(script, "#!", 2)) {
-		char *p, *end;
-		const char *nl = strchr(script, '\n');
-		c->line = strndup(script, nl ? (size_t)(nl - script) : len);
-		/* "#!interpreter arg": the rest of the line is one argument, as for the kernel */
-		p = c->line + 2;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		c->argv[n++] = p;
-		while (*p && *p != ' ' && *p != '\t')
-			p++;
-		if (*p) {
-			*p++ = '\0';
-			while (*p == ' ' || *p == '\t')
-				p++;
-			end = p + strlen(p);
-			while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-				*--end = '\0';
-			if (*p)
-				c->argv[n++] = p;
-		}
-	} else if (simple(script, c)) {
-		return c->words;
-	} else if (len > MAX_INLINE_SCRIPT) {
-		c->argv[n++] = "/bin/sh";
-		c->argv[n++] = "-e";
-	} else {
-		c->argv[n++] = "/bin/sh";
-		c->argv[n++] = "-ec";
-		c->argv[n++] = (char *)script;
-		return c->argv;
-	}
-	c->tmp = tmpscript(e, script, len);
-	if (!c->tmp) {
-		command_free(c);
-		return NULL;
-	}
-	c->argv[n++] = c->tmp;
-	c->argv[n] = NULL;
-	return c->argv;
-}
-
-void command_free(struct command *c)
-{
-	if (c->tmp)
-		unlink(c->tmp);
-	free(c->tmp);
-	free(c->line);
-	free(c->words);
-	memset(c, 0, sizeof(*c));
 }

@@ -1,36 +1,33 @@
-/* A job's recipe: the script expanded for one edge, and how to run it. */
+/* A job's recipe and attributes, expanded for one edge: its in, out and stem
+ * and its task's parameters bound. */
 #ifndef BATON_RECIPE_H
 #define BATON_RECIPE_H
 
 #include <stdbool.h>
 
 #include "graph/graph.h"
+#include "lang/eval.h"
 #include "lang/vars.h"
 
-/* Expand e's recipe into script, with in, out, stem and task parameters bound;
- * false after reporting an error. */
-bool recipe_expand(struct vars *vars, const struct edge *e, struct buf *script);
-/* The value of e's attribute name as one string (words joined by spaces);
- * NULL if e has no such attribute, or after reporting an error. */
-const char *recipe_attr(struct vars *vars, const struct edge *e, const char *name,
-			struct arena *a);
-
-/* Free what expanding recipes kept for the next one. */
-void recipe_free(void);
-
-/* How a script is run: argv for os_spawn, and a temporary script file. */
-struct command {
-	char *argv[5];    /* for a script run by an interpreter */
-	char **words;     /* for a command run directly: argv, NULL-terminated */
-	char *tmp;        /* a script file written for it, to remove afterwards */
-	char *line;       /* storage */
+/* Expanding the recipes of one build: the lists bound to in, out and stem are
+ * kept from one edge to the next, so that binding them allocates nothing once
+ * they are as long as the longest so far. */
+struct recipes {
+	struct vars *vars;
+	struct list in, out, stem;
+	struct scope sin, sout, sstem;
 };
 
-/* Decide how to run script: directly when it is one simple command (no shell
- * syntax, no builtin), else by /bin/sh -e (or its #! interpreter), through a
- * temporary file when it is long. The argv to spawn; NULL after reporting. */
-char **recipe_command(const struct edge *e, const char *script, struct command *c);
-/* Free what recipe_command made, removing its temporary file. */
-void command_free(struct command *c);
+/* Start expanding with variables vars. */
+void recipes_init(struct recipes *r, struct vars *vars);
+/* Free what expanding kept. */
+void recipes_free(struct recipes *r);
+/* Expand e's recipe into script, with in, out, stem and task parameters bound;
+ * false after reporting an error. */
+bool recipe_expand(struct recipes *r, const struct edge *e, struct buf *script);
+/* The value of e's attribute name as one string (words joined by spaces);
+ * NULL if e has no such attribute, or after reporting an error. */
+const char *recipe_attr(struct recipes *r, const struct edge *e, const char *name,
+			struct arena *a);
 
 #endif

@@ -7,23 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "state/depfile.h"
-#include "lang/diag.h"
+#include "base/out.h"
 #include "base/path.h"
+#include "graph/graph.h"
+#include "lang/diag.h"
 #include "plan/recipe.h"
+#include "state/depfile.h"
+#include "state/statelog.h"
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static bool wants_content(const struct outcome_ctx *c, const struct edge *e)
+static bool wants_content(const struct recorder *c, const struct edge *e)
 {
 	return c->content || ast_getattr(e->rule, "content");
 }
@@ -35,13 +29,13 @@ static void statfile(struct recfile *rf, const char *path, bool hash)
 	rf->hashed = hash && rf->st.mtime != MTIME_MISSING && os_hash(path, &rf->hash);
 }
 
-void outcome_start(const struct outcome_ctx *c, struct outcome *o, const struct edge *e)
+void record_start(const struct recorder *c, struct jobrec *o, const struct edge *e, int64_t now)
 {
 	bool hash = wants_content(c, e);
 	uint32_t i;
 
 	memset(o, 0, sizeof(*o));
-	o->start_ns = now_ns();
+	o->start_ns = now;
 	if (!c->log || e->rule->kind == ST_TASK)
 		return;
 	o->nin = e->nin;
@@ -67,7 +61,7 @@ void outcome_start(const struct outcome_ctx *c, struct outcome *o, const struct 
 	}
 }
 
-void outcome_free(struct outcome *o)
+void record_free(struct jobrec *o)
 {
 	free(o->ins);
 	o->ins = NULL;
@@ -85,12 +79,12 @@ static const struct recfile *nodein(const void *ctx, uint32_t i, struct recfile 
 	return tmp;
 }
 
-static bool record(const struct outcome_ctx *c, struct outcome *o, struct edge *e, bool ok,
-		   struct recfile *deps, uint32_t ndep, uint64_t rss_kb)
+static bool append(const struct recorder *c, struct jobrec *o, struct edge *e, bool ok,
+		   struct recfile *deps, uint32_t ndep, int64_t now, uint64_t rss_kb)
 {
 	struct recfile *outs = xcalloc(e->nout, sizeof(*outs));
 	struct record r = {0};
-	int64_t ms = (now_ns() - o->start_ns) / 1000000;
+	int64_t ms = (now - o->start_ns) / 1000000;
 	uint32_t i;
 	bool done;
 
@@ -116,15 +110,14 @@ static bool record(const struct outcome_ctx *c, struct outcome *o, struct edge *
 }
 
 /* Read the depfile named by e's attribute into deps; false after reporting. */
-static bool readdeps(const struct outcome_ctx *c, struct edge *e, struct arena *a,
+static bool readdeps(const struct recorder *c, struct edge *e, struct arena *a,
 		     struct recfile **deps, uint32_t *ndep)
 {
-	const char *path = recipe_attr(c->vars, e, "depfile", a), *err = NULL;
+	const char *path = recipe_attr(c->rx, e, "depfile", a), *err = NULL;
 	struct list l = {0};
 	struct buf text = {0};
-	char chunk[65536];
-	ssize_t n = 0;
 	uint32_t i;
+	bool read;
 	int fd;
 
 	*deps = NULL;
@@ -137,18 +130,13 @@ static bool readdeps(const struct outcome_ctx *c, struct edge *e, struct arena *
 			   edge_name(e), path, strerror(errno));
 		return false;
 	}
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		buf_add(&text, chunk, (size_t)n);
-	}
+	read = os_read_all(fd, &text);
+	if (!read)
+		err = strerror(errno);
 	close(fd);
-	if (n < 0 || !depfile_parse(text.s ? text.s : "", text.len, a, &l, &err)) {
+	if (!read || !depfile_parse(text.s ? text.s : "", text.len, a, &l, &err)) {
 		diag_error(e->loc, "'%s' failed: its depfile '%s' %s%s", edge_name(e), path,
-			   n < 0 ? "cannot be read: " : "is not valid: ",
-			   n < 0 ? strerror(errno) : err);
+			   !read ? "cannot be read: " : "is not valid: ", err);
 		buf_free(&text);
 		list_free(&l);
 		return false;
@@ -169,8 +157,8 @@ static bool readdeps(const struct outcome_ctx *c, struct edge *e, struct arena *
 	return true;
 }
 
-bool outcome_success(const struct outcome_ctx *c, struct outcome *o, struct edge *e,
-		     uint64_t rss_kb)
+bool record_success(const struct recorder *c, struct jobrec *o, struct edge *e, int64_t now,
+		    uint64_t rss_kb, bool *changed)
 {
 	struct filestat st;
 	struct recfile *deps = NULL;
@@ -178,19 +166,18 @@ bool outcome_success(const struct outcome_ctx *c, struct outcome *o, struct edge
 	uint32_t i, ndep = 0;
 	bool ok = true;
 
-	e->changed = false;
+	*changed = e->rule->kind == ST_TASK;
 	for (i = 0; i < e->nout; i++) {
 		os_stat(edge_out(e)[i]->path, &st);
-		if (e->rule->kind == ST_TASK || filestat_differ(&st, &edge_out(e)[i]->st) ||
-		    st.mtime == MTIME_MISSING)
-			e->changed = true;
+		if (filestat_differ(&st, &edge_out(e)[i]->st) || st.mtime == MTIME_MISSING)
+			*changed = true;
 		edge_out(e)[i]->st = st;
 	}
 	if (!c->log || e->rule->kind == ST_TASK)
 		return true;
 	if (!readdeps(c, e, &a, &deps, &ndep))
 		ok = false;
-	if (!record(c, o, e, ok, deps, ndep, rss_kb)) {
+	if (!append(c, o, e, ok, deps, ndep, now, rss_kb)) {
 		diag_error(e->loc, "'%s' ran, but baton could not record it", edge_name(e));
 		ok = false;
 	}
@@ -219,14 +206,13 @@ static bool inside(const char *root, const char *path)
 	return !strncmp(real, root, n) && (real[n] == '\0' || real[n] == '/' || n == 1);
 }
 
-void outcome_failure(const struct outcome_ctx *c, struct outcome *o, struct edge *e,
-		     uint64_t rss_kb)
+void record_failure(const struct recorder *c, struct jobrec *o, struct edge *e, int64_t now,
+		    uint64_t rss_kb)
 {
 	struct filestat st;
 	struct stat lst;
 	uint32_t i;
 
-	e->changed = true;
 	for (i = 0; i < e->nout && e->rule->kind != ST_TASK; i++) {
 		const char *path = edge_out(e)[i]->path;
 		os_stat(path, &st);
@@ -238,11 +224,11 @@ void outcome_failure(const struct outcome_ctx *c, struct outcome *o, struct edge
 		    !inside(c->root, path))
 			continue;
 		if (unlink(path) == 0)
-			fprintf(stderr, "baton: deleted '%s'\n", path);
+			out_note("deleted '%s'", path);
 		else
-			fprintf(stderr, "baton: could not delete '%s': %s\n", path, strerror(errno));
+			out_note("could not delete '%s': %s", path, strerror(errno));
 		os_stat(path, &edge_out(e)[i]->st);
 	}
 	if (c->log && e->rule->kind != ST_TASK)
-		record(c, o, e, false, NULL, 0, rss_kb);
+		append(c, o, e, false, NULL, 0, now, rss_kb);
 }

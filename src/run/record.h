@@ -7,35 +7,38 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "graph/graph.h"
-#include "state/statelog.h"
-#include "lang/vars.h"
+struct edge;
+struct recfile;
+struct statelog;
+struct recipes;
 
-struct outcome_ctx {
+struct recorder {
 	struct statelog *log; /* NULL: record nothing */
-	struct vars *vars;
+	struct recipes *rx;   /* to expand the depfile attribute */
 	const char *root;     /* real path of the project: nothing outside it is deleted */
 	bool content;         /* hash every input (--content) */
 };
 
-struct outcome {
+struct jobrec {
 	struct recfile *ins; /* inputs as they were when the job started */
 	const char *script;  /* the job's expanded recipe (the caller's), to record */
 	uint32_t nin;
 	int64_t start_ns;
 };
 
-/* Take the stat (and, if wanted, the hash) of e's inputs as the job starts. */
-void outcome_start(const struct outcome_ctx *c, struct outcome *o, const struct edge *e);
-/* The job succeeded: stat the outputs (setting e->changed), read the depfile, write
- * the record. False after reporting why the job must count as failed after all. */
-bool outcome_success(const struct outcome_ctx *c, struct outcome *o, struct edge *e,
-		     uint64_t rss_kb);
+/* Take the stat (and, if wanted, the hash) of e's inputs as the job starts,
+ * at time now (ns, monotonic). */
+void record_start(const struct recorder *c, struct jobrec *r, const struct edge *e, int64_t now);
+/* The job succeeded: stat the outputs (*changed: whether any did), read the
+ * depfile, write the record. False after reporting why the job must count as
+ * failed after all. */
+bool record_success(const struct recorder *c, struct jobrec *r, struct edge *e, int64_t now,
+		    uint64_t rss_kb, bool *changed);
 /* The job failed or was interrupted: delete what it wrote (unless precious) and
  * record the failure. */
-void outcome_failure(const struct outcome_ctx *c, struct outcome *o, struct edge *e,
-		     uint64_t rss_kb);
-/* Free what outcome_start took. */
-void outcome_free(struct outcome *o);
+void record_failure(const struct recorder *c, struct jobrec *r, struct edge *e, int64_t now,
+		    uint64_t rss_kb);
+/* Free what record_start took. */
+void record_free(struct jobrec *r);
 
 #endif

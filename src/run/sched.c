@@ -1,20 +1,21 @@
 #include "run/sched.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Edges ready to start: a heap, the longest remaining path on top, then the
- * one with the longest path of jobs behind it, then the edge declared first.
- * Each entry carries its keys, so that ordering reads only the heap. */
+#include "base/util.h"
+#include "plan/plan.h"
+#include "run/capacity.h"
+#include "run/loop.h"
+
+/* An edge ready to start, with its keys: ordering reads only the heap. The
+ * longest remaining path is on top, then the one with the longest path of
+ * jobs behind it, then the edge declared first. */
 struct qent {
 	uint64_t prio, after;
 	uint32_t id;
 	struct edge *e;
-};
-
-struct queue {
-	struct qent *v;
-	size_t n, cap;
 };
 
 static bool before(const struct qent *a, const struct qent *b)
@@ -26,9 +27,11 @@ static bool before(const struct qent *a, const struct qent *b)
 	return a->id < b->id;
 }
 
-static void push(struct queue *q, struct edge *e)
+static void push(struct sched *s, struct edge *e)
 {
-	struct qent x = {e->prio, e->after, e->id, e};
+	const struct estate *st = plan_st(s->p, e);
+	struct qent x = {st->prio, st->after, e->id, e};
+	struct ready *q = &s->q;
 	size_t i, up;
 
 	xgrow((void **)&q->v, &q->cap, q->n + 1, sizeof(*q->v));
@@ -37,8 +40,9 @@ static void push(struct queue *q, struct edge *e)
 	q->v[i] = x;
 }
 
-static struct edge *pop(struct queue *q)
+static struct edge *pop(struct sched *s)
 {
+	struct ready *q = &s->q;
 	struct qent last;
 	struct edge *top;
 	size_t i = 0, c, up;
@@ -61,82 +65,146 @@ static struct edge *pop(struct queue *q)
 }
 
 /* e is finished: what waited only for it is ready now. */
-static void release(struct queue *q, struct edge *e)
+static void release(struct sched *s, struct edge *e)
 {
-	uint32_t i;
+	uint32_t i, n = plan_st(s->p, e)->nrdeps;
 
-	e->done = true;
-	for (i = 0; i < e->nrdeps; i++) {
-		if (--edge_rdep(e, i)->pending == 0)
-			push(q, edge_rdep(e, i));
+	for (i = 0; i < n; i++) {
+		struct edge *r = plan_rdep(s->p, e, i);
+		if (--plan_st(s->p, r)->pending == 0)
+			push(s, r);
 	}
 }
 
-void sched_run(struct plan *p, const struct sched_opts *o, const struct runner *r,
-	       struct sched_result *res)
+/* e counts as done without a job: released, changed or not. */
+static void pass(struct sched *s, struct edge *e, bool changed)
 {
-	struct queue q = {0};
-	size_t running = 0, i, finished = 0;
-	bool stop = false, full = false, ok;
+	s->finished++;
+	plan_st(s->p, e)->changed = changed;
+	release(s, e);
+}
+
+static void failed(struct sched *s)
+{
+	s->res.failed++;
+	s->stop = s->stop || !s->o.keep_going;
+}
+
+/* Start what is ready, as far as capacity allows. */
+static void fill(struct sched *s)
+{
 	enum start_result sr;
 	struct edge *e;
 
-	memset(res, 0, sizeof(*res));
-	for (i = 0; i < p->nwork; i++) {
-		if (p->work[i]->pending == 0)
-			push(&q, p->work[i]);
+	while (!s->stop && !s->full && (e = pop(s))) {
+		if (!plan_stillneeded(s->p, e)) {
+			/* what it waited for changed nothing: it is up to date after all */
+			s->res.skipped += edge_hasjob(e);
+			pass(s, e, false);
+			continue;
+		}
+		if (!edge_hasjob(e)) {
+			pass(s, e, true);
+			continue;
+		}
+		if (cap_take(s->cap, e) != CAP_YES) {
+			push(s, e);
+			break;
+		}
+		sr = s->r->start(s->r->ctx, e);
+		if (sr == START_LATER && s->running > 0) {
+			/* the runner is out of something a running job gives back */
+			cap_give(s->cap, e);
+			push(s, e);
+			s->full = true;
+			break;
+		}
+		s->res.started++;
+		if (sr != START_OK) {
+			cap_give(s->cap, e);
+			s->finished++;
+			failed(s);
+			continue;
+		}
+		s->running++;
+	}
+}
+
+void sched_done(struct sched *s, struct edge *e, bool ok, bool changed)
+{
+	s->running--;
+	s->finished++;
+	s->full = false;
+	cap_give(s->cap, e);
+	plan_st(s->p, e)->changed = changed;
+	if (ok)
+		release(s, e);
+	else
+		failed(s);
+}
+
+/* Ctrl-C, SIGTERM, SIGHUP, SIGQUIT: start nothing more, pass the signal on to
+ * the jobs, and wait for them to end. */
+static void onstop(void *ctx, int sig)
+{
+	struct sched *s = ctx;
+
+	if (s->res.signal)
+		return;
+	s->res.signal = sig;
+	s->stop = true;
+	s->r->stopping(s->r->ctx, sig);
+	s->r->signal(s->r->ctx, sig);
+}
+
+/* Ctrl-Z: the jobs are in process groups of their own, so the terminal does
+ * not stop them; stop them, then ourselves, and continue them when we are. */
+static void onsuspend(void *ctx, int sig)
+{
+	struct sched *s = ctx;
+
+	(void)sig;
+	s->r->signal(s->r->ctx, SIGSTOP);
+	/* SIGSTOP, as SIGTSTP would be dropped if our process group is orphaned */
+	raise(SIGSTOP);
+	s->r->signal(s->r->ctx, SIGCONT);
+}
+
+void sched_init(struct sched *s, struct plan *p, const struct sched_opts *o,
+		struct capacity *cap, const struct runner *r, struct loop *loop)
+{
+	memset(s, 0, sizeof(*s));
+	s->p = p;
+	s->o = *o;
+	s->cap = cap;
+	s->r = r;
+	s->loop = loop;
+}
+
+void sched_run(struct sched *s, struct sched_result *res)
+{
+	static const int stops[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	size_t i;
+
+	for (i = 0; i < LEN(stops); i++)
+		loop_signal(s->loop, stops[i], onstop, s);
+	loop_signal(s->loop, SIGTSTP, onsuspend, s);
+	for (i = 0; i < s->p->nwork; i++) {
+		if (plan_st(s->p, s->p->work[i])->pending == 0)
+			push(s, s->p->work[i]);
 	}
 	for (;;) {
-		while (!stop && !full && (o->jobs == 0 || running < o->jobs) && (e = pop(&q))) {
-			if (!plan_stillneeded(e)) {
-				/* what it waited for changed nothing: it is up to date after all */
-				finished++;
-				res->skipped += edge_hasjob(e);
-				e->changed = false;
-				release(&q, e);
-				continue;
-			}
-			if (!edge_hasjob(e)) {
-				finished++;
-				e->changed = true;
-				release(&q, e);
-				continue;
-			}
-			sr = r->start(r->ctx, e);
-			if (sr == START_LATER && running > 0) {
-				/* the runner is out of something a running job gives back */
-				push(&q, e);
-				full = true;
-				continue;
-			}
-			res->started++;
-			if (sr != START_OK) {
-				finished++;
-				e->failed = true;
-				res->failed++;
-				stop = !o->keep_going;
-				continue;
-			}
-			running++;
-		}
-		if (running == 0)
+		fill(s);
+		if (s->running == 0)
 			break;
-		e = r->wait(r->ctx, &ok);
-		if (!e) {
-			res->interrupted = true;
-			break;
-		}
-		running--;
-		finished++;
-		full = false;
-		if (ok) {
-			release(&q, e);
-		} else {
-			e->failed = true;
-			res->failed++;
-			stop = !o->keep_going;
-		}
+		loop_turn(s->loop);
 	}
-	res->blocked = p->nwork - finished;
-	free(q.v);
+	s->res.blocked = s->p->nwork - s->finished;
+	*res = s->res;
+}
+
+void sched_free(struct sched *s)
+{
+	free(s->q.v);
+	s->q = (struct ready){0};
 }

@@ -1,13 +1,19 @@
-/* The scheduler: starts edges whose inputs are done, up to a number of jobs at once,
- * and stops or keeps going on failure. Processes are behind struct runner, so the
- * decisions can be tested with a fake. */
+/* The scheduler: starts edges whose inputs are done, as capacity allows, and
+ * stops or keeps going on failure. It owns the build's loop: jobs end, signals
+ * come and timers fire as events of it. Jobs are run through struct runner
+ * (run/job.c, or a fake in the unit tests), which tells of each end with
+ * sched_done. */
 #ifndef BATON_SCHED_H
 #define BATON_SCHED_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#include "plan/plan.h"
+struct capacity;
+struct edge;
+struct loop;
+struct plan;
 
 /* What starting a job did. */
 enum start_result {
@@ -20,12 +26,13 @@ struct runner {
 	void *ctx;
 	/* Start e's job. START_LATER only while other jobs run. */
 	enum start_result (*start)(void *ctx, struct edge *e);
-	/* Wait for a started job to end; sets *ok. NULL: interrupted, stop now. */
-	struct edge *(*wait)(void *ctx, bool *ok);
+	/* Pass signal sig on to every running job. */
+	void (*signal)(void *ctx, int sig);
+	/* The build is being stopped by signal sig: failures are not reported. */
+	void (*stopping)(void *ctx, int sig);
 };
 
 struct sched_opts {
-	size_t jobs;     /* at most this many at once; 0: no limit */
 	bool keep_going; /* after a failure, go on with what does not depend on it */
 };
 
@@ -33,11 +40,38 @@ struct sched_result {
 	size_t started, failed;
 	size_t skipped;    /* jobs not run: the jobs they waited for changed nothing */
 	size_t blocked;    /* edges not run because an input failed */
-	bool interrupted;
+	int signal;        /* the signal that interrupted the build, or 0 */
 };
 
-/* Run the plan's work. */
-void sched_run(struct plan *p, const struct sched_opts *o, const struct runner *r,
-	       struct sched_result *res);
+/* Edges ready to start: a heap, the longest remaining path on top (see
+ * sched.c). */
+struct ready {
+	struct qent *v;
+	size_t n, cap;
+};
+
+struct sched {
+	struct plan *p;
+	struct sched_opts o;
+	struct capacity *cap;
+	const struct runner *r;
+	struct loop *loop;
+	struct ready q;
+	size_t running, finished;
+	bool stop;  /* start nothing more */
+	bool full;  /* the runner said START_LATER: until a job ends */
+	struct sched_result res;
+};
+
+/* Set up a run of the plan's work. */
+void sched_init(struct sched *s, struct plan *p, const struct sched_opts *o,
+		struct capacity *cap, const struct runner *r, struct loop *loop);
+/* Run it to the end: until every job that could run has, or it was
+ * interrupted; catches SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGTSTP meanwhile. */
+void sched_run(struct sched *s, struct sched_result *res);
+/* The runner's report that e's job ended: ok, and whether it changed an output. */
+void sched_done(struct sched *s, struct edge *e, bool ok, bool changed);
+/* Free what the run holds. */
+void sched_free(struct sched *s);
 
 #endif

@@ -1,5 +1,7 @@
 #include "state/statelog.h"
 
+#include "base/out.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -482,7 +484,7 @@ static bool lock(struct statelog *s, const char *dir)
 	buf_printf(&path, "%s/lock", dir);
 	s->lockfd = open(path.s, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
 	if (s->lockfd < 0) {
-		fprintf(stderr, "baton: error: cannot create '%s': %s\n", path.s, strerror(errno));
+		out_note("error: cannot create '%s': %s", path.s, strerror(errno));
 		buf_free(&path);
 		return false;
 	}
@@ -501,11 +503,11 @@ static bool lock(struct statelog *s, const char *dir)
 		/* what is there may be the pid of a baton killed before it could clear it */
 		if (*pid && kill((pid_t)atol(pid), 0) < 0 && errno == ESRCH)
 			*pid = '\0';
-		fprintf(stderr, "baton: waiting for another baton in this directory%s%s%s\n",
+		out_note("waiting for another baton in this directory%s%s%s",
 			*pid ? " (pid " : "", pid, *pid ? ")" : "");
 		while (flock(s->lockfd, LOCK_EX) < 0) {
 			if (errno != EINTR) {
-				fprintf(stderr, "baton: error: cannot lock '%s': %s\n", path.s,
+				out_note("error: cannot lock '%s': %s", path.s,
 					strerror(errno));
 				buf_free(&path);
 				close(s->lockfd);
@@ -531,7 +533,7 @@ void statelog_init(struct statelog *s)
 bool statelog_lock(struct statelog *s, const char *dir)
 {
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-		fprintf(stderr, "baton: error: cannot create '%s' for the state log: %s\n", dir,
+		out_note("error: cannot create '%s' for the state log: %s", dir,
 			strerror(errno));
 		return false;
 	}
@@ -566,7 +568,7 @@ bool statelog_load(struct statelog *s, const char *dir, bool write)
 	s->fd = open(s->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | (fresh ? O_TRUNC : 0),
 		     0666);
 	if (s->fd < 0 || (fresh && !log_writeall(s->fd, LOG_HEADER, sizeof(LOG_HEADER) - 1))) {
-		fprintf(stderr, "baton: error: cannot write the state log '%s': %s\n", s->path,
+		out_note("error: cannot write the state log '%s': %s", s->path,
 			strerror(errno));
 		return false;
 	}
@@ -577,7 +579,7 @@ bool statelog_load(struct statelog *s, const char *dir, bool write)
 		statelog_compact(s);
 		s->fd = open(s->path, O_RDWR | O_APPEND | O_CLOEXEC);
 		if (s->fd < 0) {
-			fprintf(stderr, "baton: error: cannot write the state log '%s': %s\n",
+			out_note("error: cannot write the state log '%s': %s",
 				s->path, strerror(errno));
 			return false;
 		}
@@ -711,7 +713,7 @@ bool statelog_append(struct statelog *s, const struct record *r)
 	ok = s->fd >= 0 && s->end >= 0 && writeline(s, r, &bodylen);
 	if (!ok) {
 		if (!s->failed)
-			fprintf(stderr, "baton: error: cannot write the state log '%s': %s\n",
+			out_note("error: cannot write the state log '%s': %s",
 				s->path, s->fd < 0 ? "not open" : strerror(errno));
 		s->failed = true;
 		/* part of the line may be there: find the end again */

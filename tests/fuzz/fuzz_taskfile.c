@@ -180,13 +180,11 @@ bool __wrap_os_capture(const char *cmd, struct buf *out, int *status)
 	abort();
 }
 
-int __wrap_os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid);
-int __wrap_os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid)
+int __wrap_os_spawn(const struct os_spawn *s, pid_t *pid);
+int __wrap_os_spawn(const struct os_spawn *s, pid_t *pid)
 {
-	(void)outfd;
-	(void)errfd;
 	(void)pid;
-	fprintf(stderr, "fuzz_taskfile: the input would start %s\n", argv[0]);
+	fprintf(stderr, "fuzz_taskfile: the input would start %s\n", s->argv[0]);
 	abort();
 }
 
@@ -197,6 +195,7 @@ static void expand(struct taskfile *l, struct plan *p)
 	static const char *const attrs[] = {"depfile", "precious", "content"};
 	struct buf script = {0};
 	struct arena a = {0};
+	struct recipes rx;
 	bool ok = true;
 	size_t i, j;
 
@@ -205,17 +204,19 @@ static void expand(struct taskfile *l, struct plan *p)
 		if (e->rule->kind == ST_TASK && e->rule->params && !e->args)
 			ok = task_bind(&l->vars, &l->ast, e, NULL) && ok;
 	}
+	recipes_init(&rx, &l->vars);
 	for (i = 0; ok && i < p->nwork; i++) {
 		struct edge *e = p->work[i];
 		for (j = 0; j < LEN(attrs); j++)
-			recipe_attr(&l->vars, e, attrs[j], &a);
+			recipe_attr(&rx, e, attrs[j], &a);
 		if (!edge_hasjob(e))
 			continue;
 		script.len = 0;
-		if (recipe_expand(&l->vars, e, &script) && verbose)
+		if (recipe_expand(&rx, e, &script) && verbose)
 			fprintf(stderr, "script of %s:\n%s", edge_name(e),
 				script.s ? script.s : "");
 	}
+	recipes_free(&rx);
 	arena_free(&a);
 	buf_free(&script);
 }
@@ -279,7 +280,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (taskfile_source(&l, src) && taskfile_graph(&l)) {
 		graph_dump(&dump, &l.graph);
 		po.vars = &l.vars;
-		if (l.first && plan_build(&p, &l.graph, &l.first, 1, &po)) {
+		plan_init(&p, &l.graph, &po);
+		if (l.first && plan_build(&p, &l.first, 1)) {
 			plan_dump(&dump, &p);
 			expand(&l, &p);
 		}

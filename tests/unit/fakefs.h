@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "os/os.h"
+#include "os/fs.h"
 #include "plan/plan.h"
 
 struct fakefile {

@@ -189,24 +189,6 @@ START_TEST(variables_named_alone_in_headers)
 }
 END_TEST
 
-START_TEST(edges_waiting_for_an_edge)
-{
-	struct graph g = {0};
-	struct edge *dep = graph_edge(&g, NULL, 1, 0, 0), *e[5];
-	uint32_t i, k;
-
-	for (i = 0; i < 5; i++) {
-		e[i] = graph_edge(&g, NULL, 1, 0, 0);
-		graph_add_rdep(&g, dep, e[i]);
-		ck_assert_uint_eq(dep->nrdeps, i + 1);
-		for (k = 0; k <= i; k++)
-			ck_assert_ptr_eq(edge_rdep(dep, k), e[k]);
-	}
-	ck_assert_uint_eq(e[0]->nrdeps, 0);
-	graph_free(&g);
-}
-END_TEST
-
 START_TEST(rules_written_alike_share_a_statement)
 {
 	/* rules with the same recipe text share one statement after loading, and
@@ -280,7 +262,6 @@ int main(void)
 	tcase_add_test(tc, edges_from_rules);
 	tcase_add_test(tc, variables_named_alone_in_headers);
 	tcase_add_test(tc, rules_written_alike_share_a_statement);
-	tcase_add_test(tc, edges_waiting_for_an_edge);
 	tcase_add_test(tc, duplicate_producer);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

@@ -283,11 +283,14 @@ static void script(const char *dir, const char *name, const char *file)
 	ck_assert_int_eq(chmod(path, 0755), 0);
 }
 
+static struct os_paths *paths;
+
 static int run(const char *name)
 {
 	char *argv[] = {(char *)name, NULL};
+	struct os_spawn sp = {.argv = argv, .in = -1, .out = -1, .err = -1, .paths = paths};
 	pid_t pid;
-	int rc = os_spawn(argv, -1, -1, &pid), st;
+	int rc = os_spawn(&sp, &pid), st;
 
 	if (rc)
 		return rc;
@@ -310,6 +313,7 @@ START_TEST(commands_are_found_through_path)
 	snprintf(out, sizeof(out), "%s/out", a);
 	snprintf(path, sizeof(path), "/nonexistent:%s:%s", a, b);
 	setenv("PATH", path, 1);
+	paths = os_paths_new();
 	/* not executable in a: b's is the one */
 	script(a, "baton-cmd", out);
 	chmod(strcat(strcpy(got, a), "/baton-cmd"), 0644);
@@ -350,6 +354,8 @@ done:
 	if (saved)
 		setenv("PATH", saved, 1);
 	free(saved);
+	os_paths_free(paths);
+	paths = NULL;
 }
 END_TEST
 

@@ -31,7 +31,8 @@ static char *plan(const char *text, struct fakefs *fs, const char *goals, bool a
 		nodes[n++] = graph_node(&l.graph, w, strlen(w));
 	if (n == 0)
 		nodes[n++] = l.first;
-	if (!plan_build(&p, &l.graph, nodes, n, &po))
+	plan_init(&p, &l.graph, &po);
+	if (!plan_build(&p, nodes, n))
 		buf_puts(&b, "FAILED\n");
 	plan_dump(&b, &p);
 	*diag = capture_end();

@@ -1,20 +1,49 @@
 /* The scheduler against a fake runner: order, parallelism, failure handling. */
 #include "common.h"
 #include "fakefs.h"
+#include <signal.h>
+
 #include "graph/taskfile.h"
+#include "plan/plan.h"
+#include "run/capacity.h"
+#include "run/loop.h"
 #include "run/sched.h"
 #include "state/statelog.h"
 
-/* The fake runner: jobs "run" until waited for; wait ends the oldest one. */
+/* The fake runner: jobs "run" until their turn comes; each start queues an end
+ * on the loop, and an end ends the oldest job running. */
 struct fake {
+	struct sched *s;
+	struct loop *loop;
 	struct edge *running[64];
 	int n, maxrunning;
 	const char *fail; /* name of a job that fails */
 	int room;         /* more than this many at once: START_LATER (0: no limit) */
 	int later;        /* START_LATER answers given */
-	bool interrupt_at_first_wait;
-	struct buf log;   /* "+name" when started, "-name" when ended */
+	bool interrupt_at_first_end, interrupted;
+	int stopping;     /* the signal the runner was told the build stops by */
+	struct buf log;   /* "+name" when started, "-name" when ended, "!SIG" when signalled */
 };
+
+static void fake_end(void *ctx)
+{
+	struct fake *f = ctx;
+	struct edge *e;
+	bool ok;
+
+	if (f->interrupt_at_first_end && !f->interrupted) {
+		f->interrupted = true;
+		raise(SIGINT); /* caught by the loop: seen on its next turn */
+		loop_defer(f->loop, fake_end, f);
+		return;
+	}
+	ck_assert_int_gt(f->n, 0);
+	e = f->running[0];
+	memmove(f->running, f->running + 1, (size_t)--f->n * sizeof(*f->running));
+	ok = !f->stopping && (!f->fail || strcmp(f->fail, edge_name(e)));
+	buf_printf(&f->log, "-%s ", edge_name(e));
+	sched_done(f->s, e, ok, true);
+}
 
 static enum start_result fake_start(void *ctx, struct edge *e)
 {
@@ -28,22 +57,39 @@ static enum start_result fake_start(void *ctx, struct edge *e)
 	if (f->n > f->maxrunning)
 		f->maxrunning = f->n;
 	buf_printf(&f->log, "+%s ", edge_name(e));
+	loop_defer(f->loop, fake_end, f);
 	return START_OK;
 }
 
-static struct edge *fake_wait(void *ctx, bool *ok)
+static void fake_signal(void *ctx, int sig)
 {
-	struct fake *f = ctx;
-	struct edge *e;
+	buf_printf(&((struct fake *)ctx)->log, "!%d ", sig);
+}
 
-	if (f->interrupt_at_first_wait)
-		return NULL;
-	ck_assert_int_gt(f->n, 0);
-	e = f->running[0];
-	memmove(f->running, f->running + 1, (size_t)--f->n * sizeof(*f->running));
-	*ok = !f->fail || strcmp(f->fail, edge_name(e));
-	buf_printf(&f->log, "-%s ", edge_name(e));
-	return e;
+static void fake_stopping(void *ctx, int sig)
+{
+	((struct fake *)ctx)->stopping = sig;
+}
+
+/* Run plan p at -j jobs through fake f. */
+static struct sched_result run_plan(struct fake *f, struct plan *p, size_t jobs, bool keep_going)
+{
+	struct sched_opts o = {keep_going};
+	struct runner r = {f, fake_start, fake_signal, fake_stopping};
+	struct sched_result res;
+	struct capacity cap;
+	struct sched s;
+
+	f->loop = loop_new();
+	f->s = &s;
+	cap_init(&cap, jobs, NULL);
+	sched_init(&s, p, &o, &cap, &r, f->loop);
+	sched_run(&s, &res);
+	ck_assert_int_eq(cap.used, 0);
+	sched_free(&s);
+	loop_free(f->loop);
+	buf_add(&f->log, "", 0);
+	return res;
 }
 
 static const char *TF = "all: a b c\n"
@@ -58,8 +104,6 @@ static struct sched_result run(struct fake *f, size_t jobs, bool keep_going)
 	struct fakefs fs = {0};
 	struct fs ffs = {&fs, fake_stat, NULL};
 	struct plan_opts po = {.fs = &ffs};
-	struct sched_opts o = {jobs, keep_going};
-	struct runner r = {f, fake_start, fake_wait};
 	struct sched_result res;
 	struct plan p;
 	struct taskfile l;
@@ -68,12 +112,12 @@ static struct sched_result run(struct fake *f, size_t jobs, bool keep_going)
 	capture_start();
 	ck_assert(taskfile_source(&l, src_of(TF)));
 	ck_assert(taskfile_graph(&l));
-	ck_assert(plan_build(&p, &l.graph, &l.first, 1, &po));
+	plan_init(&p, &l.graph, &po);
+	ck_assert(plan_build(&p, &l.first, 1));
 	free(capture_end());
-	sched_run(&p, &o, &r, &res);
+	res = run_plan(f, &p, jobs, keep_going);
 	plan_free(&p);
 	taskfile_free(&l);
-	buf_add(&f->log, "", 0);
 	return res;
 }
 
@@ -153,13 +197,20 @@ START_TEST(keep_going_runs_what_does_not_depend_on_the_failure)
 }
 END_TEST
 
-START_TEST(interrupt_stops_at_once)
+START_TEST(interrupt_passes_the_signal_on_and_waits_for_the_jobs)
 {
-	struct fake f = {.interrupt_at_first_wait = true};
+	/* Ctrl-C while a1 and a2 run: they are told, nothing more starts, and the
+	 * run ends when they have */
+	struct fake f = {.interrupt_at_first_end = true};
 	struct sched_result res = run(&f, 2, false);
+	char want[64];
 
-	ck_assert(res.interrupted);
-	ck_assert_str_eq(f.log.s, "+a1 +a2 ");
+	ck_assert_int_eq(res.signal, SIGINT);
+	ck_assert_int_eq(f.stopping, SIGINT);
+	snprintf(want, sizeof(want), "+a1 +a2 !%d -a1 -a2 ", SIGINT);
+	ck_assert_str_eq(f.log.s, want);
+	ck_assert_int_eq(res.started, 2);
+	ck_assert_int_eq(res.blocked, 4);
 	buf_free(&f.log);
 }
 END_TEST
@@ -176,9 +227,6 @@ static char *weighted(bool history, const uint32_t *ms)
 	struct statelog log;
 	struct plan_opts po = {.fs = &ffs, .log = &log};
 	struct fake f = {0};
-	struct sched_opts o = {1, false};
-	struct runner r = {&f, fake_start, fake_wait};
-	struct sched_result res;
 	struct buf lines = {0};
 	struct plan p;
 	struct taskfile l;
@@ -197,14 +245,14 @@ static char *weighted(bool history, const uint32_t *ms)
 	capture_start();
 	ck_assert(taskfile_source(&l, src_of(tf)));
 	ck_assert(taskfile_graph(&l));
-	ck_assert(plan_build(&p, &l.graph, &l.first, 1, &po));
+	plan_init(&p, &l.graph, &po);
+	ck_assert(plan_build(&p, &l.first, 1));
 	free(capture_end());
-	sched_run(&p, &o, &r, &res);
+	run_plan(&f, &p, 1, false);
 	plan_free(&p);
 	taskfile_free(&l);
 	statelog_close(&log);
 	buf_free(&lines);
-	buf_add(&f.log, "", 0);
 	return f.log.s;
 }
 
@@ -238,7 +286,7 @@ int main(void)
 	tcase_add_test(tc, a_runner_out_of_room_gets_the_job_again_later);
 	tcase_add_test(tc, failure_stops_new_jobs_but_running_ones_finish);
 	tcase_add_test(tc, keep_going_runs_what_does_not_depend_on_the_failure);
-	tcase_add_test(tc, interrupt_stops_at_once);
+	tcase_add_test(tc, interrupt_passes_the_signal_on_and_waits_for_the_jobs);
 	tcase_add_test(tc, longest_path_first);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

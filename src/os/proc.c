@@ -1,53 +1,27 @@
+/* Processes: starting them, capturing their output, naming their signals;
+ * and what the process itself may use: clocks, CPUs, file descriptors. */
 #include "os/os.h"
+
+#include "base/out.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-/* xxHash compiled in: no library to load at start, and hashing inlined */
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 extern char **environ;
-
-bool os_hash(const char *path, uint64_t *h)
-{
-	XXH64_state_t *st = XXH64_createState();
-	char chunk[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || !st) {
-		if (fd >= 0)
-			close(fd);
-		XXH64_freeState(st);
-		return false;
-	}
-	XXH64_reset(st, 0);
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		XXH64_update(st, chunk, (size_t)n);
-	}
-	close(fd);
-	*h = XXH64_digest(st);
-	XXH64_freeState(st);
-	return n == 0;
-}
 
 static int64_t nanoseconds(clockid_t clock)
 {
@@ -67,67 +41,71 @@ int64_t os_clock(void)
 	return nanoseconds(CLOCK_MONOTONIC);
 }
 
-bool os_mkdir_parents(const char *path)
+/* Where PATH finds a command, remembered as shells remember it: the search
+ * tries every directory before the one that has it, and each try is an exec
+ * that fails. Only what was found is kept, for the PATH it was found in. */
+enum { CMD_CACHE = 64 };
+struct os_paths {
+	char *path; /* the PATH searched */
+	struct {
+		char *name, *found;
+	} v[CMD_CACHE];
+	unsigned n;
+};
+
+struct os_paths *os_paths_new(void)
 {
-	const char *slash = strrchr(path, '/');
-	char *p, *s;
-	struct stat st;
-
-	if (!slash || slash == path)
-		return true;
-	p = strcpy(xmalloc(strlen(path) + 1), path);
-	/* mostly the directory is there already: one stat says so */
-	p[slash - path] = '\0';
-	if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-		free(p);
-		return true;
-	}
-	p[slash - path] = '/';
-	s = p;
-
-	while (*s == '/')
-		s++;
-	for (; (s = strchr(s, '/')); s++) {
-		*s = '\0';
-		if (mkdir(p, 0777) < 0 && errno != EEXIST) {
-			int err = errno;
-			free(p);
-			errno = err;
-			return false;
-		}
-		if (errno == EEXIST && stat(p, &st) == 0 && !S_ISDIR(st.st_mode)) {
-			free(p);
-			errno = ENOTDIR;
-			return false;
-		}
-		*s = '/';
-		errno = 0;
-	}
-	free(p);
-	return true;
+	return xcalloc(1, sizeof(struct os_paths));
 }
 
-/* Where PATH finds a command, remembered for the run, as shells remember it:
- * the search tries every directory before the one that has it, and each try is
- * an exec that fails. Only what was found is kept. */
-enum { CMD_CACHE = 64 };
-static struct {
-	char *name, *path;
-} cmds[CMD_CACHE];
-static unsigned ncmds;
-
-static const char *findcmd(const char *name)
+static void forgetall(struct os_paths *c)
 {
-	const char *dirs = getenv("PATH"), *d, *end;
+	unsigned i;
+
+	for (i = 0; i < c->n; i++) {
+		free(c->v[i].name);
+		free(c->v[i].found);
+	}
+	c->n = 0;
+	free(c->path);
+	c->path = NULL;
+}
+
+void os_paths_free(struct os_paths *c)
+{
+	if (c)
+		forgetall(c);
+	free(c);
+}
+
+/* The PATH of an environment (NULL: ours). */
+static const char *pathof(char *const *env)
+{
+	if (!env)
+		return getenv("PATH");
+	for (; *env; env++) {
+		if (!strncmp(*env, "PATH=", 5))
+			return *env + 5;
+	}
+	return NULL;
+}
+
+static const char *findcmd(struct os_paths *c, const char *name, const char *dirs)
+{
+	const char *d, *end;
 	struct buf b = {0};
 	struct stat st;
 	unsigned i;
 
-	if (!*name || strchr(name, '/') || !dirs)
+	if (!c || !*name || strchr(name, '/') || !dirs)
 		return NULL;
-	for (i = 0; i < ncmds; i++) {
-		if (!strcmp(cmds[i].name, name))
-			return cmds[i].path;
+	if (!c->path || strcmp(c->path, dirs)) {
+		forgetall(c);
+		c->path = strcpy(xmalloc(strlen(dirs) + 1), dirs);
+	}
+	for (i = 0; i < c->n; i++) {
+		if (!strcmp(c->v[i].name, name))
+			return c->v[i].found;
 	}
 	for (d = dirs;; d = end + 1) {
 		end = strchr(d, ':');
@@ -147,26 +125,26 @@ static const char *findcmd(const char *name)
 			return NULL;
 		}
 	}
-	if (ncmds == CMD_CACHE) {
-		free(cmds[0].name);
-		free(cmds[0].path);
-		memmove(cmds, cmds + 1, sizeof(cmds[0]) * (CMD_CACHE - 1));
-		ncmds--;
+	if (c->n == CMD_CACHE) {
+		free(c->v[0].name);
+		free(c->v[0].found);
+		memmove(c->v, c->v + 1, sizeof(c->v[0]) * (CMD_CACHE - 1));
+		c->n--;
 	}
-	cmds[ncmds].name = strcpy(xmalloc(strlen(name) + 1), name);
-	cmds[ncmds].path = b.s;
-	return cmds[ncmds++].path;
+	c->v[c->n].name = strcpy(xmalloc(strlen(name) + 1), name);
+	c->v[c->n].found = b.s;
+	return c->v[c->n++].found;
 }
 
-static void forgetcmd(const char *path)
+static void forgetcmd(struct os_paths *c, const char *found)
 {
 	unsigned i;
 
-	for (i = 0; i < ncmds; i++) {
-		if (cmds[i].path == path) {
-			free(cmds[i].name);
-			free(cmds[i].path);
-			cmds[i] = cmds[--ncmds];
+	for (i = 0; i < c->n; i++) {
+		if (c->v[i].found == found) {
+			free(c->v[i].name);
+			free(c->v[i].found);
+			c->v[i] = c->v[--c->n];
 			return;
 		}
 	}
@@ -190,15 +168,16 @@ void os_std_fds(void)
  * child has reset them, so no handler of ours runs in it. */
 
 /* Signals that may not be at their default action: the ones baton catches or
- * ignores (exec.c, main.c) and any found so when the first job starts.
- * A caught signal would be reset by execve anyway, but not before the child
- * unblocks signals; an ignored one would stay ignored. */
+ * ignores and any found so when the first process starts. A caught signal
+ * would be reset by execve anyway, but not before the child unblocks signals;
+ * an ignored one would stay ignored. */
 static sigset_t changed;
 static int nullfd = -1;
 
 static void spawn_init(void)
 {
-	static const int ours[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGPIPE, SIGXFSZ};
+	static const int ours[] = {SIGCHLD, SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
+				   SIGTSTP, SIGPIPE, SIGXFSZ, SIGWINCH, SIGTTIN, SIGTTOU};
 	struct sigaction sa;
 	size_t i;
 	int sig;
@@ -213,14 +192,32 @@ static void spawn_init(void)
 	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
+/* Close every fd from lo up but those in keep (sorted), and let those be
+ * inherited. */
+static void closefrom_but(int lo, const int *keep, size_t nkeep)
+{
+	size_t i;
+
+	for (i = 0; i < nkeep; i++) {
+		if (keep[i] < lo)
+			continue;
+		if (keep[i] > lo)
+			syscall(SYS_close_range, (unsigned)lo, (unsigned)keep[i] - 1, 0U);
+		fcntl(keep[i], F_SETFD, 0);
+		lo = keep[i] + 1;
+	}
+	syscall(SYS_close_range, (unsigned)lo, ~0U, 0U); /* all else is close-on-exec anyway */
+}
+
 /* In the child of vfork: only calls that touch no memory of the parent's but
  * this frame and errno. path NULL searches PATH. Writes errno to *err if the
  * exec fails. */
-static _Noreturn void spawn_child(const char *path, char *const argv[], int outfd, int errfd,
+static _Noreturn void spawn_child(const char *path, const struct os_spawn *s, pid_t parent,
 				  const sigset_t *mask, volatile int *err)
 {
 	struct sigaction dfl;
-	int sig, in = nullfd;
+	int sig, in = s->in >= 0 ? s->in : nullfd;
+	char *const *env = s->env ? s->env : environ;
 
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
@@ -228,37 +225,46 @@ static _Noreturn void spawn_child(const char *path, char *const argv[], int outf
 		if (sigismember(&changed, sig) == 1)
 			sigaction(sig, &dfl, NULL);
 	}
-	if (setpgid(0, 0) < 0)
+	/* a job does not outlive baton: if baton is killed, so is the job (and
+	 * if it was killed already, the job does not start) */
+	if (s->dies_with_parent &&
+	    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)) {
+		errno = ESRCH;
+		goto fail;
+	}
+	if (s->pgroup && setpgid(0, 0) < 0)
+		goto fail;
+	if (s->dir && chdir(s->dir) < 0)
 		goto fail;
 	if (in < 0 && (in = open("/dev/null", O_RDONLY)) < 0)
 		goto fail;
 	/* none of these is 0-2 (os_std_fds) */
-	if (dup2(in, 0) < 0 || (outfd >= 0 && dup2(outfd, 1) < 0) ||
-	    (errfd >= 0 && dup2(errfd, 2) < 0))
+	if ((in != 0 && dup2(in, 0) < 0) || (s->out >= 0 && dup2(s->out, 1) < 0) ||
+	    (s->err >= 0 && dup2(s->err, 2) < 0))
 		goto fail;
-	syscall(SYS_close_range, 3U, ~0U, 0U); /* all else is close-on-exec anyway */
+	closefrom_but(3, s->keep, s->nkeep);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	if (path)
-		execve(path, argv, environ);
+		execve(path, s->argv, env);
 	else
-		execvpe(argv[0], argv, environ);
+		execvpe(s->argv[0], s->argv, env);
 fail:
 	*err = errno;
 	_exit(127);
 }
 
-static int spawn(const char *path, char *const argv[], int outfd, int errfd, pid_t *pid)
+static int spawn(const char *path, const struct os_spawn *s, pid_t *pid)
 {
 	sigset_t all, old, none;
 	volatile int err = 0;
-	pid_t p;
+	pid_t p, parent = getpid();
 
 	sigfillset(&all);
 	sigemptyset(&none);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	p = vfork();
 	if (p == 0)
-		spawn_child(path, argv, outfd, errfd, &none, &err);
+		spawn_child(path, s, parent, &none, &err);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (p < 0)
 		return errno;
@@ -279,7 +285,7 @@ uint64_t os_started(void)
 	return atomic_load(&started);
 }
 
-int os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid)
+int os_spawn(const struct os_spawn *s, pid_t *pid)
 {
 	static bool ready;
 	const char *found;
@@ -289,12 +295,12 @@ int os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid)
 		spawn_init();
 		ready = true;
 	}
-	found = findcmd(argv[0]);
+	found = findcmd(s->paths, s->argv[0], pathof(s->env));
 	atomic_fetch_add(&started, 1); /* before, so that no stat of what it does counts */
-	rc = spawn(found, argv, outfd, errfd, pid);
+	rc = spawn(found, s, pid);
 	if (found && rc == ENOENT) {
-		forgetcmd(found); /* it went away: search again */
-		rc = spawn(NULL, argv, outfd, errfd, pid);
+		forgetcmd(s->paths, found); /* it went away: search again */
+		rc = spawn(NULL, s, pid);
 	}
 	return rc;
 }
@@ -302,31 +308,23 @@ int os_spawn(char *const argv[], int outfd, int errfd, pid_t *pid)
 bool os_capture(const char *cmd, struct buf *out, int *status)
 {
 	char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
-	char chunk[65536];
+	struct os_spawn s = {.argv = argv, .in = -1, .err = -1, .dies_with_parent = true};
 	int fds[2], rc;
-	ssize_t n;
 	pid_t pid;
 
-	if (pipe(fds) < 0)
+	if (pipe2(fds, O_CLOEXEC) < 0)
 		return false;
-	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+	/* its stderr is baton's: what baton printed comes first */
 	out_flush();
-	rc = os_spawn(argv, fds[1], -1, &pid);
+	s.out = fds[1];
+	rc = os_spawn(&s, &pid);
 	close(fds[1]);
 	if (rc) {
 		close(fds[0]);
 		errno = rc;
 		return false;
 	}
-	for (;;) {
-		n = read(fds[0], chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		buf_add(out, chunk, (size_t)n);
-	}
+	os_read_all(fds[0], out);
 	close(fds[0]);
 	while (waitpid(pid, status, 0) < 0) {
 		if (errno != EINTR)
@@ -359,54 +357,6 @@ const char *os_signame(int sig)
 	}
 	snprintf(other, sizeof(other), "signal %d", sig);
 	return other;
-}
-
-void *os_alloc_big(size_t n)
-{
-	char *p, *start;
-	size_t head;
-
-	/* aligned to OS_BIG, so that every OS_BIG of it can be one huge page */
-	p = mmap(NULL, n + OS_BIG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	head = (size_t)(-(uintptr_t)p & (OS_BIG - 1));
-	start = p + head;
-	if (head)
-		munmap(p, head);
-	munmap(start + n, OS_BIG - head);
-#ifdef MADV_HUGEPAGE
-	madvise(start, n, MADV_HUGEPAGE);
-#endif
-	return start;
-}
-
-void *os_alloc_pages(size_t n, bool fill)
-{
-	/* to be filled at once: a fault for each page would cost more */
-	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | (fill ? MAP_POPULATE : 0), -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-void os_fill(void *p, size_t n)
-{
-#ifdef MADV_POPULATE_WRITE
-	uintptr_t start = (uintptr_t)p & ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
-
-	if (n)
-		madvise((void *)start, n + ((uintptr_t)p - start), MADV_POPULATE_WRITE);
-#else
-	(void)p;
-	(void)n;
-#endif
-}
-
-void os_free_big(void *p, size_t n)
-{
-	if (p)
-		munmap(p, n);
 }
 
 int os_ncpus(void)

@@ -1,0 +1,312 @@
+/* One invocation: load the Taskfile, take the goals and overrides from the
+ * command line, plan, and run the jobs. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/out.h"
+#include "cli/cli.h"
+#include "cli/timing.h"
+#include "graph/taskfile.h"
+#include "lang/diag.h"
+#include "os/fs.h"
+#include "os/os.h"
+#include "plan/plan.h"
+#include "plan/task.h"
+#include "run/capacity.h"
+#include "run/exec.h"
+#include "run/job.h"
+#include "run/loop.h"
+#include "run/sched.h"
+#include "run/status.h"
+#include "state/statelog.h"
+
+/* A goal named on the command line. */
+struct goal {
+	const char *name;
+	struct taskargs args;
+	const struct stmt *task;
+	const struct stmt *after; /* the task with parameters named just before it */
+	struct node *node;
+};
+
+struct build {
+	const struct options *o;
+	const char *path;
+	struct taskfile l;
+	struct statelog log;
+	struct plan plan;
+	struct timing t;
+	struct goal *goals;
+	size_t ngoals;
+};
+
+/* Split a NAME=value override into words and set it. */
+static void override(struct taskfile *l, const char *w)
+{
+	const char *eq = strchr(w, '='), *p = eq + 1, *start;
+	char *name = arena_strndup(&l->ast, w, (size_t)(eq - w));
+	struct list val = {0};
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (!*p)
+			break;
+		start = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+			p++;
+		list_push(&val, arena_strndup(&l->ast, start, (size_t)(p - start)));
+	}
+	vars_override(&l->vars, name, &val);
+	list_free(&val);
+}
+
+/* Take the goals, their arguments and the overrides from the command line. */
+static void goals(struct build *b, int nops, char **ops)
+{
+	struct taskfile *l = &b->l;
+	size_t i, j, k;
+
+	for (i = 0; i < (size_t)nops; i++) {
+		if (task_isassign(ops[i])) {
+			override(l, ops[i]);
+			continue;
+		}
+		struct goal *g = &b->goals[b->ngoals++];
+		g->name = ops[i];
+		g->after = b->ngoals > 1 && g[-1].task && g[-1].task->params ? g[-1].task : NULL;
+		g->task = taskfile_task(l, ops[i]);
+		if (g->task && g->task->params) {
+			k = task_argc(g->task, ops + i + 1, (size_t)nops - i - 1);
+			g->args.words = ops + i + 1;
+			g->args.n = k;
+			for (j = 0; j < k; j++) {
+				if (task_isassign(ops[i + 1 + j]) && !task_named(g->task, ops[i + 1 + j]))
+					override(l, ops[i + 1 + j]);
+			}
+			i += k;
+		}
+	}
+}
+
+/* Find each goal's node and bind the arguments of the tasks named; false after
+ * reporting a mistake. */
+static bool bind(struct build *b)
+{
+	struct graph *g = &b->l.graph;
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < b->ngoals; i++) {
+		struct goal *gl = &b->goals[i];
+		gl->node = graph_node(g, gl->name, strlen(gl->name));
+		if (gl->after)
+			graph_stat_stop(g); /* plan_makeable states files */
+		if (gl->after && !plan_makeable(&b->plan, gl->node)) {
+			diag_error((struct loc){0}, "task '%s' takes at most %zu argument%s",
+				   gl[-1].name, gl[-1].args.n, gl[-1].args.n == 1 ? "" : "s");
+			diag_note((struct loc){0}, "'%s' is neither one of its arguments nor a target",
+				  gl->name);
+			ok = false;
+			continue;
+		}
+		if (gl->task && !task_bind(&b->l.vars, &b->l.ast, gl->node->gen, &gl->args))
+			ok = false;
+	}
+	if (b->ngoals == 0) {
+		if (!b->l.first) {
+			diag_error((struct loc){0}, "no rules or tasks in '%s'", b->path);
+			return false;
+		}
+		b->goals[b->ngoals++].node = b->l.first;
+	}
+	return ok;
+}
+
+/* The graph's copy of a path the state log keeps, if it has a node of that path:
+ * the log keeps no copy of its own (statelog_intern). */
+static const char *nodepath(void *g, const char *path, size_t len)
+{
+	const struct node *n = hset_get(&((struct graph *)g)->nodes, path, len);
+
+	return n ? n->path : NULL;
+}
+
+/* Plan the build of the goals; false after reporting a mistake. */
+static bool plan(struct build *b)
+{
+	const struct options *o = b->o;
+	struct node **nodes = xcalloc(b->ngoals + 1, sizeof(*nodes));
+	size_t i;
+	bool ok;
+
+	for (i = 0; i < b->ngoals; i++)
+		nodes[i] = b->goals[i].node;
+	/* the graph outlives every use of the log but its close */
+	b->log.intern = nodepath;
+	b->log.intern_ctx = &b->l.graph;
+	ok = statelog_load(&b->log, ".baton", !o->dry_run && !o->dump);
+	timing_phase(&b->t, "state log", NULL);
+	ok = ok && plan_build(&b->plan, nodes, b->ngoals);
+	free(nodes);
+	if (!ok)
+		return false;
+	timing_phase(&b->t, "plan", "%zu job%s to run", b->plan.njobs,
+		     b->plan.njobs == 1 ? "" : "s");
+	for (i = 0; i < b->plan.nwork; i++) {
+		struct edge *e = b->plan.work[i];
+		if (e->rule->kind == ST_TASK && e->rule->params && !e->args &&
+		    !task_bind(&b->l.vars, &b->l.ast, e, NULL))
+			ok = false;
+	}
+	return ok;
+}
+
+/* Run the plan's jobs; the exit status. */
+static int run(struct build *b)
+{
+	const struct options *o = b->o;
+	struct loop *loop = loop_new();
+	struct sched_opts so = {o->keep_going};
+	struct capacity cap;
+	struct status st;
+	struct sched s;
+	struct jobs js;
+	struct runner r;
+	struct exec_events ev;
+	struct sched_result res;
+	struct executor *x;
+	char root[PATH_MAX];
+	int rc = 0;
+
+	status_init(&st, &b->plan, b->plan.njobs);
+	st.explain = o->explain;
+	st.scripts = o->verbose || o->dry_run;
+	jobs_init(&js, NULL, &b->plan, &b->l.vars, o->dry_run ? NULL : &b->log, &st, &s, loop);
+	if (!realpath(".", root))
+		strcpy(root, "/nonexistent");
+	js.rec.root = root;
+	js.rec.content = o->content;
+	ev = jobs_events(&js);
+	x = o->dry_run ? exec_dry(loop, &ev) : exec_local(loop, &ev);
+	js.x = x;
+	cap_init(&cap, (size_t)o->jobs, x);
+	r = jobs_runner(&js);
+	sched_init(&s, &b->plan, &so, &cap, &r, loop);
+	sched_run(&s, &res);
+	timing_phase(&b->t, o->dry_run ? "print" : "run", "%zu job%s %s", res.started,
+		     res.started == 1 ? "" : "s", o->dry_run ? "printed" : "run");
+	status_ended(&st, &res, o->keep_going, res.signal);
+	if (res.signal)
+		rc = 128 + res.signal;
+	else if (res.failed)
+		rc = EXIT_FAILED;
+	sched_free(&s);
+	x->ops->free(x);
+	jobs_free(&js);
+	status_free(&st);
+	loop_free(loop);
+	return rc;
+}
+
+/* Everything up to running: the exit status if it ends there, else -1. */
+static int prepare(struct build *b, int nops, char **ops)
+{
+	const struct options *o = b->o;
+	struct plan_opts po = {0};
+	size_t nbytes, nsrc;
+
+	if (o->dump && !strcmp(o->dump, "tokens"))
+		return show_tokens(b->path);
+	if (!taskfile_parse(&b->l, b->path))
+		return EXIT_USAGE;
+	if (b->t.on) {
+		nbytes = source_bytes(&nsrc);
+		timing_phase(&b->t, "parse", "%zu bytes in %zu file%s, %.1f MB/s", nbytes, nsrc,
+			     nsrc == 1 ? "" : "s",
+			     (double)nbytes * 1e3 / (double)(os_clock() - b->t.last + 1));
+	}
+	goals(b, nops, ops);
+	if (o->dump && !strcmp(o->dump, "ast")) {
+		show_ast(&b->l);
+		return 0;
+	}
+	/* files are stated as the graph names them, on a second core: the plan
+	 * finds most of them done. A build takes the state log's lock first, so
+	 * that what another baton in this directory builds is done before any
+	 * file is stated. */
+	if (!o->list && !o->dump && os_ncpus() > 1) {
+		if (!o->dry_run && !statelog_lock(&b->log, ".baton"))
+			return EXIT_USAGE;
+		graph_stat_early(&b->l.graph);
+	}
+	if (!taskfile_graph(&b->l))
+		return EXIT_USAGE;
+	timing_phase(&b->t, "graph", "%zu rule%s, %zu node%s, %zu edge%s", b->l.nrules,
+		     b->l.nrules == 1 ? "" : "s", b->l.graph.nodes.n,
+		     b->l.graph.nodes.n == 1 ? "" : "s", b->l.graph.nedges,
+		     b->l.graph.nedges == 1 ? "" : "s");
+	if (o->list) {
+		show_list(&b->l);
+		return 0;
+	}
+	if (o->dump && !strcmp(o->dump, "graph")) {
+		struct buf d = {0};
+		graph_dump(&d, &b->l.graph);
+		out_write(OUT_STDOUT, d.s ? d.s : "", d.len);
+		buf_free(&d);
+		return 0;
+	}
+	/* nothing reads the list of rules or the Taskfile's text from here on
+	 * but a message */
+	taskfile_shed(&b->l);
+	po.fs = &fs_os;
+	po.always = o->always;
+	po.explain = o->explain;
+	po.content = o->content;
+	po.log = &b->log;
+	po.vars = &b->l.vars;
+	po.now = os_now();
+	po.statjobs = os_ncpus();
+	plan_init(&b->plan, &b->l.graph, &po);
+	if (!bind(b) || !plan(b))
+		return EXIT_USAGE;
+	if (o->dump && !strcmp(o->dump, "plan")) {
+		struct buf d = {0};
+		plan_dump(&d, &b->plan);
+		out_write(OUT_STDOUT, d.s ? d.s : "", d.len);
+		buf_free(&d);
+		return 0;
+	}
+	if (b->plan.njobs == 0) {
+		status_nothing();
+		return 0;
+	}
+	return -1;
+}
+
+int build_main(const struct options *o, const char *path, int nops, char **ops)
+{
+	struct build b = {0};
+	int rc;
+
+	b.o = o;
+	b.path = path;
+	b.goals = xcalloc((size_t)nops + 1, sizeof(*b.goals));
+	statelog_init(&b.log);
+	timing_start(&b.t, o->stats);
+	taskfile_init(&b.l);
+	rc = prepare(&b, nops, ops);
+	if (rc < 0)
+		rc = run(&b);
+	/* the graph first: compacting the log may read all of it again */
+	plan_free(&b.plan);
+	taskfile_free(&b.l);
+	statelog_close(&b.log);
+	source_free_all();
+	free(b.goals);
+	timing_phase(&b.t, "free", NULL);
+	timing_print(&b.t);
+	return rc;
+}

@@ -1,0 +1,29 @@
+/* The command line: its options, and what one invocation of baton does. */
+#ifndef BATON_CLI_H
+#define BATON_CLI_H
+
+#include <stdbool.h>
+
+enum { EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+struct options {
+	long jobs;
+	bool keep_going, dry_run, always, verbose, list, explain, content, stats;
+	const char *dir, *file, *dump;
+};
+
+struct taskfile;
+
+/* Load the Taskfile named path (found by main) and build the goals named in
+ * ops (targets, tasks with their arguments, NAME=value overrides); the exit
+ * status. */
+int build_main(const struct options *o, const char *path, int nops, char **ops);
+
+/* show.c: print the tasks and documented rules (--list). */
+void show_list(const struct taskfile *l);
+/* Print the tokens of the Taskfile at path (--dump=tokens); the exit status. */
+int show_tokens(const char *path);
+/* Print the syntax tree of the rules (--dump=ast). */
+void show_ast(const struct taskfile *l);
+
+#endif

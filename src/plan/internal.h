@@ -1,0 +1,38 @@
+/* What the planner's files share (plan.c, pattern.c, outdated.c, prestat.c):
+ * not for use outside src/plan. */
+#ifndef BATON_PLAN_INTERNAL_H
+#define BATON_PLAN_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "plan/plan.h"
+
+struct logentry;
+
+/* The stat data of n, stated now if it is not known yet. */
+const struct filestat *plan_stat(const struct plan *p, struct node *n);
+/* Its mtime, or MTIME_MISSING. */
+int64_t plan_mtime(const struct plan *p, struct node *n);
+/* Make room for the state of edge id. */
+void plan_room(struct plan *p, uint32_t id);
+/* The slot of edge id in an array of strings by edge id, grown (with NULLs) to
+ * hold it. */
+const char **plan_byid(const char ***v, size_t *n, size_t *cap, uint32_t id);
+
+/* pattern.c: give n an edge from the first pattern rule that can make it, if
+ * any, chaining pattern rules for inputs that are missing. */
+bool pattern_resolve(struct plan *p, struct node *n);
+
+/* outdated.c: whether e must run for its own sake, judged by what it did last
+ * time (its record le, read as far as its header); the reasons go to w when
+ * explaining. */
+bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, struct buf *w);
+/* Append a reason to w, if explaining. */
+void outdated_why(const struct plan *p, struct buf *w, const char *fmt, ...) PRINTF(3, 4);
+
+/* prestat.c: stat, several at a time, every file the explicit rules reachable
+ * from the goals name. */
+void prestat(const struct plan *p, struct node **goals, size_t ngoals);
+
+#endif

@@ -1,0 +1,206 @@
+#include "run/job.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "graph/graph.h"
+#include "os/os.h"
+#include "plan/plan.h"
+#include "run/command.h"
+#include "run/exec.h"
+#include "run/loop.h"
+#include "run/status.h"
+
+struct job {
+	struct edge *e;
+	struct exec_job *h;
+	struct command cmd;
+	struct jobrec rec;
+	struct buf out;
+	char *script;  /* its expanded recipe if the plan did not keep it: freed at the end */
+};
+
+/* The job ended: print its output and its failure, record it. */
+static void ended(void *ctx, void *job, int status, uint64_t rss_kb)
+{
+	struct jobs *js = ctx;
+	struct job *j = job;
+	struct edge *e = j->e;
+	int64_t now = loop_now(js->loop);
+	char what[128];
+	bool ok = false, changed = true;
+	size_t i;
+
+	for (i = 0; i < js->nrun && js->run[i] != j; i++)
+		;
+	js->run[i] = js->run[--js->nrun];
+	status_output(js->status, e, j->out.s, j->out.len);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		ok = true;
+	else if (WIFEXITED(status))
+		snprintf(what, sizeof(what), "exit status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(what, sizeof(what), "killed by signal %d (%s)", WTERMSIG(status),
+			 os_signame(WTERMSIG(status)));
+	else
+		snprintf(what, sizeof(what), "unknown status %d", status);
+	if (!ok && !js->stopping)
+		status_failed(js->status, e, what);
+	if (js->x->simulated)
+		changed = true; /* as far as a dry run can tell */
+	else if (ok)
+		ok = record_success(&js->rec, &j->rec, e, now, rss_kb, &changed);
+	else
+		record_failure(&js->rec, &j->rec, e, now, rss_kb);
+	record_free(&j->rec);
+	command_free(&j->cmd);
+	buf_free(&j->out);
+	free(j->script);
+	free(j);
+	sched_done(js->sched, e, ok, changed);
+}
+
+static void output(void *ctx, void *job, const char *p, size_t n)
+{
+	struct job *j = job;
+
+	(void)ctx;
+	buf_add(&j->out, p, n);
+}
+
+struct exec_events jobs_events(struct jobs *js)
+{
+	struct exec_events ev = {js, output, ended};
+	return ev;
+}
+
+/* Make the directories of e's outputs; false after reporting. */
+static bool mkdirs(struct jobs *js, const struct edge *e, const char *script)
+{
+	uint32_t i;
+
+	for (i = 0; i < e->nout && e->rule->kind != ST_TASK; i++) {
+		if (!os_mkdir_parents(edge_out(e)[i]->path)) {
+			int err = errno;
+			status_started(js->status, e, script);
+			status_failed_errno(js->status, e, "cannot create the directory for '%s'",
+					    edge_out(e)[i]->path, err);
+			return false;
+		}
+	}
+	return true;
+}
+
+static enum start_result start(void *ctx, struct edge *e)
+{
+	struct jobs *js = ctx;
+	struct job *j = xcalloc(1, sizeof(*j));
+	struct exec_spec spec = {0};
+	const char *script, *step = NULL;
+	char **argv = NULL;
+	int rc;
+
+	j->e = e;
+	script = plan_script(js->plan, e);
+	if (!script) {
+		js->expand.len = 0;
+		if (!recipe_expand(&js->rx, e, &js->expand)) {
+			status_failed(js->status, e, "its recipe could not be expanded");
+			free(j);
+			return START_FAILED;
+		}
+		script = js->expand.s;
+	}
+	if (!js->x->simulated) {
+		/* the script lives as long as its job: a build of many jobs holds a few */
+		if (script == js->expand.s)
+			script = j->script = strcpy(xmalloc(js->expand.len + 1), script);
+		if (!mkdirs(js, e, script))
+			goto fail;
+		if (!(argv = command_build(script, &j->cmd))) {
+			int err = errno;
+			status_started(js->status, e, script);
+			status_failed_errno(js->status, e, "cannot write a temporary script file%s",
+					    "", err);
+			goto fail;
+		}
+		spec.argv = argv;
+	}
+	rc = js->x->ops->start(js->x, j, &spec, &j->h, &step);
+	if (rc && step && (rc == EMFILE || rc == ENFILE) && js->nrun > 0) {
+		command_free(&j->cmd);
+		free(j->script);
+		free(j);
+		return START_LATER;
+	}
+	status_started(js->status, e, script);
+	if (rc) {
+		if (step)
+			status_failed_errno(js->status, e, "%s", step, rc);
+		else if (rc == ENOENT && argv == j->cmd.words) {
+			struct buf msg = {0};
+			buf_printf(&msg, "command '%s' not found", argv[0]);
+			status_failed(js->status, e, msg.s);
+			buf_free(&msg);
+		} else {
+			status_failed_errno(js->status, e, "cannot run '%s'", argv[0], rc);
+		}
+		goto fail;
+	}
+	xgrow((void **)&js->run, &js->caprun, js->nrun + 1, sizeof(*js->run));
+	js->run[js->nrun++] = j;
+	if (!js->x->simulated) {
+		record_start(&js->rec, &j->rec, e, loop_now(js->loop));
+		j->rec.script = script;
+	}
+	return START_OK;
+fail:
+	command_free(&j->cmd);
+	free(j->script);
+	free(j);
+	return START_FAILED;
+}
+
+static void sendsig(void *ctx, int sig)
+{
+	struct jobs *js = ctx;
+	size_t i;
+
+	for (i = 0; i < js->nrun; i++)
+		js->x->ops->signal(js->x, js->run[i]->h, sig);
+}
+
+static void stopping(void *ctx, int sig)
+{
+	((struct jobs *)ctx)->stopping = sig;
+}
+
+struct runner jobs_runner(struct jobs *js)
+{
+	struct runner r = {js, start, sendsig, stopping};
+	return r;
+}
+
+void jobs_init(struct jobs *js, struct executor *x, struct plan *plan, struct vars *vars,
+	       struct statelog *log, struct status *status, struct sched *sched, struct loop *loop)
+{
+	memset(js, 0, sizeof(*js));
+	js->x = x;
+	js->plan = plan;
+	js->status = status;
+	js->sched = sched;
+	js->loop = loop;
+	recipes_init(&js->rx, vars);
+	js->rec.log = log;
+	js->rec.rx = &js->rx;
+}
+
+void jobs_free(struct jobs *js)
+{
+	recipes_free(&js->rx);
+	buf_free(&js->expand);
+	free(js->run);
+}

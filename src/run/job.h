@@ -1,0 +1,47 @@
+/* A job's life: its script (the plan's, or expanded now), its outputs'
+ * directories, its command, its start through an executor, its output
+ * collected, and at its end the outcome recorded and, if it failed, its
+ * partial outputs deleted. This is the scheduler's runner (struct runner). */
+#ifndef BATON_JOB_H
+#define BATON_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "plan/recipe.h"
+#include "run/record.h"
+#include "run/sched.h"
+
+struct executor;
+struct job;
+struct loop;
+struct plan;
+struct status;
+
+struct jobs {
+	struct executor *x;
+	struct plan *plan;
+	struct status *status;
+	struct sched *sched;   /* told of each job's end */
+	struct loop *loop;     /* its clock times the jobs */
+	struct recipes rx;
+	struct recorder rec;   /* its rx is the one above */
+	struct buf expand;     /* the recipe being expanded */
+	int stopping;          /* the signal stopping the build, or 0 */
+	struct job **run;      /* running */
+	size_t nrun, caprun;
+};
+
+/* Run jobs through executor x (made with jobs_events' events), with the
+ * plan's scripts and variables vars, recording in log (NULL: nothing), telling
+ * status what happens and sched when a job ends. */
+void jobs_init(struct jobs *js, struct executor *x, struct plan *plan, struct vars *vars,
+	       struct statelog *log, struct status *status, struct sched *sched, struct loop *loop);
+/* The events an executor of js reports to. */
+struct exec_events jobs_events(struct jobs *js);
+/* The runner for sched_init. */
+struct runner jobs_runner(struct jobs *js);
+/* Free what js holds (no job runs any more). */
+void jobs_free(struct jobs *js);
+
+#endif
