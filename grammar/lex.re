@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/match.h"
 #include "lang/diag.h"
 
 /*!types:re2c*/
@@ -74,11 +75,6 @@ static int textpiece(struct lexer *lx, YYSTYPE *val)
 	return tok;
 }
 
-static bool identch(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
 /* "{{ name }}" or "{{ name[N] }}", the commonest interpolations, as one token
  * whose value is the piece the parser would have built from their tokens; or,
  * "{{ name }}" that is a whole word of a header or value, a VARWORD whose value is
@@ -93,8 +89,7 @@ static int var(struct lexer *lx, YYSTYPE *val, struct ast *t)
 
 	while (*n == ' ' || *n == '\t')
 		n++;
-	for (e = n; identch(*e); e++)
-		;
+	e = n + ident_len((const char *)n);
 	if (*e != '[' && (lx->cond == yycHEAD || lx->cond == yycTASK || lx->cond == yycVALUE) &&
 	    textpiece(lx, val) == WORD) {
 		val->text.s = (const char *)n;
@@ -223,12 +218,11 @@ static const unsigned char *varword(const unsigned char *p, const unsigned char 
 	p += 2;
 	while (*p == ' ' || *p == '\t')
 		p++;
-	if (!identch(*p) || (*p >= '0' && *p <= '9'))
+	*len = ident_len((const char *)p);
+	if (!*len)
 		return NULL;
-	for (e = p; identch(*e); e++)
-		;
 	*name = p;
-	*len = (size_t)(e - p);
+	e = p + *len;
 	while (*e == ' ' || *e == '\t')
 		e++;
 	return e[0] == '}' && e[1] == '}' ? e + 2 : NULL;

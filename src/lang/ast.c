@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/match.h"
 #include "lang/diag.h"
 #include "base/htab.h"
 
@@ -305,16 +306,12 @@ static const char *plainword(struct ast *t, const struct word *w)
 	return s;
 }
 
+/* Whether s is a whole name (letters, digits and '_', not first a digit). */
 static bool isident(const char *s)
 {
-	if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
-		return false;
-	for (s++; *s; s++) {
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_' ||
-		      (*s >= '0' && *s <= '9')))
-			return false;
-	}
-	return true;
+	size_t n = s ? ident_len(s) : 0;
+
+	return n && !s[n];
 }
 
 /* The header of a rule or task about to be made, in a (the words' arena for a

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "base/match.h"
 #include "lang/diag.h"
 #include "lang/eval.h"
 #include "os/os.h"
@@ -44,46 +45,27 @@ static bool fn_glob(struct eval *ev, const struct expr *call, struct list *args,
 	return true;
 }
 
-/* If word matches pat (one '%' or none), the stem: [*s, *s + *n); else false. */
-static bool match(const char *pat, const char *word, const char **s, size_t *n)
-{
-	const char *pct = strchr(pat, '%');
-	size_t plen = strlen(pat), wlen = strlen(word), pre, suf;
-
-	if (!pct) {
-		*s = word;
-		*n = 0;
-		return !strcmp(pat, word);
-	}
-	pre = (size_t)(pct - pat);
-	suf = plen - pre - 1;
-	if (wlen < pre + suf || strncmp(word, pat, pre) || strcmp(word + wlen - suf, pct + 1))
-		return false;
-	*s = word + pre;
-	*n = wlen - pre - suf;
-	return true;
-}
-
 static bool fn_patsubst(struct eval *ev, const struct expr *call, struct list *args, int nargs,
 			struct list *out)
 {
-	const char *pat = one(call, &args[0], "pattern"), *rep, *stem, *pct;
+	const char *pat = one(call, &args[0], "pattern"), *rep, *pct;
 	struct buf b = {0};
-	size_t i, n;
+	size_t i, stem, n;
 
 	(void)nargs;
 	if (!pat || !(rep = one(call, &args[1], "replacement")))
 		return false;
 	pct = strchr(rep, '%');
 	for (i = 0; i < args[2].n; i++) {
-		if (!match(pat, args[2].v[i], &stem, &n)) {
+		const char *w = args[2].v[i];
+		if (!pattern_match(pat, w, strlen(w), &stem, &n)) {
 			list_push(out, args[2].v[i]);
 			continue;
 		}
 		b.len = 0;
 		if (pct) {
 			buf_add(&b, rep, (size_t)(pct - rep));
-			buf_add(&b, stem, n);
+			buf_add(&b, w + stem, n);
 			buf_puts(&b, pct + 1);
 		} else {
 			buf_puts(&b, rep);

@@ -7,6 +7,7 @@
 
 #include "lang/diag.h"
 #include "os/os.h"
+#include "base/match.h"
 #include "base/path.h"
 #include "plan/recipe.h"
 #include "state/statelog.h"
@@ -65,13 +66,12 @@ static int64_t mtime(const struct fs *fs, struct node *n)
 /* If path matches the pattern (one '%'), copy the stem into *stem. */
 static bool match(const char *pat, const char *path, size_t plen, struct buf *stem)
 {
-	const char *pct = strchr(pat, '%');
-	size_t pre = (size_t)(pct - pat), suf = strlen(pct + 1);
+	size_t off, n;
 
-	if (plen <= pre + suf || memcmp(path, pat, pre) || memcmp(path + plen - suf, pct + 1, suf))
+	if (!pattern_match(pat, path, plen, &off, &n))
 		return false;
 	stem->len = 0;
-	buf_add(stem, path + pre, plen - pre - suf);
+	buf_add(stem, path + off, n);
 	return true;
 }
 

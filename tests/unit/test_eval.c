@@ -78,6 +78,8 @@ START_TEST(functions)
 	VALUE_EQ("x = {{env(\"BATON_TEST_UNSET_VAR\", \"dflt\")}}\n", "x", "dflt");
 	VALUE_EQ("x = {{f[1]}} {{f[-1]}}\nf = a b c\n", "x", "b|c");
 	VALUE_EQ("x = {{f[1][0][-1]}}\nf = a b c\n", "x", "b");
+	/* '%' matches one character or more, as in pattern rules */
+	VALUE_EQ("s = .c a.c\nx = {{patsubst(\"%.c\", \"%.o\", s)}}\n", "x", ".c|a.o");
 }
 END_TEST
 
