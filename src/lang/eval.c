@@ -48,24 +48,26 @@ static bool unknown_var(const struct expr *e)
 /* Whether a call of f with n arguments is allowed; reports it if not. */
 static bool argc_ok(const struct func *f, const struct expr *e, int n)
 {
-	if (n >= f->min && (f->max < 0 || n <= f->max) && n <= 16)
+	int max = f->max < 0 ? FUNC_MAX_ARGS : f->max;
+
+	if (n >= f->min && n <= max)
 		return true;
-	if (f->min == f->max)
+	if (f->min == max)
 		diag_error(e->loc, "'%s' takes %d argument%s, got %d", f->name, f->min,
 			   f->min == 1 ? "" : "s", n);
-	else if (f->max < 0)
+	else if (n < f->min)
 		diag_error(e->loc, "'%s' takes at least %d argument%s, got %d", f->name, f->min,
 			   f->min == 1 ? "" : "s", n);
 	else
-		diag_error(e->loc, "'%s' takes %d to %d arguments, got %d", f->name, f->min, f->max,
-			   n);
+		diag_error(e->loc, "'%s' takes at most %d argument%s, got %d", f->name, max,
+			   max == 1 ? "" : "s", n);
 	return false;
 }
 
 static bool call(struct eval *ev, const struct expr *e, struct list *out)
 {
 	const struct func *f = func_find(e->name);
-	struct list args[16]; /* argc_ok allows no more */
+	struct list args[FUNC_MAX_ARGS]; /* argc_ok allows no more */
 	const struct expr *a;
 	int n = 0, i;
 	bool ok = true;

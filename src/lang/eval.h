@@ -51,10 +51,14 @@ bool eval_recipe(struct eval *ev, const struct rline *lines, struct buf *script)
  * parameters, without evaluating anything. */
 bool eval_check_recipe(struct vars *vars, const struct stmt *rule);
 
+/* The most arguments a function call may have: its arguments' values are
+ * held side by side while it runs. */
+enum { FUNC_MAX_ARGS = 16 };
+
 /* The functions callable from {{ }} (func.c). */
 struct func {
 	const char *name;
-	int min, max; /* argument count; max -1: any */
+	int min, max; /* argument count; max -1: up to FUNC_MAX_ARGS */
 	bool (*fn)(struct eval *ev, const struct expr *call, struct list *args, int nargs,
 		   struct list *out);
 };

@@ -89,6 +89,11 @@ START_TEST(errors)
 	VALUE_ERR("x = {{in}}\n", "x", "unknown variable 'in' ('in', 'out' and 'stem' exist only");
 	VALUE_ERR("x = {{nope()}}\n", "x", "Taskfile:1:7: error: unknown function 'nope'");
 	VALUE_ERR("x = {{patsubst(1)}}\n", "x", "'patsubst' takes 3 arguments, got 1");
+	VALUE_ERR("x = {{base()}}\n", "x", "'base' takes at least 1 argument, got 0");
+	VALUE_ERR("x = {{join(a, b, c)}}\na = 1\nb = 2\nc = 3\n", "x",
+		  "'join' takes at most 2 arguments, got 3");
+	VALUE_ERR("x = {{base(a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a)}}\na = 1\n", "x",
+		  "Taskfile:1:7: error: 'base' takes at most 16 arguments, got 17");
 	VALUE_ERR("x = {{y}}\ny = {{x}}\n", "x", "error: variable 'x' refers to itself");
 	VALUE_ERR("f = a\nx = {{f[3]}}\n", "x", "index 3 is out of range (the list has 1 word)");
 	/* the first index that fails is the one reported */
