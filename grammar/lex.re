@@ -652,70 +652,68 @@ out:
 const char *lex_name(int tok)
 {
 	switch (tok) {
-	case END: return "END";
-	case NEWLINE: return "NEWLINE";
-	case SEP: return "SEP";
-	case TEXT: return "TEXT";
-	case WORD: return "WORD";
-	case VAR: return "VAR";
-	case VARWORD: return "VARWORD";
-	case SQSTR: return "SQSTR";
-	case DQ: return "DQ";
-	case LINTERP: return "LINTERP";
-	case RINTERP: return "RINTERP";
-	case IDENT: return "IDENT";
-	case STRLIT: return "STRLIT";
-	case NUMBER: return "NUMBER";
-	case COLON: return "COLON";
-	case BAR: return "BAR";
-	case EQ: return "EQ";
-	case PLUSEQ: return "PLUSEQ";
-	case QEQ: return "QEQ";
-	case LPAREN: return "LPAREN";
-	case RPAREN: return "RPAREN";
-	case COMMA: return "COMMA";
-	case LBRACK: return "LBRACK";
-	case RBRACK: return "RBRACK";
-	case TASK: return "TASK";
-	case INCLUDE: return "INCLUDE";
-	case DOC: return "DOC";
-	case ATTR: return "ATTR";
-	case INDENT: return "INDENT";
-	case SHARED: return "SHARED";
-	case HEADER: return "HEADER";
+#define NAME(tok, msg) case tok: return #tok;
+	LEX_TOKENS(NAME)
+#undef NAME
 	default: return "LEXERR";
 	}
 }
 
-void lex_dump(struct buf *b, uint32_t src)
+const char *lex_msgname(int tok)
 {
-	struct arena a = {0};
-	struct ast t = {.arena = &a, .words = &a};
-	struct lexer lx;
-	struct loc loc;
-	YYSTYPE val;
-	int tok;
+	switch (tok) {
+#define MSG(tok, msg) case tok: return msg;
+	LEX_TOKENS(MSG)
+#undef MSG
+	default: return "invalid text";
+	}
+}
 
-	lex_init(&lx, src);
-	do {
-		tok = lex_next(&lx, &val, &loc, &t);
-		buf_printf(b, "%s", lex_name(tok));
-		if (tok == TEXT || tok == WORD || tok == SQSTR || tok == IDENT || tok == STRLIT ||
-		    tok == DOC || tok == VARWORD)
-			buf_printf(b, "(%.*s)", (int)val.text.len, val.text.s);
-		else if (tok == VAR) {
-			const struct expr *x = val.piece->expr;
-			if (x->kind == EX_INDEX)
-				buf_printf(b, "(%s[%ld])", x->arg->name, x->index);
-			else
-				buf_printf(b, "(%s)", x->name);
-		}
-		else if (tok == NUMBER)
-			buf_printf(b, "(%ld)", val.num);
-		else if (tok == INDENT)
-			buf_printf(b, "(%u,%u)", val.indent.indent, val.indent.blanks);
-		buf_putc(b, tok == NEWLINE || tok == END ? '\n' : ' ');
-	} while (tok != END);
-	htab_free(&t.recipes);
-	arena_free(&a);
+static void printwords(struct buf *b, const struct word *w, const char *before)
+{
+	if (w)
+		buf_puts(b, before);
+	for (; w; w = w->next) {
+		ast_dump_word(b, w);
+		if (w->next)
+			buf_putc(b, ' ');
+	}
+}
+
+void lex_print(struct buf *b, int tok, const YYSTYPE *val)
+{
+	const struct rline *r;
+	unsigned n = 0;
+
+	buf_puts(b, lex_name(tok));
+	switch (tok) {
+	case TEXT: case WORD: case SQSTR: case IDENT: case STRLIT: case DOC: case VARWORD:
+		buf_printf(b, "(%.*s)", (int)val->text.len, val->text.s);
+		break;
+	case VAR:
+		buf_putc(b, '(');
+		ast_dump_expr(b, val->piece->expr);
+		buf_putc(b, ')');
+		break;
+	case NUMBER:
+		buf_printf(b, "(%ld)", val->num);
+		break;
+	case INDENT:
+		buf_printf(b, "(%u,%u)", val->indent.indent, val->indent.blanks);
+		break;
+	case SHARED:
+		for (r = val->rlist.head; r; r = r->next)
+			n++;
+		buf_printf(b, "(%u line%s)", n, n == 1 ? "" : "s");
+		break;
+	case HEADER:
+		buf_putc(b, '(');
+		printwords(b, val->header->outs.head, "");
+		buf_puts(b, " :");
+		printwords(b, val->header->ins.head, " ");
+		printwords(b, val->header->order.head, " | ");
+		buf_putc(b, ')');
+		break;
+	}
+	buf_putc(b, tok == NEWLINE || tok == END || tok == HEADER || tok == SHARED ? '\n' : ' ');
 }

@@ -33,7 +33,11 @@ struct lexer;
 
 static int yylex(YYSTYPE *val, YYLTYPE *loc, struct lexer *lx, struct ast *t)
 {
-	return lex_next(lx, val, loc, t);
+	int tok = lex_next(lx, val, loc, t);
+
+	if (t->trace)
+		lex_print(t->trace, tok, val);
+	return tok;
 }
 
 static void yyerror(YYLTYPE *loc, struct lexer *lx, struct ast *t, const char *msg)
@@ -76,38 +80,38 @@ static struct loc span(struct loc a, struct loc b)
 	struct parlist parlist;
 }
 
-%token END 0 "end of file"
-%token NEWLINE "end of line"
-%token SEP "space"
-%token <text> TEXT "text"
-%token <text> WORD "word"
-%token <piece> VAR "interpolation"
-%token <text> VARWORD "variable word"
-%token <text> SQSTR "string"
-%token DQ "'\"'"
-%token LINTERP "'{{'"
-%token RINTERP "'}}'"
-%token <text> IDENT "name"
-%token <text> STRLIT "string literal"
-%token <num> NUMBER "number"
-%token COLON "':'"
-%token BAR "'|'"
-%token EQ "'='"
-%token PLUSEQ "'+='"
-%token QEQ "'?='"
-%token LPAREN "'('"
-%token RPAREN "')'"
-%token COMMA "','"
-%token LBRACK "'['"
-%token RBRACK "']'"
-%token TASK "'task'"
-%token INCLUDE "'include'"
-%token <text> DOC "doc comment"
-%token <text> ATTR "attribute"
-%token <indent> INDENT "indented line"
-%token <rlist> SHARED "recipe"
-%token <header> HEADER "rule header"
-%token LEXERR "invalid text"
+%token END 0
+%token NEWLINE
+%token SEP
+%token <text> TEXT
+%token <text> WORD
+%token <piece> VAR
+%token <text> VARWORD
+%token <text> SQSTR
+%token DQ
+%token LINTERP
+%token RINTERP
+%token <text> IDENT
+%token <text> STRLIT
+%token <num> NUMBER
+%token COLON
+%token BAR
+%token EQ
+%token PLUSEQ
+%token QEQ
+%token LPAREN
+%token RPAREN
+%token COMMA
+%token LBRACK
+%token RBRACK
+%token TASK
+%token INCLUDE
+%token <text> DOC
+%token <text> ATTR
+%token <indent> INDENT
+%token <rlist> SHARED
+%token <header> HEADER
+%token LEXERR
 
 %type <op> assignop
 %type <piece> piece dqpiece rpiece
@@ -239,40 +243,14 @@ arglist: expr               { $$ = elist_add((struct elist){0}, $1); }
 
 %%
 
-/* A token's name for messages: bison's alias without its outer quotes. */
+/* A token's name for messages. */
 static const char *tokname(yysymbol_kind_t k)
 {
 	switch (k) {
-	case YYSYMBOL_YYEOF: return "end of file";
-	case YYSYMBOL_NEWLINE: return "end of line";
-	case YYSYMBOL_SEP: return "space";
-	case YYSYMBOL_TEXT: return "text";
-	case YYSYMBOL_WORD: return "text";
-	case YYSYMBOL_VAR: return "'{{'";
-	case YYSYMBOL_VARWORD: return "'{{'";
-	case YYSYMBOL_SQSTR: return "string";
-	case YYSYMBOL_DQ: return "'\"'";
-	case YYSYMBOL_LINTERP: return "'{{'";
-	case YYSYMBOL_RINTERP: return "'}}'";
-	case YYSYMBOL_IDENT: return "a name";
-	case YYSYMBOL_STRLIT: return "a string";
-	case YYSYMBOL_NUMBER: return "a number";
-	case YYSYMBOL_COLON: return "':'";
-	case YYSYMBOL_BAR: return "'|'";
-	case YYSYMBOL_EQ: return "'='";
-	case YYSYMBOL_PLUSEQ: return "'+='";
-	case YYSYMBOL_QEQ: return "'?='";
-	case YYSYMBOL_LPAREN: return "'('";
-	case YYSYMBOL_RPAREN: return "')'";
-	case YYSYMBOL_COMMA: return "','";
-	case YYSYMBOL_LBRACK: return "'['";
-	case YYSYMBOL_RBRACK: return "']'";
-	case YYSYMBOL_TASK: return "'task'";
-	case YYSYMBOL_INCLUDE: return "'include'";
-	case YYSYMBOL_DOC: return "a doc comment";
-	case YYSYMBOL_ATTR: return "an attribute";
-	case YYSYMBOL_INDENT: return "an indented line";
-	case YYSYMBOL_SHARED: return "an indented line";
+#define YYSYMBOL_END YYSYMBOL_YYEOF /* the token numbered 0 */
+#define MSG(tok, msg) case YYSYMBOL_##tok: return msg;
+	LEX_TOKENS(MSG)
+#undef MSG
 	default: return "invalid text";
 	}
 }
@@ -348,6 +326,20 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct lexer *lx, stru
 
 bool parse_headers = true;
 
+/* Where lex_dump has the tokens printed as the parser takes them, or NULL. */
+static struct buf *parse_trace;
+
+void lex_dump(struct buf *b, uint32_t src)
+{
+	struct arena a = {0};
+	struct stmt *s;
+
+	parse_trace = b;
+	parse_source(&a, NULL, src, &s, NULL);
+	parse_trace = NULL;
+	arena_free(&a);
+}
+
 bool parse_source(struct arena *a, struct segments *segs, uint32_t src, struct stmt **out,
 		  struct stmts *all)
 {
@@ -360,6 +352,7 @@ bool parse_source(struct arena *a, struct segments *segs, uint32_t src, struct s
 	t.all = all;
 	t.words = segs ? segments_last(segs) : a;
 	t.src = src;
+	t.trace = parse_trace;
 	lex_init(&lx, src);
 	lx.headers = parse_headers;
 	rc = yyparse(&lx, &t);

@@ -207,6 +207,7 @@ struct ast {
 	struct attr *attrs, *attrtail; /* attribute lines waiting for their rule */
 	uint32_t docend; /* where the last doc comment line ended */
 	bool lexerr;   /* the lexer reported the current error already */
+	struct buf *trace; /* each token taken is printed here (lex_dump), or NULL */
 	/* Recipes by their text (see struct stmt): the lexer hands over the lines of
 	 * one it has seen before as one token, and keeps where the others start */
 	struct htab recipes;   /* text of a recipe -> its first struct rline */

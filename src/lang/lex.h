@@ -29,13 +29,52 @@ struct lexer {
 	struct loc open; /* where the '"' or '{{' being lexed started */
 };
 
+/* Every token the lexer makes: its name in --dump=tokens (the name the
+ * grammar declares it by) and how messages about the Taskfile name it. */
+#define LEX_TOKENS(X)                                                                              \
+	X(END, "end of file")                                                                      \
+	X(NEWLINE, "end of line")                                                                  \
+	X(SEP, "space")                                                                            \
+	X(TEXT, "text")                                                                            \
+	X(WORD, "text")                                                                            \
+	X(VAR, "'{{'")                                                                             \
+	X(VARWORD, "'{{'")                                                                         \
+	X(SQSTR, "string")                                                                         \
+	X(DQ, "'\"'")                                                                              \
+	X(LINTERP, "'{{'")                                                                         \
+	X(RINTERP, "'}}'")                                                                         \
+	X(IDENT, "a name")                                                                         \
+	X(STRLIT, "a string")                                                                      \
+	X(NUMBER, "a number")                                                                      \
+	X(COLON, "':'")                                                                            \
+	X(BAR, "'|'")                                                                              \
+	X(EQ, "'='")                                                                               \
+	X(PLUSEQ, "'+='")                                                                          \
+	X(QEQ, "'?='")                                                                             \
+	X(LPAREN, "'('")                                                                           \
+	X(RPAREN, "')'")                                                                           \
+	X(COMMA, "','")                                                                            \
+	X(LBRACK, "'['")                                                                           \
+	X(RBRACK, "']'")                                                                           \
+	X(TASK, "'task'")                                                                          \
+	X(INCLUDE, "'include'")                                                                    \
+	X(DOC, "a doc comment")                                                                    \
+	X(ATTR, "an attribute")                                                                    \
+	X(INDENT, "an indented line")                                                              \
+	X(SHARED, "an indented line")                                                              \
+	X(HEADER, "a rule header")                                                                 \
+	X(LEXERR, "invalid text")
+
 /* Start lexing source number src. */
 void lex_init(struct lexer *lx, uint32_t src);
 /* The next token, its value and its location; errors are reported to diag. */
 int lex_next(struct lexer *lx, YYSTYPE *val, struct loc *loc, struct ast *t);
-/* Print every token of a source, a line of them per source line (--dump=tokens). */
+/* Print every token of a source as the parser receives it, a line of them per
+ * source line (--dump=tokens); errors are reported to diag. */
 void lex_dump(struct buf *b, uint32_t src);
-/* The name of a token kind. */
+/* Print one token in that form. */
+void lex_print(struct buf *b, int tok, const YYSTYPE *val);
+/* The name of a token kind in the dump. */
 const char *lex_name(int tok);
 
 #endif

@@ -4,14 +4,23 @@
 #include "common.h"
 #include "lang/lex.h"
 
-static char *lex(const char *text)
+/* The tokens of text, a rule header of plain words lexed a token at a time
+ * unless whole. */
+static char *lexas(const char *text, bool whole)
 {
 	struct buf b = {0};
 
+	parse_headers = whole;
 	capture_start();
 	lex_dump(&b, src_of(text));
 	free(capture_end());
+	parse_headers = true;
 	return b.s;
+}
+
+static char *lex(const char *text)
+{
+	return lexas(text, false);
 }
 
 #define LEX_EQ(text, want)                                                                         \
@@ -115,6 +124,21 @@ START_TEST(crlf_continuation_and_no_final_newline)
 	LEX_EQ("a: b \\\r\n   c\r\n\tx\r\n", "WORD(a) COLON WORD(b) SEP WORD(c) NEWLINE\n"
 					       "INDENT(1,0) TEXT(x) NEWLINE\nEND\n");
 	LEX_EQ("x = 1", "WORD(x) EQ WORD(1) NEWLINE\nEND\n");
+}
+END_TEST
+
+/* --dump=tokens shows what the parser takes: a rule header of plain words is
+ * one token, and so are the lines of a recipe written before. */
+START_TEST(dump_shows_the_tokens_the_parser_takes)
+{
+	char *got = lexas("out/%.o : src/%.c {{x}} | out\n    cc -c {{in}}\n"
+			  "a b:\n    cc -c {{in}}\n",
+			  true);
+
+	ck_assert_str_eq(got, "HEADER([out/%.o] : [src/%.c] [{{x}}] | [out])\n"
+			      "INDENT(4,0) TEXT(cc -c ) VAR(in) NEWLINE\n"
+			      "HEADER([a] [b] :)\nSHARED(1 line)\nEND\n");
+	free(got);
 }
 END_TEST
 
@@ -241,6 +265,7 @@ int main(void)
 	tcase_add_test(tc, whole_words_and_simple_interpolations);
 	tcase_add_test(tc, variable_alone_is_a_word);
 	tcase_add_test(tc, crlf_continuation_and_no_final_newline);
+	tcase_add_test(tc, dump_shows_the_tokens_the_parser_takes);
 	tcase_add_test(tc, errors_are_reported_with_location);
 	tcase_add_test(tc, line_and_column_of_offsets);
 	tcase_add_test(tc, big_source_let_go_of_and_read_again);
