@@ -295,6 +295,10 @@ static int run(const struct options *o, int nops, char **ops)
 		return dump_tokens(path);
 	}
 	taskfile_init(&l);
+	/* the NAME=value words before the first target hold while the Taskfile is
+	 * read: its conditions and includes see them */
+	for (k = 0; k < (size_t)nops && task_isassign(ops[k]); k++)
+		override(&l, ops[k]);
 	if (!taskfile_parse(&l, path)) {
 		rc = EXIT_USAGE;
 		goto out;
@@ -305,7 +309,7 @@ static int run(const struct options *o, int nops, char **ops)
 			    nsrc == 1 ? "" : "s",
 			    (double)nbytes * 1e3 / (double)(os_clock() - st.last + 1));
 	}
-	for (i = 0; i < (size_t)nops; i++) {
+	for (i = k; i < (size_t)nops; i++) {
 		if (task_isassign(ops[i])) {
 			override(&l, ops[i]);
 			continue;
