@@ -24,6 +24,7 @@ struct lexer;
 }
 
 %code {
+#include <limits.h>
 #include <string.h>
 
 #include "lang/diag.h"
@@ -112,11 +113,19 @@ static struct loc span(struct loc a, struct loc b)
 %token <rlist> SHARED
 %token <header> HEADER
 %token LEXERR
+%token EQEQ NE ANDAND OROR NOT
+%token IF ELSEIF ELSE ENDIF
+
+%left OROR
+%left ANDAND
+%nonassoc EQEQ NE
+%precedence NOT
 
 %type <op> assignop
 %type <piece> piece dqpiece rpiece
 %type <word> word cword
-%type <expr> expr primary
+%type <expr> expr postfix primary
+%type <num> lo hi
 %type <param> tparam
 %type <plist> pieces dqpieces rpieces
 %type <wlist> words wordlist deps
@@ -139,6 +148,17 @@ stmt: DOC                                  { ast_doc(t, $1.s, $1.len, @1); }
                                            { ast_rule(t, $1, $3, $5, $7, @1); }
     | TASK tparams deps NEWLINE recipe     { ast_task(t, $2, $3, $5, span(@1, @2)); }
     | INCLUDE words NEWLINE                { ast_include(t, $2, span(@1, @2)); }
+    | IF expr NEWLINE                      { ast_if(t, $2, span(@1, @2)); }
+    | IF error NEWLINE                     { yyerrok; ast_if(t, NULL, @1); }
+    | ELSEIF expr NEWLINE                  { ast_elseif(t, $2, span(@1, @2)); }
+    | ELSEIF error NEWLINE                 { yyerrok; ast_elseif(t, NULL, @1); }
+    | ELSE NEWLINE                         { ast_else(t, @1); }
+    | ENDIF NEWLINE                        { ast_end(t, @1); }
+    | words COLON words COLON words NEWLINE recipe
+                                           { ast_static(t, $1, $3, $5, (struct wlist){0}, $7,
+                                                        @1); }
+    | words COLON words COLON words BAR words NEWLINE recipe
+                                           { ast_static(t, $1, $3, $5, $7, $9, @1); }
     | ATTR RBRACK NEWLINE                  { ast_attr(t, $1.s, $1.len, false,
                                                       (struct plist){0}, span(@1, @2)); }
     | ATTR COLON rpieces RBRACK NEWLINE    { ast_attr(t, $1.s, $1.len, true, $3, span(@1, @4)); }
@@ -222,12 +242,30 @@ rpiece: TEXT                 { $$ = ast_text(t, $1.s, $1.len, @$); }
       | VAR
       ;
 
-expr: primary
-    | expr LBRACK NUMBER RBRACK { $$ = ast_index(t, $1, $3, @$); }
+expr: postfix
+    | NOT expr       { $$ = ast_op(t, EX_NOT, $2, NULL, @$); }
+    | expr EQEQ expr { $$ = ast_op(t, EX_EQ, $1, $3, @$); }
+    | expr NE expr   { $$ = ast_op(t, EX_NE, $1, $3, @$); }
+    | expr ANDAND expr { $$ = ast_op(t, EX_AND, $1, $3, @$); }
+    | expr OROR expr { $$ = ast_op(t, EX_OR, $1, $3, @$); }
     ;
+
+postfix: primary
+       | postfix LBRACK NUMBER RBRACK      { $$ = ast_index(t, $1, $3, @$); }
+       | postfix LBRACK lo COLON hi RBRACK { $$ = ast_slice(t, $1, $3, $5, @$); }
+       ;
+
+lo: %empty { $$ = 0; }
+  | NUMBER
+  ;
+
+hi: %empty { $$ = LONG_MAX; }
+  | NUMBER
+  ;
 
 primary: IDENT                     { $$ = ast_var(t, $1.s, $1.len, @$); }
        | STRLIT                    { $$ = ast_str(t, $1.s, $1.len, @$); }
+       | DQ dqpieces DQ            { $$ = ast_quotedexpr(t, $2, @$); }
        | NUMBER                    { $$ = ast_num(t, @$); (void)$1; }
        | IDENT LPAREN args RPAREN  { $$ = ast_call(t, ast_var(t, $1.s, $1.len, @1), $3, @$); }
        | LPAREN expr RPAREN        { $$ = $2; }
@@ -296,7 +334,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct lexer *lx, stru
 		return 0;
 	}
 	if (la == YYSYMBOL_INDENT) {
-		diag_error(loc, "indented line outside a recipe (a recipe follows a rule or task header)");
+		diag_error(loc, t->nifs ? "indented line outside a recipe (the lines inside 'if' "
+					  "start at the start of the line, as elsewhere)"
+					: "indented line outside a recipe (a recipe follows a rule or "
+					  "task header)");
 		return 0;
 	}
 	const struct source *s = source_get(loc.src);
@@ -319,6 +360,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct lexer *lx, stru
 	}
 	for (i = 0; i < k; i++)
 		buf_printf(&b, "%s%s", i == 0 ? ", expected " : i == k - 1 ? " or " : ", ", names[i]);
+	if (!k && (la == YYSYMBOL_EQEQ || la == YYSYMBOL_NE))
+		buf_puts(&b, " (comparisons do not chain: join them with && or ||)");
 	diag_error(loc, "%s", b.s);
 	buf_free(&b);
 	return 0;
@@ -357,6 +400,7 @@ bool parse_source(struct arena *a, struct segments *segs, uint32_t src, struct s
 	lx.headers = parse_headers;
 	rc = yyparse(&lx, &t);
 	ast_endattrs(&t);
+	ast_endifs(&t);
 	buf_free(&t.doc);
 	htab_free(&t.recipes);
 	htab_free(&t.names);

@@ -8,13 +8,14 @@
 #include "lang/ast.h"
 #include "parse.h"
 
+/* How deep '{{' and '"' may nest inside each other on one line. */
+enum { LEX_NEST = 32 };
+
 struct lexer {
 	const unsigned char *buf, *cur, *tok, *lim;
 	uint32_t src;
 	int cond;        /* the re2c condition: what kind of text we are in */
 	int base;        /* the condition of the line being lexed, for recovery */
-	int dq_ret;      /* condition to go back to after a closing '"' */
-	int expr_ret;    /* condition to go back to after '}}' */
 	bool piece_last; /* the last token was part of a word */
 	bool recipe;     /* indented lines here are recipe lines */
 	bool colon;      /* the current line is a rule or task header */
@@ -25,8 +26,13 @@ struct lexer {
 	 * one whose recipe it reads and the next, read ahead */
 	struct tok_header header[2];
 	unsigned nheader;
-	struct loc open_dq, open_expr; /* where the open '"' and '{{' started */
-	struct loc open; /* where the '"' or '{{' being lexed started */
+	/* the '{{' and '"' open here, innermost last: where each started and the
+	 * condition to go back to when it closes ("{{f("{{x}}")}}" nests) */
+	struct lex_open {
+		int ret;
+		struct loc at;
+	} open[LEX_NEST];
+	unsigned nopen;
 };
 
 /* Every token the lexer makes: its name in --dump=tokens (the name the
@@ -63,6 +69,15 @@ struct lexer {
 	X(INDENT, "an indented line")                                                              \
 	X(SHARED, "an indented line")                                                              \
 	X(HEADER, "a rule header")                                                                 \
+	X(EQEQ, "'=='")                                                                            \
+	X(NE, "'!='")                                                                              \
+	X(ANDAND, "'&&'")                                                                          \
+	X(OROR, "'||'")                                                                            \
+	X(NOT, "'!'")                                                                              \
+	X(IF, "'if'")                                                                              \
+	X(ELSEIF, "'else if'")                                                                     \
+	X(ELSE, "'else'")                                                                          \
+	X(ENDIF, "'end'")                                                                          \
 	X(LEXERR, "invalid text")
 
 /* Start lexing source number src. */
