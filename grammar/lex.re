@@ -1,7 +1,8 @@
 /* The Taskfile lexer. Each line starts in LINE, which decides what kind of line it
  * is; HEAD is a rule or assignment header, TASK a task header, VALUE the words
- * after '=' or 'include', RECIPE an indented recipe line, DQ a "string" and EXPR
- * the inside of {{ }}. Blanks between words become SEP tokens only where they
+ * after '=' or 'include', RECIPE an indented recipe line, DQ a "string", EXPR
+ * the inside of {{ }} and COND the condition of an "if" line, an expression up
+ * to the end of the line. Blanks between words become SEP tokens only where they
  * separate two words, which keeps the grammar free of optional blanks. */
 #include "lang/lex.h"
 
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/match.h"
 #include "lang/diag.h"
 
 /*!types:re2c*/
@@ -74,11 +76,6 @@ static int textpiece(struct lexer *lx, YYSTYPE *val)
 	return tok;
 }
 
-static bool identch(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
 /* "{{ name }}" or "{{ name[N] }}", the commonest interpolations, as one token
  * whose value is the piece the parser would have built from their tokens; or,
  * "{{ name }}" that is a whole word of a header or value, a VARWORD whose value is
@@ -93,8 +90,7 @@ static int var(struct lexer *lx, YYSTYPE *val, struct ast *t)
 
 	while (*n == ' ' || *n == '\t')
 		n++;
-	for (e = n; identch(*e); e++)
-		;
+	e = n + ident_len((const char *)n);
 	if (*e != '[' && (lx->cond == yycHEAD || lx->cond == yycTASK || lx->cond == yycVALUE) &&
 	    textpiece(lx, val) == WORD) {
 		val->text.s = (const char *)n;
@@ -116,24 +112,6 @@ static int var(struct lexer *lx, YYSTYPE *val, struct ast *t)
 	return VAR;
 }
 
-/* Decode the escapes of a double-quoted string literal inside {{ }}. */
-static void unescape(struct ast *t, YYSTYPE *val, const unsigned char *s, size_t len)
-{
-	char *d = arena_alloc(t->arena, len + 1);
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++) {
-		if (s[i] == '\\' && i + 1 < len) {
-			i++;
-			d[n++] = s[i] == 'n' ? '\n' : s[i] == 't' ? '\t' : (char)s[i];
-		} else {
-			d[n++] = (char)s[i];
-		}
-	}
-	val->text.s = d;
-	val->text.len = n;
-}
-
 static int lexerr(struct lexer *lx, struct ast *t, struct loc l, const char *msg)
 {
 	(void)lx;
@@ -142,15 +120,54 @@ static int lexerr(struct lexer *lx, struct ast *t, struct loc l, const char *msg
 	return LEXERR;
 }
 
-/* A string or {{ still open at the end of the line. */
+/* Back to the line's own condition after a mistake, nothing left open. */
+static void recover(struct lexer *lx)
+{
+	lx->cond = lx->base;
+	lx->nopen = 0;
+}
+
+/* At a '{{' or '"' that opens cond (EXPR or DQ): note where, and what it
+ * returns to. */
+static int open(struct lexer *lx, struct ast *t, int cond, int tok)
+{
+	if (lx->nopen == LEX_NEST) {
+		recover(lx);
+		return lexerr(lx, t, here(lx), "strings and '{{' nested too deep on one line");
+	}
+	lx->open[lx->nopen++] = (struct lex_open){lx->cond, here(lx)};
+	lx->cond = cond;
+	return tok;
+}
+
+/* At the '}}' or '"' that closes the innermost one. */
+static int close(struct lexer *lx, int tok)
+{
+	lx->cond = lx->open[--lx->nopen].ret;
+	lx->piece_last = true;
+	return tok;
+}
+
+/* A string or {{ still open at the end of the line: the innermost is reported. */
 static int unterminated(struct lexer *lx, struct ast *t)
 {
 	int cond = lx->cond;
+	struct loc at = lx->open[lx->nopen - 1].at;
 
-	lx->cond = lx->base;
+	recover(lx);
 	if (cond == yycDQ)
-		return lexerr(lx, t, lx->open_dq, "unterminated string (expected '\"' on the same line)");
-	return lexerr(lx, t, lx->open_expr, "unterminated '{{' (expected '}}' on the same line)");
+		return lexerr(lx, t, at, "unterminated string (expected '\"' on the same line)");
+	return lexerr(lx, t, at, "unterminated '{{' (expected '}}' on the same line)");
+}
+
+/* The start of a line that is "if", "else", "else if" or "end" (tok): the
+ * condition of "if" and "else if" is an expression up to the end of the line. */
+static int keyword(struct lexer *lx, int tok)
+{
+	lx->cond = lx->base = tok == IF || tok == ELSEIF ? yycCOND : yycHEAD;
+	lx->recipe = false;
+	lx->blanks = 0;
+	return tok;
 }
 
 /* Where the recipe whose first line starts at p ends: after its last indented
@@ -223,12 +240,11 @@ static const unsigned char *varword(const unsigned char *p, const unsigned char 
 	p += 2;
 	while (*p == ' ' || *p == '\t')
 		p++;
-	if (!identch(*p) || (*p >= '0' && *p <= '9'))
+	*len = ident_len((const char *)p);
+	if (!*len)
 		return NULL;
-	for (e = p; identch(*e); e++)
-		;
 	*name = p;
-	*len = (size_t)(e - p);
+	e = p + *len;
 	while (*e == ' ' || *e == '\t')
 		e++;
 	return e[0] == '}' && e[1] == '}' ? e + 2 : NULL;
@@ -390,7 +406,7 @@ static int newline(struct lexer *lx)
 
 int lex_next(struct lexer *lx, YYSTYPE *val, struct loc *loc, struct ast *t)
 {
-	const unsigned char *YYMARKER = NULL;
+	const unsigned char *YYMARKER = NULL, *YYCTXMARKER = NULL;
 	int tok;
 
 #define RET(x)                                                                                     \
@@ -487,6 +503,17 @@ loop:
 		lx->colon = true;
 		RET(TASK);
 	}
+	<LINE> ("if" | "else" [ \t]+ "if") [ \t]+ {
+		if (strchr("=:+?\r\n", *lx->cur) || *lx->cur == '\0') {
+			lx->cur = lx->tok;
+			lx->cond = lx->base = yycHEAD;
+			lx->recipe = false;
+			goto loop;
+		}
+		RET(keyword(lx, lx->tok[0] == 'i' ? IF : ELSEIF));
+	}
+	<LINE> "else" / [ \t]* ("#" | nl | "\x00") { RET(keyword(lx, ELSE)); }
+	<LINE> "end" / [ \t]* ("#" | nl | "\x00") { RET(keyword(lx, ENDIF)); }
 	<LINE> "include" [ \t]+ {
 		if (strchr("=:+?\r\n", *lx->cur) || *lx->cur == '\0') {
 			lx->cur = lx->tok;
@@ -520,26 +547,16 @@ loop:
 	<HEAD, TASK, VALUE, RECIPE, DQ> "{{" [ \t]* ident ("[" "-"? [0-9]{1,9} "]")? [ \t]* "}}" {
 		RET(var(lx, val, t));
 	}
-	<HEAD, TASK, VALUE, RECIPE, DQ> "{{" {
-		lx->open_expr = here(lx);
-		lx->expr_ret = lx->cond;
-		lx->cond = yycEXPR;
-		RET(LINTERP);
-	}
-	<HEAD, TASK, VALUE> "\"" {
-		lx->open_dq = here(lx);
-		lx->dq_ret = lx->cond;
-		lx->cond = yycDQ;
-		RET(DQ);
-	}
+	<HEAD, TASK, VALUE, RECIPE, DQ> "{{" { RET(open(lx, t, yycEXPR, LINTERP)); }
+	<HEAD, TASK, VALUE, EXPR, COND> "\"" { RET(open(lx, t, yycDQ, DQ)); }
 	<HEAD, TASK, VALUE> "'" [^'\r\n\x00]* "'" {
 		val->text.s = (const char *)lx->tok + 1;
 		val->text.len = (size_t)(lx->cur - lx->tok) - 2;
 		lx->piece_last = true;
 		RET(SQSTR);
 	}
-	<HEAD, TASK, VALUE, EXPR> "'" {
-		lx->cond = lx->base;
+	<HEAD, TASK, VALUE, EXPR, COND> "'" {
+		recover(lx);
 		RET(lexerr(lx, t, here(lx), "unterminated string (expected \"'\")"));
 	}
 	<HEAD, TASK, VALUE> "\\" | "{" { RET(text(lx, val, lx->tok, 1)); }
@@ -561,12 +578,7 @@ loop:
 	<ATTR, ATTRV> [ \t]* "]" => VALUE { lx->piece_last = false; RET(RBRACK); }
 	<ATTR, ATTRV> nl { RET(newline(lx)); }
 	<ATTRV> "{{{{" { RET(text(lx, val, lx->tok, 2)); }
-	<ATTRV> "{{" {
-		lx->open_expr = here(lx);
-		lx->expr_ret = lx->cond;
-		lx->cond = yycEXPR;
-		RET(LINTERP);
-	}
+	<ATTRV> "{{" { RET(open(lx, t, yycEXPR, LINTERP)); }
 	<ATTRV> ([^\]\r\n\x00{] | "{" [^{\]\r\n\x00])+ | "{" {
 		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
 	}
@@ -577,11 +589,7 @@ loop:
 		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
 	}
 
-	<DQ> "\"" {
-		lx->cond = lx->dq_ret;
-		lx->piece_last = true;
-		RET(DQ);
-	}
+	<DQ> "\"" { RET(close(lx, DQ)); }
 	<DQ> [^"\\{\r\n\x00]+ | "{" {
 		RET(text(lx, val, lx->tok, (size_t)(lx->cur - lx->tok)));
 	}
@@ -604,18 +612,22 @@ loop:
 	}
 	<DQ> "\\" { RET(text(lx, val, lx->tok, 1)); }
 
-	<EXPR> [ \t]+ { goto loop; }
-	<EXPR> "}}" {
-		lx->cond = lx->expr_ret;
-		lx->piece_last = true;
-		RET(RINTERP);
-	}
-	<EXPR> ident {
+	<EXPR, COND> [ \t]+ { goto loop; }
+	<EXPR> "}}" { RET(close(lx, RINTERP)); }
+	<COND> "#" [^\r\n\x00]* { goto loop; }
+	<COND> "\\" nl { goto loop; }
+	<COND> nl { RET(newline(lx)); }
+	<EXPR, COND> "filter-out" / [ \t]* "(" {
 		val->text.s = (const char *)lx->tok;
 		val->text.len = (size_t)(lx->cur - lx->tok);
 		RET(IDENT);
 	}
-	<EXPR> "-"? [0-9]+ {
+	<EXPR, COND> ident {
+		val->text.s = (const char *)lx->tok;
+		val->text.len = (size_t)(lx->cur - lx->tok);
+		RET(IDENT);
+	}
+	<EXPR, COND> "-"? [0-9]+ {
 		char *end;
 		errno = 0;
 		val->num = strtol((const char *)lx->tok, &end, 10);
@@ -623,26 +635,27 @@ loop:
 			RET(lexerr(lx, t, here(lx), "number out of range"));
 		RET(NUMBER);
 	}
-	<EXPR> "\"" ([^"\\\r\n\x00] | "\\" [^\r\n\x00])* "\"" {
-		unescape(t, val, lx->tok + 1, (size_t)(lx->cur - lx->tok) - 2);
-		RET(STRLIT);
-	}
-	<EXPR> "'" [^'\r\n\x00]* "'" {
+	<EXPR, COND> "'" [^'\r\n\x00]* "'" {
 		val->text.s = (const char *)lx->tok + 1;
 		val->text.len = (size_t)(lx->cur - lx->tok) - 2;
 		RET(STRLIT);
 	}
-	<EXPR> "\"" {
-		lx->cond = lx->base;
-		RET(lexerr(lx, t, here(lx), "unterminated string (expected '\"')"));
-	}
-	<EXPR> "(" { RET(LPAREN); }
-	<EXPR> ")" { RET(RPAREN); }
-	<EXPR> "," { RET(COMMA); }
-	<EXPR> "[" { RET(LBRACK); }
-	<EXPR> "]" { RET(RBRACK); }
+	<EXPR, COND> "(" { RET(LPAREN); }
+	<EXPR, COND> ")" { RET(RPAREN); }
+	<EXPR, COND> "," { RET(COMMA); }
+	<EXPR, COND> "[" { RET(LBRACK); }
+	<EXPR, COND> "]" { RET(RBRACK); }
+	<EXPR, COND> ":" { RET(COLON); }
+	<EXPR, COND> "==" { RET(EQEQ); }
+	<EXPR, COND> "!=" { RET(NE); }
+	<EXPR, COND> "&&" { RET(ANDAND); }
+	<EXPR, COND> "||" { RET(OROR); }
+	<EXPR, COND> "!" { RET(NOT); }
 	<EXPR> * {
 		RET(lexerr(lx, t, here(lx), "unexpected character in '{{ }}'"));
+	}
+	<COND> * {
+		RET(lexerr(lx, t, here(lx), "unexpected character in a condition"));
 	}
 
 	<HEAD, TASK, VALUE, RECIPE, DQ> * {
@@ -658,70 +671,68 @@ out:
 const char *lex_name(int tok)
 {
 	switch (tok) {
-	case END: return "END";
-	case NEWLINE: return "NEWLINE";
-	case SEP: return "SEP";
-	case TEXT: return "TEXT";
-	case WORD: return "WORD";
-	case VAR: return "VAR";
-	case VARWORD: return "VARWORD";
-	case SQSTR: return "SQSTR";
-	case DQ: return "DQ";
-	case LINTERP: return "LINTERP";
-	case RINTERP: return "RINTERP";
-	case IDENT: return "IDENT";
-	case STRLIT: return "STRLIT";
-	case NUMBER: return "NUMBER";
-	case COLON: return "COLON";
-	case BAR: return "BAR";
-	case EQ: return "EQ";
-	case PLUSEQ: return "PLUSEQ";
-	case QEQ: return "QEQ";
-	case LPAREN: return "LPAREN";
-	case RPAREN: return "RPAREN";
-	case COMMA: return "COMMA";
-	case LBRACK: return "LBRACK";
-	case RBRACK: return "RBRACK";
-	case TASK: return "TASK";
-	case INCLUDE: return "INCLUDE";
-	case DOC: return "DOC";
-	case ATTR: return "ATTR";
-	case INDENT: return "INDENT";
-	case SHARED: return "SHARED";
-	case HEADER: return "HEADER";
+#define NAME(tok, msg) case tok: return #tok;
+	LEX_TOKENS(NAME)
+#undef NAME
 	default: return "LEXERR";
 	}
 }
 
-void lex_dump(struct buf *b, uint32_t src)
+const char *lex_msgname(int tok)
 {
-	struct arena a = {0};
-	struct ast t = {.arena = &a, .words = &a};
-	struct lexer lx;
-	struct loc loc;
-	YYSTYPE val;
-	int tok;
+	switch (tok) {
+#define MSG(tok, msg) case tok: return msg;
+	LEX_TOKENS(MSG)
+#undef MSG
+	default: return "invalid text";
+	}
+}
 
-	lex_init(&lx, src);
-	do {
-		tok = lex_next(&lx, &val, &loc, &t);
-		buf_printf(b, "%s", lex_name(tok));
-		if (tok == TEXT || tok == WORD || tok == SQSTR || tok == IDENT || tok == STRLIT ||
-		    tok == DOC || tok == VARWORD)
-			buf_printf(b, "(%.*s)", (int)val.text.len, val.text.s);
-		else if (tok == VAR) {
-			const struct expr *x = val.piece->expr;
-			if (x->kind == EX_INDEX)
-				buf_printf(b, "(%s[%ld])", x->arg->name, x->index);
-			else
-				buf_printf(b, "(%s)", x->name);
-		}
-		else if (tok == NUMBER)
-			buf_printf(b, "(%ld)", val.num);
-		else if (tok == INDENT)
-			buf_printf(b, "(%u,%u)", val.indent.indent, val.indent.blanks);
-		buf_putc(b, tok == NEWLINE || tok == END ? '\n' : ' ');
-	} while (tok != END);
-	htab_free(&t.recipes);
-	arena_free(&a);
+static void printwords(struct buf *b, const struct word *w, const char *before)
+{
+	if (w)
+		buf_puts(b, before);
+	for (; w; w = w->next) {
+		ast_dump_word(b, w);
+		if (w->next)
+			buf_putc(b, ' ');
+	}
+}
+
+void lex_print(struct buf *b, int tok, const YYSTYPE *val)
+{
+	const struct rline *r;
+	unsigned n = 0;
+
+	buf_puts(b, lex_name(tok));
+	switch (tok) {
+	case TEXT: case WORD: case SQSTR: case IDENT: case STRLIT: case DOC: case VARWORD:
+		buf_printf(b, "(%.*s)", (int)val->text.len, val->text.s);
+		break;
+	case VAR:
+		buf_putc(b, '(');
+		ast_dump_expr(b, val->piece->expr);
+		buf_putc(b, ')');
+		break;
+	case NUMBER:
+		buf_printf(b, "(%ld)", val->num);
+		break;
+	case INDENT:
+		buf_printf(b, "(%u,%u)", val->indent.indent, val->indent.blanks);
+		break;
+	case SHARED:
+		for (r = val->rlist.head; r; r = r->next)
+			n++;
+		buf_printf(b, "(%u line%s)", n, n == 1 ? "" : "s");
+		break;
+	case HEADER:
+		buf_putc(b, '(');
+		printwords(b, val->header->outs.head, "");
+		buf_puts(b, " :");
+		printwords(b, val->header->ins.head, " ");
+		printwords(b, val->header->order.head, " | ");
+		buf_putc(b, ')');
+		break;
+	}
+	buf_putc(b, tok == NEWLINE || tok == END || tok == HEADER || tok == SHARED ? '\n' : ' ');
 }

@@ -24,6 +24,7 @@ struct lexer;
 }
 
 %code {
+#include <limits.h>
 #include <string.h>
 
 #include "lang/diag.h"
@@ -33,7 +34,11 @@ struct lexer;
 
 static int yylex(YYSTYPE *val, YYLTYPE *loc, struct lexer *lx, struct ast *t)
 {
-	return lex_next(lx, val, loc, t);
+	int tok = lex_next(lx, val, loc, t);
+
+	if (t->trace)
+		lex_print(t->trace, tok, val);
+	return tok;
 }
 
 static void yyerror(YYLTYPE *loc, struct lexer *lx, struct ast *t, const char *msg)
@@ -76,43 +81,51 @@ static struct loc span(struct loc a, struct loc b)
 	struct parlist parlist;
 }
 
-%token END 0 "end of file"
-%token NEWLINE "end of line"
-%token SEP "space"
-%token <text> TEXT "text"
-%token <text> WORD "word"
-%token <piece> VAR "interpolation"
-%token <text> VARWORD "variable word"
-%token <text> SQSTR "string"
-%token DQ "'\"'"
-%token LINTERP "'{{'"
-%token RINTERP "'}}'"
-%token <text> IDENT "name"
-%token <text> STRLIT "string literal"
-%token <num> NUMBER "number"
-%token COLON "':'"
-%token BAR "'|'"
-%token EQ "'='"
-%token PLUSEQ "'+='"
-%token QEQ "'?='"
-%token LPAREN "'('"
-%token RPAREN "')'"
-%token COMMA "','"
-%token LBRACK "'['"
-%token RBRACK "']'"
-%token TASK "'task'"
-%token INCLUDE "'include'"
-%token <text> DOC "doc comment"
-%token <text> ATTR "attribute"
-%token <indent> INDENT "indented line"
-%token <rlist> SHARED "recipe"
-%token <header> HEADER "rule header"
-%token LEXERR "invalid text"
+%token END 0
+%token NEWLINE
+%token SEP
+%token <text> TEXT
+%token <text> WORD
+%token <piece> VAR
+%token <text> VARWORD
+%token <text> SQSTR
+%token DQ
+%token LINTERP
+%token RINTERP
+%token <text> IDENT
+%token <text> STRLIT
+%token <num> NUMBER
+%token COLON
+%token BAR
+%token EQ
+%token PLUSEQ
+%token QEQ
+%token LPAREN
+%token RPAREN
+%token COMMA
+%token LBRACK
+%token RBRACK
+%token TASK
+%token INCLUDE
+%token <text> DOC
+%token <text> ATTR
+%token <indent> INDENT
+%token <rlist> SHARED
+%token <header> HEADER
+%token LEXERR
+%token EQEQ NE ANDAND OROR NOT
+%token IF ELSEIF ELSE ENDIF
+
+%left OROR
+%left ANDAND
+%nonassoc EQEQ NE
+%precedence NOT
 
 %type <op> assignop
 %type <piece> piece dqpiece rpiece
 %type <word> word cword
-%type <expr> expr primary
+%type <expr> expr postfix primary
+%type <num> lo hi
 %type <param> tparam
 %type <plist> pieces dqpieces rpieces
 %type <wlist> words wordlist deps
@@ -135,6 +148,17 @@ stmt: DOC                                  { ast_doc(t, $1.s, $1.len, @1); }
                                            { ast_rule(t, $1, $3, $5, $7, @1); }
     | TASK tparams deps NEWLINE recipe     { ast_task(t, $2, $3, $5, span(@1, @2)); }
     | INCLUDE words NEWLINE                { ast_include(t, $2, span(@1, @2)); }
+    | IF expr NEWLINE                      { ast_if(t, $2, span(@1, @2)); }
+    | IF error NEWLINE                     { yyerrok; ast_if(t, NULL, @1); }
+    | ELSEIF expr NEWLINE                  { ast_elseif(t, $2, span(@1, @2)); }
+    | ELSEIF error NEWLINE                 { yyerrok; ast_elseif(t, NULL, @1); }
+    | ELSE NEWLINE                         { ast_else(t, @1); }
+    | ENDIF NEWLINE                        { ast_end(t, @1); }
+    | words COLON words COLON words NEWLINE recipe
+                                           { ast_static(t, $1, $3, $5, (struct wlist){0}, $7,
+                                                        @1); }
+    | words COLON words COLON words BAR words NEWLINE recipe
+                                           { ast_static(t, $1, $3, $5, $7, $9, @1); }
     | ATTR RBRACK NEWLINE                  { ast_attr(t, $1.s, $1.len, false,
                                                       (struct plist){0}, span(@1, @2)); }
     | ATTR COLON rpieces RBRACK NEWLINE    { ast_attr(t, $1.s, $1.len, true, $3, span(@1, @4)); }
@@ -218,12 +242,30 @@ rpiece: TEXT                 { $$ = ast_text(t, $1.s, $1.len, @$); }
       | VAR
       ;
 
-expr: primary
-    | expr LBRACK NUMBER RBRACK { $$ = ast_index(t, $1, $3, @$); }
+expr: postfix
+    | NOT expr       { $$ = ast_op(t, EX_NOT, $2, NULL, @$); }
+    | expr EQEQ expr { $$ = ast_op(t, EX_EQ, $1, $3, @$); }
+    | expr NE expr   { $$ = ast_op(t, EX_NE, $1, $3, @$); }
+    | expr ANDAND expr { $$ = ast_op(t, EX_AND, $1, $3, @$); }
+    | expr OROR expr { $$ = ast_op(t, EX_OR, $1, $3, @$); }
     ;
+
+postfix: primary
+       | postfix LBRACK NUMBER RBRACK      { $$ = ast_index(t, $1, $3, @$); }
+       | postfix LBRACK lo COLON hi RBRACK { $$ = ast_slice(t, $1, $3, $5, @$); }
+       ;
+
+lo: %empty { $$ = 0; }
+  | NUMBER
+  ;
+
+hi: %empty { $$ = LONG_MAX; }
+  | NUMBER
+  ;
 
 primary: IDENT                     { $$ = ast_var(t, $1.s, $1.len, @$); }
        | STRLIT                    { $$ = ast_str(t, $1.s, $1.len, @$); }
+       | DQ dqpieces DQ            { $$ = ast_quotedexpr(t, $2, @$); }
        | NUMBER                    { $$ = ast_num(t, @$); (void)$1; }
        | IDENT LPAREN args RPAREN  { $$ = ast_call(t, ast_var(t, $1.s, $1.len, @1), $3, @$); }
        | LPAREN expr RPAREN        { $$ = $2; }
@@ -239,40 +281,14 @@ arglist: expr               { $$ = elist_add((struct elist){0}, $1); }
 
 %%
 
-/* A token's name for messages: bison's alias without its outer quotes. */
+/* A token's name for messages. */
 static const char *tokname(yysymbol_kind_t k)
 {
 	switch (k) {
-	case YYSYMBOL_YYEOF: return "end of file";
-	case YYSYMBOL_NEWLINE: return "end of line";
-	case YYSYMBOL_SEP: return "space";
-	case YYSYMBOL_TEXT: return "text";
-	case YYSYMBOL_WORD: return "text";
-	case YYSYMBOL_VAR: return "'{{'";
-	case YYSYMBOL_VARWORD: return "'{{'";
-	case YYSYMBOL_SQSTR: return "string";
-	case YYSYMBOL_DQ: return "'\"'";
-	case YYSYMBOL_LINTERP: return "'{{'";
-	case YYSYMBOL_RINTERP: return "'}}'";
-	case YYSYMBOL_IDENT: return "a name";
-	case YYSYMBOL_STRLIT: return "a string";
-	case YYSYMBOL_NUMBER: return "a number";
-	case YYSYMBOL_COLON: return "':'";
-	case YYSYMBOL_BAR: return "'|'";
-	case YYSYMBOL_EQ: return "'='";
-	case YYSYMBOL_PLUSEQ: return "'+='";
-	case YYSYMBOL_QEQ: return "'?='";
-	case YYSYMBOL_LPAREN: return "'('";
-	case YYSYMBOL_RPAREN: return "')'";
-	case YYSYMBOL_COMMA: return "','";
-	case YYSYMBOL_LBRACK: return "'['";
-	case YYSYMBOL_RBRACK: return "']'";
-	case YYSYMBOL_TASK: return "'task'";
-	case YYSYMBOL_INCLUDE: return "'include'";
-	case YYSYMBOL_DOC: return "a doc comment";
-	case YYSYMBOL_ATTR: return "an attribute";
-	case YYSYMBOL_INDENT: return "an indented line";
-	case YYSYMBOL_SHARED: return "an indented line";
+#define YYSYMBOL_END YYSYMBOL_YYEOF /* the token numbered 0 */
+#define MSG(tok, msg) case YYSYMBOL_##tok: return msg;
+	LEX_TOKENS(MSG)
+#undef MSG
 	default: return "invalid text";
 	}
 }
@@ -318,7 +334,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct lexer *lx, stru
 		return 0;
 	}
 	if (la == YYSYMBOL_INDENT) {
-		diag_error(loc, "indented line outside a recipe (a recipe follows a rule or task header)");
+		diag_error(loc, t->nifs ? "indented line outside a recipe (the lines inside 'if' "
+					  "start at the start of the line, as elsewhere)"
+					: "indented line outside a recipe (a recipe follows a rule or "
+					  "task header)");
 		return 0;
 	}
 	const struct source *s = source_get(loc.src);
@@ -341,12 +360,28 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct lexer *lx, stru
 	}
 	for (i = 0; i < k; i++)
 		buf_printf(&b, "%s%s", i == 0 ? ", expected " : i == k - 1 ? " or " : ", ", names[i]);
+	if (!k && (la == YYSYMBOL_EQEQ || la == YYSYMBOL_NE))
+		buf_puts(&b, " (comparisons do not chain: join them with && or ||)");
 	diag_error(loc, "%s", b.s);
 	buf_free(&b);
 	return 0;
 }
 
 bool parse_headers = true;
+
+/* Where lex_dump has the tokens printed as the parser takes them, or NULL. */
+static struct buf *parse_trace;
+
+void lex_dump(struct buf *b, uint32_t src)
+{
+	struct arena a = {0};
+	struct stmt *s;
+
+	parse_trace = b;
+	parse_source(&a, NULL, src, &s, NULL);
+	parse_trace = NULL;
+	arena_free(&a);
+}
 
 bool parse_source(struct arena *a, struct segments *segs, uint32_t src, struct stmt **out,
 		  struct stmts *all)
@@ -360,10 +395,12 @@ bool parse_source(struct arena *a, struct segments *segs, uint32_t src, struct s
 	t.all = all;
 	t.words = segs ? segments_last(segs) : a;
 	t.src = src;
+	t.trace = parse_trace;
 	lex_init(&lx, src);
 	lx.headers = parse_headers;
 	rc = yyparse(&lx, &t);
 	ast_endattrs(&t);
+	ast_endifs(&t);
 	buf_free(&t.doc);
 	htab_free(&t.recipes);
 	htab_free(&t.names);

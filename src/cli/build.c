@@ -62,13 +62,25 @@ static void override(struct taskfile *l, const char *w)
 	list_free(&val);
 }
 
-/* Take the goals, their arguments and the overrides from the command line. */
-static void goals(struct build *b, int nops, char **ops)
+/* The NAME=value words before the first target: they hold while the Taskfile
+ * is read, so that its conditions and includes see them. The number of them. */
+static size_t early_overrides(struct build *b, int nops, char **ops)
+{
+	size_t k;
+
+	for (k = 0; k < (size_t)nops && task_isassign(ops[k]); k++)
+		override(&b->l, ops[k]);
+	return k;
+}
+
+/* Take the goals, their arguments and the overrides from the command line,
+ * from ops[first] on. */
+static void goals(struct build *b, size_t first, int nops, char **ops)
 {
 	struct taskfile *l = &b->l;
 	size_t i, j, k;
 
-	for (i = 0; i < (size_t)nops; i++) {
+	for (i = first; i < (size_t)nops; i++) {
 		if (task_isassign(ops[i])) {
 			override(l, ops[i]);
 			continue;
@@ -215,10 +227,11 @@ static int prepare(struct build *b, int nops, char **ops)
 {
 	const struct options *o = b->o;
 	struct plan_opts po = {0};
-	size_t nbytes, nsrc;
+	size_t nbytes, nsrc, first;
 
 	if (o->dump && !strcmp(o->dump, "tokens"))
 		return show_tokens(b->path);
+	first = early_overrides(b, nops, ops);
 	if (!taskfile_parse(&b->l, b->path))
 		return EXIT_USAGE;
 	if (b->t.on) {
@@ -227,7 +240,7 @@ static int prepare(struct build *b, int nops, char **ops)
 			     nsrc == 1 ? "" : "s",
 			     (double)nbytes * 1e3 / (double)(os_clock() - b->t.last + 1));
 	}
-	goals(b, nops, ops);
+	goals(b, first, nops, ops);
 	if (o->dump && !strcmp(o->dump, "ast")) {
 		show_ast(&b->l);
 		return 0;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/match.h"
 #include "lang/diag.h"
 #include "lang/eval.h"
 
@@ -114,7 +115,54 @@ static bool include(struct taskfile *l, const struct stmt *s, struct incstack *i
 	return ok;
 }
 
-/* Go through the statements of a file, then free the array of them. */
+/* Whether the condition of an "if" or "else if" line holds. */
+static bool holds(struct taskfile *l, const struct expr *cond, bool *ok)
+{
+	struct eval ev = {&l->vars, NULL, &l->ast, false};
+	struct list val = {0};
+	bool truth = false;
+
+	if (eval_expr(&ev, cond, &val))
+		truth = eval_true(&val);
+	else
+		*ok = false;
+	list_free(&val);
+	return truth;
+}
+
+/* The "end" of the block whose line is at i, or the end of the file for a
+ * block left open (reported already). */
+static size_t blockend(const struct stmts *all, size_t i)
+{
+	while (all->v[i]->kind != ST_END) {
+		if (!all->v[i]->jump)
+			return all->n;
+		i += all->v[i]->jump;
+	}
+	return i;
+}
+
+/* At the "if" line at i: the line whose statements are the ones to read (the
+ * first whose condition holds, or the "else"), or the block's "end". */
+static size_t branch(struct taskfile *l, const struct stmts *all, size_t i, bool *ok)
+{
+	for (;;) {
+		const struct stmt *s = all->v[i];
+		if (s->kind == ST_END || (s->kind == ST_ELSE && !s->op))
+			return i;
+		if (!s->cond) /* a condition in error: the whole block is left out */
+			return blockend(all, i);
+		if (holds(l, s->cond, ok))
+			return i;
+		if (!s->jump)
+			return all->n;
+		i += s->jump;
+	}
+}
+
+/* Go through the statements of a file, then free the array of them. Those
+ * of a conditional block are read only in the branch whose condition holds,
+ * evaluated when its line is reached. */
 static bool walk(struct taskfile *l, struct stmts *all, struct incstack *inc)
 {
 	bool ok = true;
@@ -126,7 +174,15 @@ static bool walk(struct taskfile *l, struct stmts *all, struct incstack *inc)
 			__builtin_prefetch(all->v[i + 16]);
 		switch (s->kind) {
 		case ST_ASSIGN:
-			vars_define(&l->vars, s);
+			ok = vars_define(&l->vars, s) && ok;
+			break;
+		case ST_IF:
+			i = branch(l, all, i, &ok);
+			break;
+		case ST_ELSE: /* the end of the branch read: on after the block */
+			i = blockend(all, i);
+			break;
+		case ST_END:
 			break;
 		case ST_INCLUDE:
 			ok = include(l, s, inc) && ok;
@@ -466,6 +522,79 @@ static bool rule(struct taskfile *l, const struct stmt *s)
 	return ok;
 }
 
+/* The node for word w of a static pattern rule's inputs: its first '%', if
+ * it has one, replaced by the stem s[0..n). */
+static struct node *stemnode(struct taskfile *l, struct buf *b, const char *w, const char *s,
+			     size_t n)
+{
+	const char *pct = strchr(w, '%');
+
+	if (!pct)
+		return graph_node(&l->graph, w, strlen(w));
+	b->len = 0;
+	buf_add(b, w, (size_t)(pct - w));
+	buf_add(b, s, n);
+	buf_puts(b, pct + 1);
+	return graph_node(&l->graph, b->s, b->len);
+}
+
+/* A static pattern rule, "outs: pat: ins": an edge for each output, whose
+ * stem is what the pattern's '%' matches in it, from the inputs with that
+ * stem in place of their '%'. */
+static bool staticrule(struct taskfile *l, const struct stmt *s)
+{
+	struct eval ev = {&l->vars, NULL, &l->words, false};
+	struct list *outs = &l->outs, *ins = &l->ins, *order = &l->order, pat = {0};
+	const char *p = NULL, *pct;
+	struct buf b = {0};
+	struct edge *e;
+	size_t i, j, off, n;
+	bool ok;
+
+	arena_reset(&l->words);
+	clearlist(outs);
+	clearlist(ins);
+	clearlist(order);
+	ok = eval_words(&ev, s->hdr->outputs, outs);
+	ok = eval_words(&ev, s->hdr->pat, &pat) && ok;
+	ok = eval_words(&ev, s->hdr->inputs, ins) && ok;
+	ok = eval_words(&ev, s->hdr->orderonly, order) && ok;
+	if (ok) {
+		p = pat.n == 1 ? pat.v[0] : NULL;
+		pct = p ? strchr(p, '%') : NULL;
+		if (!pct || strchr(pct + 1, '%')) {
+			diag_error(s->hdr->pat->loc,
+				   "a target pattern needs exactly one word with one '%%', got '%s'",
+				   pat.n ? pat.v[0] : "");
+			ok = false;
+		}
+	}
+	if (ok && outs->n == 0) {
+		diag_error(s->loc, "the rule has no outputs (its output words are empty)");
+		ok = false;
+	}
+	for (i = 0; ok && i < outs->n; i++) {
+		const char *out = outs->v[i];
+		if (!pattern_match(p, out, strlen(out), &off, &n)) {
+			diag_error(s->hdr->pat->loc, "'%s' does not match the target pattern '%s'", out,
+				   p);
+			ok = false;
+			break;
+		}
+		e = graph_edge(&l->graph, s, 1, (uint32_t)ins->n, (uint32_t)order->n);
+		edge_out(e)[0] = graph_node(&l->graph, out, strlen(out));
+		for (j = 0; j < ins->n; j++)
+			e->in[j] = stemnode(l, &b, ins->v[j], out + off, n);
+		for (j = 0; j < order->n; j++)
+			e->in[ins->n + j] = stemnode(l, &b, order->v[j], out + off, n);
+		e->stem = arena_strndup(&l->graph.a, out + off, n);
+		ok = claim(l, s, e) && ok;
+	}
+	list_free(&pat);
+	buf_free(&b);
+	return ok;
+}
+
 bool taskfile_parse(struct taskfile *l, const char *path)
 {
 	struct incstack inc = {.n = 0};
@@ -520,7 +649,10 @@ bool taskfile_graph(struct taskfile *l)
 		npats = l->graph.npats;
 		if (i + RULES_AHEAD < l->nrules)
 			prefetchrule(l, l->rules[i + RULES_AHEAD]);
-		ok = (s->pattern ? pattern(l, s) : rule(l, s)) && ok;
+		ok = (s->pattern		 ? pattern(l, s)
+		      : s->kind == ST_RULE && s->hdr->pat ? staticrule(l, s)
+							 : rule(l, s)) &&
+		     ok;
 		/* a recipe that rules share reads the same in each: checked once */
 		if (s->kind != ST_RULE || s->recipe != l->checked) {
 			if (eval_check_recipe(&l->vars, s))

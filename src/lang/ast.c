@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/match.h"
 #include "lang/diag.h"
 #include "base/htab.h"
 
@@ -206,6 +207,79 @@ struct expr *ast_index(struct ast *t, struct expr *base, long index, struct loc 
 	return e;
 }
 
+/* The indexes and slices applied one after another that an expression ends
+ * with, up to max of them. */
+static int postfixes(const struct expr *e, int max)
+{
+	int n = 0;
+
+	for (; n < max && (e->kind == EX_INDEX || e->kind == EX_SLICE); e = e->arg)
+		n++;
+	return n;
+}
+
+enum { MAX_POSTFIX = 64 }; /* evaluating them recurses, once for each */
+
+struct expr *ast_slice(struct ast *t, struct expr *base, long from, long to, struct loc loc)
+{
+	struct expr *e;
+
+	if (postfixes(base, MAX_POSTFIX) == MAX_POSTFIX) {
+		diag_error(loc, "more than %d indexes and slices one after another", MAX_POSTFIX);
+		return base;
+	}
+	e = arena_alloc(t->words, sizeof(*e));
+	e->kind = EX_SLICE;
+	e->arg = base;
+	e->index = from;
+	e->to = to;
+	e->loc = loc;
+	return e;
+}
+
+struct expr *ast_quotedexpr(struct ast *t, struct plist pieces, struct loc loc)
+{
+	struct expr *e;
+	struct buf b = {0};
+	const struct piece *p;
+
+	for (p = pieces.head; p && p->kind == PC_TEXT; p = p->next)
+		buf_add(&b, p->text, p->len);
+	if (!p) { /* no interpolation: a plain string */
+		e = ast_str(t, b.s ? b.s : "", b.len, loc);
+		buf_free(&b);
+		return e;
+	}
+	buf_free(&b);
+	e = arena_alloc(t->words, sizeof(*e));
+	e->kind = EX_QUOTED;
+	e->pieces = pieces.head;
+	e->loc = loc;
+	return e;
+}
+
+struct expr *ast_op(struct ast *t, enum expr_kind op, struct expr *a, struct expr *b,
+		    struct loc loc)
+{
+	struct expr *e;
+
+	/* "a && b && c" is one operator with three operands, not two nested: a
+	 * long chain does not make the code that goes through it recurse */
+	if ((op == EX_AND || op == EX_OR) && a->kind == op) {
+		a->last->next = b;
+		a->last = b;
+		a->loc.end = loc.end;
+		return a;
+	}
+	e = arena_alloc(t->words, sizeof(*e));
+	e->kind = op;
+	e->arg = a;
+	a->next = b;
+	e->last = b;
+	e->loc = loc;
+	return e;
+}
+
 struct rline *ast_rline(struct ast *t, uint32_t indent, uint32_t blanks, struct plist p,
 			struct loc loc)
 {
@@ -231,9 +305,13 @@ static struct expr *keepexpr(struct ast *t, const struct expr *e)
 	for (; e; e = e->next) {
 		c = arena_alloc(t->arena, sizeof(*c));
 		*c = *e;
-		if (e->name)
+		if (e->kind == EX_QUOTED)
+			c->pieces = keeppieces(t, e->pieces);
+		else if (e->name)
 			c->name = arena_strndup(t->arena, e->name, strlen(e->name));
 		c->arg = keepexpr(t, e->arg);
+		if (e->kind == EX_AND || e->kind == EX_OR)
+			c->last = NULL; /* only the parser needs it */
 		*tail = c;
 		tail = &c->next;
 	}
@@ -305,16 +383,12 @@ static const char *plainword(struct ast *t, const struct word *w)
 	return s;
 }
 
+/* Whether s is a whole name (letters, digits and '_', not first a digit). */
 static bool isident(const char *s)
 {
-	if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
-		return false;
-	for (s++; *s; s++) {
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_' ||
-		      (*s >= '0' && *s <= '9')))
-			return false;
-	}
-	return true;
+	size_t n = s ? ident_len(s) : 0;
+
+	return n && !s[n];
 }
 
 /* The header of a rule or task about to be made, in a (the words' arena for a
@@ -338,6 +412,7 @@ static struct stmt *newstmt(struct ast *t, enum stmt_kind kind, struct loc loc)
 
 	s->kind = kind;
 	s->loc = loc;
+	t->nstmts++;
 	if (t->tail)
 		t->tail->next = s;
 	else
@@ -643,4 +718,101 @@ void ast_include(struct ast *t, struct wlist path, struct loc loc)
 	}
 	s = newstmt(t, ST_INCLUDE, loc);
 	s->value = keepwords(t, path.head);
+}
+
+void ast_static(struct ast *t, struct wlist outs, struct wlist pat, struct wlist ins,
+		struct wlist order, struct rlist recipe, struct loc loc)
+{
+	const struct word *w;
+
+	if (!pat.head || pat.head->next) {
+		ast_nodoc(t);
+		diag_error(pat.head ? pat.head->next->loc : loc,
+			   "a static pattern rule has one target pattern (outputs: pattern: inputs)");
+		return;
+	}
+	for (w = outs.head; w; w = w->next) {
+		if (haspercent(w)) {
+			ast_nodoc(t);
+			diag_error(w->loc, "the outputs of a static pattern rule have no '%%': "
+					   "its pattern after the first ':' has");
+			return;
+		}
+	}
+	ast_rule(t, outs, ins, order, recipe, loc);
+	if (t->tail && t->tail->kind == ST_RULE && t->tail->hdr->outputs == outs.head)
+		t->tail->hdr->pat = pat.head;
+}
+
+/* A line of a conditional block: a statement whose jump is set when the next
+ * line of the block comes. */
+static struct stmt *blockline(struct ast *t, enum stmt_kind kind, struct expr *cond,
+			      struct loc loc)
+{
+	struct stmt *s;
+
+	ast_nodoc(t);
+	ast_endattrs(t);
+	s = newstmt(t, kind, loc);
+	s->cond = cond ? keepexpr(t, cond) : NULL;
+	return s;
+}
+
+void ast_if(struct ast *t, struct expr *cond, struct loc loc)
+{
+	struct stmt *s = blockline(t, ST_IF, cond, loc);
+
+	xgrow((void **)&t->ifs, &t->capifs, t->nifs + 1, sizeof(*t->ifs));
+	t->ifs[t->nifs++] = (struct openif){s, t->nstmts - 1, loc};
+}
+
+/* The next line of the innermost block, s: the one before jumps to it. */
+static bool nextline(struct ast *t, struct stmt *s, const char *what)
+{
+	struct openif *o;
+
+	if (!t->nifs) {
+		diag_error(s->loc, "'%s' without 'if'", what);
+		s->kind = ST_END; /* does nothing */
+		return false;
+	}
+	o = &t->ifs[t->nifs - 1];
+	if (o->s->kind == ST_ELSE && !o->s->op && s->kind == ST_ELSE) {
+		diag_error(s->loc, "'%s' after 'else'", what);
+		diag_note(o->s->loc, "the 'else' of this block is here");
+	}
+	o->s->jump = t->nstmts - 1 - o->n;
+	o->s = s;
+	o->n = t->nstmts - 1;
+	return true;
+}
+
+void ast_elseif(struct ast *t, struct expr *cond, struct loc loc)
+{
+	struct stmt *s = blockline(t, ST_ELSE, cond, loc);
+
+	s->op = 1;
+	nextline(t, s, "else if");
+}
+
+void ast_else(struct ast *t, struct loc loc)
+{
+	nextline(t, blockline(t, ST_ELSE, NULL, loc), "else");
+}
+
+void ast_end(struct ast *t, struct loc loc)
+{
+	if (nextline(t, blockline(t, ST_END, NULL, loc), "end"))
+		t->nifs--;
+}
+
+void ast_endifs(struct ast *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nifs; i++)
+		diag_error(t->ifs[i].at, "'if' without 'end' (the file ends first)");
+	free(t->ifs);
+	t->ifs = NULL;
+	t->nifs = t->capifs = 0;
 }

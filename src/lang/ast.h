@@ -12,16 +12,34 @@
 #include "lang/source.h"
 #include "base/util.h"
 
-enum expr_kind { EX_VAR, EX_STR, EX_CALL, EX_INDEX };
+enum expr_kind {
+	EX_VAR, EX_STR, EX_CALL, EX_INDEX,
+	EX_SLICE,  /* x[from:to] */
+	EX_QUOTED, /* "text {{x}}": one word */
+	EX_NOT,    /* !x */
+	EX_EQ,     /* x == y */
+	EX_NE,     /* x != y */
+	EX_AND,    /* x && y && ...: its operands are a list, however long */
+	EX_OR,     /* x || y || ... */
+};
 
 struct expr {
 	enum expr_kind kind;
 	struct loc loc;
 	uint32_t len;     /* length of name */
-	const char *name; /* EX_VAR, EX_CALL: the name; EX_STR: the text */
-	struct expr *arg; /* EX_CALL: first argument; EX_INDEX: the indexed expression */
-	struct expr *next; /* next argument of a call */
-	long index;       /* EX_INDEX */
+	union {
+		const char *name;     /* EX_VAR, EX_CALL: the name; EX_STR: the text */
+		struct piece *pieces; /* EX_QUOTED: the pieces between the quotes */
+	};
+	/* EX_CALL: the first argument; EX_INDEX, EX_SLICE: the indexed expression;
+	 * the operators: the first operand */
+	struct expr *arg;
+	struct expr *next; /* the next argument or operand */
+	long index;       /* EX_INDEX; EX_SLICE: from */
+	union {
+		long to;           /* EX_SLICE: up to, not included (LONG_MAX: the end) */
+		struct expr *last; /* EX_AND, EX_OR: the last operand, while parsing */
+	};
 };
 
 enum piece_kind { PC_TEXT, PC_EXPR, PC_QUOTED };
@@ -120,7 +138,9 @@ struct attr {
 	struct attr *next;
 };
 
-enum stmt_kind { ST_ASSIGN, ST_RULE, ST_TASK, ST_INCLUDE };
+/* ST_IF, ST_ELSE and ST_END are the lines of a conditional block: "if cond",
+ * "else if cond" (ST_ELSE with a condition), "else" and "end". */
+enum stmt_kind { ST_ASSIGN, ST_RULE, ST_TASK, ST_INCLUDE, ST_IF, ST_ELSE, ST_END };
 enum assign_op { AS_SET, AS_APPEND, AS_DEFAULT };
 
 /* The words of a rule's or task's header, needed until the graph is built: a
@@ -129,6 +149,7 @@ struct header {
 	struct word *outputs;   /* ST_TASK: the task name is outputs' only word */
 	struct word *inputs;
 	struct word *orderonly; /* ST_RULE */
+	struct word *pat;       /* a static pattern rule's target pattern, or NULL */
 	uint32_t seg;           /* the segment that holds the words (struct segments) */
 };
 
@@ -146,14 +167,22 @@ struct stmt {
 	union {
 		struct word *value;  /* ST_ASSIGN; ST_INCLUDE: the path words */
 		struct header *hdr;  /* ST_RULE, ST_TASK; NULL for a rule in the graph */
+		struct expr *cond;   /* ST_IF, ST_ELSE: the condition (NULL: none, or
+					in error); ST_ELSE has one if op is 1 */
 	};
 	/* ST_RULE, ST_TASK */
 	const char *doc;     /* doc comment lines joined by '\n', or NULL */
 	struct rline *recipe;
 	/* A recipe written the same, byte for byte, as one earlier in the file shares
 	 * that one's lines: their locations are those of the earlier one, which is
-	 * shift bytes before this one and len long (shift 0: not shared). */
-	uint32_t shift, len;
+	 * shift bytes before this one and len long (shift 0: not shared).
+	 * ST_IF, ST_ELSE: the statements from this one to the next line of the
+	 * block, in the file's list (0: none, after a mistake). */
+	union {
+		uint32_t shift;
+		uint32_t jump;
+	};
+	uint32_t len;
 	struct attr *attrs;
 };
 
@@ -207,6 +236,16 @@ struct ast {
 	struct attr *attrs, *attrtail; /* attribute lines waiting for their rule */
 	uint32_t docend; /* where the last doc comment line ended */
 	bool lexerr;   /* the lexer reported the current error already */
+	uint32_t nstmts; /* statements made so far */
+	/* the conditional blocks open, innermost last: the last of their lines so
+	 * far, its number among the statements, and where the block's "if" is */
+	struct openif {
+		struct stmt *s;
+		uint32_t n;
+		struct loc at;
+	} *ifs;
+	size_t nifs, capifs;
+	struct buf *trace; /* each token taken is printed here (lex_dump), or NULL */
 	/* Recipes by their text (see struct stmt): the lexer hands over the lines of
 	 * one it has seen before as one token, and keeps where the others start */
 	struct htab recipes;   /* text of a recipe -> its first struct rline */
@@ -249,6 +288,13 @@ struct expr *ast_str(struct ast *t, const char *s, size_t len, struct loc loc);
 struct expr *ast_num(struct ast *t, struct loc loc);
 struct expr *ast_call(struct ast *t, struct expr *fn, struct elist args, struct loc loc);
 struct expr *ast_index(struct ast *t, struct expr *base, long index, struct loc loc);
+/* base[from:to], to LONG_MAX for the end. */
+struct expr *ast_slice(struct ast *t, struct expr *base, long from, long to, struct loc loc);
+/* "pieces" in an expression. */
+struct expr *ast_quotedexpr(struct ast *t, struct plist pieces, struct loc loc);
+/* An operator (EX_NOT, EX_EQ, ...) applied to a and b (b NULL for EX_NOT). */
+struct expr *ast_op(struct ast *t, enum expr_kind op, struct expr *a, struct expr *b,
+		    struct loc loc);
 struct rline *ast_rline(struct ast *t, uint32_t indent, uint32_t blanks, struct plist p,
 			struct loc loc);
 struct param *ast_param(struct ast *t, struct word *name, struct word *def, struct loc loc);
@@ -273,6 +319,17 @@ void ast_rule(struct ast *t, struct wlist outs, struct wlist ins, struct wlist o
 void ast_task(struct ast *t, struct parlist head, struct wlist deps, struct rlist recipe,
 	      struct loc loc);
 void ast_include(struct ast *t, struct wlist path, struct loc loc);
+/* A static pattern rule: "outs: pat: ins | order". */
+void ast_static(struct ast *t, struct wlist outs, struct wlist pat, struct wlist ins,
+		struct wlist order, struct rlist recipe, struct loc loc);
+/* The lines of a conditional block: "if cond", "else if cond", "else" and
+ * "end" (cond NULL: a condition in error, reported already). */
+void ast_if(struct ast *t, struct expr *cond, struct loc loc);
+void ast_elseif(struct ast *t, struct expr *cond, struct loc loc);
+void ast_else(struct ast *t, struct loc loc);
+void ast_end(struct ast *t, struct loc loc);
+/* Report the blocks still open at the end of a file. */
+void ast_endifs(struct ast *t);
 /* A statement ended without one: forget any pending doc comment. */
 void ast_nodoc(struct ast *t);
 

@@ -1,8 +1,14 @@
 /* The syntax tree in a stable text form, for tests and --dump=ast. */
 #include "lang/ast.h"
 
+#include <limits.h>
+
+static void dump_pieces(struct buf *b, const struct piece *p);
+
 void ast_dump_expr(struct buf *b, const struct expr *e)
 {
+	static const char *const ops[] = {[EX_EQ] = " == ", [EX_NE] = " != ", [EX_AND] = " && ",
+					  [EX_OR] = " || "};
 	const struct expr *a;
 
 	switch (e->kind) {
@@ -27,6 +33,34 @@ void ast_dump_expr(struct buf *b, const struct expr *e)
 	case EX_INDEX:
 		ast_dump_expr(b, e->arg);
 		buf_printf(b, "[%ld]", e->index);
+		break;
+	case EX_SLICE:
+		ast_dump_expr(b, e->arg);
+		buf_printf(b, "[%ld:", e->index);
+		if (e->to != LONG_MAX)
+			buf_printf(b, "%ld", e->to);
+		buf_putc(b, ']');
+		break;
+	case EX_QUOTED:
+		buf_putc(b, '"');
+		dump_pieces(b, e->pieces);
+		buf_putc(b, '"');
+		break;
+	case EX_NOT:
+		buf_puts(b, "!");
+		ast_dump_expr(b, e->arg);
+		break;
+	case EX_EQ:
+	case EX_NE:
+	case EX_AND:
+	case EX_OR:
+		buf_putc(b, '(');
+		for (a = e->arg; a; a = a->next) {
+			ast_dump_expr(b, a);
+			if (a->next)
+				buf_puts(b, ops[e->kind]);
+		}
+		buf_putc(b, ')');
 		break;
 	}
 }
@@ -97,11 +131,27 @@ void ast_dump(struct buf *b, const struct stmt *s)
 			buf_puts(b, s->pattern ? "pattern" : "rule");
 			dump_words(b, s->hdr->outputs);
 			buf_puts(b, " :");
+			if (s->hdr->pat) {
+				dump_words(b, s->hdr->pat);
+				buf_puts(b, " :");
+			}
 			dump_words(b, s->hdr->inputs);
 			if (s->hdr->orderonly) {
 				buf_puts(b, " |");
 				dump_words(b, s->hdr->orderonly);
 			}
+			break;
+		case ST_IF:
+		case ST_ELSE:
+			buf_puts(b, s->kind == ST_IF ? "if" : s->op ? "else if" : "else");
+			if (s->cond) {
+				buf_putc(b, ' ');
+				ast_dump_expr(b, s->cond);
+			}
+			buf_printf(b, " ->+%u", s->jump);
+			break;
+		case ST_END:
+			buf_puts(b, "end");
 			break;
 		case ST_TASK:
 			buf_puts(b, "task ");

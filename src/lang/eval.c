@@ -48,24 +48,26 @@ static bool unknown_var(const struct expr *e)
 /* Whether a call of f with n arguments is allowed; reports it if not. */
 static bool argc_ok(const struct func *f, const struct expr *e, int n)
 {
-	if (n >= f->min && (f->max < 0 || n <= f->max) && n <= 16)
+	int max = f->max < 0 ? FUNC_MAX_ARGS : f->max;
+
+	if (n >= f->min && n <= max)
 		return true;
-	if (f->min == f->max)
+	if (f->min == max)
 		diag_error(e->loc, "'%s' takes %d argument%s, got %d", f->name, f->min,
 			   f->min == 1 ? "" : "s", n);
-	else if (f->max < 0)
+	else if (n < f->min)
 		diag_error(e->loc, "'%s' takes at least %d argument%s, got %d", f->name, f->min,
 			   f->min == 1 ? "" : "s", n);
 	else
-		diag_error(e->loc, "'%s' takes %d to %d arguments, got %d", f->name, f->min, f->max,
-			   n);
+		diag_error(e->loc, "'%s' takes at most %d argument%s, got %d", f->name, max,
+			   max == 1 ? "" : "s", n);
 	return false;
 }
 
 static bool call(struct eval *ev, const struct expr *e, struct list *out)
 {
 	const struct func *f = func_find(e->name);
-	struct list args[16]; /* argc_ok allows no more */
+	struct list args[FUNC_MAX_ARGS]; /* argc_ok allows no more */
 	const struct expr *a;
 	int n = 0, i;
 	bool ok = true;
@@ -78,6 +80,8 @@ static bool call(struct eval *ev, const struct expr *e, struct list *out)
 		n++;
 	if (!argc_ok(f, e, n))
 		return false;
+	if (f->lazy)
+		return f->fn(ev, e, NULL, n, out) && !toolarge(e, out);
 	memset(args, 0, sizeof(args));
 	for (a = e->arg, i = 0; a && ok; a = a->next, i++)
 		ok = eval_expr(ev, a, &args[i]);
@@ -88,8 +92,95 @@ static bool call(struct eval *ev, const struct expr *e, struct list *out)
 	return ok && !toolarge(e, out);
 }
 
+bool eval_true(const struct list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i][0])
+			return true;
+	}
+	return false;
+}
+
+/* The word a test gives when it holds (when it does not, it gives no word). */
+static const char yes[] = "true";
+
+/* Where index i of a slice is, in a list of n words: counted from the end if
+ * negative, and kept inside the list. */
+static long slicebound(long i, long n)
+{
+	if (i < 0)
+		i = i < -n ? 0 : n + i;
+	return i > n ? n : i;
+}
+
+static bool slice(struct eval *ev, const struct expr *e, struct list *out)
+{
+	struct list tmp = {0};
+	long i, from, to;
+
+	if (!eval_expr(ev, e->arg, &tmp))
+		return false;
+	from = slicebound(e->index, (long)tmp.n);
+	to = slicebound(e->to, (long)tmp.n);
+	for (i = from; i < to; i++)
+		list_push(out, tmp.v[i]);
+	out->raw |= tmp.raw;
+	list_free(&tmp);
+	return true;
+}
+
+/* x == y, x != y: lists are equal if they have the same words in the same order. */
+static bool compare(struct eval *ev, const struct expr *e, struct list *out)
+{
+	struct list a = {0}, b = {0};
+	bool ok = eval_expr(ev, e->arg, &a) && eval_expr(ev, e->arg->next, &b), same;
+	size_t i;
+
+	if (ok) {
+		same = a.n == b.n;
+		for (i = 0; same && i < a.n; i++)
+			same = !strcmp(a.v[i], b.v[i]);
+		if (same == (e->kind == EX_EQ))
+			list_push(out, yes);
+	}
+	list_free(&a);
+	list_free(&b);
+	return ok;
+}
+
+/* x && y && ...: the value of the last if all the others are true, else no
+ * word. x || y || ...: the value of the first that is true, else of the last.
+ * Neither evaluates what comes after the operand that decides. */
+static bool logic(struct eval *ev, const struct expr *e, struct list *out)
+{
+	struct list v = {0};
+	const struct expr *a;
+	bool ok = true, truth;
+
+	for (a = e->arg; a && ok; a = a->next) {
+		v.n = v.bytes = 0;
+		v.raw = false;
+		ok = eval_expr(ev, a, &v);
+		truth = ok && eval_true(&v);
+		if (!ok || (e->kind == EX_AND && !truth))
+			break;
+		if (!a->next || (e->kind == EX_OR && truth)) {
+			list_append(out, &v);
+			out->raw |= v.raw;
+			break;
+		}
+	}
+	list_free(&v);
+	return ok;
+}
+
+static bool quoted(struct eval *ev, const struct piece *p, struct buf *b);
+
 bool eval_expr(struct eval *ev, const struct expr *e, struct list *out)
 {
+	struct buf b = {0};
 	const struct list *val;
 	struct list tmp = {0};
 	struct var *var;
@@ -128,6 +219,29 @@ bool eval_expr(struct eval *ev, const struct expr *e, struct list *out)
 		out->raw |= tmp.raw;
 		list_free(&tmp);
 		return true;
+	case EX_SLICE:
+		return slice(ev, e, out);
+	case EX_QUOTED:
+		if (!quoted(ev, e->pieces, &b)) {
+			buf_free(&b);
+			return false;
+		}
+		list_push(out, arena_strndup(ev->a, b.s, b.len));
+		buf_free(&b);
+		return true;
+	case EX_NOT:
+		if (!eval_expr(ev, e->arg, &tmp))
+			return false;
+		if (!eval_true(&tmp))
+			list_push(out, yes);
+		list_free(&tmp);
+		return true;
+	case EX_EQ:
+	case EX_NE:
+		return compare(ev, e, out);
+	case EX_AND:
+	case EX_OR:
+		return logic(ev, e, out);
 	}
 	return false;
 }
@@ -337,9 +451,14 @@ bool eval_recipe(struct eval *ev, const struct rline *lines, struct buf *script)
 	return true;
 }
 
-static bool check_expr(struct vars *vars, const struct stmt *rule, const struct expr *e)
+/* Report unknown names and bad calls in e; if eager, evaluate the variables
+ * it names, as evaluating e would (not those it may never evaluate: the
+ * branches of if() and what comes after the first operand of && and ||). */
+static bool check_expr(struct vars *vars, const struct stmt *rule, const struct expr *e,
+		       bool eager)
 {
 	const struct param *p;
+	const struct piece *pc;
 	const struct func *f;
 	const struct expr *a;
 	struct var *var;
@@ -350,7 +469,15 @@ static bool check_expr(struct vars *vars, const struct stmt *rule, const struct 
 	case EX_STR:
 		return true;
 	case EX_INDEX:
-		return check_expr(vars, rule, e->arg);
+	case EX_SLICE:
+	case EX_NOT:
+		return check_expr(vars, rule, e->arg, eager);
+	case EX_QUOTED:
+		for (pc = e->pieces; pc; pc = pc->next) {
+			if (pc->kind == PC_EXPR)
+				ok = check_expr(vars, rule, pc->expr, eager) && ok;
+		}
+		return ok;
 	case EX_VAR:
 		if (isbuiltin(e->name))
 			return true;
@@ -362,7 +489,16 @@ static bool check_expr(struct vars *vars, const struct stmt *rule, const struct 
 		if (!var || (!var->ndefs && !var->cmdline))
 			return unknown_var(e);
 		/* evaluate it now, so that its mistakes are found before anything runs */
-		return vars_value(vars, var, e->loc) != NULL;
+		return !eager || vars_value(vars, var, e->loc) != NULL;
+	case EX_EQ:
+	case EX_NE:
+	case EX_AND:
+	case EX_OR:
+		for (a = e->arg; a; a = a->next)
+			ok = check_expr(vars, rule, a,
+					eager && (a == e->arg || e->kind == EX_EQ || e->kind == EX_NE)) &&
+			     ok;
+		return ok;
 	case EX_CALL:
 		f = func_find(e->name);
 		if (!f) {
@@ -371,7 +507,7 @@ static bool check_expr(struct vars *vars, const struct stmt *rule, const struct 
 		}
 		for (a = e->arg; a; a = a->next) {
 			n++;
-			ok = check_expr(vars, rule, a) && ok;
+			ok = check_expr(vars, rule, a, eager && (!f->lazy || a == e->arg)) && ok;
 		}
 		return argc_ok(f, e, n) && ok;
 	}
@@ -388,7 +524,7 @@ bool eval_check_recipe(struct vars *vars, const struct stmt *rule)
 	for (r = rule->recipe; r; r = r->next) {
 		for (p = r->pieces; p; p = p->next) {
 			if (p->kind == PC_EXPR)
-				ok = check_expr(vars, rule, p->expr) && ok;
+				ok = check_expr(vars, rule, p->expr, true) && ok;
 		}
 	}
 	ast_locate_recipe(NULL, 0);

@@ -45,20 +45,34 @@ bool eval_words(struct eval *ev, const struct word *w, struct list *out);
 bool eval_word(struct eval *ev, const struct word *w, struct list *out);
 /* Append the words of an expression. */
 bool eval_expr(struct eval *ev, const struct expr *e, struct list *out);
+/* Whether a value counts as true in a condition: it has a word that is not
+ * empty. */
+bool eval_true(const struct list *l);
 /* Append the text of a recipe, with common indentation removed, to script. */
 bool eval_recipe(struct eval *ev, const struct rline *lines, struct buf *script);
 /* Report every unknown name or bad call in a recipe of a rule with these
  * parameters, without evaluating anything. */
 bool eval_check_recipe(struct vars *vars, const struct stmt *rule);
 
+/* The most arguments a function call may have: its arguments' values are
+ * held side by side while it runs. */
+enum { FUNC_MAX_ARGS = 16 };
+
 /* The functions callable from {{ }} (func.c). */
 struct func {
 	const char *name;
-	int min, max; /* argument count; max -1: any */
+	int min, max; /* argument count; max -1: up to FUNC_MAX_ARGS */
 	bool (*fn)(struct eval *ev, const struct expr *call, struct list *args, int nargs,
 		   struct list *out);
+	bool lazy; /* fn evaluates the arguments it needs itself: args is NULL */
 };
 /* The function called name, or NULL. */
 const struct func *func_find(const char *name);
+/* The functions on lists and the text of words (funclist.c), ending with one
+ * whose name is NULL. */
+extern const struct func func_lists[];
+/* The word of an argument of call that must be one word (what it is for the
+ * message), or NULL after reporting that it is not. */
+const char *func_one(const struct expr *call, const struct list *arg, const char *what);
 
 #endif

@@ -1,22 +1,19 @@
-/* The functions callable inside {{ }}. */
+/* The functions callable inside {{ }}: those that read the file system, the
+ * environment or the machine, and those on paths (funclist.c has the others). */
+#include <errno.h>
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include "base/match.h"
+#include "base/path.h"
 #include "lang/diag.h"
 #include "lang/eval.h"
 #include "os/os.h"
-
-/* The only word of an argument that must be one word. */
-static const char *one(const struct expr *call, const struct list *arg, const char *what)
-{
-	if (arg->n == 1)
-		return arg->v[0];
-	diag_error(call->loc, "'%s' needs exactly one word as %s, got %zu", call->name, what,
-		   arg->n);
-	return NULL;
-}
 
 static bool fn_glob(struct eval *ev, const struct expr *call, struct list *args, int nargs,
 		    struct list *out)
@@ -44,46 +41,27 @@ static bool fn_glob(struct eval *ev, const struct expr *call, struct list *args,
 	return true;
 }
 
-/* If word matches pat (one '%' or none), the stem: [*s, *s + *n); else false. */
-static bool match(const char *pat, const char *word, const char **s, size_t *n)
-{
-	const char *pct = strchr(pat, '%');
-	size_t plen = strlen(pat), wlen = strlen(word), pre, suf;
-
-	if (!pct) {
-		*s = word;
-		*n = 0;
-		return !strcmp(pat, word);
-	}
-	pre = (size_t)(pct - pat);
-	suf = plen - pre - 1;
-	if (wlen < pre + suf || strncmp(word, pat, pre) || strcmp(word + wlen - suf, pct + 1))
-		return false;
-	*s = word + pre;
-	*n = wlen - pre - suf;
-	return true;
-}
-
 static bool fn_patsubst(struct eval *ev, const struct expr *call, struct list *args, int nargs,
 			struct list *out)
 {
-	const char *pat = one(call, &args[0], "pattern"), *rep, *stem, *pct;
+	const char *pat = func_one(call, &args[0], "pattern"), *rep, *pct;
 	struct buf b = {0};
-	size_t i, n;
+	size_t i, stem, n;
 
 	(void)nargs;
-	if (!pat || !(rep = one(call, &args[1], "replacement")))
+	if (!pat || !(rep = func_one(call, &args[1], "replacement")))
 		return false;
 	pct = strchr(rep, '%');
 	for (i = 0; i < args[2].n; i++) {
-		if (!match(pat, args[2].v[i], &stem, &n)) {
+		const char *w = args[2].v[i];
+		if (!pattern_match(pat, w, strlen(w), &stem, &n)) {
 			list_push(out, args[2].v[i]);
 			continue;
 		}
 		b.len = 0;
 		if (pct) {
 			buf_add(&b, rep, (size_t)(pct - rep));
-			buf_add(&b, stem, n);
+			buf_add(&b, w + stem, n);
 			buf_puts(&b, pct + 1);
 		} else {
 			buf_puts(&b, rep);
@@ -94,13 +72,31 @@ static bool fn_patsubst(struct eval *ev, const struct expr *call, struct list *a
 	return true;
 }
 
+/* Append the words of text s, split at blanks and line ends. */
+static void splitwords(struct eval *ev, const char *s, struct list *out)
+{
+	const char *start;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+			s++;
+		if (!*s)
+			break;
+		start = s;
+		while (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			s++;
+		list_push(out, arena_strndup(ev->a, start, (size_t)(s - start)));
+		if (out->n > EVAL_MAX_WORDS)
+			break; /* the caller reports the size */
+	}
+}
+
 static bool fn_shell(struct eval *ev, const struct expr *call, struct list *args, int nargs,
 		     struct list *out)
 {
 	struct buf cmd = {0}, res = {0};
 	int status = 0, i;
 	bool ok;
-	char *p, *start;
 
 	for (i = 0; i < nargs; i++) {
 		if (i)
@@ -121,18 +117,8 @@ static bool fn_shell(struct eval *ev, const struct expr *call, struct list *args
 		ok = false;
 	}
 	buf_add(&res, "", 0);
-	for (p = res.s; ok && *p;) {
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
-		if (!*p)
-			break;
-		start = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-			p++;
-		list_push(out, arena_strndup(ev->a, start, (size_t)(p - start)));
-		if (out->n > EVAL_MAX_WORDS)
-			break;
-	}
+	if (ok)
+		splitwords(ev, res.s, out);
 	buf_free(&cmd);
 	buf_free(&res);
 	return ok;
@@ -141,7 +127,7 @@ static bool fn_shell(struct eval *ev, const struct expr *call, struct list *args
 static bool fn_env(struct eval *ev, const struct expr *call, struct list *args, int nargs,
 		   struct list *out)
 {
-	const char *name = one(call, &args[0], "variable name"), *val;
+	const char *name = func_one(call, &args[0], "variable name"), *val;
 	int i;
 
 	if (!name)
@@ -233,7 +219,7 @@ static bool fn_join(struct eval *ev, const struct expr *call, struct list *args,
 	const char *sep = " ";
 	struct buf b = {0};
 
-	if (nargs == 2 && !(sep = one(call, &args[1], "separator")))
+	if (nargs == 2 && !(sep = func_one(call, &args[1], "separator")))
 		return false;
 	list_join(&b, &args[0], sep);
 	list_push(out, arena_strndup(ev->a, b.s ? b.s : "", b.len));
@@ -254,20 +240,236 @@ static bool fn_raw(struct eval *ev, const struct expr *call, struct list *args, 
 	return true;
 }
 
+/* The words of each argument joined with '/', one word for each way of
+ * taking one word from each; a word that starts with '/' starts the path
+ * again, and an empty one adds nothing. */
+static bool fn_path_join(struct eval *ev, const struct expr *call, struct list *args, int nargs,
+			 struct list *out)
+{
+	struct list cur = {0}, next = {0};
+	struct buf b = {0};
+	size_t i, j;
+	int k;
+
+	list_push(&cur, "");
+	for (k = 0; k < nargs; k++) {
+		if ((double)cur.n * (double)args[k].n > EVAL_MAX_WORDS) {
+			diag_error(call->loc, "value too large (over %d words)", EVAL_MAX_WORDS);
+			list_free(&cur);
+			return false;
+		}
+		next.n = next.bytes = 0;
+		for (i = 0; i < cur.n; i++) {
+			for (j = 0; j < args[k].n; j++) {
+				const char *a = cur.v[i], *w = args[k].v[j];
+				size_t alen = strlen(a);
+				b.len = 0;
+				if (w[0] != '/' && alen) {
+					buf_add(&b, a, alen);
+					if (*w && a[alen - 1] != '/')
+						buf_putc(&b, '/');
+				}
+				buf_puts(&b, w);
+				list_push(&next, arena_strndup(ev->a, b.s ? b.s : "", b.len));
+			}
+		}
+		list_free(&cur);
+		cur = next;
+		next = (struct list){0};
+	}
+	list_append(out, &cur);
+	list_free(&cur);
+	buf_free(&b);
+	return true;
+}
+
+/* Each word as an absolute path, from the Taskfile's directory, with no "."
+ * or ".." left in it; symbolic links are not followed. */
+static bool fn_abspath(struct eval *ev, const struct expr *call, struct list *args, int nargs,
+		       struct list *out)
+{
+	char cwd[4096];
+	struct buf b = {0};
+	size_t i, n;
+
+	(void)nargs;
+	if (!getcwd(cwd, sizeof(cwd))) {
+		diag_error(call->loc, "cannot find the current directory: %s", strerror(errno));
+		return false;
+	}
+	for (i = 0; i < args[0].n; i++) {
+		b.len = 0;
+		if (args[0].v[i][0] != '/') {
+			buf_puts(&b, cwd);
+			buf_putc(&b, '/');
+		}
+		buf_puts(&b, args[0].v[i]);
+		n = path_canon(b.s, b.len);
+		while (n >= 3 && !memcmp(b.s, "/..", 3) && (n == 3 || b.s[3] == '/')) {
+			memmove(b.s, b.s + 3, n - 3); /* "/.." is "/" */
+			n -= 3;
+		}
+		list_push(out, n ? arena_strndup(ev->a, b.s, n) : "/");
+	}
+	buf_free(&b);
+	return true;
+}
+
+/* true if every word names a file or directory that exists (and there is a
+ * word), else no word. */
+static bool fn_exists(struct eval *ev, const struct expr *call, struct list *args, int nargs,
+		      struct list *out)
+{
+	struct stat st;
+	size_t i;
+
+	(void)ev, (void)call, (void)nargs;
+	for (i = 0; i < args[0].n; i++) {
+		if (stat(args[0].v[i], &st) != 0)
+			return true;
+	}
+	if (args[0].n)
+		list_push(out, "true");
+	return true;
+}
+
+/* The words of a file, read while the Taskfile is loaded. */
+static bool fn_read_file(struct eval *ev, const struct expr *call, struct list *args,
+			 int nargs, struct list *out)
+{
+	const char *path = func_one(call, &args[0], "the file's path");
+	uint32_t src;
+
+	(void)nargs;
+	if (!path)
+		return false;
+	src = source_load(path);
+	if (!src) {
+		diag_error(call->loc, "cannot read '%s': %s", path, strerror(errno));
+		return false;
+	}
+	splitwords(ev, source_get(src)->text, out);
+	return true;
+}
+
+/* The operating system and the processor baton was built for, as just names
+ * them, or NULL to ask uname. */
+static const char *const os_name =
+#if defined(__linux__)
+    "linux";
+#elif defined(__APPLE__)
+    "macos";
+#elif defined(__FreeBSD__)
+    "freebsd";
+#elif defined(__NetBSD__)
+    "netbsd";
+#elif defined(__OpenBSD__)
+    "openbsd";
+#else
+    NULL;
+#endif
+static const char *const arch_name =
+#if defined(__x86_64__)
+    "x86_64";
+#elif defined(__aarch64__)
+    "aarch64";
+#elif defined(__i386__)
+    "x86";
+#elif defined(__arm__)
+    "arm";
+#elif defined(__riscv) && __riscv_xlen == 64
+    "riscv64";
+#elif defined(__powerpc64__)
+    "powerpc64";
+#elif defined(__s390x__)
+    "s390x";
+#else
+    NULL;
+#endif
+
+/* The name of the machine's system (os) or processor, in lower case. */
+static bool machine(struct eval *ev, struct list *out, const char *known, bool os)
+{
+	struct utsname u;
+	char *s, *p;
+
+	if (known) {
+		list_push(out, known);
+		return true;
+	}
+	if (uname(&u) != 0) {
+		list_push(out, "unknown");
+		return true;
+	}
+	s = arena_strdup(ev->a, os ? u.sysname : u.machine);
+	for (p = s; *p; p++)
+		*p = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+	list_push(out, s);
+	return true;
+}
+
+static bool fn_os(struct eval *ev, const struct expr *call, struct list *args, int nargs,
+		  struct list *out)
+{
+	(void)call, (void)args, (void)nargs;
+	return machine(ev, out, os_name, true);
+}
+
+static bool fn_arch(struct eval *ev, const struct expr *call, struct list *args, int nargs,
+		    struct list *out)
+{
+	(void)call, (void)args, (void)nargs;
+	return machine(ev, out, arch_name, false);
+}
+
+/* if(cond, then, else): evaluates cond, then only the branch it chooses. */
+static bool fn_if(struct eval *ev, const struct expr *call, struct list *args, int nargs,
+		  struct list *out)
+{
+	struct list c = {0};
+	const struct expr *a = call->arg;
+	bool ok = eval_expr(ev, a, &c), truth = eval_true(&c);
+
+	(void)args, (void)nargs;
+	list_free(&c);
+	if (!ok)
+		return false;
+	a = truth ? a->next : a->next->next;
+	return !a || eval_expr(ev, a, out);
+}
+
 static const struct func funcs[] = {
-    {"base", 1, -1, fn_base},   {"dir", 1, -1, fn_dir},   {"env", 1, -1, fn_env},
-    {"ext", 1, -1, fn_ext},     {"glob", 1, -1, fn_glob}, {"join", 1, 2, fn_join},
-    {"noext", 1, -1, fn_noext}, {"patsubst", 3, 3, fn_patsubst},
-    {"raw", 1, -1, fn_raw},     {"shell", 1, -1, fn_shell},
+    {"abspath", 1, 1, fn_abspath, false},
+    {"arch", 0, 0, fn_arch, false},
+    {"base", 1, -1, fn_base, false},
+    {"dir", 1, -1, fn_dir, false},
+    {"env", 1, -1, fn_env, false},
+    {"exists", 1, 1, fn_exists, false},
+    {"ext", 1, -1, fn_ext, false},
+    {"glob", 1, -1, fn_glob, false},
+    {"if", 2, 3, fn_if, true},
+    {"join", 1, 2, fn_join, false},
+    {"noext", 1, -1, fn_noext, false},
+    {"os", 0, 0, fn_os, false},
+    {"path_join", 1, -1, fn_path_join, false},
+    {"patsubst", 3, 3, fn_patsubst, false},
+    {"raw", 1, -1, fn_raw, false},
+    {"read_file", 1, 1, fn_read_file, false},
+    {"shell", 1, -1, fn_shell, false},
 };
 
 const struct func *func_find(const char *name)
 {
+	const struct func *f;
 	size_t i;
 
 	for (i = 0; i < LEN(funcs); i++) {
 		if (!strcmp(funcs[i].name, name))
 			return &funcs[i];
+	}
+	for (f = func_lists; f->name; f++) {
+		if (!strcmp(f->name, name))
+			return f;
 	}
 	return NULL;
 }

@@ -8,13 +8,14 @@
 #include "lang/ast.h"
 #include "parse.h"
 
+/* How deep '{{' and '"' may nest inside each other on one line. */
+enum { LEX_NEST = 32 };
+
 struct lexer {
 	const unsigned char *buf, *cur, *tok, *lim;
 	uint32_t src;
 	int cond;        /* the re2c condition: what kind of text we are in */
 	int base;        /* the condition of the line being lexed, for recovery */
-	int dq_ret;      /* condition to go back to after a closing '"' */
-	int expr_ret;    /* condition to go back to after '}}' */
 	bool piece_last; /* the last token was part of a word */
 	bool recipe;     /* indented lines here are recipe lines */
 	bool colon;      /* the current line is a rule or task header */
@@ -25,17 +26,70 @@ struct lexer {
 	 * one whose recipe it reads and the next, read ahead */
 	struct tok_header header[2];
 	unsigned nheader;
-	struct loc open_dq, open_expr; /* where the open '"' and '{{' started */
-	struct loc open; /* where the '"' or '{{' being lexed started */
+	/* the '{{' and '"' open here, innermost last: where each started and the
+	 * condition to go back to when it closes ("{{f("{{x}}")}}" nests) */
+	struct lex_open {
+		int ret;
+		struct loc at;
+	} open[LEX_NEST];
+	unsigned nopen;
 };
+
+/* Every token the lexer makes: its name in --dump=tokens (the name the
+ * grammar declares it by) and how messages about the Taskfile name it. */
+#define LEX_TOKENS(X)                                                                              \
+	X(END, "end of file")                                                                      \
+	X(NEWLINE, "end of line")                                                                  \
+	X(SEP, "space")                                                                            \
+	X(TEXT, "text")                                                                            \
+	X(WORD, "text")                                                                            \
+	X(VAR, "'{{'")                                                                             \
+	X(VARWORD, "'{{'")                                                                         \
+	X(SQSTR, "string")                                                                         \
+	X(DQ, "'\"'")                                                                              \
+	X(LINTERP, "'{{'")                                                                         \
+	X(RINTERP, "'}}'")                                                                         \
+	X(IDENT, "a name")                                                                         \
+	X(STRLIT, "a string")                                                                      \
+	X(NUMBER, "a number")                                                                      \
+	X(COLON, "':'")                                                                            \
+	X(BAR, "'|'")                                                                              \
+	X(EQ, "'='")                                                                               \
+	X(PLUSEQ, "'+='")                                                                          \
+	X(QEQ, "'?='")                                                                             \
+	X(LPAREN, "'('")                                                                           \
+	X(RPAREN, "')'")                                                                           \
+	X(COMMA, "','")                                                                            \
+	X(LBRACK, "'['")                                                                           \
+	X(RBRACK, "']'")                                                                           \
+	X(TASK, "'task'")                                                                          \
+	X(INCLUDE, "'include'")                                                                    \
+	X(DOC, "a doc comment")                                                                    \
+	X(ATTR, "an attribute")                                                                    \
+	X(INDENT, "an indented line")                                                              \
+	X(SHARED, "an indented line")                                                              \
+	X(HEADER, "a rule header")                                                                 \
+	X(EQEQ, "'=='")                                                                            \
+	X(NE, "'!='")                                                                              \
+	X(ANDAND, "'&&'")                                                                          \
+	X(OROR, "'||'")                                                                            \
+	X(NOT, "'!'")                                                                              \
+	X(IF, "'if'")                                                                              \
+	X(ELSEIF, "'else if'")                                                                     \
+	X(ELSE, "'else'")                                                                          \
+	X(ENDIF, "'end'")                                                                          \
+	X(LEXERR, "invalid text")
 
 /* Start lexing source number src. */
 void lex_init(struct lexer *lx, uint32_t src);
 /* The next token, its value and its location; errors are reported to diag. */
 int lex_next(struct lexer *lx, YYSTYPE *val, struct loc *loc, struct ast *t);
-/* Print every token of a source, a line of them per source line (--dump=tokens). */
+/* Print every token of a source as the parser receives it, a line of them per
+ * source line (--dump=tokens); errors are reported to diag. */
 void lex_dump(struct buf *b, uint32_t src);
-/* The name of a token kind. */
+/* Print one token in that form. */
+void lex_print(struct buf *b, int tok, const YYSTYPE *val);
+/* The name of a token kind in the dump. */
 const char *lex_name(int tok);
 
 #endif

@@ -26,18 +26,30 @@ static struct var *get(struct vars *v, const char *name)
 	return e->val;
 }
 
-void vars_define(struct vars *v, const struct stmt *assign)
+bool vars_define(struct vars *v, const struct stmt *assign)
 {
 	struct var *var = get(v, assign->name);
 
+	if (var->state == VAR_DONE && !var->cmdline) {
+		/* its value is fixed: this would change it for some uses only */
+		diag_error(assign->loc, "'%s' is assigned after its value was used", var->name);
+		diag_note(var->used, "its value was used here, when this line was read");
+		return false;
+	}
 	xgrow((void **)&var->defs, &var->capdefs, var->ndefs + 1, sizeof(*var->defs));
 	var->defs[var->ndefs++] = assign;
+	return true;
 }
 
 void vars_override(struct vars *v, const char *name, const struct list *val)
 {
 	struct var *var = get(v, name);
 
+	if (var->state == VAR_DONE && !var->cmdline) {
+		diag_error(var->used, "'%s' is set on the command line after its value was used "
+				      "here (give %s=... before the targets)", name, name);
+		return;
+	}
 	list_free(&var->val);
 	list_append(&var->val, val);
 	var->cmdline = true;
@@ -83,6 +95,7 @@ const struct list *vars_value(struct vars *v, struct var *var, struct loc use)
 	}
 	v->depth++;
 	var->state = VAR_BUSY;
+	var->used = use;
 	for (i = 0; i < var->ndefs && ok; i++) {
 		const struct stmt *d = var->defs[i];
 		switch (d->op) {

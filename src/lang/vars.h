@@ -16,6 +16,7 @@ struct var {
 	size_t ndefs, capdefs;
 	bool cmdline;             /* set on the command line: defs are ignored */
 	enum var_state state;
+	struct loc used; /* where its value was first needed */
 	struct list val;
 };
 
@@ -30,8 +31,9 @@ enum { VARS_MAX_DEPTH = 1000 };
 
 /* Start an empty table whose values go to arena a. */
 void vars_init(struct vars *v, struct arena *a);
-/* Record an assignment statement. */
-void vars_define(struct vars *v, const struct stmt *assign);
+/* Record an assignment statement; false after reporting that the variable's
+ * value was needed before it (by a condition or an include read earlier). */
+bool vars_define(struct vars *v, const struct stmt *assign);
 /* Set name from the command line: every assignment in the file is ignored. */
 void vars_override(struct vars *v, const char *name, const struct list *val);
 /* The variable called name, or NULL. */

@@ -2,19 +2,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/match.h"
 #include "graph/graph.h"
 #include "plan/internal.h"
 
 /* If path matches the pattern (one '%'), copy the stem into *stem. */
 static bool match(const char *pat, const char *path, size_t plen, struct buf *stem)
 {
-	const char *pct = strchr(pat, '%');
-	size_t pre = (size_t)(pct - pat), suf = strlen(pct + 1);
+	size_t off, n;
 
-	if (plen <= pre + suf || memcmp(path, pat, pre) || memcmp(path + plen - suf, pct + 1, suf))
+	if (!pattern_match(pat, path, plen, &off, &n))
 		return false;
 	stem->len = 0;
-	buf_add(stem, path + pre, plen - pre - suf);
+	buf_add(stem, path + off, n);
 	return true;
 }
 

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "base/match.h"
 #include "lang/diag.h"
 #include "lang/eval.h"
 
@@ -25,14 +26,9 @@ bool task_named(const struct stmt *task, const char *word)
 
 bool task_isassign(const char *word)
 {
-	const char *p = word;
+	size_t n = ident_len(word);
 
-	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_'))
-		return false;
-	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
-	       (*p >= '0' && *p <= '9'))
-		p++;
-	return *p == '=';
+	return n && word[n] == '=';
 }
 
 size_t task_argc(const struct stmt *task, char **words, size_t n)

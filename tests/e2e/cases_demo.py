@@ -64,3 +64,65 @@ def demo_pipeline_touch_reruns_only_dependents(t):
     r = t.run("clean", cwd="demo")
     t.rc(r, 0)
     t.absent("demo/out")
+
+
+CLIB = os.path.join(HERE, "..", "..", "examples", "clib")
+
+
+@case
+def demo_clib_static_and_shared_builds_and_tests(t):
+    shutil.copytree(CLIB, t.path("clib"), ignore=shutil.ignore_patterns("build", ".baton"))
+    r = t.run(cwd="clib")
+    t.rc(r, 0)
+    t.eq(sorted(started(r)), ["build/debug-static/libstrutil.a",
+                              "build/debug-static/obj/reverse.o",
+                              "build/debug-static/obj/words.o",
+                              "build/debug-static/textstat"], "the jobs", r)
+    r = t.run("test", cwd="clib")
+    t.rc(r, 0)
+    t.out(r, "[1/3] build/debug-static/test_reverse\n[2/3] build/debug-static/test_words\n"
+             "[3/3] test\ntest_reverse: ok\ntest_words: ok\n")
+    r = t.run("mode=release", "link=shared", "run", "Never odd or even", cwd="clib")
+    t.rc(r, 0)
+    t.contains(r.out, "build/release-shared/libstrutil.so\n", "stdout", r)
+    t.contains(r.out, "4 neve ro ddo reveN (palindrome)\n", "stdout", r)
+    t.lacks(r.err, "debug build", "stderr (textstat built with -DNDEBUG)", r)
+    t.absent("clib/build/release-shared/libstrutil.a")
+    r = t.run("mode=release", "link=shared", "test", cwd="clib")
+    t.rc(r, 0)
+    t.contains(r.out, "test_reverse: ok\ntest_words: ok\n", "stdout", r)
+    r = t.run(cwd="clib")
+    t.out(r, "baton: nothing to do\n")
+    r = t.run("mode=fast", cwd="clib")
+    t.diag(r, "Taskfile:19:9: error: include file 'unknown-mode-fast.task' not found")
+
+
+GLUE = os.path.join(HERE, "..", "..", "examples", "glue")
+
+
+@case
+def demo_glue_site_drafts_new_page_and_release(t):
+    shutil.copytree(GLUE, t.path("glue"), ignore=shutil.ignore_patterns("out", ".baton"))
+    r = t.run(cwd="glue")
+    t.rc(r, 0)
+    t.content("glue/out/site/index.txt", "about.html\nindex.html\n")
+    t.contains(t.read("glue/out/site/about.html"), "<title>About us</title>\n",
+               "out/site/about.html")
+    t.absent("glue/out/site/draft-roadmap.html")
+    r = t.run("status", cwd="glue")
+    t.out(r, "[1/1] status\nversion 1.4.0, 2 pages: about, index\n")
+    r = t.run("drafts=yes", cwd="glue")
+    t.rc(r, 0)
+    t.eq(started(r), ["out/site/draft-roadmap.html", "out/site/index.txt"], "the jobs", r)
+    r = t.run("new", "contact", cwd="glue")
+    t.rc(r, 0)
+    t.content("glue/pages/contact.md", "# contact\n\nTo be written.\n")
+    r = t.run("new", "contact", cwd="glue")
+    t.rc(r, 1)
+    t.contains(r.out, "pages/contact.md exists\n", "stdout", r)
+    r = t.run("release", cwd="glue")
+    t.rc(r, 0)
+    t.present("glue/out/site-1.4.0.tar.gz")
+    t.content("glue/out/site/index.txt", "about.html\ncontact.html\nindex.html\n")
+    r = t.run(cwd="glue")
+    t.out(r, "baton: nothing to do\n")

@@ -32,6 +32,14 @@ static char *value(const char *text, const char *name, char **diag)
 		free(d);                                                                           \
 	} while (0)
 
+/* The value of expr with the variables defs defined. */
+#define EXPR_EQ(defs, expr, want)                                                                  \
+	do {                                                                                       \
+		char text_[512];                                                                   \
+		snprintf(text_, sizeof(text_), "%sx = {{%s}}\n", defs, expr);                      \
+		VALUE_EQ(text_, "x", want);                                                        \
+	} while (0)
+
 #define VALUE_ERR(text, name, want)                                                                \
 	do {                                                                                       \
 		char *d, *got = value(text, name, &d);                                             \
@@ -78,6 +86,99 @@ START_TEST(functions)
 	VALUE_EQ("x = {{env(\"BATON_TEST_UNSET_VAR\", \"dflt\")}}\n", "x", "dflt");
 	VALUE_EQ("x = {{f[1]}} {{f[-1]}}\nf = a b c\n", "x", "b|c");
 	VALUE_EQ("x = {{f[1][0][-1]}}\nf = a b c\n", "x", "b");
+	/* '%' matches one character or more, as in pattern rules */
+	VALUE_EQ("s = .c a.c\nx = {{patsubst(\"%.c\", \"%.o\", s)}}\n", "x", ".c|a.o");
+}
+END_TEST
+
+/* Tests give "true" or no word; && and || give their operands' values and
+ * evaluate only what they need; a value is true if it has a non-empty word. */
+START_TEST(conditions)
+{
+	const char *defs = "e =\nz = \"\"\nl = a b\nbad = {{nope}}\n";
+
+	EXPR_EQ(defs, "l == \"a b\"", "");
+	EXPR_EQ(defs, "l == l", "true");
+	EXPR_EQ(defs, "l[0] == \"a\"", "true");
+	EXPR_EQ(defs, "l != \"a\"", "true");
+	EXPR_EQ(defs, "e == z", "");
+	EXPR_EQ(defs, "!e", "true");
+	EXPR_EQ(defs, "!z", "true");
+	EXPR_EQ(defs, "!l", "");
+	EXPR_EQ(defs, "!!l", "true");
+	EXPR_EQ(defs, "l && \"y\"", "y");
+	EXPR_EQ(defs, "e && bad", "");
+	EXPR_EQ(defs, "l || bad", "a|b");
+	EXPR_EQ(defs, "e || z || \"last\"", "last");
+	EXPR_EQ(defs, "e || z", "");
+	EXPR_EQ(defs, "if(l, \"yes\", bad)", "yes");
+	EXPR_EQ(defs, "if(e, bad, \"no\")", "no");
+	EXPR_EQ(defs, "if(e, bad)", "");
+	EXPR_EQ(defs, "if(\"0\", \"zero is true\")", "zero is true");
+	EXPR_EQ(defs, "if(l == \"x\" || l[1] == \"b\", l[1:], \"\")", "b");
+	VALUE_ERR("x = {{e || nope}}\ne =\n", "x", "Taskfile:1:12: error: unknown variable 'nope'");
+	VALUE_ERR("x = {{if(1, nope, 2)}}\n", "x", "Taskfile:1:13: error: unknown variable 'nope'");
+	VALUE_ERR("x = {{if(1)}}\n", "x", "'if' takes at least 2 arguments, got 1");
+	VALUE_ERR("x = {{if(1, 2, 3, 4)}}\n", "x", "'if' takes at most 3 arguments, got 4");
+}
+END_TEST
+
+START_TEST(slices)
+{
+	const char *l = "l = a b c d\n";
+
+	EXPR_EQ(l, "l[1:]", "b|c|d");
+	EXPR_EQ(l, "l[:-1]", "a|b|c");
+	EXPR_EQ(l, "l[1:3]", "b|c");
+	EXPR_EQ(l, "l[-2:]", "c|d");
+	EXPR_EQ(l, "l[:]", "a|b|c|d");
+	EXPR_EQ(l, "l[3:1]", "");
+	EXPR_EQ(l, "l[-100:100]", "a|b|c|d");
+	EXPR_EQ(l, "l[9:]", "");
+	EXPR_EQ(l, "l[1:][1:][0]", "c");
+	VALUE_ERR("x = {{l[9:][0]}}\nl = a\n", "x",
+		  "Taskfile:1:7: error: index 0 is out of range (the list has 0 words)");
+}
+END_TEST
+
+/* Strings in expressions take {{ }}: the value is one word, lists joined by
+ * spaces, as in a quoted word. */
+START_TEST(strings_with_interpolation)
+{
+	VALUE_EQ("d = out\nx = {{patsubst(\"%.c\", \"{{d}}/%.o\", \"a.c\")}}\n", "x", "out/a.o");
+	VALUE_EQ("l = a b\nx = {{\"<{{l}}>\"}}\n", "x", "<a b>");
+	VALUE_EQ("l = a b\nx = {{\"{{\"{{l[1]}}\"}}{{{{\\{\"}}\n", "x", "b{{{");
+	VALUE_ERR("x = {{\"a{{nope}}\"}}\n", "x", "Taskfile:1:11: error: unknown variable 'nope'");
+}
+END_TEST
+
+START_TEST(list_functions)
+{
+	const char *l = "l = b.c a.c b.c main.c x.h\ne =\n";
+
+	EXPR_EQ(l, "filter(\"%.c\", l)", "b.c|a.c|b.c|main.c");
+	EXPR_EQ(l, "filter(l[3:], l)", "main.c|x.h");
+	EXPR_EQ(l, "filter_out(\"main.c\", filter(\"%.c\", l))", "b.c|a.c|b.c");
+	EXPR_EQ(l, "filter-out(\"%.c\", l)", "x.h");
+	EXPR_EQ(l, "filter(\"%\", \"\")", "");
+	EXPR_EQ(l, "sort(l)", "a.c|b.c|main.c|x.h");
+	EXPR_EQ(l, "uniq(l)", "b.c|a.c|main.c|x.h");
+	EXPR_EQ(l, "words(l)", "5");
+	EXPR_EQ(l, "words(e)", "0");
+	EXPR_EQ(l, "first(l)", "b.c");
+	EXPR_EQ(l, "last(l)", "x.h");
+	EXPR_EQ(l, "first(e)", "");
+	EXPR_EQ(l, "subst(\".c\", \".o\", l[:2])", "b.o|a.o");
+	EXPR_EQ(l, "subst(\"b\", \"\", \"abcb\")", "ac");
+	EXPR_EQ(l, "replace(l[:2], \".c\", \".cc\")", "b.cc|a.cc");
+	EXPR_EQ(l, "strip(\" x \")}} {{strip(\"\")", "x");
+	EXPR_EQ(l, "prefix(\"-I\", l[:2])", "-Ib.c|-Ia.c");
+	EXPR_EQ(l, "suffix(\".o\", l[:2])", "b.c.o|a.c.o");
+	EXPR_EQ(l, "upper(\"aB1\")}} {{lower(\"aB1\")", "AB1|ab1");
+	EXPR_EQ(l, "quote(\"it's\")", "'it'\\''s'");
+	EXPR_EQ(l, "path_join(\"src\", l[:2])", "src/b.c|src/a.c");
+	EXPR_EQ(l, "path_join(\"a/\", \"b\", \"/c\", \"d\")", "/c/d");
+	EXPR_EQ(l, "path_join(\"\", \"b\")}} {{path_join(\"a\", \"\")", "b|a");
 }
 END_TEST
 
@@ -87,6 +188,11 @@ START_TEST(errors)
 	VALUE_ERR("x = {{in}}\n", "x", "unknown variable 'in' ('in', 'out' and 'stem' exist only");
 	VALUE_ERR("x = {{nope()}}\n", "x", "Taskfile:1:7: error: unknown function 'nope'");
 	VALUE_ERR("x = {{patsubst(1)}}\n", "x", "'patsubst' takes 3 arguments, got 1");
+	VALUE_ERR("x = {{base()}}\n", "x", "'base' takes at least 1 argument, got 0");
+	VALUE_ERR("x = {{join(a, b, c)}}\na = 1\nb = 2\nc = 3\n", "x",
+		  "'join' takes at most 2 arguments, got 3");
+	VALUE_ERR("x = {{base(a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a)}}\na = 1\n", "x",
+		  "Taskfile:1:7: error: 'base' takes at most 16 arguments, got 17");
 	VALUE_ERR("x = {{y}}\ny = {{x}}\n", "x", "error: variable 'x' refers to itself");
 	VALUE_ERR("f = a\nx = {{f[3]}}\n", "x", "index 3 is out of range (the list has 1 word)");
 	/* the first index that fails is the one reported */
@@ -108,6 +214,14 @@ START_TEST(errors)
 	VALUE_ERR("x = {{  nope }}\n", "x", "Taskfile:1:9: error: unknown variable 'nope'\n"
 					 "    x = {{  nope }}\n"
 					 "            ^~~~\n");
+	VALUE_ERR("x = {{subst(\"\", \"a\", \"b\")}}\n", "x",
+		  "Taskfile:1:7: error: 'subst' needs text to replace, got an empty word");
+	VALUE_ERR("p = a b\nx = {{prefix(p, \"b\")}}\n", "x",
+		  "Taskfile:2:7: error: 'prefix' needs exactly one word as the prefix, got 2");
+	VALUE_ERR("x = {{read_file(\"/nonexistent/baton\")}}\n", "x",
+		  "Taskfile:1:7: error: cannot read '/nonexistent/baton': No such file or directory");
+	VALUE_ERR("x = {{filter(\"%.c\")}}\n", "x", "'filter' takes 2 arguments, got 1");
+	VALUE_ERR("x = {{os(1)}}\n", "x", "'os' takes 0 arguments, got 1");
 	VALUE_ERR("x = {{shell(\"exit 3\")}}\n", "x", "shell command failed with exit status 3");
 	VALUE_ERR("x = {{env(\"BATON_TEST_UNSET_VAR\")}}\n", "x",
 		  "environment variable 'BATON_TEST_UNSET_VAR' is not set");
@@ -172,6 +286,22 @@ static char *chain(int n)
 		buf_printf(&b, "a%d = {{a%d}}\n", i, i - 1);
 	return b.s;
 }
+
+/* A chain of && as long as a file can hold is one operator: evaluating it does
+ * not recurse once for each. */
+START_TEST(long_chains_of_operators)
+{
+	struct buf b = {0};
+	int i;
+
+	buf_puts(&b, "l = a\nx = {{l");
+	for (i = 0; i < 200000; i++)
+		buf_puts(&b, " && l");
+	buf_puts(&b, " || l}}\n");
+	VALUE_EQ(b.s, "x", "a");
+	buf_free(&b);
+}
+END_TEST
 
 START_TEST(deep_variable_chain_is_an_error_not_a_crash)
 {
@@ -256,9 +386,14 @@ int main(void)
 	tcase_add_test(tc, lists_and_quoting);
 	tcase_add_test(tc, splicing);
 	tcase_add_test(tc, functions);
+	tcase_add_test(tc, conditions);
+	tcase_add_test(tc, slices);
+	tcase_add_test(tc, strings_with_interpolation);
+	tcase_add_test(tc, list_functions);
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, exponential_expansion_is_bounded);
 	tcase_add_test(tc, deep_variable_chain_is_an_error_not_a_crash);
+	tcase_add_test(tc, long_chains_of_operators);
 	tcase_add_test(tc, word_budget_for_the_whole_taskfile);
 	tcase_add_test(tc, recipe_quoting);
 	tcase_add_test(tc, recipe_indentation);

@@ -4,14 +4,23 @@
 #include "common.h"
 #include "lang/lex.h"
 
-static char *lex(const char *text)
+/* The tokens of text, a rule header of plain words lexed a token at a time
+ * unless whole. */
+static char *lexas(const char *text, bool whole)
 {
 	struct buf b = {0};
 
+	parse_headers = whole;
 	capture_start();
 	lex_dump(&b, src_of(text));
 	free(capture_end());
+	parse_headers = true;
 	return b.s;
+}
+
+static char *lex(const char *text)
+{
+	return lexas(text, false);
 }
 
 #define LEX_EQ(text, want)                                                                         \
@@ -73,9 +82,39 @@ END_TEST
 START_TEST(expressions)
 {
 	LEX_EQ("x = {{ f(\"a\\\"b\", 'c', y[-1]) }}\n",
-	       "WORD(x) EQ LINTERP IDENT(f) LPAREN STRLIT(a\"b) COMMA STRLIT(c) COMMA IDENT(y) "
-	       "LBRACK NUMBER(-1) RBRACK RPAREN RINTERP NEWLINE\nEND\n");
+	       "WORD(x) EQ LINTERP IDENT(f) LPAREN DQ TEXT(a) TEXT(\") TEXT(b) DQ COMMA STRLIT(c) "
+	       "COMMA IDENT(y) LBRACK NUMBER(-1) RBRACK RPAREN RINTERP NEWLINE\nEND\n");
 	LEX_EQ("x = {{{{literal\n", "WORD(x) EQ TEXT({{) TEXT(literal) NEWLINE\nEND\n");
+	LEX_EQ("x = {{!a == b && c != d || e[1:] x[:-1] filter-out(y)}}\n",
+	       "WORD(x) EQ LINTERP NOT IDENT(a) EQEQ IDENT(b) ANDAND IDENT(c) NE IDENT(d) OROR "
+	       "IDENT(e) LBRACK NUMBER(1) COLON RBRACK IDENT(x) LBRACK COLON NUMBER(-1) RBRACK "
+	       "IDENT(filter-out) LPAREN IDENT(y) RPAREN RINTERP NEWLINE\nEND\n");
+}
+END_TEST
+
+/* Strings inside {{ }} take {{ }} in turn, as deep as they go. */
+START_TEST(strings_nest_in_expressions)
+{
+	LEX_EQ("x = {{f(\"{{d}}/%.o\", \"a{{g(\"{{{{\")}}\")}}\n",
+	       "WORD(x) EQ LINTERP IDENT(f) LPAREN DQ VAR(d) TEXT(/%.o) DQ COMMA DQ TEXT(a) LINTERP "
+	       "IDENT(g) LPAREN DQ TEXT({{) DQ RPAREN RINTERP DQ RPAREN RINTERP NEWLINE\nEND\n");
+	LEX_EQ("a:\n\techo {{\"}}\"}}\n",
+	       "WORD(a) COLON NEWLINE\nINDENT(1,0) TEXT(echo ) LINTERP DQ TEXT(}}) DQ RINTERP "
+	       "NEWLINE\nEND\n");
+}
+END_TEST
+
+/* "if", "else if", "else" and "end" start a line; the condition runs to the
+ * end of the line. The same words elsewhere are names. */
+START_TEST(conditional_lines)
+{
+	LEX_EQ("if os() == \"linux\" # linux only\nelse if !a \\\n  || b\nelse  \nend\n",
+	       "IF IDENT(os) LPAREN RPAREN EQEQ DQ TEXT(linux) DQ NEWLINE\n"
+	       "ELSEIF NOT IDENT(a) OROR IDENT(b) NEWLINE\nELSE NEWLINE\nENDIF NEWLINE\nEND\n");
+	LEX_EQ("if = 1\nend: a\nelse:\nendx = 2\nifx y: z\nend",
+	       "WORD(if) EQ WORD(1) NEWLINE\nWORD(end) COLON WORD(a) NEWLINE\n"
+	       "WORD(else) COLON NEWLINE\nWORD(endx) EQ WORD(2) NEWLINE\n"
+	       "WORD(ifx) SEP WORD(y) COLON WORD(z) NEWLINE\nENDIF NEWLINE\nEND\n");
 }
 END_TEST
 
@@ -118,16 +157,32 @@ START_TEST(crlf_continuation_and_no_final_newline)
 }
 END_TEST
 
+/* --dump=tokens shows what the parser takes: a rule header of plain words is
+ * one token, and so are the lines of a recipe written before. */
+START_TEST(dump_shows_the_tokens_the_parser_takes)
+{
+	char *got = lexas("out/%.o : src/%.c {{x}} | out\n    cc -c {{in}}\n"
+			  "a b:\n    cc -c {{in}}\n",
+			  true);
+
+	ck_assert_str_eq(got, "HEADER([out/%.o] : [src/%.c] [{{x}}] | [out])\n"
+			      "INDENT(4,0) TEXT(cc -c ) VAR(in) NEWLINE\n"
+			      "HEADER([a] [b] :)\nSHARED(1 line)\nEND\n");
+	free(got);
+}
+END_TEST
+
 START_TEST(errors_are_reported_with_location)
 {
 	struct buf b = {0};
 	char *msg;
 
 	capture_start();
-	lex_dump(&b, src_of("x = \"abc\ny = {{a ! b}}\n"));
+	lex_dump(&b, src_of("x = \"abc\ny = {{a ; b}}\nif a }} b\nend\n"));
 	msg = capture_end();
 	ck_assert_ptr_nonnull(strstr(msg, "Taskfile:1:5: error: unterminated string"));
 	ck_assert_ptr_nonnull(strstr(msg, "Taskfile:2:9: error: unexpected character in '{{ }}'"));
+	ck_assert_ptr_nonnull(strstr(msg, "Taskfile:3:6: error: unexpected character in a condition"));
 	free(msg);
 	buf_free(&b);
 
@@ -241,6 +296,9 @@ int main(void)
 	tcase_add_test(tc, whole_words_and_simple_interpolations);
 	tcase_add_test(tc, variable_alone_is_a_word);
 	tcase_add_test(tc, crlf_continuation_and_no_final_newline);
+	tcase_add_test(tc, strings_nest_in_expressions);
+	tcase_add_test(tc, conditional_lines);
+	tcase_add_test(tc, dump_shows_the_tokens_the_parser_takes);
 	tcase_add_test(tc, errors_are_reported_with_location);
 	tcase_add_test(tc, line_and_column_of_offsets);
 	tcase_add_test(tc, big_source_let_go_of_and_read_again);

@@ -64,6 +64,76 @@ START_TEST(expressions)
 }
 END_TEST
 
+/* Operators bind as in C: ! before == and !=, before &&, before ||; a chain of
+ * && (or ||) is one operator. Slices and strings with {{ }} in them. */
+START_TEST(conditions_slices_and_strings)
+{
+	PARSE_EQ("x = {{!a == b && c != d && e || f || g}}\n",
+		 "assign x = [{{(((!a == b) && (c != d) && e) || f || g)}}]\n");
+	PARSE_EQ("x = {{(a || b) && !(c)}}\n", "assign x = [{{((a || b) && !c)}}]\n");
+	PARSE_EQ("x = {{a[1:]}} {{a[:-1]}} {{a[ 2 : 4 ]}} {{a[:]}} {{a[0][1:][-1]}}\n",
+		 "assign x = [{{a[1:]}}] [{{a[0:-1]}}] [{{a[2:4]}}] [{{a[0:]}}] [{{a[0][1:][-1]}}]\n");
+	PARSE_EQ("x = {{if(a, \"{{d}}/%.o\", \"plain\\\"\")}}\n",
+		 "assign x = [{{if(a, \"{{d}}/%.o\", \"plain\"\")}}]\n");
+}
+END_TEST
+
+/* A conditional block is its lines, each "if" and "else" knowing how far on
+ * the block's next line is. */
+START_TEST(conditional_blocks)
+{
+	PARSE_EQ("if a == \"1\"\nx = 1\nelse if b\nif c\nend\nelse\ny = 2\nend\nz = 3\n",
+		 "if (a == \"1\") ->+2\nassign x = [1]\nelse if b ->+3\nif c ->+1\nend\n"
+		 "else ->+2\nassign y = [2]\nend\nassign z = [3]\n");
+	PARSE_EQ("## doc\nif 1\na:\n\tx\nend\n", "if \"1\" ->+2\nrule [a] :\n\t0+1|x\nend\n");
+	PARSE_ERR("if 1\nx = 1\n", "Taskfile:1:1: error: 'if' without 'end' (the file ends first)\n"
+				   "    if 1\n"
+				   "    ^~~~\n");
+	PARSE_ERR("x = 1\nend\n", "Taskfile:2:1: error: 'end' without 'if'\n"
+				  "    end\n"
+				  "    ^~~\n");
+	PARSE_ERR("else if 1\n", "Taskfile:1:1: error: 'else if' without 'if'\n"
+				"    else if 1\n"
+				"    ^~~~~~~~~\n");
+	PARSE_ERR("if 1\nelse\nelse if 2\nend\n",
+		  "Taskfile:3:1: error: 'else if' after 'else'\n"
+		  "    else if 2\n"
+		  "    ^~~~~~~~~\n"
+		  "Taskfile:2:1: note: the 'else' of this block is here\n"
+		  "    else\n"
+		  "    ^~~~\n");
+	PARSE_ERR("if a ==\nend\n",
+		  "Taskfile:1:8: error: unexpected end of line, expected a name, a string, a number, "
+		  "an expression or '!'\n"
+		  "    if a ==\n"
+		  "           ^\n");
+	PARSE_ERR("if 1\n  x = 1\nend\n",
+		  "Taskfile:2:1: error: indented line outside a recipe (the lines inside 'if' start "
+		  "at the start of the line, as elsewhere)\n"
+		  "      x = 1\n"
+		  "    ^~\n");
+	PARSE_ERR("if a == b == c\nend\n", "Taskfile:1:11: error: unexpected '==' (comparisons do "
+					    "not chain: join them with && or ||)\n"
+					    "    if a == b == c\n"
+					    "              ^~\n");
+}
+END_TEST
+
+START_TEST(static_pattern_rules)
+{
+	PARSE_EQ("a b: %: obj/%.o lib.a | dir\n\tcc\n",
+		 "rule [a] [b] : [%] : [obj/%.o] [lib.a] | [dir]\n\t0+1|cc\n");
+	PARSE_ERR("a: %.x %.y: %.c\n", "Taskfile:1:8: error: a static pattern rule has one target "
+					"pattern (outputs: pattern: inputs)\n"
+					"    a: %.x %.y: %.c\n"
+					"           ^~~\n");
+	PARSE_ERR("%.o: %.o: %.c\n", "Taskfile:1:1: error: the outputs of a static pattern rule have "
+				      "no '%': its pattern after the first ':' has\n"
+				      "    %.o: %.o: %.c\n"
+				      "    ^~~\n");
+}
+END_TEST
+
 START_TEST(attributes)
 {
 	PARSE_EQ("## doc\n[depfile: out/{{stem}}.d]\n[precious]\nout/%.o: %.c\n\tcc\n",
@@ -258,6 +328,11 @@ START_TEST(headers_lexed_whole_parse_as_token_by_token)
 	    T("\0a: b\n"),
 	    T("a: b\n\0\0x: y\n\tz\n"),
 	    T("x = 1\n\0a: b | c\n  \0d: e\nf: g\n"),
+	    /* static pattern rules, and headers inside conditional blocks */
+	    T("a b: %: %.o\n\tcc\n"),
+	    T("a b: %.x: %.o | c\n"),
+	    T("if 1\na: b\n\tx\nelse\nc: d\nend\n"),
+	    T("if a: b\nend: c\nelse: d\n"),
 	};
 	size_t i;
 
@@ -335,6 +410,9 @@ int main(void)
 	tcase_add_test(tc, statements);
 	tcase_add_test(tc, tasks_and_docs);
 	tcase_add_test(tc, expressions);
+	tcase_add_test(tc, conditions_slices_and_strings);
+	tcase_add_test(tc, conditional_blocks);
+	tcase_add_test(tc, static_pattern_rules);
 	tcase_add_test(tc, recipe_blank_lines);
 	tcase_add_test(tc, attributes);
 	tcase_add_test(tc, syntax_errors);
