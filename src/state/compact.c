@@ -16,12 +16,45 @@ struct moved {
 	int64_t off; /* where its body is in the new file */
 };
 
+/* Where an entry's line is: in the file, or (read from a copy) in memory. */
+static int64_t place(const struct logentry *e)
+{
+	return e->inmem ? (int64_t)(intptr_t)e->body : e->off;
+}
+
+/* Oldest first; the same entry twice side by side. */
 static int byoffset(const void *a, const void *b)
 {
 	const struct logentry *x = ((const struct moved *)a)->e, *y = ((const struct moved *)b)->e;
-	int64_t p = x->inmem ? -1 : x->off, q = y->inmem ? -1 : y->off;
+	int64_t p = place(x), q = place(y);
 
-	return (p > q) - (p < q);
+	return p != q ? (p > q) - (p < q) : (x > y) - (x < y);
+}
+
+/* Every live entry once, oldest first, *n of them: the newest record of each
+ * first output, and the records that other outputs reach and have none of
+ * their own (a rule split in two is still judged by the record of the two).
+ * The keys are not looked at: the caller's may be gone (statelog_close). */
+static struct moved *liveentries(const struct statelog *s, size_t *n)
+{
+	struct moved *v = xcalloc(s->firsts.n + s->others.n + 1, sizeof(*v));
+	size_t i, k = 0, j;
+
+	for (i = 0; i < s->firsts.cap; i++) {
+		if (s->firsts.v[i])
+			v[k++].e = s->firsts.v[i];
+	}
+	for (i = 0; i < s->others.cap; i++) {
+		if (s->others.e[i].key && s->others.e[i].val)
+			v[k++].e = s->others.e[i].val;
+	}
+	qsort(v, k, sizeof(*v), byoffset);
+	for (i = j = 0; i < k; i++) {
+		if (!j || v[j - 1].e != v[i].e)
+			v[j++] = v[i];
+	}
+	*n = j;
+	return v;
 }
 
 /* Write the live records to a new file and put it in place of the log. The old
@@ -49,13 +82,7 @@ void statelog_compact(struct statelog *s)
 			s->wholelen = size;
 		}
 	}
-	moved = xcalloc(s->firsts.n + 1, sizeof(*moved));
-	for (i = 0; i < s->firsts.cap; i++) {
-		/* each record once, where it is its first output's */
-		if (s->firsts.v[i])
-			moved[n++].e = s->firsts.v[i];
-	}
-	qsort(moved, n, sizeof(*moved), byoffset);
+	moved = liveentries(s, &n);
 	buf_printf(&tmp, "%s.tmp", s->path);
 	fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	ok = fd >= 0;
@@ -121,14 +148,13 @@ void statelog_recompact(struct statelog *s)
 /* The bytes the live records take in the file (its size once compacted). */
 uint64_t statelog_livebytes(const struct statelog *s)
 {
-	uint64_t n = strlen(LOG_HEADER) + s->added.bytes;
-	size_t i;
+	uint64_t bytes = strlen(LOG_HEADER) + s->added.bytes;
+	size_t i, n;
+	struct moved *live = liveentries(s, &n);
 
-	for (i = 0; i < s->firsts.cap; i++) {
-		const struct logentry *e = s->firsts.v[i];
-		if (e)
-			n += SUMLEN + (uint64_t)e->bodylen + 1;
-	}
-	return n;
+	for (i = 0; i < n; i++)
+		bytes += SUMLEN + (uint64_t)live[i].e->bodylen + 1;
+	free(live);
+	return bytes;
 }
 

@@ -181,13 +181,18 @@ static const char *interned(const struct statelog *s, const char *key, size_t le
 
 /* Keep e as the newest record of its first output. Its other outputs find it too,
  * unless they have a record of their own: a rule whose outputs were reordered
- * or split off is then not taken for one baton never ran. */
+ * or split off is then not taken for one baton never ran. The others table
+ * holds only what the firsts do not hide, so that every record it holds is
+ * live (statelog_compact keeps them). */
 static void keepas(struct statelog *s, struct logentry *e, const char *key, size_t len)
 {
-	if (key == e->first)
+	if (key == e->first) {
 		*hset_slot(&s->firsts, key, len) = e;
-	else
+		if (s->others.n && htab_get(&s->others, key, len))
+			htab_slot(&s->others, key, len)->val = NULL;
+	} else if (!hset_get(&s->firsts, key, len)) {
 		htab_slot(&s->others, key, len)->val = e;
+	}
 }
 
 /* Let go of the whole pages in [from, to) of a read-only mapping of the file:

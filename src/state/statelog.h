@@ -54,9 +54,10 @@ struct statelog {
 	 * they are gone, and it does not look at them */
 	statelog_intern *intern;
 	void *intern_ctx;
-	/* the newest record by its first output, and by each of its others */
+	/* the newest record by its first output, and by each of its others that
+	 * has none as a first output (NULL once it gets one): all live records */
 	struct hset firsts;  /* struct logentry by first */
-	struct htab others;  /* an output's path -> struct logentry */
+	struct htab others;  /* an output's path -> struct logentry, or NULL */
 	/* records appended for outputs that have none in the tables: only the
 	 * hashes of their first outputs are kept, to count the live records (a
 	 * build reads the log before it runs anything, never after) */

@@ -290,6 +290,36 @@ START_TEST(compacted_by_rename)
 		ck_assert_str_eq(statelog_find(&s, "b")->script, "ab\n");
 		statelog_close(&s);
 	}
+	/* a b split in two and a run alone: b is still found through a b's record,
+	 * which compacting keeps (b has none of its own to hide it) */
+	{
+		struct recfile a1 = {"a", {3, 3, 3}, 0, false};
+		struct record ra = {"a\n", true, 0, 0, &a1, NULL, NULL, 1, 0, 0, NULL, NULL};
+		ck_assert(statelog_open(&s, dir, true));
+		for (i = 0; i < 1100; i++)
+			ck_assert(statelog_append(&s, &ra));
+		ck_assert_str_eq(statelog_find(&s, "b")->script, "ab\n");
+		statelog_close(&s);
+		ck_assert_int_eq(lines_of(path), 4); /* the header, out/b, a b, a */
+		ck_assert(statelog_open(&s, dir, false));
+		ck_assert_str_eq(statelog_find(&s, "a")->script, "a\n");
+		ck_assert_str_eq(statelog_find(&s, "b")->script, "ab\n");
+		statelog_close(&s);
+	}
+	/* once b has a record of its own, the one of a b is reached no more */
+	{
+		struct recfile b1 = {"b", {4, 4, 4}, 0, false};
+		struct record rb1 = {"b\n", true, 0, 0, &b1, NULL, NULL, 1, 0, 0, NULL, NULL};
+		ck_assert(statelog_open(&s, dir, true));
+		for (i = 0; i < 1100; i++)
+			ck_assert(statelog_append(&s, &rb1));
+		statelog_close(&s);
+		ck_assert_int_eq(lines_of(path), 4); /* the header, out/b, a, b */
+		ck_assert(statelog_open(&s, dir, false));
+		ck_assert_str_eq(statelog_find(&s, "a")->script, "a\n");
+		ck_assert_str_eq(statelog_find(&s, "b")->script, "b\n");
+		statelog_close(&s);
+	}
 	remove_logdir(dir);
 }
 END_TEST
