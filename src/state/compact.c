@@ -22,38 +22,58 @@ static int64_t place(const struct logentry *e)
 	return e->inmem ? (int64_t)(intptr_t)e->body : e->off;
 }
 
-/* Oldest first; the same entry twice side by side. */
+/* Oldest first. */
 static int byoffset(const void *a, const void *b)
 {
-	const struct logentry *x = ((const struct moved *)a)->e, *y = ((const struct moved *)b)->e;
-	int64_t p = place(x), q = place(y);
+	int64_t p = place(((const struct moved *)a)->e), q = place(((const struct moved *)b)->e);
 
-	return p != q ? (p > q) - (p < q) : (x > y) - (x < y);
+	return (p > q) - (p < q);
 }
 
-/* Every live entry once, oldest first, *n of them: the newest record of each
- * first output, and the records that other outputs reach and have none of
- * their own (a rule split in two is still judged by the record of the two).
- * The keys are not looked at: the caller's may be gone (statelog_close). */
-static struct moved *liveentries(const struct statelog *s, size_t *n)
+static int bypointer(const void *a, const void *b)
 {
-	struct moved *v = xcalloc(s->firsts.n + s->others.n + 1, sizeof(*v));
+	const struct logentry *x = ((const struct moved *)a)->e, *y = ((const struct moved *)b)->e;
+
+	return (x > y) - (x < y);
+}
+
+/* The records that other outputs reach and their first output does not, each
+ * once (a rule split in two is still judged by the record of the two), *n of
+ * them. The keys are not looked at: the caller's may be gone (statelog_close). */
+static struct moved *othersonly(const struct statelog *s, size_t *n)
+{
+	struct moved *v = xcalloc(s->others.n + 1, sizeof(*v));
 	size_t i, k = 0, j;
 
-	for (i = 0; i < s->firsts.cap; i++) {
-		if (s->firsts.v[i])
-			v[k++].e = s->firsts.v[i];
-	}
 	for (i = 0; i < s->others.cap; i++) {
 		if (s->others.e[i].key && s->others.e[i].val)
 			v[k++].e = s->others.e[i].val;
 	}
-	qsort(v, k, sizeof(*v), byoffset);
+	qsort(v, k, sizeof(*v), bypointer);
 	for (i = j = 0; i < k; i++) {
-		if (!j || v[j - 1].e != v[i].e)
+		if ((!i || v[i - 1].e != v[i].e) && v[i].e->hidden)
 			v[j++] = v[i];
 	}
 	*n = j;
+	return v;
+}
+
+/* Every live entry once, oldest first, *n of them: the newest record of each
+ * first output, and those of othersonly. */
+static struct moved *liveentries(const struct statelog *s, size_t *n)
+{
+	size_t i, k, j;
+	struct moved *o = othersonly(s, &k);
+	struct moved *v = xcalloc(s->firsts.n + k + 1, sizeof(*v));
+
+	for (i = j = 0; i < s->firsts.cap; i++) {
+		if (s->firsts.v[i])
+			v[j++].e = s->firsts.v[i];
+	}
+	memcpy(v + j, o, k * sizeof(*v));
+	free(o);
+	qsort(v, j + k, sizeof(*v), byoffset);
+	*n = j + k;
 	return v;
 }
 
@@ -150,11 +170,15 @@ uint64_t statelog_livebytes(const struct statelog *s)
 {
 	uint64_t bytes = strlen(LOG_HEADER) + s->added.bytes;
 	size_t i, n;
-	struct moved *live = liveentries(s, &n);
+	struct moved *o = othersonly(s, &n);
 
+	for (i = 0; i < s->firsts.cap; i++) {
+		if (s->firsts.v[i])
+			bytes += SUMLEN + (uint64_t)((struct logentry *)s->firsts.v[i])->bodylen + 1;
+	}
 	for (i = 0; i < n; i++)
-		bytes += SUMLEN + (uint64_t)live[i].e->bodylen + 1;
-	free(live);
+		bytes += SUMLEN + (uint64_t)o[i].e->bodylen + 1;
+	free(o);
 	return bytes;
 }
 

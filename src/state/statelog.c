@@ -255,6 +255,8 @@ static void keepentry(struct statelog *s, struct logentry *h, struct logentry *o
 	/* a newer record of a single output takes the older one's room: the log
 	 * holds as many entries as live records, however many lines it has */
 	e = old && old->nout == 1 ? old : arena_alloc(&s->a, sizeof(*e));
+	if (old && e != old)
+		old->hidden = true; /* the others may still reach it */
 	*e = *h;
 	for (k = 0; k < n; k++)
 		keepas(s, e, keys[k], lens[k]);
@@ -746,11 +748,13 @@ void statelog_close(struct statelog *s)
 	size_t live = s->firsts.n + s->others.n + s->added.n;
 
 	if (s->fd >= 0) {
-		/* compacted when most of the file is records no longer live: by their
-		 * number, or by their size (a job with many inputs run again and again) */
+		/* compacted when more of the file is records no longer live than live
+		 * ones, by their size (full rebuilds, one after another, never make it
+		 * more than twice as long to read), or by their number */
 		if (!s->failed && s->end >= 0 &&
 		    (s->lines > 3 * live + 1000 ||
-		     (uint64_t)s->end > 2 * statelog_livebytes(s) + (4u << 20))) {
+		     ((uint64_t)s->end > LOG_COMPACT_MIN &&
+		      (uint64_t)s->end > 2 * statelog_livebytes(s)))) {
 			if (s->added.n)
 				statelog_recompact(s);
 			else

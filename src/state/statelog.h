@@ -30,15 +30,16 @@ struct logentry {
 	/* the numbers of outputs and inputs, up to LOG_MANYOUT and LOG_MANYIN:
 	 * beyond, only the whole record knows (see statelog_samecounts) */
 	uint32_t nout : 8;
-	uint32_t nin : 20;
+	uint32_t nin : 19;
 	bool ok : 1;          /* the run succeeded */
+	bool hidden : 1;      /* its first output has a newer record */
 	bool inmem : 1;       /* body, not off */
 	bool parsed : 1;      /* the log's current record, read whole (its r) */
 	bool damaged : 1;     /* reading the rest failed */
 };
 
 /* The most outputs and inputs an entry counts (nout and nin saturate there). */
-enum { LOG_MANYOUT = (1 << 8) - 1, LOG_MANYIN = (1 << 20) - 1 };
+enum { LOG_MANYOUT = (1 << 8) - 1, LOG_MANYIN = (1 << 19) - 1 };
 
 /* Where an entry's key comes from: a NUL-terminated string equal to the len
  * bytes of path that outlives the log's use (not its close), or NULL for a copy. */

@@ -509,7 +509,8 @@ START_TEST(long_record_written_in_pieces)
 END_TEST
 
 /* A job of many inputs run again and again leaves few lines but many bytes
- * that are no longer live: the log is compacted by their size too. */
+ * that are no longer live: the log is compacted by their size too, once they
+ * are more than the live records' (the file twice as long as they need). */
 START_TEST(compacted_by_size)
 {
 	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64], script[32];
@@ -530,7 +531,7 @@ START_TEST(compacted_by_size)
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_gt(st.st_size, 500000);
 	ck_assert_int_lt(st.st_size, 1000000);
-	/* eleven more: a few lines, but more than 2 live sizes and 4 MB more */
+	/* eleven more: a few lines, but more than twice the live records' size */
 	ck_assert(statelog_open(&s, dir, true));
 	for (i = 1; i <= 11; i++) {
 		snprintf(script, sizeof(script), "v%d\n", i);
@@ -545,17 +546,23 @@ START_TEST(compacted_by_size)
 	ck_assert_int_eq(statelog_find(&s, "out/all")->nin, N);
 	ck_assert_uint_eq(s.lines, 1);
 	statelog_close(&s);
-	/* five more: not yet worth it, kept as they are */
+	/* one more: the file is twice the live records' size, kept as it is */
 	ck_assert(statelog_open(&s, dir, true));
-	for (i = 12; i <= 16; i++) {
-		snprintf(script, sizeof(script), "v%d\n", i);
-		r.script = script;
-		ck_assert(statelog_append(&s, &r));
-	}
+	r.script = "v12\n";
+	ck_assert(statelog_append(&s, &r));
 	statelog_close(&s);
 	ck_assert(statelog_open(&s, dir, false));
-	ck_assert_str_eq(statelog_find(&s, "out/all")->script, "v16\n");
-	ck_assert_uint_eq(s.lines, 6);
+	ck_assert_str_eq(statelog_find(&s, "out/all")->script, "v12\n");
+	ck_assert_uint_eq(s.lines, 2);
+	statelog_close(&s);
+	/* and one more: more stale than live, compacted */
+	ck_assert(statelog_open(&s, dir, true));
+	r.script = "v13\n";
+	ck_assert(statelog_append(&s, &r));
+	statelog_close(&s);
+	ck_assert(statelog_open(&s, dir, false));
+	ck_assert_str_eq(statelog_find(&s, "out/all")->script, "v13\n");
+	ck_assert_uint_eq(s.lines, 1);
 	statelog_close(&s);
 	remove_logdir(dir);
 	free(in);
