@@ -550,21 +550,23 @@ bool plan_stillneeded(const struct edge *e)
  * they are made and runs again if they change. */
 static void adddeps(struct graph *g, struct edge *e, const struct plan_opts *o)
 {
-	const struct record *r;
+	const struct logentry *le;
+	const struct logpath *deps;
 	struct node **in;
-	uint32_t i, n;
+	uint32_t i, n, ndep;
 
 	if (!o->log || e->rule->kind == ST_TASK || !ast_getattr(e->rule, "depfile") ||
-	    !(r = statelog_find(o->log, edge_out(e)[0]->path)) || !r->ndep)
+	    !(le = statelog_get(o->log, edge_out(e)[0]->path)) ||
+	    !(deps = statelog_deps(o->log, le, &ndep)))
 		return;
-	n = e->nall + r->ndep;
+	n = e->nall + ndep;
 	in = arena_alloc(&g->a, n * sizeof(*in));
 	memcpy(in, e->in, e->nin * sizeof(*in));
-	for (i = 0; i < r->ndep; i++)
-		in[e->nin + i] = graph_node(g, r->deps[i].path, strlen(r->deps[i].path));
-	memcpy(in + e->nin + r->ndep, e->in + e->nin, (e->nall - e->nin) * sizeof(*in));
+	for (i = 0; i < ndep; i++)
+		in[e->nin + i] = graph_node(g, deps[i].path, deps[i].len);
+	memcpy(in + e->nin + ndep, e->in + e->nin, (e->nall - e->nin) * sizeof(*in));
 	e->in = in;
-	e->nimp = e->nin + r->ndep;
+	e->nimp = e->nin + ndep;
 	e->nall = n;
 }
 

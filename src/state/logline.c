@@ -158,6 +158,25 @@ bool scan_field(struct scan *c, const char **s, size_t *len)
 	return true;
 }
 
+bool scan_skip(struct scan *c, size_t n)
+{
+	const char *p = c->p;
+
+	if (!n)
+		return true;
+	if (p > c->end)
+		return false;
+	/* a byte at a time: the fields skipped are short (numbers, hashes) */
+	for (; p < c->end; p++) {
+		if (*p == '\t' && !--n) {
+			c->p = p + 1;
+			return true;
+		}
+	}
+	c->p = c->end + 1; /* the last field, with no tab after it */
+	return n == 1;
+}
+
 /* A number (base 10 or 16) filling the next field, optionally with a '-'. */
 static bool number(struct scan *c, int base, bool sign, uint64_t *v, bool *neg)
 {

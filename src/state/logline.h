@@ -78,6 +78,8 @@ struct scan {
 
 /* The next field, as a start and a length; false if there is none. */
 bool scan_field(struct scan *c, const char **s, size_t *len);
+/* Skip the next n fields; false if there are not as many. */
+bool scan_skip(struct scan *c, size_t n);
 /* The next field as a decimal number, unsigned or signed. */
 bool scan_u64(struct scan *c, uint64_t *v);
 bool scan_i64(struct scan *c, int64_t *v);

@@ -361,19 +361,72 @@ bool statelog_samecounts(const struct logentry *e, uint32_t nout, uint32_t nin)
 	return e->nout == nout && nout < LOG_MANYOUT && e->nin == nin && nin < LOG_MANYIN;
 }
 
+/* Let go of the record read last: the arena is used again. */
+static void forget(struct statelog *s)
+{
+	if (s->current)
+		s->current->parsed = false;
+	arena_reset(&s->recs);
+	s->r = NULL;
+	s->current = NULL;
+}
+
 const struct record *statelog_read(struct statelog *s, const struct logentry *e)
 {
 	struct logentry *le = (struct logentry *)e; /* reading the rest only fills it in */
 
 	if (!le->parsed && !le->damaged) {
-		if (s->current)
-			s->current->parsed = false;
-		arena_reset(&s->recs);
-		s->r = NULL;
+		forget(s);
 		s->current = le;
 		le->damaged = !parsefiles(s, le);
 	}
 	return le->parsed ? s->r : NULL;
+}
+
+const struct logpath *statelog_deps(struct statelog *s, const struct logentry *e, uint32_t *n)
+{
+	struct logpath *v = NULL;
+	struct linehead h;
+	struct scan c;
+	const char *line, *path, *skip;
+	char *tmp;
+	size_t len, i, files;
+	bool ok;
+
+	*n = 0;
+	if (e->parsed && s->r) { /* read whole already */
+		if (!s->r->ndep)
+			return NULL;
+		v = arena_alloc(&s->recs, s->r->ndep * sizeof(*v));
+		for (i = 0; i < s->r->ndep; i++)
+			v[i] = (struct logpath){s->r->deps[i].path, strlen(s->r->deps[i].path)};
+		*n = s->r->ndep;
+		return v;
+	}
+	if (e->damaged || !(line = rawline(s, e, &tmp)))
+		return NULL;
+	forget(s);
+	c = (struct scan){line + SUMLEN, line + SUMLEN + e->bodylen};
+	ok = logline_head(&c, &h, e->bodylen) && h.ndep && scan_field(&c, &skip, &len);
+	/* past the outputs and inputs, a field at a time, to the depfile's */
+	files = ok ? (size_t)(h.nout + h.nin) * LINE_FILEFIELDS : 0;
+	ok = ok && scan_skip(&c, files);
+	if (ok)
+		v = arena_alloc(&s->recs, h.ndep * sizeof(*v));
+	for (i = 0; ok && i < h.ndep; i++) {
+		size_t plen;
+		ok = scan_field(&c, &path, &plen) && plen && !memchr(path, '\0', plen) &&
+		     scan_skip(&c, LINE_FILEFIELDS - 1);
+		if (ok) {
+			v[i].path = scan_unesc(&s->recs, path, plen);
+			v[i].len = strlen(v[i].path);
+		}
+	}
+	free(tmp);
+	if (!ok)
+		return NULL;
+	*n = (uint32_t)h.ndep;
+	return v;
 }
 
 const struct record *statelog_find(struct statelog *s, const char *path)

@@ -105,6 +105,15 @@ bool statelog_samecounts(const struct logentry *e, uint32_t nout, uint32_t nin);
  * damaged. It lasts until the next statelog_read or statelog_find: one record
  * is read at a time (a plan that reads every record holds just one). */
 const struct record *statelog_read(struct statelog *s, const struct logentry *e);
+/* A path as a record lists it. */
+struct logpath {
+	const char *path;
+	size_t len;
+};
+/* The paths of the depfile inputs in an entry's record, *n of them, read without
+ * the rest of its files: all a build that is up to date needs of it. NULL if
+ * there are none or the record is damaged; as long as statelog_read's. */
+const struct logpath *statelog_deps(struct statelog *s, const struct logentry *e, uint32_t *n);
 /* The whole record that statelog_get finds for path, or NULL; as long as
  * statelog_read's. */
 const struct record *statelog_find(struct statelog *s, const char *path);

@@ -235,6 +235,53 @@ static void remove_logdir(const char *dir)
 	ck_assert_int_eq(rmdir(dir), 0);
 }
 
+/* The depfile inputs of a record are read without the rest of its files, from
+ * the log file as from a record read whole; none from a damaged one. */
+START_TEST(depfile_inputs_alone)
+{
+	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64];
+	struct recfile dd[2] = {{"inc/x\ty.h", {3, 4, 5}, 0, false}, {"inc/z.h", {6, 7, 8}, 9, true}};
+	struct record r = rec("cc\n", true);
+	const struct logpath *d;
+	struct statelog s;
+	uint32_t n;
+	FILE *f;
+
+	r.deps = dd;
+	r.ndep = 2;
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert(statelog_open(&s, dir, true));
+	ck_assert(statelog_append(&s, &r));
+	statelog_close(&s);
+	ck_assert(statelog_open(&s, dir, false));
+	d = statelog_deps(&s, statelog_get(&s, "out/a.o"), &n);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(d[0].path, "inc/x\ty.h");
+	ck_assert_uint_eq(d[0].len, 9);
+	ck_assert_str_eq(d[1].path, "inc/z.h");
+	/* the same once the record was read whole */
+	ck_assert_ptr_nonnull(statelog_find(&s, "out/a.o"));
+	d = statelog_deps(&s, statelog_get(&s, "out/a.o"), &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(d[1].path, "inc/z.h");
+	ck_assert_str_eq(statelog_find(&s, "out/a.o")->deps[0].path, "inc/x\ty.h");
+	statelog_close(&s);
+	/* a record changed in the file since it was loaded gives none */
+	ck_assert(statelog_open(&s, dir, false));
+	snprintf(path, sizeof(path), "%s/log", dir);
+	f = fopen(path, "r+");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, -3, SEEK_END);
+	fputc('x', f);
+	fclose(f);
+	ck_assert_ptr_null(statelog_deps(&s, statelog_get(&s, "out/a.o"), &n));
+	ck_assert_uint_eq(n, 0);
+	statelog_close(&s);
+	remove_logdir(dir);
+}
+END_TEST
+
 START_TEST(compacted_by_rename)
 {
 	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64], tmp[64];
@@ -833,6 +880,7 @@ int main(void)
 	tcase_add_test(tc, one_record_read_at_a_time);
 	tcase_add_test(tc, damaged_lines_are_skipped);
 	tcase_add_test(tc, depfiles);
+	tcase_add_test(tc, depfile_inputs_alone);
 	tcase_add_test(tc, compacted_by_rename);
 	tcase_add_test(tc, compacted_by_size);
 	tcase_add_test(tc, newer_record_reuses_the_entry);
