@@ -10,6 +10,9 @@ tools from one run to the next:
   no-op    a build with everything up to date
   rebuild  a build after touching one source
   memory   the peak resident set size over all those runs
+  rebuilt  for `project`, `depfile` and `headers`: a no-op after --rebuilds
+           full rebuilds (every header touched), with baton's state log size
+           and the share of a no-op that reading it takes (`baton -d stats`)
 
 plus, for the `weighted` shape, the makespan against its lower bound, and the
 machine's direct-exec ceiling (bench/spawn.c). It prints a table of medians and
@@ -34,9 +37,12 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import gen  # noqa: E402
 
-ALL_SHAPES = ("wide", "deep", "project", "weighted")
+ALL_SHAPES = ("wide", "deep", "project", "weighted", "depfile", "headers")
 ALL_TOOLS = ("baton", "make", "ninja")
 DEFAULT_SIZES = (1000, 10000, 100000)
+# the shapes of objects with headers of their own run at these numbers of objects
+OBJECT_SHAPES = ("depfile", "headers")
+DEFAULT_OBJECT_SIZES = (5000, 50000)
 BIG = 100000  # from this size on, full builds get --big-reps runs
 CEILING_MODES = (("true", "posix_spawn /bin/true"),
                  ("touch", "posix_spawn touch FILE"),
@@ -176,6 +182,7 @@ class Suite:
         self.info = {}  # (shape, n) -> bench.json
         self.ceiling = {}  # n -> mode -> [seconds]
         self.notes = []  # anomalies: wrong job counts, failures
+        self.extra = {}  # (shape, n) -> baton's log sizes and -d stats figures
         self.logdir = os.path.join(args.workdir, "logs")
         os.makedirs(self.logdir, exist_ok=True)
         self.helper = build_helper(args.workdir)
@@ -342,9 +349,48 @@ class Suite:
             for tool, d in ok_trees.items():
                 self.measure(key, "check", tool, d, 0, record=False)
 
+        # After full rebuilds: the state a long history leaves.
+        if info.get("touch_all") and self.a.rebuilds and shape in self.a.rebuilt_shapes:
+            self.rebuilt(key, ok_trees)
+
         self.save()
         if not self.a.keep:
             shutil.rmtree(os.path.join(self.a.workdir, "%s-%d" % (shape, n)), ignore_errors=True)
+
+    def stats(self, d, goal):
+        """baton -d stats on an up-to-date tree: (state log ms, total ms), medians."""
+        logms, total = [], []
+        for _ in range(self.a.fast_reps):
+            p = subprocess.run([self.a.baton, "-d", "stats", goal], cwd=d, env=ENV,
+                               capture_output=True, text=True)
+            m = re.search(r"stats: state log +([0-9.]+) ms", p.stderr)
+            t = re.search(r"stats: total +([0-9.]+) ms", p.stderr)
+            if m and t:
+                logms.append(float(m.group(1)))
+                total.append(float(t.group(1)))
+        if not total:
+            return None
+        return statistics.median(logms), statistics.median(total)
+
+    def rebuilt(self, key, trees):
+        """--rebuilds full rebuilds (every header touched), then no-op runs."""
+        info = self.info[key]
+        extra = self.extra.setdefault(key, {})
+        if "baton" in trees:
+            d = trees["baton"]
+            extra["log_one"] = os.path.getsize(os.path.join(d, ".baton", "log"))
+            extra["stats_one"] = self.stats(d, info["goal"])
+        for r in range(self.a.rebuilds):
+            for tool, d in trees.items():
+                time.sleep(0.02)
+                for h in info["touch_all"]:
+                    os.utime(os.path.join(d, h))
+                self.measure(key, "rerun", tool, d, info["jobs"]["full"], record=False)
+        self.phase(key, "rebuilt", trees, 0)
+        if "baton" in trees:
+            d = trees["baton"]
+            extra["log_after"] = os.path.getsize(os.path.join(d, ".baton", "log"))
+            extra["stats_after"] = self.stats(d, info["goal"])
 
     def run_ceiling(self, n):
         exe = self.helper
@@ -511,9 +557,13 @@ def report(suite, args, started, elapsed, minfo):
                 elif rate[t] is None:
                     rtext[t] = full[t][1]
             add(shape, label_n, "jobs/s", "", rate, rtext)
+        touched = "1 source touched" if shape not in OBJECT_SHAPES else "inc/h0.h touched"
         for phase, name in (("dry", "dry run -n (s)"), ("noop", "no-op (s)"),
-                            ("rebuild", "rebuild, 1 source touched (s)")):
+                            ("rebuild", "rebuild, %s (s)" % touched),
+                            ("rebuilt", "no-op after %d full rebuilds (s)" % args.rebuilds)):
             if phase == "rebuild" and not info["touch"]:
+                continue
+            if phase not in phases:
                 continue
             c = {t: cell(phases.get(phase, {}).get(t)) for t in tools}
             nruns = max((c[t][2] for t in tools), default=0)
@@ -524,6 +574,20 @@ def report(suite, args, started, elapsed, minfo):
                 per = {t: c[t][0] / info["jobs"]["full"] * 1e6 if c[t][0] else None
                        for t in tools}
                 add(shape, label_n, "dry run, us per job", "", per, texts)
+        extra = suite.extra.get((shape, n), {})
+        none = {t: None for t in tools}
+        for when, label in (("one", "after one build"),
+                            ("after", "after %d full rebuilds" % args.rebuilds)):
+            st = extra.get("stats_" + when)
+            if st and "baton" in tools:
+                texts = dict(none, baton="%.1f of %.1f ms (%.0f%%)"
+                             % (st[0], st[1], 100 * st[0] / st[1]))
+                add(shape, label_n, "state log read, " + label, "", none, texts)
+        if extra.get("log_after") and "baton" in tools:
+            texts = dict(none, baton="%.2f (%.1f of %.1f MiB)" % (
+                extra["log_after"] / extra["log_one"], extra["log_after"] / 2**20,
+                extra["log_one"] / 2**20))
+            add(shape, label_n, "state log size, rebuilt / one build", "", none, texts)
         rss = {}
         for t in tools:
             allruns = [r for ph in phases.values() for r in ph.get(t, [])]
@@ -606,6 +670,13 @@ def parse_args(argv):
                    help="comma-separated shapes (default: %(default)s)")
     p.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
                    help="comma-separated values of N (default: %(default)s)")
+    p.add_argument("--object-sizes", default=",".join(map(str, DEFAULT_OBJECT_SIZES)),
+                   help="values of N for the shapes %s (default: %%(default)s)"
+                        % ", ".join(OBJECT_SHAPES))
+    p.add_argument("--rebuilds", type=int, default=3,
+                   help="full rebuilds before the last no-op runs (default: %(default)s)")
+    p.add_argument("--rebuilt-shapes", default="project,depfile,headers",
+                   help="shapes that get those (default: %(default)s)")
     p.add_argument("--tools", default=",".join(ALL_TOOLS),
                    help="comma-separated tools (default: %(default)s)")
     p.add_argument("--reps", type=int, default=3,
@@ -659,8 +730,13 @@ def parse_args(argv):
     a.tools = [t for t in a.tools.split(",") if t]
     try:
         a.sizes = sorted({int(x.replace("_", "")) for x in a.sizes.split(",") if x})
+        a.object_sizes = sorted({int(x.replace("_", "")) for x in a.object_sizes.split(",")
+                                 if x})
     except ValueError:
-        p.error("--sizes takes numbers")
+        p.error("--sizes and --object-sizes take numbers")
+    if a.quick:
+        a.object_sizes = [1000]
+    a.rebuilt_shapes = [s for s in a.rebuilt_shapes.split(",") if s]
     for s in a.shapes:
         if s not in ALL_SHAPES:
             p.error("unknown shape '%s' (one of %s)" % (s, ", ".join(ALL_SHAPES)))
@@ -698,7 +774,12 @@ def main(argv):
             if shape == "weighted":
                 if n != args.sizes[0]:
                     continue  # its size does not depend on N: run it once
-            suite.run_shape(shape, n)
+            if shape not in OBJECT_SHAPES:
+                suite.run_shape(shape, n)
+    for n in args.object_sizes:
+        for shape in args.shapes:
+            if shape in OBJECT_SHAPES:
+                suite.run_shape(shape, n)
     elapsed = time.time() - t0
     text = report(suite, args, started, elapsed, minfo)
     sys.stdout.write(text)

@@ -262,25 +262,27 @@ bool plan_stillneeded(const struct plan *p, const struct edge *e)
  * they are made and runs again if they change; plan_free takes them back. */
 static void adddeps(struct plan *p, struct edge *e)
 {
-	const struct record *r;
+	const struct logentry *le;
+	const struct logpath *deps;
 	struct node **in;
 	struct lent *l;
-	uint32_t i, n;
+	uint32_t i, n, ndep;
 
 	if (!p->o.log || e->rule->kind == ST_TASK || !ast_getattr(e->rule, "depfile") ||
-	    !(r = statelog_find(p->o.log, edge_out(e)[0]->path)) || !r->ndep)
+	    !(le = statelog_get(p->o.log, edge_out(e)[0]->path)) ||
+	    !(deps = statelog_deps(p->o.log, le, &ndep)))
 		return;
-	n = e->nall + r->ndep;
+	n = e->nall + ndep;
 	in = arena_alloc(&p->a, n * sizeof(*in));
 	memcpy(in, e->in, e->nin * sizeof(*in));
-	for (i = 0; i < r->ndep; i++)
-		in[e->nin + i] = graph_node(p->g, r->deps[i].path, strlen(r->deps[i].path));
-	memcpy(in + e->nin + r->ndep, e->in + e->nin, (e->nall - e->nin) * sizeof(*in));
+	for (i = 0; i < ndep; i++)
+		in[e->nin + i] = graph_node(p->g, deps[i].path, deps[i].len);
+	memcpy(in + e->nin + ndep, e->in + e->nin, (e->nall - e->nin) * sizeof(*in));
 	xgrow((void **)&p->lent, &p->caplent, p->nlent + 1, sizeof(*p->lent));
 	l = &p->lent[p->nlent++];
 	*l = (struct lent){e, e->in, e->nimp, e->nall};
 	e->in = in;
-	e->nimp = e->nin + r->ndep;
+	e->nimp = e->nin + ndep;
 	e->nall = n;
 }
 

@@ -16,12 +16,65 @@ struct moved {
 	int64_t off; /* where its body is in the new file */
 };
 
+/* Where an entry's line is: in the file, or (read from a copy) in memory. */
+static int64_t place(const struct logentry *e)
+{
+	return e->inmem ? (int64_t)(intptr_t)e->body : e->off;
+}
+
+/* Oldest first. */
 static int byoffset(const void *a, const void *b)
 {
-	const struct logentry *x = ((const struct moved *)a)->e, *y = ((const struct moved *)b)->e;
-	int64_t p = x->inmem ? -1 : x->off, q = y->inmem ? -1 : y->off;
+	int64_t p = place(((const struct moved *)a)->e), q = place(((const struct moved *)b)->e);
 
 	return (p > q) - (p < q);
+}
+
+static int bypointer(const void *a, const void *b)
+{
+	const struct logentry *x = ((const struct moved *)a)->e, *y = ((const struct moved *)b)->e;
+
+	return (x > y) - (x < y);
+}
+
+/* The records that other outputs reach and their first output does not, each
+ * once (a rule split in two is still judged by the record of the two), *n of
+ * them. The keys are not looked at: the caller's may be gone (statelog_close). */
+static struct moved *othersonly(const struct statelog *s, size_t *n)
+{
+	struct moved *v = xcalloc(s->others.n + 1, sizeof(*v));
+	size_t i, k = 0, j;
+
+	for (i = 0; i < s->others.cap; i++) {
+		if (s->others.e[i].key && s->others.e[i].val)
+			v[k++].e = s->others.e[i].val;
+	}
+	qsort(v, k, sizeof(*v), bypointer);
+	for (i = j = 0; i < k; i++) {
+		if ((!i || v[i - 1].e != v[i].e) && v[i].e->hidden)
+			v[j++] = v[i];
+	}
+	*n = j;
+	return v;
+}
+
+/* Every live entry once, oldest first, *n of them: the newest record of each
+ * first output, and those of othersonly. */
+static struct moved *liveentries(const struct statelog *s, size_t *n)
+{
+	size_t i, k, j;
+	struct moved *o = othersonly(s, &k);
+	struct moved *v = xcalloc(s->firsts.n + k + 1, sizeof(*v));
+
+	for (i = j = 0; i < s->firsts.cap; i++) {
+		if (s->firsts.v[i])
+			v[j++].e = s->firsts.v[i];
+	}
+	memcpy(v + j, o, k * sizeof(*v));
+	free(o);
+	qsort(v, j + k, sizeof(*v), byoffset);
+	*n = j + k;
+	return v;
 }
 
 /* Write the live records to a new file and put it in place of the log. The old
@@ -49,13 +102,7 @@ void statelog_compact(struct statelog *s)
 			s->wholelen = size;
 		}
 	}
-	moved = xcalloc(s->firsts.n + 1, sizeof(*moved));
-	for (i = 0; i < s->firsts.cap; i++) {
-		/* each record once, where it is its first output's */
-		if (s->firsts.v[i])
-			moved[n++].e = s->firsts.v[i];
-	}
-	qsort(moved, n, sizeof(*moved), byoffset);
+	moved = liveentries(s, &n);
 	buf_printf(&tmp, "%s.tmp", s->path);
 	fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	ok = fd >= 0;
@@ -121,14 +168,17 @@ void statelog_recompact(struct statelog *s)
 /* The bytes the live records take in the file (its size once compacted). */
 uint64_t statelog_livebytes(const struct statelog *s)
 {
-	uint64_t n = strlen(LOG_HEADER) + s->added.bytes;
-	size_t i;
+	uint64_t bytes = strlen(LOG_HEADER) + s->added.bytes;
+	size_t i, n;
+	struct moved *o = othersonly(s, &n);
 
 	for (i = 0; i < s->firsts.cap; i++) {
-		const struct logentry *e = s->firsts.v[i];
-		if (e)
-			n += SUMLEN + (uint64_t)e->bodylen + 1;
+		if (s->firsts.v[i])
+			bytes += SUMLEN + (uint64_t)((struct logentry *)s->firsts.v[i])->bodylen + 1;
 	}
-	return n;
+	for (i = 0; i < n; i++)
+		bytes += SUMLEN + (uint64_t)o[i].e->bodylen + 1;
+	free(o);
+	return bytes;
 }
 

@@ -12,7 +12,7 @@
 
 extern const char LOG_HEADER[]; /* the first line of a log of this version */
 enum { LOG_CHUNK = 256 << 10 }; /* the most of the file read in held at once, roughly */
-enum { SUMLEN = 17 };           /* a line's checksum, 16 hex digits, and its tab */
+enum { LOG_COMPACT_MIN = 64 << 10 }; /* a smaller log is never compacted for its size */
 
 /* Write all n bytes; false with errno set if that fails. */
 bool log_writeall(int fd, const char *p, size_t n);

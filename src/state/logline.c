@@ -81,16 +81,41 @@ uint64_t logline_fileshash(const struct record *r)
 	return h;
 }
 
+bool logline_head(struct scan *c, struct linehead *h, size_t limit)
+{
+	return scan_u64(c, &h->ok) && h->ok <= 1 && scan_u64(c, &h->duration_ms) &&
+	       scan_u64(c, &h->rss_kb) && scan_u64(c, &h->nout) && scan_u64(c, &h->nin) &&
+	       scan_u64(c, &h->ndep) && h->nout >= 1 && h->nout <= limit && h->nin <= limit &&
+	       h->ndep <= limit && h->nout + h->nin + h->ndep <= limit &&
+	       scan_hex(c, &h->script_hash) && scan_hex(c, &h->files_hash);
+}
+
+static void puthead(struct buf *b, const struct linehead *h)
+{
+	buf_printf(b,
+		   "%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64
+		   "\t%016" PRIx64 "\t%016" PRIx64 "\t",
+		   h->ok, h->duration_ms, h->rss_kb, h->nout, h->nin, h->ndep, h->script_hash,
+		   h->files_hash);
+}
+
+void logline_sum(char out[SUMLEN], uint64_t sum)
+{
+	char hex[SUMLEN + 1];
+
+	snprintf(hex, sizeof(hex), "%016" PRIx64 "\t", sum);
+	memcpy(out, hex, SUMLEN);
+}
+
 bool logline_body(struct linecursor *c, struct buf *b, size_t limit)
 {
 	const struct record *r = c->r;
 
 	if (c->part == 0) {
-		buf_printf(b,
-			   "%d\t%" PRIu32 "\t%" PRIu64 "\t%" PRIu32 "\t%" PRIu32 "\t%" PRIu32
-			   "\t%016" PRIx64 "\t%016" PRIx64 "\t",
-			   r->ok, r->duration_ms, r->rss_kb, r->nout, r->nin, r->ndep,
-			   logline_scripthash(r->script ? r->script : ""), logline_fileshash(r));
+		struct linehead h = {r->ok, r->duration_ms, r->rss_kb, r->nout, r->nin, r->ndep,
+				     logline_scripthash(r->script ? r->script : ""),
+				     logline_fileshash(r)};
+		puthead(b, &h);
 		esc(b, r->script ? r->script : "");
 		c->part = 1;
 		c->i = 0;
@@ -110,12 +135,10 @@ void logline_format(struct buf *b, const struct record *r)
 {
 	struct linecursor c = {r, 0, 0};
 	size_t start = b->len;
-	char sum[18];
 
-	buf_add(b, "0000000000000000\t", 17);
+	buf_add(b, "0000000000000000\t", SUMLEN);
 	logline_body(&c, b, SIZE_MAX);
-	snprintf(sum, sizeof(sum), "%016" PRIx64 "\t", htab_hash(b->s + start + 17, b->len - start - 17));
-	memcpy(b->s + start, sum, 17);
+	logline_sum(b->s + start, htab_hash(b->s + start + SUMLEN, b->len - start - SUMLEN));
 	buf_putc(b, '\n');
 }
 
@@ -133,6 +156,25 @@ bool scan_field(struct scan *c, const char **s, size_t *len)
 	*len = (size_t)(tab - c->p);
 	c->p = tab + 1;
 	return true;
+}
+
+bool scan_skip(struct scan *c, size_t n)
+{
+	const char *p = c->p;
+
+	if (!n)
+		return true;
+	if (p > c->end)
+		return false;
+	/* a byte at a time: the fields skipped are short (numbers, hashes) */
+	for (; p < c->end; p++) {
+		if (*p == '\t' && !--n) {
+			c->p = p + 1;
+			return true;
+		}
+	}
+	c->p = c->end + 1; /* the last field, with no tab after it */
+	return n == 1;
 }
 
 /* A number (base 10 or 16) filling the next field, optionally with a '-'. */

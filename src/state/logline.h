@@ -32,6 +32,24 @@ struct record {
 	const void *inctx;
 };
 
+/* A record's line: a checksum of the rest (16 hex digits and a tab, SUMLEN
+ * bytes), then its body: the header below, the script, and the outputs, inputs
+ * and depfile inputs, each as scan_file reads it. Fields are tab-separated.
+ * logline_body writes it; logline_head and scan_file read it: the layout is
+ * written down only there. */
+enum { SUMLEN = 17 };
+enum { LINE_FILEFIELDS = 5 }; /* a file's fields: path, mtime, size, inode, hash or '-' */
+
+/* The header of a record's body, in the order of its fields. */
+struct linehead {
+	uint64_t ok;          /* 1 if the run succeeded, else 0 */
+	uint64_t duration_ms;
+	uint64_t rss_kb;
+	uint64_t nout, nin, ndep;
+	uint64_t script_hash; /* logline_scripthash(script) */
+	uint64_t files_hash;  /* logline_fileshash */
+};
+
 /* Fold a file's path and stat data into a digest of a record's files (start at 0). */
 uint64_t logline_digest(uint64_t h, const char *path, size_t len, const struct filestat *st);
 /* The hash of an expanded recipe, as kept in a record. */
@@ -60,6 +78,8 @@ struct scan {
 
 /* The next field, as a start and a length; false if there is none. */
 bool scan_field(struct scan *c, const char **s, size_t *len);
+/* Skip the next n fields; false if there are not as many. */
+bool scan_skip(struct scan *c, size_t n);
 /* The next field as a decimal number, unsigned or signed. */
 bool scan_u64(struct scan *c, uint64_t *v);
 bool scan_i64(struct scan *c, int64_t *v);
@@ -67,6 +87,11 @@ bool scan_i64(struct scan *c, int64_t *v);
 bool scan_hex(struct scan *c, uint64_t *v);
 /* A copy of an escaped field with its escapes undone. */
 char *scan_unesc(struct arena *a, const char *s, size_t len);
+/* The header of a record's body at c, checked: false if it is not one. The
+ * numbers of files are no more than the body's length (limit) could hold. */
+bool logline_head(struct scan *c, struct linehead *h, size_t limit);
+/* Write a line's checksum field, for a body whose htab_hash is sum, to out. */
+void logline_sum(char out[SUMLEN], uint64_t sum);
 /* The next four or five fields as a file: path, mtime, size, inode, hash or '-'. */
 bool scan_file(struct arena *a, struct scan *c, struct recfile *rf);
 

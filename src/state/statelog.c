@@ -5,7 +5,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,20 +54,13 @@ bool log_writeall(int fd, const char *p, size_t n)
  * checksum right) and with e's header (its hashes), as the log was loaded. */
 static bool isentry(const struct logentry *e, const char *line)
 {
-	struct scan c = {line, line + 16};
-	uint64_t sum, skip, script, files;
-	int i;
+	struct scan c = {line + SUMLEN, line + SUMLEN + e->bodylen};
+	struct linehead h;
+	char sum[SUMLEN];
 
-	if (line[SUMLEN - 1] != '\t' || !scan_hex(&c, &sum) ||
-	    sum != htab_hash(line + SUMLEN, e->bodylen))
-		return false;
-	c = (struct scan){line + SUMLEN, line + SUMLEN + e->bodylen};
-	for (i = 0; i < 6; i++) {
-		if (!scan_u64(&c, &skip))
-			return false;
-	}
-	return scan_hex(&c, &script) && scan_hex(&c, &files) && script == e->script_hash &&
-	       files == e->files_hash;
+	logline_sum(sum, htab_hash(line + SUMLEN, e->bodylen));
+	return !memcmp(sum, line, SUMLEN) && logline_head(&c, &h, e->bodylen) &&
+	       h.script_hash == e->script_hash && h.files_hash == e->files_hash;
 }
 
 /* The line of an entry from its checksum on (its body SUMLEN bytes in): in memory,
@@ -129,22 +121,19 @@ static bool parsefiles(struct statelog *s, struct logentry *le)
 	const char *line = rawline(s, le, &tmp), *script;
 	struct scan c;
 	struct record *r = arena_alloc(&s->recs, sizeof(*r));
+	struct linehead h = {0};
 	size_t len;
-	uint64_t skip, nout = 0, nin = 0, ndep = 0, i;
+	uint64_t i;
 	struct recfile *f;
 	bool ok = line != NULL;
 
 	if (ok) {
 		/* the header once more, for what the entry does not keep */
 		c = (struct scan){line + SUMLEN, line + SUMLEN + le->bodylen};
-		ok = scan_u64(&c, &skip) && scan_u64(&c, &skip) && scan_u64(&c, &r->rss_kb) &&
-		     scan_u64(&c, &nout) && scan_u64(&c, &nin) && scan_u64(&c, &ndep) &&
-		     nout <= le->bodylen && nin <= le->bodylen && ndep <= le->bodylen &&
-		     nout + nin + ndep <= le->bodylen && scan_hex(&c, &skip) &&
-		     scan_hex(&c, &skip) && scan_field(&c, &script, &len);
+		ok = logline_head(&c, &h, le->bodylen) && scan_field(&c, &script, &len);
 	}
-	f = ok ? arena_alloc(&s->recs, (nout + nin + ndep) * sizeof(*f)) : NULL;
-	for (i = 0; ok && i < nout + nin + ndep; i++)
+	f = ok ? arena_alloc(&s->recs, (h.nout + h.nin + h.ndep) * sizeof(*f)) : NULL;
+	for (i = 0; ok && i < h.nout + h.nin + h.ndep; i++)
 		ok = scan_file(&s->recs, &c, &f[i]);
 	ok = ok && c.p > c.end; /* and no more fields than said */
 	if (ok)
@@ -154,9 +143,10 @@ static bool parsefiles(struct statelog *s, struct logentry *le)
 		return false;
 	r->ok = le->ok;
 	r->duration_ms = le->duration_ms;
-	r->nout = (uint32_t)nout;
-	r->nin = (uint32_t)nin;
-	r->ndep = (uint32_t)ndep;
+	r->rss_kb = h.rss_kb;
+	r->nout = (uint32_t)h.nout;
+	r->nin = (uint32_t)h.nin;
+	r->ndep = (uint32_t)h.ndep;
 	r->outs = f;
 	r->ins = f + r->nout;
 	r->deps = r->ins + r->nin;
@@ -183,13 +173,18 @@ static const char *interned(const struct statelog *s, const char *key, size_t le
 
 /* Keep e as the newest record of its first output. Its other outputs find it too,
  * unless they have a record of their own: a rule whose outputs were reordered
- * or split off is then not taken for one baton never ran. */
+ * or split off is then not taken for one baton never ran. The others table
+ * holds only what the firsts do not hide, so that every record it holds is
+ * live (statelog_compact keeps them). */
 static void keepas(struct statelog *s, struct logentry *e, const char *key, size_t len)
 {
-	if (key == e->first)
+	if (key == e->first) {
 		*hset_slot(&s->firsts, key, len) = e;
-	else
+		if (s->others.n && htab_get(&s->others, key, len))
+			htab_slot(&s->others, key, len)->val = NULL;
+	} else if (!hset_get(&s->firsts, key, len)) {
 		htab_slot(&s->others, key, len)->val = e;
+	}
 }
 
 /* Let go of the whole pages in [from, to) of a read-only mapping of the file:
@@ -252,6 +247,8 @@ static void keepentry(struct statelog *s, struct logentry *h, struct logentry *o
 	/* a newer record of a single output takes the older one's room: the log
 	 * holds as many entries as live records, however many lines it has */
 	e = old && old->nout == 1 ? old : arena_alloc(&s->a, sizeof(*e));
+	if (old && e != old)
+		old->hidden = true; /* the others may still reach it */
 	*e = *h;
 	for (k = 0; k < n; k++)
 		keepas(s, e, keys[k], lens[k]);
@@ -266,25 +263,28 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 {
 	struct scan c = {line, line + len};
 	struct logentry h = {0}, *old = NULL;
-	uint64_t sum, ok, dur, rss, nout, nin, ndep, k;
+	struct linehead head;
+	uint64_t sum, nout, k;
 	const char *key, *skip, *held, *keybuf[8], **keys = keybuf;
-	size_t keylen, skiplen, sumlen, lenbuf[8], *lens = lenbuf;
+	size_t keylen, skiplen, lenbuf[8], *lens = lenbuf;
 	bool ret = false;
 	int f;
 
-	if (!scan_field(&c, &key, &sumlen) || sumlen != 16 || c.p > c.end)
+	if (len < SUMLEN || line[SUMLEN - 1] != '\t' || len - SUMLEN > UINT32_MAX)
 		return false;
-	c.p = key; /* the checksum again, as a number */
-	if (!scan_hex(&c, &sum) || sum != bodysum(c.p, (size_t)(c.end - c.p), drop))
+	c.end = line + SUMLEN - 1; /* the checksum, as a number */
+	if (!scan_hex(&c, &sum) || c.p != line + SUMLEN ||
+	    sum != bodysum(line + SUMLEN, len - SUMLEN, drop))
 		return false;
+	c = (struct scan){line + SUMLEN, line + len};
 	h.body = c.p;
 	h.inmem = true;
 	h.bodylen = (uint32_t)(c.end - c.p);
-	if (len > UINT32_MAX || !scan_u64(&c, &ok) || ok > 1 || !scan_u64(&c, &dur) ||
-	    !scan_u64(&c, &rss) || !scan_u64(&c, &nout) || !scan_u64(&c, &nin) || !scan_u64(&c, &ndep) ||
-	    nout < 1 || nout > len || nin > len || ndep > len || nout + nin + ndep > len ||
-	    !scan_hex(&c, &h.script_hash) || !scan_hex(&c, &h.files_hash))
+	if (!logline_head(&c, &head, h.bodylen))
 		return false;
+	h.script_hash = head.script_hash;
+	h.files_hash = head.files_hash;
+	nout = head.nout;
 	if (!scan_field(&c, &skip, &skiplen))
 		return false;
 	if (nout > 8) {
@@ -292,9 +292,9 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 		lens = xmalloc(nout * sizeof(*lens));
 	}
 	for (k = 0; k < nout; k++) {
-		for (f = 0; k > 0 && f < 4 && scan_field(&c, &skip, &skiplen); f++)
-			; /* the previous output's mtime, size, inode, hash */
-		if ((k > 0 && f < 4) || !scan_field(&c, &key, &keylen) || !keylen ||
+		for (f = 1; k > 0 && f < LINE_FILEFIELDS && scan_field(&c, &skip, &skiplen); f++)
+			; /* the rest of the previous output's fields */
+		if ((k > 0 && f < LINE_FILEFIELDS) || !scan_field(&c, &key, &keylen) || !keylen ||
 		    memchr(key, '\0', keylen))
 			goto out; /* (a path never holds a NUL) */
 		keys[k] = keyof(s, key, &keylen);
@@ -310,10 +310,10 @@ static bool parseline(struct statelog *s, const char *line, size_t len, int64_t 
 		h.off = off + (h.body - line);
 		h.inmem = false;
 	}
-	h.ok = ok == 1;
-	h.duration_ms = dur > UINT32_MAX ? UINT32_MAX : (uint32_t)dur;
+	h.ok = head.ok == 1;
+	h.duration_ms = head.duration_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)head.duration_ms;
 	h.nout = nout < LOG_MANYOUT ? (uint32_t)nout : LOG_MANYOUT;
-	h.nin = nin < LOG_MANYIN ? (uint32_t)nin : LOG_MANYIN;
+	h.nin = head.nin < LOG_MANYIN ? (uint32_t)head.nin : LOG_MANYIN;
 	keepentry(s, &h, old, keys, lens, nout);
 	ret = true;
 out:
@@ -363,19 +363,72 @@ bool statelog_samecounts(const struct logentry *e, uint32_t nout, uint32_t nin)
 	return e->nout == nout && nout < LOG_MANYOUT && e->nin == nin && nin < LOG_MANYIN;
 }
 
+/* Let go of the record read last: the arena is used again. */
+static void forget(struct statelog *s)
+{
+	if (s->current)
+		s->current->parsed = false;
+	arena_reset(&s->recs);
+	s->r = NULL;
+	s->current = NULL;
+}
+
 const struct record *statelog_read(struct statelog *s, const struct logentry *e)
 {
 	struct logentry *le = (struct logentry *)e; /* reading the rest only fills it in */
 
 	if (!le->parsed && !le->damaged) {
-		if (s->current)
-			s->current->parsed = false;
-		arena_reset(&s->recs);
-		s->r = NULL;
+		forget(s);
 		s->current = le;
 		le->damaged = !parsefiles(s, le);
 	}
 	return le->parsed ? s->r : NULL;
+}
+
+const struct logpath *statelog_deps(struct statelog *s, const struct logentry *e, uint32_t *n)
+{
+	struct logpath *v = NULL;
+	struct linehead h;
+	struct scan c;
+	const char *line, *path, *skip;
+	char *tmp;
+	size_t len, i, files;
+	bool ok;
+
+	*n = 0;
+	if (e->parsed && s->r) { /* read whole already */
+		if (!s->r->ndep)
+			return NULL;
+		v = arena_alloc(&s->recs, s->r->ndep * sizeof(*v));
+		for (i = 0; i < s->r->ndep; i++)
+			v[i] = (struct logpath){s->r->deps[i].path, strlen(s->r->deps[i].path)};
+		*n = s->r->ndep;
+		return v;
+	}
+	if (e->damaged || !(line = rawline(s, e, &tmp)))
+		return NULL;
+	forget(s);
+	c = (struct scan){line + SUMLEN, line + SUMLEN + e->bodylen};
+	ok = logline_head(&c, &h, e->bodylen) && h.ndep && scan_field(&c, &skip, &len);
+	/* past the outputs and inputs, a field at a time, to the depfile's */
+	files = ok ? (size_t)(h.nout + h.nin) * LINE_FILEFIELDS : 0;
+	ok = ok && scan_skip(&c, files);
+	if (ok)
+		v = arena_alloc(&s->recs, h.ndep * sizeof(*v));
+	for (i = 0; ok && i < h.ndep; i++) {
+		size_t plen;
+		ok = scan_field(&c, &path, &plen) && plen && !memchr(path, '\0', plen) &&
+		     scan_skip(&c, LINE_FILEFIELDS - 1);
+		if (ok) {
+			v[i].path = scan_unesc(&s->recs, path, plen);
+			v[i].len = strlen(v[i].path);
+		}
+	}
+	free(tmp);
+	if (!ok)
+		return NULL;
+	*n = (uint32_t)h.ndep;
+	return v;
 }
 
 const struct record *statelog_find(struct statelog *s, const char *path)
@@ -632,15 +685,12 @@ static bool writeline(struct statelog *s, const struct record *r, size_t *bodyle
 	XXH3_state_t st;
 	uint64_t sum;
 	bool more, ok = true;
-	char hex[18];
 
 	buf_add(&b, "0000000000000000\t", SUMLEN);
 	more = logline_body(&c, &b, LINE_PIECE);
 	if (!more) {
-		sum = htab_hash(b.s + SUMLEN, b.len - SUMLEN);
 		*bodylen = b.len - SUMLEN;
-		snprintf(hex, sizeof(hex), "%016" PRIx64 "\t", sum);
-		memcpy(b.s, hex, SUMLEN);
+		logline_sum(b.s, htab_hash(b.s + SUMLEN, b.len - SUMLEN));
 		buf_putc(&b, '\n');
 		ok = log_writeall(s->fd, b.s, b.len);
 		buf_free(&b);
@@ -656,8 +706,8 @@ static bool writeline(struct statelog *s, const struct record *r, size_t *bodyle
 		*bodylen += b.len;
 	}
 	sum = XXH3_64bits_digest(&st);
-	b.len = 0;
-	buf_printf(&b, "%016" PRIx64 "\t", sum);
+	b.len = SUMLEN;
+	logline_sum(b.s, sum);
 	c = (struct linecursor){r, 0, 0};
 	do {
 		more = logline_body(&c, &b, LINE_PIECE);
@@ -743,11 +793,13 @@ void statelog_close(struct statelog *s)
 	size_t live = s->firsts.n + s->others.n + s->added.n;
 
 	if (s->fd >= 0) {
-		/* compacted when most of the file is records no longer live: by their
-		 * number, or by their size (a job with many inputs run again and again) */
+		/* compacted when more of the file is records no longer live than live
+		 * ones, by their size (full rebuilds, one after another, never make it
+		 * more than twice as long to read), or by their number */
 		if (!s->failed && s->end >= 0 &&
 		    (s->lines > 3 * live + 1000 ||
-		     (uint64_t)s->end > 2 * statelog_livebytes(s) + (4u << 20))) {
+		     ((uint64_t)s->end > LOG_COMPACT_MIN &&
+		      (uint64_t)s->end > 2 * statelog_livebytes(s)))) {
 			if (s->added.n)
 				statelog_recompact(s);
 			else

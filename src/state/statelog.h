@@ -30,15 +30,16 @@ struct logentry {
 	/* the numbers of outputs and inputs, up to LOG_MANYOUT and LOG_MANYIN:
 	 * beyond, only the whole record knows (see statelog_samecounts) */
 	uint32_t nout : 8;
-	uint32_t nin : 20;
+	uint32_t nin : 19;
 	bool ok : 1;          /* the run succeeded */
+	bool hidden : 1;      /* its first output has a newer record */
 	bool inmem : 1;       /* body, not off */
 	bool parsed : 1;      /* the log's current record, read whole (its r) */
 	bool damaged : 1;     /* reading the rest failed */
 };
 
 /* The most outputs and inputs an entry counts (nout and nin saturate there). */
-enum { LOG_MANYOUT = (1 << 8) - 1, LOG_MANYIN = (1 << 20) - 1 };
+enum { LOG_MANYOUT = (1 << 8) - 1, LOG_MANYIN = (1 << 19) - 1 };
 
 /* Where an entry's key comes from: a NUL-terminated string equal to the len
  * bytes of path that outlives the log's use (not its close), or NULL for a copy. */
@@ -54,9 +55,10 @@ struct statelog {
 	 * they are gone, and it does not look at them */
 	statelog_intern *intern;
 	void *intern_ctx;
-	/* the newest record by its first output, and by each of its others */
+	/* the newest record by its first output, and by each of its others that
+	 * has none as a first output (NULL once it gets one): all live records */
 	struct hset firsts;  /* struct logentry by first */
-	struct htab others;  /* an output's path -> struct logentry */
+	struct htab others;  /* an output's path -> struct logentry, or NULL */
 	/* records appended for outputs that have none in the tables: only the
 	 * hashes of their first outputs are kept, to count the live records (a
 	 * build reads the log before it runs anything, never after) */
@@ -103,6 +105,15 @@ bool statelog_samecounts(const struct logentry *e, uint32_t nout, uint32_t nin);
  * damaged. It lasts until the next statelog_read or statelog_find: one record
  * is read at a time (a plan that reads every record holds just one). */
 const struct record *statelog_read(struct statelog *s, const struct logentry *e);
+/* A path as a record lists it. */
+struct logpath {
+	const char *path;
+	size_t len;
+};
+/* The paths of the depfile inputs in an entry's record, *n of them, read without
+ * the rest of its files: all a build that is up to date needs of it. NULL if
+ * there are none or the record is damaged; as long as statelog_read's. */
+const struct logpath *statelog_deps(struct statelog *s, const struct logentry *e, uint32_t *n);
 /* The whole record that statelog_get finds for path, or NULL; as long as
  * statelog_read's. */
 const struct record *statelog_find(struct statelog *s, const char *path);

@@ -926,6 +926,46 @@ def state_outputs_reordered_or_split_off_are_not_new(t):
 
 
 @case
+def state_compaction_keeps_records_reached_through_other_outputs(t):
+    # `a b` split into two rules, only `a` built since: `b` is judged by the
+    # record of `a b`, found through its second output. Compacting the log (here
+    # at load, for a damaged line) keeps that record, though `a` has a newer
+    # one: without it `b`, newer than its input, would look up to date.
+    t.write("in", "")
+    t.set_mtime("in", B)
+    t.taskfile(r"""
+        a b: in
+          echo ab >> log
+          echo v1 > a; echo v1 > b
+    """)
+    t.rc(t.run(), 0)
+    t.taskfile(r"""
+        a: in
+          echo a2 >> log
+          echo v2 > a
+        b: in
+          echo b2 >> log
+          echo v2 > b
+    """)
+    r = t.run("a")
+    t.out(r, "[1/1] a\n")
+    with open(t.path(".baton/log"), "ab") as f:
+        f.write(b"a damaged line\n")
+    r = t.run("a")
+    t.rc(r, 0)
+    t.contains(r.err, "1 damaged record in '.baton/log' ignored", "stderr", r)
+    t.eq(r.out, "baton: nothing to do\n", "stdout", r)
+    r = t.run("b", "--explain")
+    t.rc(r, 0)
+    t.out(r, "[1/1] b\n")
+    explained(t, r, "b", ["recipe changed:",
+                          "its outputs or inputs are not those of the last run"])
+    t.content("b", "v2\n")
+    t.logged(["ab", "a2", "b2"])
+    nothing_to_do(t, t.run("a", "b"))
+
+
+@case
 def state_log_long_record_rebuilt_again_and_again(t):
     # a job of 6,000 inputs: its record is a line of some 240 KB, written a
     # piece at a time. Rebuilt after an input changed, its new record is the

@@ -21,7 +21,9 @@ without a content change; includes added/removed, headers changed, deleted
 and recreated; outputs deleted, touched (forwards/backwards) or appended to;
 depfiles deleted; recipes changed (version, a no-op line, write-if-changed
 versus always-write, `#!` or not, `{{salt}}` used or not); the outputs of a
-two-output rule reordered; the variable
+two-output rule reordered; a two-output rule split in two (and the first half
+built alone) and two rules merged; a damaged line added to the state log, which
+the next build compacts as it loads it; the variable
 `salt` changed in the Taskfile or overridden on the command line; inputs and
 order-only inputs added, removed, reordered; Taskfile edits that change no
 recipe (indentation, comments, doc comments, rule order, spacing); the state
@@ -1537,11 +1539,19 @@ class Case:
         kinds = ["src", "src", "src", "touch", "incs", "hdr", "hdrdel", "hdrnew",
                  "outdel", "outtouch", "outjunk", "depdel", "ver", "noise", "style",
                  "shebang", "usesalt", "salt", "clisalt", "ins", "ins", "oo", "format",
-                 "order", "outorder"]
+                 "order", "outorder", "split", "merge", "logdamage"]
         if not allow_headers:
-            kinds = [k for k in kinds if k not in ("hdrdel", "hdrnew")]
+            # (a revert of a split or merge would need the model of the records
+            # other outputs reach, which split_rule keeps only going forwards)
+            kinds = [k for k in kinds if k not in ("hdrdel", "hdrnew", "split", "merge")]
         kind = rng.choice(kinds)
         self.kind = kind
+        if kind == "split":
+            return self.split_rule(edges)
+        if kind == "merge":
+            return self.merge_rules(edges)
+        if kind == "logdamage":
+            return self.damage_log()
         outs = [o for e in edges for o in e.outs]
         if kind == "src":
             p = rng.choice(self.srcnames)
@@ -1792,6 +1802,71 @@ class Case:
             return "'%s': added order-only input '%s'" % (name, r.oo[-1])
         return None
 
+    # Edits of the rules' outputs and of the log, to exercise compaction: a rule
+    # split in two is judged by the record of both, found through its other
+    # output, until the new rule has one of its own; a damaged line makes the
+    # next build compact the log as it loads it, which must keep that record.
+
+    def reorder_rules(self, drop=None, add=None):
+        """Take rule drop out of self.rules, or put rule add in, keeping the order."""
+        objs = [self.rules[i] for i in self.order]
+        if drop is not None:
+            objs.remove(drop)
+            self.rules.remove(drop)
+        if add is not None:
+            self.rules.append(add)
+            objs.insert(self.rng.randint(0, len(objs)), add)
+        self.order = [next(k for k, r in enumerate(self.rules) if r is o) for o in objs]
+
+    def split_rule(self, edges):
+        """`x y: ins` becomes `x: ins` and `y: ins`, each with its own recipe."""
+        two = [r for r in self.rules if r.kind == "explicit" and len(r.outs) == 2 and
+               self.rules_ok(r, edges)]
+        if not two:
+            return None
+        r = self.rng.choice(two)
+        x, y = r.outs
+        cx = self.cands.get(x, [None])
+        # baton judges y by its own record if it has one, else by the newest that
+        # made it as another output: x's, if every record x may have made y
+        if None in cx or not all(len(c.recipe) > 1 and y in c.recipe[1][1:] for c in cx):
+            return None
+        cy = self.cands.get(y, [None])
+        if None in cy:
+            self.cands[y] = [c for c in cy if c is not None] + [
+                Rec(("made with other outputs first",), True)]
+        n = copy.copy(r)
+        n.outs, n.ins, n.oo, n.stems = [y], list(r.ins), list(r.oo), []
+        n.depfile = "{{out}}.d" if r.depfile else None
+        n.ver = r.ver + 1
+        r.outs = [x]
+        self.reorder_rules(add=n)
+        return "split '%s %s' into two rules" % (x, y)
+
+    def merge_rules(self, edges):
+        """`x: ins` and `y: ins2` become `x y: ins`, with the earlier rule's inputs."""
+        one = [r for r in self.rules if r.kind == "explicit" and len(r.outs) == 1 and
+               self.rules_ok(r, edges)]
+        if len(one) < 2:
+            return None
+        a, b = sorted(self.rng.sample(one, 2), key=lambda r: r.num)
+        # a's inputs come from rules before it, which need neither output
+        a.outs = a.outs + b.outs
+        if a.depfile:
+            a.depfile = "%s.d" % a.outs[0]
+        a.ver += 1
+        self.reorder_rules(drop=b)
+        return "merged '%s' and '%s' into one rule" % tuple(a.outs)
+
+    def damage_log(self):
+        """A damaged line at the end of the log: the next build compacts it."""
+        path = os.path.join(self.dir, ".baton", "log")
+        if not os.path.exists(path):
+            return None
+        with open(path, "ab") as f:
+            f.write(b"a line damaged by hand\n")
+        return "damaged the state log's last line"
+
     def edits(self, n, allow_headers=True):
         done = []
         tries = 0
@@ -1822,9 +1897,9 @@ class Case:
         certain = not any(None in self.cands.get(e.key, [None]) for e in edges)
         kind = rng.choices(
             ["edits", "revert", "fail", "ctlfail", "sigint", "sigkill", "hang", "two",
-             "rmstate", "always", "nothing", "dry", "pipe", "subset"],
+             "rmstate", "always", "nothing", "dry", "pipe", "subset", "split"],
             [40, 10, 7, 5, 8, 5 if certain else 0, 5 if certain else 0, 3, 2, 2, 3, 5,
-             3, 4])[0]
+             3, 4, 3])[0]
         if kind == "revert" and not self.last_ok:
             kind = "edits"
         if kind == "dry":
@@ -1841,7 +1916,29 @@ class Case:
             self.edits(rng.randint(1, 3))
             ts = self.targets()
             self.build("some targets", goals=rng.sample(ts, rng.randint(1, min(2, len(ts)))))
+            if rng.random() < 0.3:
+                d = self.damage_log()      # the rest built after a compaction
+                if d:
+                    self.log("  edit: " + d)
             b, ok = self.build("all targets")
+            self.success_checks()
+        elif kind == "split":
+            # A rule split in two, only the first half built while the log is
+            # compacted (for a damaged line, as it loads), then the second half.
+            d = self.split_rule(edges)
+            if not d:
+                return
+            self.count("edit split")
+            self.log("  edit: " + d)
+            self.edits(rng.randint(0, 1))
+            first = d.split("'")[1].split()[0]
+            for goals in ([first], [first], []):
+                if rng.random() < 0.5:
+                    d = self.damage_log()
+                    if d:
+                        self.count("edit logdamage")
+                        self.log("  edit: " + d)
+                self.build("the first half" if goals else "all targets", goals=goals)
             self.success_checks()
         elif kind == "always":
             self.always = True

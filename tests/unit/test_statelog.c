@@ -235,6 +235,53 @@ static void remove_logdir(const char *dir)
 	ck_assert_int_eq(rmdir(dir), 0);
 }
 
+/* The depfile inputs of a record are read without the rest of its files, from
+ * the log file as from a record read whole; none from a damaged one. */
+START_TEST(depfile_inputs_alone)
+{
+	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64];
+	struct recfile dd[2] = {{"inc/x\ty.h", {3, 4, 5}, 0, false}, {"inc/z.h", {6, 7, 8}, 9, true}};
+	struct record r = rec("cc\n", true);
+	const struct logpath *d;
+	struct statelog s;
+	uint32_t n;
+	FILE *f;
+
+	r.deps = dd;
+	r.ndep = 2;
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert(statelog_open(&s, dir, true));
+	ck_assert(statelog_append(&s, &r));
+	statelog_close(&s);
+	ck_assert(statelog_open(&s, dir, false));
+	d = statelog_deps(&s, statelog_get(&s, "out/a.o"), &n);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(d[0].path, "inc/x\ty.h");
+	ck_assert_uint_eq(d[0].len, 9);
+	ck_assert_str_eq(d[1].path, "inc/z.h");
+	/* the same once the record was read whole */
+	ck_assert_ptr_nonnull(statelog_find(&s, "out/a.o"));
+	d = statelog_deps(&s, statelog_get(&s, "out/a.o"), &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(d[1].path, "inc/z.h");
+	ck_assert_str_eq(statelog_find(&s, "out/a.o")->deps[0].path, "inc/x\ty.h");
+	statelog_close(&s);
+	/* a record changed in the file since it was loaded gives none */
+	ck_assert(statelog_open(&s, dir, false));
+	snprintf(path, sizeof(path), "%s/log", dir);
+	f = fopen(path, "r+");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, -3, SEEK_END);
+	fputc('x', f);
+	fclose(f);
+	ck_assert_ptr_null(statelog_deps(&s, statelog_get(&s, "out/a.o"), &n));
+	ck_assert_uint_eq(n, 0);
+	statelog_close(&s);
+	remove_logdir(dir);
+}
+END_TEST
+
 START_TEST(compacted_by_rename)
 {
 	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64], tmp[64];
@@ -288,6 +335,36 @@ START_TEST(compacted_by_rename)
 		ck_assert_int_eq(lines_of(path), 3); /* the header, out/b, a b */
 		ck_assert(statelog_open(&s, dir, false));
 		ck_assert_str_eq(statelog_find(&s, "b")->script, "ab\n");
+		statelog_close(&s);
+	}
+	/* a b split in two and a run alone: b is still found through a b's record,
+	 * which compacting keeps (b has none of its own to hide it) */
+	{
+		struct recfile a1 = {"a", {3, 3, 3}, 0, false};
+		struct record ra = {"a\n", true, 0, 0, &a1, NULL, NULL, 1, 0, 0, NULL, NULL};
+		ck_assert(statelog_open(&s, dir, true));
+		for (i = 0; i < 1100; i++)
+			ck_assert(statelog_append(&s, &ra));
+		ck_assert_str_eq(statelog_find(&s, "b")->script, "ab\n");
+		statelog_close(&s);
+		ck_assert_int_eq(lines_of(path), 4); /* the header, out/b, a b, a */
+		ck_assert(statelog_open(&s, dir, false));
+		ck_assert_str_eq(statelog_find(&s, "a")->script, "a\n");
+		ck_assert_str_eq(statelog_find(&s, "b")->script, "ab\n");
+		statelog_close(&s);
+	}
+	/* once b has a record of its own, the one of a b is reached no more */
+	{
+		struct recfile b1 = {"b", {4, 4, 4}, 0, false};
+		struct record rb1 = {"b\n", true, 0, 0, &b1, NULL, NULL, 1, 0, 0, NULL, NULL};
+		ck_assert(statelog_open(&s, dir, true));
+		for (i = 0; i < 1100; i++)
+			ck_assert(statelog_append(&s, &rb1));
+		statelog_close(&s);
+		ck_assert_int_eq(lines_of(path), 4); /* the header, out/b, a, b */
+		ck_assert(statelog_open(&s, dir, false));
+		ck_assert_str_eq(statelog_find(&s, "a")->script, "a\n");
+		ck_assert_str_eq(statelog_find(&s, "b")->script, "b\n");
 		statelog_close(&s);
 	}
 	remove_logdir(dir);
@@ -479,7 +556,8 @@ START_TEST(long_record_written_in_pieces)
 END_TEST
 
 /* A job of many inputs run again and again leaves few lines but many bytes
- * that are no longer live: the log is compacted by their size too. */
+ * that are no longer live: the log is compacted by their size too, once they
+ * are more than the live records' (the file twice as long as they need). */
 START_TEST(compacted_by_size)
 {
 	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64], script[32];
@@ -500,7 +578,7 @@ START_TEST(compacted_by_size)
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_gt(st.st_size, 500000);
 	ck_assert_int_lt(st.st_size, 1000000);
-	/* eleven more: a few lines, but more than 2 live sizes and 4 MB more */
+	/* eleven more: a few lines, but more than twice the live records' size */
 	ck_assert(statelog_open(&s, dir, true));
 	for (i = 1; i <= 11; i++) {
 		snprintf(script, sizeof(script), "v%d\n", i);
@@ -515,17 +593,23 @@ START_TEST(compacted_by_size)
 	ck_assert_int_eq(statelog_find(&s, "out/all")->nin, N);
 	ck_assert_uint_eq(s.lines, 1);
 	statelog_close(&s);
-	/* five more: not yet worth it, kept as they are */
+	/* one more: the file is twice the live records' size, kept as it is */
 	ck_assert(statelog_open(&s, dir, true));
-	for (i = 12; i <= 16; i++) {
-		snprintf(script, sizeof(script), "v%d\n", i);
-		r.script = script;
-		ck_assert(statelog_append(&s, &r));
-	}
+	r.script = "v12\n";
+	ck_assert(statelog_append(&s, &r));
 	statelog_close(&s);
 	ck_assert(statelog_open(&s, dir, false));
-	ck_assert_str_eq(statelog_find(&s, "out/all")->script, "v16\n");
-	ck_assert_uint_eq(s.lines, 6);
+	ck_assert_str_eq(statelog_find(&s, "out/all")->script, "v12\n");
+	ck_assert_uint_eq(s.lines, 2);
+	statelog_close(&s);
+	/* and one more: more stale than live, compacted */
+	ck_assert(statelog_open(&s, dir, true));
+	r.script = "v13\n";
+	ck_assert(statelog_append(&s, &r));
+	statelog_close(&s);
+	ck_assert(statelog_open(&s, dir, false));
+	ck_assert_str_eq(statelog_find(&s, "out/all")->script, "v13\n");
+	ck_assert_uint_eq(s.lines, 1);
 	statelog_close(&s);
 	remove_logdir(dir);
 	free(in);
@@ -796,6 +880,7 @@ int main(void)
 	tcase_add_test(tc, one_record_read_at_a_time);
 	tcase_add_test(tc, damaged_lines_are_skipped);
 	tcase_add_test(tc, depfiles);
+	tcase_add_test(tc, depfile_inputs_alone);
 	tcase_add_test(tc, compacted_by_rename);
 	tcase_add_test(tc, compacted_by_size);
 	tcase_add_test(tc, newer_record_reuses_the_entry);
