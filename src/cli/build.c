@@ -215,6 +215,7 @@ static int run(struct build *b)
 	else if (res.failed)
 		rc = EXIT_FAILED;
 	sched_free(&s);
+	cap_free(&cap);
 	x->ops->free(x);
 	jobs_free(&js);
 	status_free(&st);

@@ -107,9 +107,16 @@ static void fill(struct sched *s)
 			pass(s, e, true);
 			continue;
 		}
-		if (cap_take(s->cap, e) != CAP_YES) {
-			push(s, e);
+		switch (cap_take(s->cap, e)) {
+		case CAP_YES:
 			break;
+		case CAP_WAIT:
+			xgrow((void **)&s->held, &s->capheld, s->nheld + 1, sizeof(*s->held));
+			s->held[s->nheld++] = e;
+			continue;
+		case CAP_FULL:
+			push(s, e);
+			return;
 		}
 		sr = s->r->start(s->r->ctx, e);
 		if (sr == START_LATER && s->running > 0) {
@@ -117,7 +124,7 @@ static void fill(struct sched *s)
 			cap_give(s->cap, e);
 			push(s, e);
 			s->full = true;
-			break;
+			return;
 		}
 		s->res.started++;
 		if (sr != START_OK) {
@@ -130,12 +137,25 @@ static void fill(struct sched *s)
 	}
 }
 
+/* Capacity may have freed: what it held back is ready again. */
+static void unhold(struct sched *s)
+{
+	while (s->nheld)
+		push(s, s->held[--s->nheld]);
+}
+
+static void woken(void *ctx)
+{
+	unhold(ctx);
+}
+
 void sched_done(struct sched *s, struct edge *e, bool ok, bool changed)
 {
 	s->running--;
 	s->finished++;
 	s->full = false;
 	cap_give(s->cap, e);
+	unhold(s);
 	plan_st(s->p, e)->changed = changed;
 	if (ok)
 		release(s, e);
@@ -179,6 +199,8 @@ void sched_init(struct sched *s, struct plan *p, const struct sched_opts *o,
 	s->cap = cap;
 	s->r = r;
 	s->loop = loop;
+	cap->wake = woken;
+	cap->wakectx = s;
 }
 
 void sched_run(struct sched *s, struct sched_result *res)
@@ -199,12 +221,15 @@ void sched_run(struct sched *s, struct sched_result *res)
 			break;
 		loop_turn(s->loop);
 	}
+	/* what capacity held back with nothing running would wait for ever: it
+	 * counts as not run */
 	s->res.blocked = s->p->nwork - s->finished;
 	*res = s->res;
 }
 
 void sched_free(struct sched *s)
 {
+	free(s->held);
 	free(s->q.v);
 	s->q = (struct ready){0};
 }

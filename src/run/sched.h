@@ -57,6 +57,8 @@ struct sched {
 	const struct runner *r;
 	struct loop *loop;
 	struct ready q;
+	struct edge **held; /* ready, but capacity said CAP_WAIT: tried again when it frees */
+	size_t nheld, capheld;
 	size_t running, finished;
 	bool stop;  /* start nothing more */
 	bool full;  /* the runner said START_LATER: until a job ends */
