@@ -23,13 +23,42 @@ struct job {
 	char *script;  /* its expanded recipe if the plan did not keep it: freed at the end */
 };
 
+/* A job's record, zeroed: one that ended, or a new one. */
+static struct job *newjob(struct jobs *js)
+{
+	struct job *j = js->spare;
+
+	if (!j)
+		return xcalloc(1, sizeof(*j));
+	js->spare = (struct job *)j->e;
+	j->e = NULL;
+	return j;
+}
+
+/* j ended: keep it for the next job (as many are kept as ran at once). */
+static void oldjob(struct jobs *js, struct job *j)
+{
+	struct buf out = j->out;
+
+	out.len = 0;
+	if (j->rec.ins)
+		record_free(&j->rec);
+	if (j->cmd.line || j->cmd.words || j->cmd.tmp)
+		command_free(&j->cmd);
+	free(j->script);
+	memset(j, 0, sizeof(*j));
+	j->out = out; /* its memory, for the next job's output */
+	j->e = (struct edge *)js->spare;
+	js->spare = j;
+}
+
 /* The job ended: print its output and its failure, record it. */
 static void ended(void *ctx, void *job, int status, uint64_t rss_kb)
 {
 	struct jobs *js = ctx;
 	struct job *j = job;
 	struct edge *e = j->e;
-	int64_t now = loop_now(js->loop);
+	int64_t now = js->x->simulated ? 0 : loop_now(js->loop);
 	char what[128];
 	bool ok = false, changed = true;
 	size_t i;
@@ -55,11 +84,7 @@ static void ended(void *ctx, void *job, int status, uint64_t rss_kb)
 		ok = record_success(&js->rec, &j->rec, e, now, rss_kb, &changed);
 	else
 		record_failure(&js->rec, &j->rec, e, now, rss_kb);
-	record_free(&j->rec);
-	command_free(&j->cmd);
-	buf_free(&j->out);
-	free(j->script);
-	free(j);
+	oldjob(js, j);
 	sched_done(js->sched, e, ok, changed);
 }
 
@@ -97,7 +122,7 @@ static bool mkdirs(struct jobs *js, const struct edge *e, const char *script)
 static enum start_result start(void *ctx, struct edge *e)
 {
 	struct jobs *js = ctx;
-	struct job *j = xcalloc(1, sizeof(*j));
+	struct job *j = newjob(js);
 	struct exec_spec spec = {0};
 	const char *script, *step = NULL;
 	char **argv = NULL;
@@ -109,7 +134,7 @@ static enum start_result start(void *ctx, struct edge *e)
 		js->expand.len = 0;
 		if (!recipe_expand(&js->rx, e, &js->expand)) {
 			status_failed(js->status, e, "its recipe could not be expanded");
-			free(j);
+			oldjob(js, j);
 			return START_FAILED;
 		}
 		script = js->expand.s;
@@ -131,9 +156,7 @@ static enum start_result start(void *ctx, struct edge *e)
 	}
 	rc = js->x->ops->start(js->x, j, &spec, &j->h, &step);
 	if (rc && step && (rc == EMFILE || rc == ENFILE) && js->nrun > 0) {
-		command_free(&j->cmd);
-		free(j->script);
-		free(j);
+		oldjob(js, j);
 		return START_LATER;
 	}
 	status_started(js->status, e, script);
@@ -158,9 +181,7 @@ static enum start_result start(void *ctx, struct edge *e)
 	}
 	return START_OK;
 fail:
-	command_free(&j->cmd);
-	free(j->script);
-	free(j);
+	oldjob(js, j);
 	return START_FAILED;
 }
 
@@ -200,6 +221,13 @@ void jobs_init(struct jobs *js, struct executor *x, struct plan *plan, struct va
 
 void jobs_free(struct jobs *js)
 {
+	struct job *j;
+
+	while ((j = js->spare)) {
+		js->spare = (struct job *)j->e;
+		buf_free(&j->out);
+		free(j);
+	}
 	recipes_free(&js->rx);
 	buf_free(&js->expand);
 	free(js->run);

@@ -30,6 +30,7 @@ struct jobs {
 	int stopping;          /* the signal stopping the build, or 0 */
 	struct job **run;      /* running */
 	size_t nrun, caprun;
+	struct job *spare;     /* ended, to be used again: a list through their e */
 };
 
 /* Run jobs through executor x (made with jobs_events' events), with the

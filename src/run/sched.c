@@ -90,32 +90,37 @@ static void failed(struct sched *s)
 	s->stop = s->stop || !s->o.keep_going;
 }
 
-/* Start what is ready, as far as capacity allows. */
+/* Start what is ready, as far as capacity allows. The top of the heap is
+ * looked at before it is taken: with capacity full, it stays where it is. */
 static void fill(struct sched *s)
 {
 	enum start_result sr;
 	struct edge *e;
 
-	while (!s->stop && !s->full && (e = pop(s))) {
+	while (!s->stop && !s->full && s->q.n) {
+		e = s->q.v[0].e;
 		if (!plan_stillneeded(s->p, e)) {
 			/* what it waited for changed nothing: it is up to date after all */
+			pop(s);
 			s->res.skipped += edge_hasjob(e);
 			pass(s, e, false);
 			continue;
 		}
 		if (!edge_hasjob(e)) {
+			pop(s);
 			pass(s, e, true);
 			continue;
 		}
 		switch (cap_take(s->cap, e)) {
 		case CAP_YES:
+			pop(s);
 			break;
 		case CAP_WAIT:
+			pop(s);
 			xgrow((void **)&s->held, &s->capheld, s->nheld + 1, sizeof(*s->held));
 			s->held[s->nheld++] = e;
 			continue;
 		case CAP_FULL:
-			push(s, e);
 			return;
 		}
 		sr = s->r->start(s->r->ctx, e);

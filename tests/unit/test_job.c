@@ -25,6 +25,7 @@
 struct fakex {
 	struct executor x;
 	struct fakefs *fs;
+	struct graph *g; /* the paths of files made are its nodes' */
 	int64_t now;  /* the fake clock, ns */
 	int64_t took; /* how long each job takes */
 	struct {
@@ -66,7 +67,7 @@ static void fake_end(void *ctx)
 	status = sig ? sig : !strcmp(cmd, "fail") ? 1 << 8 : 0;
 	if (!sig && !strncmp(cmd, "make-fake ", 10)) {
 		for (w = strtok_r(cmd + 10, " ", &save); w; w = strtok_r(NULL, " ", &save))
-			fake_set(f->fs, strdup(w), f->now);
+			fake_set(f->fs, graph_find(f->g, w)->path, f->now);
 	}
 	f->x.ev.output(f->x.ev.ctx, job, "some output\n", 12);
 	f->x.ev.ended(f->x.ev.ctx, job, status, 0);
@@ -169,6 +170,7 @@ static char *build(struct world *w, struct fakex *f, const char *goal, size_t jo
 	f->x.loop = loop;
 	f->x.ev = ev;
 	f->fs = &w->fs;
+	f->g = &w->l.graph;
 	loop_set_clock(loop, fake_clock, f);
 	cap_init(&cap, jobs, &f->x);
 	r = jobs_runner(&js);
