@@ -514,6 +514,17 @@ loop:
 	}
 	<LINE> "else" / [ \t]* ("#" | nl | "\x00") { RET(keyword(lx, ELSE)); }
 	<LINE> "end" / [ \t]* ("#" | nl | "\x00") { RET(keyword(lx, ENDIF)); }
+	<LINE> "pool" [ \t]+ {
+		if (strchr("=:+?\r\n", *lx->cur) || *lx->cur == '\0') {
+			lx->cur = lx->tok;
+			lx->cond = lx->base = yycHEAD;
+			lx->recipe = false;
+			goto loop;
+		}
+		lx->cond = lx->base = yycVALUE;
+		lx->recipe = false;
+		RET(POOL);
+	}
 	<LINE> "include" [ \t]+ {
 		if (strchr("=:+?\r\n", *lx->cur) || *lx->cur == '\0') {
 			lx->cur = lx->tok;

@@ -107,6 +107,7 @@ static struct loc span(struct loc a, struct loc b)
 %token RBRACK
 %token TASK
 %token INCLUDE
+%token POOL
 %token <text> DOC
 %token <text> ATTR
 %token <indent> INDENT
@@ -148,6 +149,7 @@ stmt: DOC                                  { ast_doc(t, $1.s, $1.len, @1); }
                                            { ast_rule(t, $1, $3, $5, $7, @1); }
     | TASK tparams deps NEWLINE recipe     { ast_task(t, $2, $3, $5, span(@1, @2)); }
     | INCLUDE words NEWLINE                { ast_include(t, $2, span(@1, @2)); }
+    | POOL words NEWLINE                   { ast_pool(t, $2, span(@1, @2)); }
     | IF expr NEWLINE                      { ast_if(t, $2, span(@1, @2)); }
     | IF error NEWLINE                     { yyerrok; ast_if(t, NULL, @1); }
     | ELSEIF expr NEWLINE                  { ast_elseif(t, $2, span(@1, @2)); }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 enum { OUTBUF = 64 * 1024 };
@@ -21,9 +22,35 @@ static struct {
 	struct buf status;
 	enum out_stream statusat;
 	bool shown;
+	int batch;        /* out_batch depth: the status line is drawn at its end */
+	enum out_colour colour;
+	bool coloured[2]; /* by stream: escape sequences for colour are written */
 } o;
 
 static const int fds[2] = {STDOUT_FILENO, STDERR_FILENO};
+
+/* Whether TERM says the terminal takes no escape sequences. */
+static bool dumb(void)
+{
+	const char *t = getenv("TERM");
+
+	return t && !strcmp(t, "dumb");
+}
+
+static void decide_colour(void)
+{
+	const char *no = getenv("NO_COLOR");
+	int s;
+
+	for (s = 0; s < 2; s++) {
+		if (o.colour == COLOUR_ALWAYS)
+			o.coloured[s] = true;
+		else if (o.colour == COLOUR_NEVER)
+			o.coloured[s] = false;
+		else
+			o.coloured[s] = o.tty[s] && !dumb() && !(no && *no);
+	}
+}
 
 void out_init(void)
 {
@@ -31,6 +58,41 @@ void out_init(void)
 	o.tty[OUT_STDERR] = isatty(STDERR_FILENO) == 1;
 	o.buffered = !o.tty[OUT_STDOUT];
 	o.ready = true;
+	decide_colour();
+}
+
+void out_set_colour(enum out_colour c)
+{
+	if (!o.ready)
+		out_init();
+	o.colour = c;
+	decide_colour();
+}
+
+const char *out_style(enum out_stream s, enum out_style st)
+{
+	static const char *const seq[] = {"\033[0m", "\033[1m", "\033[31m", "\033[33m",
+					  "\033[1;31m"};
+
+	if (!o.ready)
+		out_init();
+	return o.coloured[s] ? seq[st] : "";
+}
+
+bool out_live(enum out_stream s)
+{
+	if (!o.ready)
+		out_init();
+	return o.tty[s] && !dumb();
+}
+
+unsigned out_width(enum out_stream s)
+{
+	struct winsize ws;
+
+	if (ioctl(fds[s], TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
 }
 
 bool out_isatty(enum out_stream s)
@@ -82,7 +144,7 @@ static void erase(void)
 
 static void draw(void)
 {
-	if (!o.shown && o.status.len) {
+	if (!o.shown && o.status.len && !o.batch) {
 		writeall(o.statusat, o.status.s, o.status.len);
 		o.shown = true;
 	}
@@ -168,11 +230,21 @@ int out_error(void)
 	return o.err[OUT_STDOUT];
 }
 
+void out_batch(bool on)
+{
+	if (on) {
+		o.batch++;
+		return;
+	}
+	if (--o.batch == 0) {
+		flushbuf();
+		draw();
+	}
+}
+
 void out_status(enum out_stream s, const char *line)
 {
-	if (!o.ready)
-		out_init();
-	if (!o.tty[s])
+	if (!out_live(s))
 		return;
 	erase();
 	o.status.len = 0;

@@ -32,7 +32,24 @@ int out_error(void);
  * that stream s is: it is drawn now, erased before any other output and drawn
  * again after it. Nothing happens unless s is a terminal. */
 void out_status(enum out_stream s, const char *line);
+/* Between out_batch(true) and out_batch(false), the status line is not drawn
+ * again after each line: once, at the end (calls may nest). */
+void out_batch(bool on);
 /* Whether stream s is a terminal. */
 bool out_isatty(enum out_stream s);
+/* Whether a status line can be kept on stream s: a terminal, and TERM is not
+ * "dumb" (which gets no escape sequences at all). */
+bool out_live(enum out_stream s);
+/* The width of the terminal that stream s is, in columns (80 if unknown). */
+unsigned out_width(enum out_stream s);
+
+/* Colour: --color=auto (on a terminal, unless NO_COLOR is set or TERM is
+ * dumb), always, or never. */
+enum out_colour { COLOUR_AUTO, COLOUR_ALWAYS, COLOUR_NEVER };
+void out_set_colour(enum out_colour c);
+/* Styles of text, and the escape sequence that starts one on stream s ("" when
+ * s gets no colour). */
+enum out_style { STYLE_RESET, STYLE_BOLD, STYLE_RED, STYLE_YELLOW, STYLE_BOLDRED };
+const char *out_style(enum out_stream s, enum out_style st);
 
 #endif

@@ -13,7 +13,9 @@
 static void say(const char *kind, const char *fmt, va_list ap)
 {
 	char line[4096];
-	int n = snprintf(line, sizeof(line), "baton: %s: ", kind), m;
+	int n = snprintf(line, sizeof(line), "baton: %s%s:%s ",
+			 out_style(OUT_STDERR, *kind == 'w' ? STYLE_YELLOW : STYLE_BOLDRED), kind,
+			 out_style(OUT_STDERR, STYLE_RESET)), m;
 
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	if (m < 0)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/out.h"
+#include "base/path.h"
 #include "cli/cli.h"
 #include "cli/timing.h"
 #include "graph/taskfile.h"
@@ -17,6 +18,8 @@
 #include "run/exec.h"
 #include "run/job.h"
 #include "run/loop.h"
+#include "run/outlog.h"
+#include "run/pools.h"
 #include "run/sched.h"
 #include "run/status.h"
 #include "state/statelog.h"
@@ -175,6 +178,15 @@ static bool plan(struct build *b)
 	return ok;
 }
 
+/* How the jobs' output is shown: as asked, else as it comes when one job runs
+ * at a time, else a block per job. */
+static enum output_mode output_mode(const struct options *o)
+{
+	if (o->output)
+		return (enum output_mode)(o->output - 1);
+	return o->jobs == 1 ? OUTPUT_STREAM : OUTPUT_BUFFERED;
+}
+
 /* Run the plan's jobs; the exit status. */
 static int run(struct build *b)
 {
@@ -192,31 +204,42 @@ static int run(struct build *b)
 	char root[PATH_MAX];
 	int rc = 0;
 
-	status_init(&st, &b->plan, b->plan.njobs);
+	status_init(&st, &b->plan, loop, output_mode(o));
 	st.explain = o->explain;
 	st.scripts = o->verbose || o->dry_run;
+	st.quiet = o->quiet;
+	st.keep_going = o->keep_going;
+	st.live = !o->dry_run && !o->quiet && out_live(OUT_STDOUT);
 	jobs_init(&js, NULL, &b->plan, &b->l.vars, o->dry_run ? NULL : &b->log, &st, &s, loop);
 	if (!realpath(".", root))
 		strcpy(root, "/nonexistent");
 	js.rec.root = root;
 	js.rec.content = o->content;
+	if (!o->dry_run)
+		js.outlog = outlog_open(".baton");
 	ev = jobs_events(&js);
 	x = o->dry_run ? exec_dry(loop, &ev) : exec_local(loop, &ev);
 	js.x = x;
 	cap_init(&cap, (size_t)o->jobs, x);
 	r = jobs_runner(&js);
 	sched_init(&s, &b->plan, &so, &cap, &r, loop);
-	sched_run(&s, &res);
-	timing_phase(&b->t, o->dry_run ? "print" : "run", "%zu job%s %s", res.started,
-		     res.started == 1 ? "" : "s", o->dry_run ? "printed" : "run");
-	status_ended(&st, &res, o->keep_going, res.signal);
-	if (res.signal)
-		rc = 128 + res.signal;
-	else if (res.failed)
-		rc = EXIT_FAILED;
+	if (!pools_add(&cap, &b->plan)) {
+		rc = EXIT_USAGE;
+	} else {
+		status_begin(&st);
+		sched_run(&s, &res);
+		timing_phase(&b->t, o->dry_run ? "print" : "run", "%zu job%s %s", res.started,
+			     res.started == 1 ? "" : "s", o->dry_run ? "printed" : "run");
+		status_finish(&st, &res, res.signal);
+		if (res.signal)
+			rc = 128 + res.signal;
+		else if (res.failed)
+			rc = EXIT_FAILED;
+	}
 	sched_free(&s);
 	cap_free(&cap);
 	x->ops->free(x);
+	outlog_close(js.outlog);
 	jobs_free(&js);
 	status_free(&st);
 	loop_free(loop);
@@ -294,16 +317,34 @@ static int prepare(struct build *b, int nops, char **ops)
 		return 0;
 	}
 	if (b->plan.njobs == 0) {
-		status_nothing();
+		status_nothing(o->quiet);
 		return 0;
 	}
 	return -1;
+}
+
+/* --log TARGET: the exit status. */
+static int printlog(const char *target)
+{
+	char *name = strcpy(xmalloc(strlen(target) + 1), target);
+	int found;
+
+	path_canon(name, strlen(name));
+	found = outlog_print(".baton", name);
+	if (found == 0)
+		out_note("no output of '%s' is kept here (it has not run since .baton was made)",
+			 name);
+	free(name);
+	return found == 1 ? 0 : EXIT_FAILED;
 }
 
 int build_main(const struct options *o, const char *path, int nops, char **ops)
 {
 	struct build b = {0};
 	int rc;
+
+	if (o->log)
+		return printlog(o->log);
 
 	b.o = o;
 	b.path = path;

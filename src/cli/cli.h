@@ -8,8 +8,11 @@ enum { EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 struct options {
 	long jobs;
-	bool keep_going, dry_run, always, verbose, list, explain, content, stats;
+	bool keep_going, dry_run, always, verbose, list, explain, content, stats, quiet;
+	int output;     /* enum output_mode + 1, or 0 for the default */
+	int colour;     /* enum out_colour */
 	const char *dir, *file, *dump;
+	const char *log; /* --log TARGET */
 };
 
 struct taskfile;

@@ -24,6 +24,14 @@ static const char usage[] =
     "  -C, --directory=DIR  change to DIR first\n"
     "  -f, --file=FILE      use FILE as the Taskfile (default: ./Taskfile or a parent's)\n"
     "  -v, --verbose        print each job's expanded recipe\n"
+    "  -q, --quiet          print only the jobs' output and errors: no [i/N] lines\n"
+    "      --output=MODE    show the jobs' output: buffered (one block per job when it\n"
+    "                       ends; the default), stream (as it comes; the default at\n"
+    "                       -j1), prefixed (each line after its job's name) or ordered\n"
+    "                       (blocks in the order the jobs are declared)\n"
+    "      --color=WHEN     colour: auto (on a terminal, unless NO_COLOR is set),\n"
+    "                       always or never\n"
+    "      --log TARGET     print the output of TARGET's last run, and exit\n"
     "  -d explain, --explain  say why each job runs\n"
     "  -d stats             print how long each phase took, to stderr, at the end\n"
     "      --content        when an input's time changed, compare its content too\n"
@@ -69,14 +77,17 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"verbose", no_argument, NULL, 'v'},     {"list", no_argument, NULL, 'l'},
 	    {"dump", required_argument, NULL, 'D'},  {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},     {"explain", no_argument, NULL, 'E'},
-	    {"content", no_argument, NULL, 'H'},     {NULL, 0, NULL, 0},
+	    {"content", no_argument, NULL, 'H'},     {"quiet", no_argument, NULL, 'q'},
+	    {"output", required_argument, NULL, 'O'}, {"color", required_argument, NULL, 'c'},
+	    {"colour", required_argument, NULL, 'c'}, {"log", required_argument, NULL, 'L'},
+	    {NULL, 0, NULL, 0},
 	};
 	char *end;
 	int c;
 
 	o->jobs = os_ncpus();
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":j:knBC:f:vld:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":j:knBC:f:vqld:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			errno = 0;
@@ -90,6 +101,31 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'C': o->dir = optarg; break;
 		case 'f': o->file = optarg; break;
 		case 'v': o->verbose = true; break;
+		case 'q': o->quiet = true; break;
+		case 'L': o->log = optarg; break;
+		case 'O': {
+			static const char *const modes[] = {"buffered", "stream", "prefixed",
+							    "ordered"};
+			size_t i;
+			for (i = 0; i < LEN(modes) && strcmp(optarg, modes[i]); i++)
+				;
+			if (i == LEN(modes))
+				usage_error("--output takes buffered, stream, prefixed or ordered, not "
+					    "'%s'", optarg);
+			o->output = (int)i + 1;
+			break;
+		}
+		case 'c':
+			if (!strcmp(optarg, "auto"))
+				o->colour = COLOUR_AUTO;
+			else if (!strcmp(optarg, "always"))
+				o->colour = COLOUR_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				o->colour = COLOUR_NEVER;
+			else
+				usage_error("--color takes auto, always or never, not '%s'", optarg);
+			out_set_colour(o->colour);
+			break;
 		case 'l': o->list = true; break;
 		case 'E': o->explain = true; break;
 		case 'H': o->content = true; break;

@@ -23,6 +23,8 @@ void graph_free(struct graph *g)
 		list_free(&g->pats[i].order);
 	}
 	free(g->pats);
+	free(g->pools);
+	htab_free(&g->rulepools);
 	free(g->edges);
 	hset_free(&g->nodes);
 	arena_free(&g->a);

@@ -12,6 +12,7 @@
 #include "os/os.h"
 
 struct edge;
+struct pool;
 struct scope;
 
 enum {
@@ -55,6 +56,7 @@ struct edge {
 struct pattern {
 	const struct stmt *rule;
 	struct list outs, ins, order;
+	uint32_t after; /* the edges made before it was declared: its place among them */
 };
 
 struct graph {
@@ -64,6 +66,10 @@ struct graph {
 	size_t nedges, capedges;
 	struct pattern *pats;
 	size_t npats, cappats;
+	/* the pools (graph/pool.h): console first, and a rule's, by its statement */
+	struct pool *pools;
+	size_t npools, cappools;
+	struct htab rulepools;
 	/* if set, each new node is handed to it to be stated (graph_stat_early) */
 	struct os_statq *statq;
 	/* it stopped, and what it stated holds: see graph_stated_early */

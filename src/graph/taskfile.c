@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/match.h"
+#include "graph/pool.h"
 #include "lang/diag.h"
 #include "lang/eval.h"
 
@@ -187,6 +188,9 @@ static bool walk(struct taskfile *l, struct stmts *all, struct incstack *inc)
 		case ST_INCLUDE:
 			ok = include(l, s, inc) && ok;
 			break;
+		case ST_POOL:
+			ok = pool_declare(&l->graph, &l->vars, s) && ok;
+			break;
 		case ST_RULE:
 		case ST_TASK:
 			xgrow((void **)&l->rules, &l->caprules, l->nrules + 1, sizeof(*l->rules));
@@ -227,8 +231,8 @@ static bool setgen(struct node *n, struct edge *e)
 static bool pattern(struct taskfile *l, const struct stmt *s)
 {
 	struct eval ev = {&l->vars, NULL, &l->ast, false};
-	struct pattern p = {.rule = s};
 	struct graph *g = &l->graph;
+	struct pattern p = {.rule = s, .after = (uint32_t)g->nedges};
 	bool ok;
 	size_t i;
 
@@ -673,6 +677,9 @@ bool taskfile_graph(struct taskfile *l)
 		} else {
 			s->hdr->inputs = NULL;
 		}
+		/* pools are checked once all are declared */
+		if (s->attrs && ast_getattr(s, "pool"))
+			ok = pool_rule(&l->graph, &l->vars, s) && ok;
 		if (l->hdr.n)
 			segments_done(&l->hdr, seg);
 		/* the rules after this one in its file are further on */

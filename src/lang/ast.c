@@ -428,7 +428,8 @@ static struct stmt *newstmt(struct ast *t, enum stmt_kind kind, struct loc loc)
 	return s;
 }
 
-static const char *const known_attrs[] = {"depfile", "precious", "content"};
+static const char *const known_attrs[] = {"depfile", "precious", "content", "pool", "quiet",
+					  "serial"};
 
 void ast_attr(struct ast *t, const char *name, size_t len, bool hasvalue, struct plist value,
 	      struct loc loc)
@@ -443,7 +444,8 @@ void ast_attr(struct ast *t, const char *name, size_t len, bool hasvalue, struct
 	for (i = 0; i < LEN(known_attrs) && strcmp(known_attrs[i], a->name); i++)
 		;
 	if (i == LEN(known_attrs)) {
-		diag_error(loc, "unknown attribute '%s' (there are depfile, precious and content)",
+		diag_error(loc, "unknown attribute '%s' (there are depfile, precious, content, pool, "
+				"quiet and serial)",
 			   a->name);
 		return;
 	}
@@ -451,7 +453,11 @@ void ast_attr(struct ast *t, const char *name, size_t len, bool hasvalue, struct
 		diag_error(loc, "the depfile attribute needs a path: [depfile: PATH]");
 		return;
 	}
-	if (strcmp(a->name, "depfile") && hasvalue) {
+	if (!strcmp(a->name, "pool") && !hasvalue) {
+		diag_error(loc, "the pool attribute needs a pool: [pool: NAME] or [pool: NAME SLOTS]");
+		return;
+	}
+	if (strcmp(a->name, "depfile") && strcmp(a->name, "pool") && hasvalue) {
 		diag_error(loc, "the %s attribute takes no value", a->name);
 		return;
 	}
@@ -718,6 +724,20 @@ void ast_include(struct ast *t, struct wlist path, struct loc loc)
 	}
 	s = newstmt(t, ST_INCLUDE, loc);
 	s->value = keepwords(t, path.head);
+}
+
+void ast_pool(struct ast *t, struct wlist words, struct loc loc)
+{
+	struct stmt *s;
+
+	ast_nodoc(t);
+	ast_endattrs(t);
+	if (!words.head) {
+		diag_error(loc, "expected 'NAME = N' after 'pool'");
+		return;
+	}
+	s = newstmt(t, ST_POOL, loc);
+	s->value = keepwords(t, words.head);
 }
 
 void ast_static(struct ast *t, struct wlist outs, struct wlist pat, struct wlist ins,

@@ -140,7 +140,7 @@ struct attr {
 
 /* ST_IF, ST_ELSE and ST_END are the lines of a conditional block: "if cond",
  * "else if cond" (ST_ELSE with a condition), "else" and "end". */
-enum stmt_kind { ST_ASSIGN, ST_RULE, ST_TASK, ST_INCLUDE, ST_IF, ST_ELSE, ST_END };
+enum stmt_kind { ST_ASSIGN, ST_RULE, ST_TASK, ST_INCLUDE, ST_IF, ST_ELSE, ST_END, ST_POOL };
 enum assign_op { AS_SET, AS_APPEND, AS_DEFAULT };
 
 /* The words of a rule's or task's header, needed until the graph is built: a
@@ -165,7 +165,7 @@ struct stmt {
 		struct param *params; /* ST_TASK */
 	};
 	union {
-		struct word *value;  /* ST_ASSIGN; ST_INCLUDE: the path words */
+		struct word *value;  /* ST_ASSIGN; ST_INCLUDE: the path words; ST_POOL: its words */
 		struct header *hdr;  /* ST_RULE, ST_TASK; NULL for a rule in the graph */
 		struct expr *cond;   /* ST_IF, ST_ELSE: the condition (NULL: none, or
 					in error); ST_ELSE has one if op is 1 */
@@ -301,6 +301,8 @@ struct param *ast_param(struct ast *t, struct word *name, struct word *def, stru
 
 /* Add a doc comment line, kept for the next rule or task. */
 void ast_doc(struct ast *t, const char *s, size_t len, struct loc loc);
+/* Add a pool declaration, "pool NAME = N [ordered]" (its words). */
+void ast_pool(struct ast *t, struct wlist words, struct loc loc);
 /* Add an attribute line, kept for the next rule or task. */
 void ast_attr(struct ast *t, const char *name, size_t len, bool hasvalue, struct plist value,
 	      struct loc loc);

@@ -127,6 +127,10 @@ void ast_dump(struct buf *b, const struct stmt *s)
 			buf_puts(b, "include");
 			dump_words(b, s->value);
 			break;
+		case ST_POOL:
+			buf_puts(b, "pool");
+			dump_words(b, s->value);
+			break;
 		case ST_RULE:
 			buf_puts(b, s->pattern ? "pattern" : "rule");
 			dump_words(b, s->hdr->outputs);

@@ -122,7 +122,14 @@ static void vreport(struct loc loc, const char *kind, const char *fmt, va_list a
 	if (!f)
 		fatal("out of memory");
 	diag_where(loc, where, sizeof(where));
-	fprintf(f, "%s: %s: ", where, kind);
+	if (stream)
+		fprintf(f, "%s: %s: ", where, kind);
+	else
+		fprintf(f, "%s%s:%s %s%s:%s ", out_style(OUT_STDERR, STYLE_BOLD), where,
+			out_style(OUT_STDERR, STYLE_RESET),
+			out_style(OUT_STDERR, *kind == 'e' ? STYLE_BOLDRED
+					      : *kind == 'w' ? STYLE_YELLOW : STYLE_BOLD),
+			kind, out_style(OUT_STDERR, STYLE_RESET));
 	vfprintf(f, fmt, ap);
 	fputc('\n', f);
 	quote(f, loc);

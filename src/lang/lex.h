@@ -64,6 +64,7 @@ struct lexer {
 	X(RBRACK, "']'")                                                                           \
 	X(TASK, "'task'")                                                                          \
 	X(INCLUDE, "'include'")                                                                    \
+	X(POOL, "'pool'")                                                                          \
 	X(DOC, "a doc comment")                                                                    \
 	X(ATTR, "an attribute")                                                                    \
 	X(INDENT, "an indented line")                                                              \

@@ -75,7 +75,12 @@ static void instantiate(struct plan *p, const struct pattern *pat, struct node *
 		if (!(o->flags & NODE_RESOLVED))
 			resolved(p, o);
 	}
-	xgrow((void **)&p->inst, &p->capinst, p->ninst + 1, sizeof(*p->inst));
+	if (p->ninst == p->capinst) {
+		size_t cap = p->capinst;
+		xgrow((void **)&p->inst, &p->capinst, p->ninst + 1, sizeof(*p->inst));
+		xgrow((void **)&p->instafter, &cap, p->ninst + 1, sizeof(*p->instafter));
+	}
+	p->instafter[p->ninst] = pat->after;
 	p->inst[p->ninst++] = e;
 }
 

@@ -165,6 +165,57 @@ static void future(const struct plan *p, struct node *n)
 	}
 }
 
+/* Whether edge from needs edge to, through the edges that must run. */
+static bool needs(const struct plan *p, struct edge *from, const struct edge *to)
+{
+	struct edge **stack = NULL;
+	uint8_t *seen = xcalloc(p->nst + 1, 1);
+	size_t n = 0, cap = 0;
+	bool found = false;
+	uint32_t i;
+
+	xgrow((void **)&stack, &cap, 1, sizeof(*stack));
+	stack[n++] = from;
+	while (n && !found) {
+		struct edge *e = stack[--n];
+		for (i = 0; i < e->nall && !found; i++) {
+			struct edge *d = e->in[i]->gen;
+			if (!d || seen[d->id] || !plan_st(p, d)->dirty)
+				continue;
+			found = d == to;
+			seen[d->id] = 1;
+			xgrow((void **)&stack, &cap, n + 1, sizeof(*stack));
+			stack[n++] = d;
+		}
+	}
+	free(seen);
+	free(stack);
+	return found;
+}
+
+/* [serial]: the jobs of e's inputs that run, one after another in the order
+ * they are listed; where one needs a later one already, that order holds. */
+static void serialise(struct plan *p, struct edge *e)
+{
+	struct edge *prev = NULL, *d;
+	uint32_t i, k;
+
+	for (i = 0; i < e->nin; i++) {
+		d = e->in[i]->gen;
+		if (!d || d == prev || !plan_st(p, d)->dirty)
+			continue;
+		for (k = 0; k < i && e->in[k]->gen != d; k++)
+			;
+		if (k < i)
+			continue; /* listed twice: its first place counts */
+		if (prev && !needs(p, prev, d)) {
+			plan_st(p, d)->pending++;
+			addrdep(p, prev, d);
+		}
+		prev = d;
+	}
+}
+
 /* Decide whether e must run, once all its inputs have been visited. */
 static void finish(struct plan *p, struct edge *e)
 {
@@ -196,11 +247,12 @@ static void finish(struct plan *p, struct edge *e)
 		plan_mtime(p, e->in[i]);
 		future(p, e->in[i]);
 	}
-	/* a record found through another output is not this edge's: it reruns */
-	for (i = 0; i < e->nout && e->rule->kind != ST_TASK && o->log && !r; i++)
+	/* a record found through another output is not this edge's: it reruns;
+	 * a task's record says only how long it took */
+	for (i = 0; i < e->nout && o->log && !r; i++)
 		r = statelog_get(o->log, edge_out(e)[i]->path);
 	weight = !edge_hasjob(e) ? 0 : r ? addsat(r->duration_ms, 1) : 1;
-	if (r) {
+	if (r && e->rule->kind != ST_TASK) {
 		self = outdated_record(p, e, r, &w) || self;
 	} else if (e->rule->kind != ST_TASK) {
 		for (i = 0; i < e->nin; i++) {
@@ -231,6 +283,8 @@ static void finish(struct plan *p, struct edge *e)
 	buf_free(&w);
 	if (!dirty)
 		return;
+	if (e->rule->kind == ST_TASK && e->rule->attrs && ast_getattr(e->rule, "serial"))
+		serialise(p, e);
 	for (i = 0; i < e->nall; i++) {
 		struct edge *dep = e->in[i]->gen;
 		if (dep && plan_st(p, dep)->dirty) {
@@ -401,6 +455,17 @@ void plan_dump(struct buf *b, const struct plan *p)
 	}
 }
 
+uint64_t plan_order(const struct plan *p, const struct edge *e)
+{
+	uint32_t n = (uint32_t)p->g->nedges;
+
+	/* a pattern rule declared when the graph had k edges comes before the
+	 * rule of edge k */
+	if (e->id < n)
+		return (uint64_t)e->id << 32 | UINT32_MAX;
+	return (uint64_t)p->instafter[e->id - n] << 32 | (e->id - n);
+}
+
 const char *plan_why(const struct plan *p, const struct edge *e)
 {
 	return e->id < p->nwhy ? p->why[e->id] : NULL;
@@ -431,6 +496,7 @@ void plan_free(struct plan *p)
 		p->resolved[i]->flags &= ~(uint32_t)NODE_RESOLVED;
 	free(p->lent);
 	free(p->inst);
+	free(p->instafter);
 	free(p->resolved);
 	free(p->st);
 	free(p->work);

@@ -53,6 +53,7 @@ struct estate {
 	bool dirty : 1;   /* must run, or may have to (see self) */
 	bool self : 1;    /* must run for its own sake, whatever its inputs' jobs do */
 	bool changed : 1; /* running it changed an output (or, planned, may) */
+	bool blocked : 1; /* it will not run: an input's job failed */
 };
 
 /* The pattern search under way: how much of it is left, and the rules in the
@@ -82,6 +83,7 @@ struct plan {
 	/* the overlays: edges of pattern rules made for this build, nodes it
 	 * resolved, and edges given their depfile's inputs (with the old ones) */
 	struct edge **inst;
+	uint32_t *instafter; /* each one's pattern's place among the graph's edges */
 	size_t ninst, capinst;
 	struct node **resolved;
 	size_t nresolved, capresolved;
@@ -107,6 +109,10 @@ struct edge *plan_rdep(const struct plan *p, const struct edge *e, uint32_t i);
 /* Whether e, whose inputs' jobs are done, must still run: for its own sake, or
  * because a job it depends on changed an output. */
 bool plan_stillneeded(const struct plan *p, const struct edge *e);
+/* Where e was declared, as a key that sorts edges in the order of the Taskfile:
+ * a rule's place in it, and for the edges of one pattern rule, the order in
+ * which their targets were named. */
+uint64_t plan_order(const struct plan *p, const struct edge *e);
 /* Whether an edge has a recipe to run. */
 bool edge_hasjob(const struct edge *e);
 /* Print the edges to run with their pending counts (for tests and --dump=plan). */

@@ -51,6 +51,16 @@ void cap_give(struct capacity *c, const struct edge *e)
 		c->limits[i].give(c->limits[i].ctx, e);
 }
 
+void cap_pass(struct capacity *c, const struct edge *e)
+{
+	size_t i;
+
+	for (i = 0; i < c->nlimits; i++) {
+		if (c->limits[i].pass)
+			c->limits[i].pass(c->limits[i].ctx, e);
+	}
+}
+
 void cap_woken(struct capacity *c)
 {
 	if (c->wake)

@@ -28,6 +28,9 @@ struct limit {
 	void (*give)(void *ctx, const struct edge *e);
 	/* Free what it holds, giving back anything it took from outside. */
 	void (*free)(void *ctx);
+	/* e will not run in this build (up to date after all, or an input
+	 * failed). May be NULL. */
+	void (*pass)(void *ctx, const struct edge *e);
 };
 
 struct capacity {
@@ -49,6 +52,8 @@ void cap_add(struct capacity *c, const struct limit *l);
 enum cap_answer cap_take(struct capacity *c, const struct edge *e);
 /* e's job ended (or did not start after all): give its share back. */
 void cap_give(struct capacity *c, const struct edge *e);
+/* e will not run in this build: the limits are told. */
+void cap_pass(struct capacity *c, const struct edge *e);
 /* A limit found room again (for its own use). */
 void cap_woken(struct capacity *c);
 /* Free the limits. */

@@ -21,7 +21,7 @@ static void finish(void *ctx)
 
 	if (d->head == d->n)
 		d->head = d->n = 0;
-	d->x.ev.ended(d->x.ev.ctx, job, 0, 0);
+	d->x.ev.ended(d->x.ev.ctx, job, 0, 0, NULL);
 }
 
 static int start(struct executor *x, void *job, const struct exec_spec *spec,

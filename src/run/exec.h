@@ -18,6 +18,7 @@ struct exec_spec {
 	char *const *argv; /* argv[0] is searched in PATH if it has no '/' */
 	char *const *env;  /* the environment; NULL: baton's own */
 	const char *dir;   /* the working directory; NULL: baton's own */
+	bool console;      /* it has the terminal: baton's stdin, stdout and stderr */
 };
 
 /* What an executor tells of the jobs it runs; job is the caller's handle. */
@@ -25,9 +26,10 @@ struct exec_events {
 	void *ctx;
 	/* n bytes of the job's output (stdout and stderr, as they came) */
 	void (*output)(void *ctx, void *job, const char *p, size_t n);
-	/* the job ended, after its last output: status as from waitpid, and its
-	 * peak memory (KiB, 0 if not known) */
-	void (*ended)(void *ctx, void *job, int status, uint64_t rss_kb);
+	/* the job ended, after its last output: status as from waitpid, its
+	 * peak memory (KiB, 0 if not known), and why the executor stopped it,
+	 * if it did (else NULL) */
+	void (*ended)(void *ctx, void *job, int status, uint64_t rss_kb, const char *why);
 };
 
 struct executor;

@@ -7,11 +7,13 @@
 #include <sys/wait.h>
 
 #include "graph/graph.h"
+#include "graph/pool.h"
 #include "os/os.h"
 #include "plan/plan.h"
 #include "run/command.h"
 #include "run/exec.h"
 #include "run/loop.h"
+#include "run/outlog.h"
 #include "run/status.h"
 
 struct job {
@@ -19,7 +21,7 @@ struct job {
 	struct exec_job *h;
 	struct command cmd;
 	struct jobrec rec;
-	struct buf out;
+	struct jobview v; /* what the status shows of it */
 	char *script;  /* its expanded recipe if the plan did not keep it: freed at the end */
 };
 
@@ -28,8 +30,11 @@ static struct job *newjob(struct jobs *js)
 {
 	struct job *j = js->spare;
 
-	if (!j)
-		return xcalloc(1, sizeof(*j));
+	if (!j) {
+		j = xcalloc(1, sizeof(*j));
+		output_init(&j->v.out);
+		return j;
+	}
 	js->spare = (struct job *)j->e;
 	j->e = NULL;
 	return j;
@@ -38,22 +43,23 @@ static struct job *newjob(struct jobs *js)
 /* j ended: keep it for the next job (as many are kept as ran at once). */
 static void oldjob(struct jobs *js, struct job *j)
 {
-	struct buf out = j->out;
+	struct output out = j->v.out;
 
-	out.len = 0;
+	output_clear(&out);
+	buf_free(&j->v.part);
 	if (j->rec.ins)
 		record_free(&j->rec);
 	if (j->cmd.line || j->cmd.words || j->cmd.tmp)
 		command_free(&j->cmd);
 	free(j->script);
 	memset(j, 0, sizeof(*j));
-	j->out = out; /* its memory, for the next job's output */
+	j->v.out = out; /* its memory, for the next job's output */
 	j->e = (struct edge *)js->spare;
 	js->spare = j;
 }
 
 /* The job ended: print its output and its failure, record it. */
-static void ended(void *ctx, void *job, int status, uint64_t rss_kb)
+static void ended(void *ctx, void *job, int status, uint64_t rss_kb, const char *why)
 {
 	struct jobs *js = ctx;
 	struct job *j = job;
@@ -66,8 +72,9 @@ static void ended(void *ctx, void *job, int status, uint64_t rss_kb)
 	for (i = 0; i < js->nrun && js->run[i] != j; i++)
 		;
 	js->run[i] = js->run[--js->nrun];
-	status_output(js->status, e, j->out.s, j->out.len);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (why)
+		snprintf(what, sizeof(what), "%s", why);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		ok = true;
 	else if (WIFEXITED(status))
 		snprintf(what, sizeof(what), "exit status %d", WEXITSTATUS(status));
@@ -76,8 +83,8 @@ static void ended(void *ctx, void *job, int status, uint64_t rss_kb)
 			 os_signame(WTERMSIG(status)));
 	else
 		snprintf(what, sizeof(what), "unknown status %d", status);
-	if (!ok && !js->stopping)
-		status_failed(js->status, e, what);
+	outlog_add(js->outlog, edge_name(e), &j->v.out);
+	status_ended(js->status, &j->v, ok, js->stopping ? NULL : what);
 	if (js->x->simulated)
 		changed = true; /* as far as a dry run can tell */
 	else if (ok)
@@ -90,10 +97,10 @@ static void ended(void *ctx, void *job, int status, uint64_t rss_kb)
 
 static void output(void *ctx, void *job, const char *p, size_t n)
 {
+	struct jobs *js = ctx;
 	struct job *j = job;
 
-	(void)ctx;
-	buf_add(&j->out, p, n);
+	status_output(js->status, &j->v, p, n);
 }
 
 struct exec_events jobs_events(struct jobs *js)
@@ -102,17 +109,42 @@ struct exec_events jobs_events(struct jobs *js)
 	return ev;
 }
 
+/* Whether e's job has the terminal: it is in the console pool. */
+static bool inconsole(const struct jobs *js, const struct edge *e)
+{
+	const struct rulepools *rp = pool_of(js->plan->g, e->rule);
+	uint32_t i;
+
+	for (i = 0; rp && i < rp->n; i++) {
+		if (rp->v[i].pool == POOL_CONSOLE)
+			return true;
+	}
+	return false;
+}
+
+/* j's job could not start: it is shown as started, and as failed for what
+ * (a printf format of one string, arg) and the error err (0: none). */
+static void cannot(struct jobs *js, struct job *j, const char *what, const char *arg, int err)
+{
+	struct buf msg = {0};
+
+	buf_printf(&msg, what, arg);
+	if (err)
+		buf_printf(&msg, ": %s", strerror(err));
+	status_started(js->status, &j->v, j->v.script);
+	status_ended(js->status, &j->v, false, msg.s);
+	buf_free(&msg);
+}
+
 /* Make the directories of e's outputs; false after reporting. */
-static bool mkdirs(struct jobs *js, const struct edge *e, const char *script)
+static bool mkdirs(struct jobs *js, struct job *j, const struct edge *e)
 {
 	uint32_t i;
 
 	for (i = 0; i < e->nout && e->rule->kind != ST_TASK; i++) {
 		if (!os_mkdir_parents(edge_out(e)[i]->path)) {
-			int err = errno;
-			status_started(js->status, e, script);
-			status_failed_errno(js->status, e, "cannot create the directory for '%s'",
-					    edge_out(e)[i]->path, err);
+			cannot(js, j, "cannot create the directory for '%s'", edge_out(e)[i]->path,
+			       errno);
 			return false;
 		}
 	}
@@ -129,6 +161,9 @@ static enum start_result start(void *ctx, struct edge *e)
 	int rc;
 
 	j->e = e;
+	j->v.e = e;
+	j->v.quiet = ast_getattr(e->rule, "quiet") != NULL;
+	j->v.console = inconsole(js, e);
 	script = plan_script(js->plan, e);
 	if (!script) {
 		js->expand.len = 0;
@@ -139,40 +174,36 @@ static enum start_result start(void *ctx, struct edge *e)
 		}
 		script = js->expand.s;
 	}
+	j->v.script = script;
 	if (!js->x->simulated) {
 		/* the script lives as long as its job: a build of many jobs holds a few */
 		if (script == js->expand.s)
-			script = j->script = strcpy(xmalloc(js->expand.len + 1), script);
-		if (!mkdirs(js, e, script))
+			j->v.script = script = j->script = strcpy(xmalloc(js->expand.len + 1), script);
+		if (!mkdirs(js, j, e))
 			goto fail;
 		if (!(argv = command_build(script, &j->cmd))) {
-			int err = errno;
-			status_started(js->status, e, script);
-			status_failed_errno(js->status, e, "cannot write a temporary script file%s",
-					    "", err);
+			cannot(js, j, "cannot write a temporary script file%s", "", errno);
 			goto fail;
 		}
 		spec.argv = argv;
+		spec.console = j->v.console;
 	}
 	rc = js->x->ops->start(js->x, j, &spec, &j->h, &step);
 	if (rc && step && (rc == EMFILE || rc == ENFILE) && js->nrun > 0) {
 		oldjob(js, j);
 		return START_LATER;
 	}
-	status_started(js->status, e, script);
 	if (rc) {
 		if (step)
-			status_failed_errno(js->status, e, "%s", step, rc);
-		else if (rc == ENOENT && argv == j->cmd.words) {
-			struct buf msg = {0};
-			buf_printf(&msg, "command '%s' not found", argv[0]);
-			status_failed(js->status, e, msg.s);
-			buf_free(&msg);
-		} else {
-			status_failed_errno(js->status, e, "cannot run '%s'", argv[0], rc);
-		}
+			cannot(js, j, "%s", step, rc);
+		else if (rc == ENOENT && argv == j->cmd.words)
+			cannot(js, j, "command '%s' not found", argv[0], 0);
+		else
+			cannot(js, j, "cannot run '%s'", argv[0], rc);
 		goto fail;
 	}
+	j->v.ran = true;
+	status_started(js->status, &j->v, script);
 	xgrow((void **)&js->run, &js->caprun, js->nrun + 1, sizeof(*js->run));
 	js->run[js->nrun++] = j;
 	if (!js->x->simulated) {
@@ -199,9 +230,14 @@ static void stopping(void *ctx, int sig)
 	((struct jobs *)ctx)->stopping = sig;
 }
 
+static void passed(void *ctx, struct edge *e)
+{
+	status_passed(((struct jobs *)ctx)->status, e);
+}
+
 struct runner jobs_runner(struct jobs *js)
 {
-	struct runner r = {js, start, sendsig, stopping};
+	struct runner r = {js, start, sendsig, stopping, passed};
 	return r;
 }
 
@@ -225,7 +261,7 @@ void jobs_free(struct jobs *js)
 
 	while ((j = js->spare)) {
 		js->spare = (struct job *)j->e;
-		buf_free(&j->out);
+		output_free(&j->v.out);
 		free(j);
 	}
 	recipes_free(&js->rx);

@@ -31,6 +31,7 @@ struct jobs {
 	struct job **run;      /* running */
 	size_t nrun, caprun;
 	struct job *spare;     /* ended, to be used again: a list through their e */
+	struct outlog *outlog; /* where each job's output is kept, or NULL */
 };
 
 /* Run jobs through executor x (made with jobs_events' events), with the

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/out.h"
 #include "base/util.h"
 #include "os/os.h"
 #include "run/exec.h"
@@ -23,8 +24,10 @@ struct exec_job {
 	pid_t pid;
 	int fd;     /* the read end of its output pipe, -1 once closed */
 	bool exited;
+	bool console; /* in baton's process group, with the terminal */
 	int status;
 	uint64_t rss_kb;
+	const char *why; /* why baton stopped it, or NULL */
 };
 
 struct local {
@@ -47,7 +50,7 @@ static void end(struct local *lx, struct exec_job *h)
 	for (i = 0; i < lx->njobs && lx->jobs[i] != h; i++)
 		;
 	lx->jobs[i] = lx->jobs[--lx->njobs];
-	lx->x.ev.ended(lx->x.ev.ctx, h->job, h->status, h->rss_kb);
+	lx->x.ev.ended(lx->x.ev.ctx, h->job, h->status, h->rss_kb, h->why);
 	free(h);
 }
 
@@ -90,6 +93,21 @@ static void onoutput(void *ctx, int fd, short revents)
 		end(lx, h);
 }
 
+/* A job stopped. By the terminal, as one in the background does that reads
+ * from it or sets it up: it would wait for ever, so it is killed, and says
+ * why. Stopped by Ctrl-Z (baton stops its jobs itself), it waits. */
+static void stopped(struct exec_job *h, int sig)
+{
+	if (sig != SIGTTIN && sig != SIGTTOU)
+		return;
+	h->why = sig == SIGTTIN ? "it stopped to read from the terminal (SIGTTIN): a job that "
+				  "reads from the terminal goes in [pool: console]"
+				: "it stopped to use the terminal (SIGTTOU): a job that uses the "
+				  "terminal goes in [pool: console]";
+	kill(-h->pid, SIGKILL);
+	kill(-h->pid, SIGCONT);
+}
+
 /* Children have exited: each job whose process ended ends, with what its pipe
  * holds (a process it left in the background may keep the pipe open: what it
  * writes later is not the job's). */
@@ -102,11 +120,15 @@ static void onchild(void *ctx, int sig)
 	int st;
 
 	(void)sig;
-	while ((pid = wait4(-1, &st, WNOHANG, &ru)) > 0) {
+	while ((pid = wait4(-1, &st, WNOHANG | WUNTRACED, &ru)) > 0) {
 		for (i = 0; i < lx->njobs; i++) {
 			struct exec_job *h = lx->jobs[i];
 			if (h->pid != pid || h->exited)
 				continue;
+			if (WIFSTOPPED(st)) {
+				stopped(h, WSTOPSIG(st));
+				break;
+			}
 			h->exited = true;
 			h->status = st;
 			h->rss_kb = (uint64_t)ru.ru_maxrss;
@@ -128,23 +150,34 @@ static int start(struct executor *x, void *job, const struct exec_spec *spec,
 	int fds[2], rc;
 	pid_t pid;
 
-	*step = "cannot create a pipe";
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return errno;
-	*step = NULL;
-	fcntl(fds[0], F_SETFL, O_NONBLOCK);
 	s.argv = spec->argv;
 	s.env = spec->env;
 	s.dir = spec->dir;
-	s.in = -1;
-	s.out = s.err = fds[1];
 	s.paths = lx->paths;
-	s.pgroup = true;
 	s.dies_with_parent = true;
+	if (spec->console) {
+		/* baton's own stdin, stdout and stderr, and its process group, so
+		 * that the terminal's keys and signals reach the job */
+		fds[0] = fds[1] = -1;
+		s.in = 0;
+		s.out = s.err = -1;
+		out_flush();
+	} else {
+		*step = "cannot create a pipe";
+		if (pipe2(fds, O_CLOEXEC) < 0)
+			return errno;
+		*step = NULL;
+		fcntl(fds[0], F_SETFL, O_NONBLOCK);
+		s.in = -1;
+		s.out = s.err = fds[1];
+		s.pgroup = true;
+	}
 	rc = os_spawn(&s, &pid);
-	close(fds[1]);
+	if (fds[1] >= 0)
+		close(fds[1]);
 	if (rc) {
-		close(fds[0]);
+		if (fds[0] >= 0)
+			close(fds[0]);
 		return rc;
 	}
 	h = xcalloc(1, sizeof(*h));
@@ -152,9 +185,11 @@ static int start(struct executor *x, void *job, const struct exec_spec *spec,
 	h->job = job;
 	h->pid = pid;
 	h->fd = fds[0];
+	h->console = spec->console;
 	xgrow((void **)&lx->jobs, &lx->capjobs, lx->njobs + 1, sizeof(*lx->jobs));
 	lx->jobs[lx->njobs++] = h;
-	loop_watch(x->loop, h->fd, POLLIN, onoutput, h);
+	if (h->fd >= 0)
+		loop_watch(x->loop, h->fd, POLLIN, onoutput, h);
 	*hp = h;
 	return 0;
 }
@@ -163,7 +198,7 @@ static void sendsig(struct executor *x, struct exec_job *h, int sig)
 {
 	(void)x;
 	if (!h->exited)
-		kill(-h->pid, sig);
+		kill(h->console ? h->pid : -h->pid, sig);
 }
 
 static size_t room(const struct executor *x)

@@ -173,8 +173,13 @@ bool record_success(const struct recorder *c, struct jobrec *o, struct edge *e, 
 			*changed = true;
 		edge_out(e)[i]->st = st;
 	}
-	if (!c->log || e->rule->kind == ST_TASK)
+	if (!c->log)
 		return true;
+	if (e->rule->kind == ST_TASK) {
+		/* a task's record is only its duration, to weigh it next time */
+		append(c, o, e, true, NULL, 0, now, rss_kb);
+		return true;
+	}
 	if (!readdeps(c, e, &a, &deps, &ndep))
 		ok = false;
 	if (!append(c, o, e, ok, deps, ndep, now, rss_kb)) {
@@ -229,6 +234,6 @@ void record_failure(const struct recorder *c, struct jobrec *o, struct edge *e, 
 			out_note("could not delete '%s': %s", path, strerror(errno));
 		os_stat(path, &edge_out(e)[i]->st);
 	}
-	if (c->log && e->rule->kind != ST_TASK)
+	if (c->log)
 		append(c, o, e, false, NULL, 0, now, rss_kb);
 }

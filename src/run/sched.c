@@ -81,13 +81,45 @@ static void pass(struct sched *s, struct edge *e, bool changed)
 {
 	s->finished++;
 	plan_st(s->p, e)->changed = changed;
+	if (!changed && edge_hasjob(e)) {
+		cap_pass(s->cap, e);
+		if (s->r->passed)
+			s->r->passed(s->r->ctx, e);
+	}
 	release(s, e);
 }
 
-static void failed(struct sched *s)
+/* e's job failed: with -k, what waits for it will not run, and is told so. */
+static void failed(struct sched *s, struct edge *e)
 {
+	struct edge **stack = NULL;
+	size_t n = 0, cap = 0;
+	uint32_t i;
+
 	s->res.failed++;
 	s->stop = s->stop || !s->o.keep_going;
+	if (s->stop)
+		return;
+	xgrow((void **)&stack, &cap, 1, sizeof(*stack));
+	stack[n++] = e;
+	while (n) {
+		struct edge *d = stack[--n];
+		struct estate *st = plan_st(s->p, d);
+		for (i = 0; i < st->nrdeps; i++) {
+			struct edge *r = plan_rdep(s->p, d, i);
+			if (plan_st(s->p, r)->blocked)
+				continue;
+			plan_st(s->p, r)->blocked = true;
+			if (edge_hasjob(r)) {
+				cap_pass(s->cap, r);
+				if (s->r->passed)
+					s->r->passed(s->r->ctx, r);
+			}
+			xgrow((void **)&stack, &cap, n + 1, sizeof(*stack));
+			stack[n++] = r;
+		}
+	}
+	free(stack);
 }
 
 /* Start what is ready, as far as capacity allows. The top of the heap is
@@ -135,7 +167,7 @@ static void fill(struct sched *s)
 		if (sr != START_OK) {
 			cap_give(s->cap, e);
 			s->finished++;
-			failed(s);
+			failed(s, e);
 			continue;
 		}
 		s->running++;
@@ -165,7 +197,7 @@ void sched_done(struct sched *s, struct edge *e, bool ok, bool changed)
 	if (ok)
 		release(s, e);
 	else
-		failed(s);
+		failed(s, e);
 }
 
 /* Ctrl-C, SIGTERM, SIGHUP, SIGQUIT: start nothing more, pass the signal on to

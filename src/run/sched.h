@@ -30,6 +30,9 @@ struct runner {
 	void (*signal)(void *ctx, int sig);
 	/* The build is being stopped by signal sig: failures are not reported. */
 	void (*stopping)(void *ctx, int sig);
+	/* e, which has a job, will not run in this build: it is up to date after
+	 * all, or an input's job failed (with -k). May be NULL. */
+	void (*passed)(void *ctx, struct edge *e);
 };
 
 struct sched_opts {

@@ -1,5 +1,8 @@
 #include "run/status.h"
 
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/out.h"
@@ -7,18 +10,155 @@
 #include "lang/diag.h"
 #include "os/os.h"
 #include "plan/plan.h"
+#include "run/loop.h"
 #include "run/sched.h"
 
-void status_init(struct status *s, const struct plan *p, size_t total)
+enum { TICK_NS = 200 * 1000 * 1000, TAIL_LINES = 10 };
+
+static int byorder(const void *a, const void *b, void *p)
 {
+	uint64_t x = plan_order(p, *(const struct edge *const *)a);
+	uint64_t y = plan_order(p, *(const struct edge *const *)b);
+
+	return x < y ? -1 : x > y;
+}
+
+void status_init(struct status *s, const struct plan *p, struct loop *loop,
+		 enum output_mode mode)
+{
+	size_t i;
+
 	memset(s, 0, sizeof(*s));
 	s->plan = p;
-	s->total = total;
+	s->loop = loop;
+	s->mode = mode;
+	s->total = p ? p->njobs : 0;
+	if (p) {
+		for (i = 0; i < p->nwork; i++) {
+			const struct estate *st = plan_st(p, p->work[i]);
+			if (!edge_hasjob(p->work[i]))
+				continue;
+			s->known_ms += st->weight - 1;
+			s->estimate = s->estimate || st->weight > 1;
+		}
+	}
+	if (mode != OUTPUT_ORDERED || !p)
+		return;
+	s->order = xcalloc(p->njobs + 1, sizeof(*s->order));
+	for (i = 0; i < p->nwork; i++) {
+		if (edge_hasjob(p->work[i]))
+			s->order[s->norder++] = p->work[i];
+	}
+	qsort_r(s->order, s->norder, sizeof(*s->order), byorder, (void *)p);
+	s->nblocks = p->nst;
+	s->blocks = xcalloc(s->nblocks + 1, sizeof(*s->blocks));
+}
+
+static void freeblock(struct output *o)
+{
+	if (o && o != (struct output *)1) {
+		output_free(o);
+		free(o);
+	}
 }
 
 void status_free(struct status *s)
 {
+	size_t i;
+
+	for (i = 0; i < s->nfails; i++) {
+		free(s->fails[i].what);
+		free(s->fails[i].script);
+		buf_free(&s->fails[i].tail);
+	}
+	for (i = 0; i < s->nblocks; i++)
+		freeblock(s->blocks[i]);
+	free(s->blocks);
+	free(s->order);
+	free(s->fails);
+	free(s->running);
 	buf_free(&s->line);
+	if (s->timer)
+		loop_cancel(s->loop, s->timer);
+}
+
+/* "m:ss" of a number of milliseconds. */
+static void clock_text(struct buf *b, uint64_t ms)
+{
+	uint64_t sec = ms / 1000;
+
+	if (sec >= 3600)
+		buf_printf(b, "%llu:%02llu:%02llu", (unsigned long long)(sec / 3600),
+			   (unsigned long long)(sec / 60 % 60), (unsigned long long)(sec % 60));
+	else
+		buf_printf(b, "%llu:%02llu", (unsigned long long)(sec / 60),
+			   (unsigned long long)(sec % 60));
+}
+
+/* The status line: "[12/40] 3 running: a b c  0:07, ~0:15 left", cut to
+ * the width of the terminal. */
+static void draw(struct status *s)
+{
+	struct buf b = {0};
+	int64_t now;
+	uint64_t left = 0;
+	unsigned width;
+	size_t i;
+
+	if (!s->live || s->held)
+		return;
+	now = loop_now(s->loop);
+	buf_printf(&b, "[%zu/%zu] %zu running", s->ended, s->total, s->nrunning);
+	for (i = 0; i < s->nrunning; i++)
+		buf_printf(&b, "%s %s", i ? "" : ":", edge_name(s->running[i]->e));
+	buf_puts(&b, "  ");
+	clock_text(&b, (uint64_t)(now - s->begin) / 1000000);
+	if (s->estimate) {
+		/* what the jobs not ended yet took last time, shared by those that
+		 * run at once, less what the running ones have done */
+		uint64_t ran = 0, par = s->nrunning ? s->nrunning : 1;
+		for (i = 0; i < s->nrunning; i++)
+			ran += (uint64_t)(now - s->running[i]->start) / 1000000;
+		left = s->known_ms > ran ? (s->known_ms - ran) / par : 0;
+		buf_puts(&b, ", ~");
+		clock_text(&b, left);
+		buf_puts(&b, " left");
+	}
+	width = out_width(OUT_STDOUT);
+	if (width > 1 && b.len > width - 1) {
+		/* cut on a character's start, not inside one */
+		size_t n = width - 1;
+		while (n > 0 && ((unsigned char)b.s[n] & 0xc0) == 0x80)
+			n--;
+		b.len = n;
+		b.s[n] = '\0';
+	}
+	out_status(OUT_STDOUT, b.s);
+	buf_free(&b);
+}
+
+static void tick(void *ctx)
+{
+	struct status *s = ctx;
+
+	draw(s);
+	s->timer = loop_timer(s->loop, loop_now(s->loop) + TICK_NS, tick, s);
+}
+
+static void resized(void *ctx, int sig)
+{
+	(void)sig;
+	draw(ctx);
+}
+
+void status_begin(struct status *s)
+{
+	s->begin = loop_now(s->loop);
+	if (!s->live)
+		return;
+	loop_signal(s->loop, SIGWINCH, resized, s);
+	s->timer = loop_timer(s->loop, s->begin + TICK_NS, tick, s);
+	draw(s);
 }
 
 /* The reasons e runs, on stderr: one line each, a recipe's changed lines as
@@ -41,23 +181,31 @@ static void explain(const struct status *s, const struct edge *e)
 	buf_free(&b);
 }
 
-void status_started(struct status *s, const struct edge *e, const char *script)
+/* The line "[i/N] name" of v's job, with its script under it when asked: one
+ * write per job, and no printf (a dry run of many jobs is mostly this). */
+static void header(struct status *s, struct jobview *v)
 {
 	const char *p, *nl;
 
-	explain(s, e);
-	s->started++;
-	/* one write per job, and no printf: a dry run of many jobs is mostly this */
+	s->last = v;
+	if (!v->explained) {
+		explain(s, v->e);
+		v->explained = true;
+	}
+	if (v->quiet)
+		return;
 	s->line.len = 0;
 	buf_putc(&s->line, '[');
-	buf_num(&s->line, s->started);
+	buf_num(&s->line, v->index);
 	buf_putc(&s->line, '/');
 	buf_num(&s->line, s->total);
 	buf_add(&s->line, "] ", 2);
-	buf_puts(&s->line, edge_name(e));
+	buf_puts(&s->line, out_style(OUT_STDOUT, STYLE_BOLD));
+	buf_puts(&s->line, edge_name(v->e));
+	buf_puts(&s->line, out_style(OUT_STDOUT, STYLE_RESET));
 	buf_putc(&s->line, '\n');
-	if (s->scripts) {
-		for (p = script; *p; p = nl + 1) {
+	if (s->scripts && v->script) {
+		for (p = v->script; *p; p = nl + 1) {
 			nl = strchr(p, '\n'); /* every line of a script ends with one */
 			if (nl != p)
 				buf_add(&s->line, "    ", 4);
@@ -67,46 +215,314 @@ void status_started(struct status *s, const struct edge *e, const char *script)
 	out_write(OUT_STDOUT, s->line.s, s->line.len);
 }
 
-void status_output(struct status *s, const struct edge *e, const char *p, size_t n)
+/* Whether v's line is printed as it starts: for output that follows as it
+ * comes, for its script (-v, -n), or when it has the terminal. Else it comes
+ * with the job's block when it ends, numbered by the jobs ended so far: a
+ * block is always under its own job's line. */
+static bool lineatstart(const struct status *s, const struct jobview *v)
 {
+	if (s->mode == OUTPUT_ORDERED)
+		return false;
+	return s->scripts || v->console || s->mode == OUTPUT_STREAM ||
+	       (s->mode == OUTPUT_PREFIXED && !s->live);
+}
+
+void status_started(struct status *s, struct jobview *v, const char *script)
+{
+	s->started++;
+	v->script = script;
+	v->quiet = v->quiet || s->quiet;
+	v->start = loop_now(s->loop);
+	xgrow((void **)&s->running, &s->caprunning, s->nrunning + 1, sizeof(*s->running));
+	s->running[s->nrunning++] = v;
+	if (v->console) {
+		/* the terminal is the job's: the status line goes, and the other
+		 * jobs' output waits */
+		if (!s->held++ && s->live)
+			out_status(OUT_STDOUT, NULL);
+	}
+	out_batch(true);
+	if (lineatstart(s, v)) {
+		v->index = s->started;
+		header(s, v);
+	} else if (v->quiet) {
+		header(s, v); /* the reasons it runs, if asked for: no line */
+	}
+	draw(s);
+	out_batch(false);
+}
+
+/* Print the lines of text that are complete, each after v's prefix; keep the
+ * rest in v->part. */
+static void prefixed(struct status *s, struct jobview *v, const char *p, size_t n)
+{
+	struct buf b = {0};
+	const char *nl;
+
+	buf_add(&v->part, p, n);
+	p = v->part.s;
+	while ((nl = memchr(p, '\n', v->part.len - (size_t)(p - v->part.s)))) {
+		buf_printf(&b, "%s[%s]%s ", out_style(OUT_STDOUT, STYLE_BOLD), edge_name(v->e),
+			   out_style(OUT_STDOUT, STYLE_RESET));
+		buf_add(&b, p, (size_t)(nl + 1 - p));
+		p = nl + 1;
+	}
+	if (b.len)
+		out_write(OUT_STDOUT, b.s, b.len);
+	buf_free(&b);
+	memmove(v->part.s, p, v->part.len - (size_t)(p - v->part.s));
+	v->part.len -= (size_t)(p - v->part.s);
 	(void)s;
-	(void)e;
-	if (!n)
+}
+
+void status_output(struct status *s, struct jobview *v, const char *p, size_t n)
+{
+	bool held = s->held && !v->console;
+
+	output_add(&v->out, p, n);
+	if (held || !n)
 		return;
-	out_write(OUT_STDOUT, p, n);
-	if (p[n - 1] != '\n')
-		out_write(OUT_STDOUT, "\n", 1);
+	if (s->mode == OUTPUT_STREAM || v->console) {
+		if (s->last != v)
+			header(s, v);
+		out_write(OUT_STDOUT, p, n);
+	} else if (s->mode == OUTPUT_PREFIXED) {
+		prefixed(s, v, p, n);
+	}
+}
+
+/* Print the block of output o of the job v describes, under its own line. */
+static void block(struct status *s, struct jobview *v, const struct output *o)
+{
+	if (!o->size)
+		return;
+	if (s->last != v)
+		header(s, v);
+	output_print(o, OUT_STDOUT);
+}
+
+/* --output=ordered: print the blocks whose turn has come. */
+static void advance(struct status *s)
+{
+	while (s->next < s->norder) {
+		const struct edge *e = s->order[s->next];
+		struct output *o = e->id < s->nblocks ? s->blocks[e->id] : NULL;
+		if (!o)
+			return;
+		s->blocks[e->id] = NULL;
+		s->next++;
+		if (o == (struct output *)1)
+			continue; /* it ended without output, or did not run */
+		{
+			struct jobview v = {.e = e, .index = s->next};
+			v.quiet = s->quiet;
+			header(s, &v);
+			output_print(o, OUT_STDOUT);
+			s->last = NULL;
+		}
+		freeblock(o);
+	}
+}
+
+/* Note that e's block is ready for its turn: o (taken), or none. */
+static void ready(struct status *s, const struct edge *e, struct output *o)
+{
+	if (e->id >= s->nblocks)
+		return;
+	freeblock(s->blocks[e->id]);
+	s->blocks[e->id] = o ? o : (struct output *)1;
+	advance(s);
+}
+
+static void remember(struct status *s, struct jobview *v, const char *what)
+{
+	struct failure *f;
+
+	xgrow((void **)&s->fails, &s->capfails, s->nfails + 1, sizeof(*s->fails));
+	f = &s->fails[s->nfails++];
+	memset(f, 0, sizeof(*f));
+	f->e = v->e;
+	f->what = strcpy(xmalloc(strlen(what) + 1), what);
+	if (v->script)
+		f->script = strcpy(xmalloc(strlen(v->script) + 1), v->script);
+	f->ms = (loop_now(s->loop) - v->start) / 1000000;
+	f->ran = v->ran;
+	output_tail(&v->out, TAIL_LINES, &f->tail);
+}
+
+void status_ended(struct status *s, struct jobview *v, bool ok, const char *what)
+{
+	size_t i;
+
+	out_batch(true);
+	for (i = 0; i < s->nrunning && s->running[i] != v; i++)
+		;
+	if (i < s->nrunning)
+		memmove(s->running + i, s->running + i + 1, (s->nrunning - i - 1) * sizeof(*s->running));
+	s->nrunning--;
+	s->ended++;
+	s->known_ms -= s->known_ms < plan_st(s->plan, v->e)->weight - 1
+			       ? s->known_ms
+			       : plan_st(s->plan, v->e)->weight - 1;
+	if (v->console && !--s->held) {
+		/* what the others printed meanwhile, now */
+		for (i = 0; i < s->nrunning; i++) {
+			struct jobview *w = s->running[i];
+			if (w->out.size && s->mode != OUTPUT_BUFFERED && s->mode != OUTPUT_ORDERED) {
+				block(s, w, &w->out);
+				output_clear(&w->out);
+			}
+		}
+	}
+	switch (v->console ? OUTPUT_STREAM : s->mode) {
+	case OUTPUT_STREAM:
+		if (v->out.size && v->out.last != '\n' && s->last == v)
+			out_write(OUT_STDOUT, "\n", 1);
+		break;
+	case OUTPUT_PREFIXED:
+		if (v->part.len) {
+			buf_putc(&v->part, '\n');
+			prefixed(s, v, "", 0);
+		}
+		break;
+	case OUTPUT_BUFFERED:
+		if (!v->index) {
+			/* its line now, numbered by the jobs ended: on a terminal
+			 * only over output, or a failure */
+			v->index = s->ended;
+			if (!s->live || v->out.size || !ok)
+				header(s, v);
+		}
+		block(s, v, &v->out);
+		break;
+	case OUTPUT_ORDERED:
+		if (!ok) {
+			/* a failure is printed at once */
+			v->index = s->ended;
+			header(s, v);
+			block(s, v, &v->out);
+			ready(s, v->e, NULL);
+		} else {
+			struct output *o = NULL;
+			if (v->out.size) {
+				o = xmalloc(sizeof(*o));
+				*o = v->out;
+				output_init(&v->out);
+			}
+			ready(s, v->e, o);
+		}
+		break;
+	}
+	if (!ok && what) {
+		diag_error(v->e->loc, "'%s' failed: %s", edge_name(v->e), what);
+		remember(s, v, what);
+	}
+	buf_free(&v->part);
+	draw(s);
+	out_batch(false);
+}
+
+void status_passed(struct status *s, const struct edge *e)
+{
+	if (s->mode == OUTPUT_ORDERED && edge_hasjob(e))
+		ready(s, e, NULL);
 }
 
 void status_failed(struct status *s, const struct edge *e, const char *what)
 {
-	(void)s;
+	struct jobview v = {.e = e};
+
 	diag_error(e->loc, "'%s' failed: %s", edge_name(e), what);
+	v.start = loop_now(s->loop);
+	output_init(&v.out);
+	remember(s, &v, what);
+	if (s->mode == OUTPUT_ORDERED)
+		ready(s, e, NULL);
 }
 
-void status_failed_errno(struct status *s, const struct edge *e, const char *what,
-			 const char *arg, int err)
+/* The summary of the failures: each failed job with what happened, how long it
+ * ran, its command and its last lines; then what was not built. */
+static void summary(struct status *s, const struct sched_result *r)
 {
-	struct buf msg = {0};
+	struct buf b = {0};
+	const char *bold = out_style(OUT_STDERR, STYLE_BOLD), *red = out_style(OUT_STDERR, STYLE_RED),
+		   *reset = out_style(OUT_STDERR, STYLE_RESET), *p, *nl;
+	size_t i, k;
 
-	buf_printf(&msg, what, arg);
-	buf_printf(&msg, ": %s", strerror(err));
-	status_failed(s, e, msg.s);
-	buf_free(&msg);
+	if (!s->nfails)
+		return;
+	buf_printf(&b, "baton: %s:\n", s->nfails == 1 ? "what failed" : "what failed, in order");
+	for (i = 0; i < s->nfails; i++) {
+		const struct failure *f = &s->fails[i];
+		buf_printf(&b, "  %s%s%s: %s%s%s after %lld.%02lld s\n", bold, edge_name(f->e), reset,
+			   red, f->what, reset, (long long)(f->ms / 1000),
+			   (long long)(f->ms % 1000 / 10));
+		if (f->script && *f->script) {
+			buf_puts(&b, "    command:\n");
+			for (p = f->script; *p; p = nl + 1) {
+				nl = strchr(p, '\n');
+				if (!nl)
+					nl = p + strlen(p) - 1;
+				buf_printf(&b, "      %.*s\n", (int)(nl - p), p);
+			}
+		}
+		if (f->tail.len) {
+			buf_printf(&b, "    its last lines:\n");
+			for (p = f->tail.s; *p; p = nl + 1) {
+				nl = strchr(p, '\n');
+				buf_printf(&b, "      %.*s\n", (int)(nl - p), p);
+			}
+		}
+		if (f->ran && s->plan && s->plan->o.log)
+			buf_printf(&b, "    all of its output: baton --log %s\n", edge_name(f->e));
+	}
+	if (r->blocked && s->keep_going && s->plan) {
+		size_t n = 0;
+		buf_puts(&b, "  not built because of the failures:");
+		for (k = 0; k < s->plan->nwork; k++) {
+			const struct edge *e = s->plan->work[k];
+			if (!plan_st(s->plan, e)->blocked)
+				continue;
+			if (n++ < 20)
+				buf_printf(&b, " %s", edge_name(e));
+		}
+		if (n > 20)
+			buf_printf(&b, " and %zu more", n - 20);
+		buf_putc(&b, '\n');
+	}
+	out_write(OUT_STDERR, b.s, b.len);
+	buf_free(&b);
 }
 
-void status_ended(struct status *s, const struct sched_result *r, bool keep_going, int sig)
+void status_finish(struct status *s, const struct sched_result *r, int sig)
 {
-	(void)s;
+	if (s->live)
+		out_status(OUT_STDOUT, NULL);
+	if (s->timer) {
+		loop_cancel(s->loop, s->timer);
+		s->timer = 0;
+	}
+	/* blocks still held in --output=ordered: their turn is now */
+	if (s->mode == OUTPUT_ORDERED) {
+		while (s->next < s->norder) {
+			const struct edge *e = s->order[s->next];
+			if (e->id < s->nblocks && !s->blocks[e->id])
+				s->blocks[e->id] = (struct output *)1;
+			advance(s);
+		}
+	}
+	if (!sig)
+		summary(s, r);
 	if (sig)
 		out_note("interrupted by %s", os_signame(sig));
-	else if (r->failed && keep_going)
+	else if (r->failed && s->keep_going)
 		out_note("%zu job%s failed", r->failed, r->failed == 1 ? "" : "s");
 	else if (r->failed)
 		out_note("build stopped: %zu job%s failed", r->failed, r->failed == 1 ? "" : "s");
 }
 
-void status_nothing(void)
+void status_nothing(bool quiet)
 {
-	out_puts(OUT_STDOUT, "baton: nothing to do\n");
+	if (!quiet)
+		out_puts(OUT_STDOUT, "baton: nothing to do\n");
 }

@@ -1,44 +1,106 @@
 /* What baton says about a build as it runs: each job as it starts ("[i/N]
- * name", with its script when asked, and why it runs), its output, its
- * failure, and how the build ended. All of it goes to the terminal through the
- * one writer (base/out.h). */
+ * name", with its script when asked, and why it runs), its output in the mode
+ * asked for, its failure, a status line kept at the bottom of a terminal, and
+ * at the end a summary of what failed. All of it goes to the terminal through
+ * the one writer (base/out.h). */
 #ifndef BATON_STATUS_H
 #define BATON_STATUS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/util.h"
+#include "run/output.h"
 
 struct edge;
+struct loop;
 struct plan;
 struct sched_result;
 
-struct status {
-	const struct plan *plan; /* for --explain: why each job runs */
-	bool explain;
-	bool scripts;  /* print each job's script under its line (-v, -n) */
-	size_t total;  /* jobs in the plan, for "[i/N]" */
-	size_t started;
-	struct buf line;
+/* How the jobs' output is shown (--output). */
+enum output_mode {
+	OUTPUT_BUFFERED, /* each job's output as one block when it ends */
+	OUTPUT_STREAM,   /* live, as it comes */
+	OUTPUT_PREFIXED, /* live, each line prefixed with its job's name */
+	OUTPUT_ORDERED,  /* blocks in the order the jobs were declared */
 };
 
-/* Start saying things about a build of total jobs. */
-void status_init(struct status *s, const struct plan *p, size_t total);
-/* e's job starts with script. */
-void status_started(struct status *s, const struct edge *e, const char *script);
-/* e's job printed this (all of its output, when it ended). */
-void status_output(struct status *s, const struct edge *e, const char *p, size_t n);
-/* e's job failed: what happened ("exit status 1"). */
+/* What the status knows of a job while it runs. */
+struct jobview {
+	const struct edge *e;
+	size_t index;       /* its i in "[i/N]" */
+	struct output out;  /* all of its output so far */
+	struct buf part;    /* --output=prefixed: its line not ended yet */
+	int64_t start;      /* when it started, by the loop's clock */
+	const char *script; /* its expanded recipe */
+	bool quiet;         /* [quiet] or -q: no line of its own */
+	bool console;       /* it has the terminal ([pool: console]) */
+	bool explained;     /* why it runs was said (--explain) */
+	bool ran;           /* it started (else it failed to) */
+};
+
+/* A failed job, for the summary at the end. */
+struct failure {
+	const struct edge *e;
+	char *what;    /* "exit status 1" */
+	char *script;  /* the command that failed */
+	int64_t ms;    /* how long it ran */
+	bool ran;      /* it started: its output is kept (baton --log) */
+	struct buf tail; /* its last lines */
+};
+
+struct status {
+	const struct plan *plan;
+	struct loop *loop;
+	enum output_mode mode;
+	bool explain;  /* say why each job runs (--explain) */
+	bool scripts;  /* print each job's script under its line (-v, -n) */
+	bool quiet;    /* -q: no [i/N] lines, no status line */
+	bool live;     /* a status line at the bottom of the terminal */
+	bool keep_going;
+	size_t total;  /* jobs in the plan, for "[i/N]" */
+	size_t started, ended;
+	struct buf line;
+	const struct jobview *last; /* the job whose line was printed last */
+	/* the status line */
+	struct jobview **running;
+	size_t nrunning, caprunning;
+	int64_t begin;         /* when the run began */
+	uint64_t known_ms;     /* the recorded durations of the jobs not ended yet */
+	bool estimate;         /* some job has a recorded duration */
+	unsigned timer;
+	int held;              /* console jobs running: the others' output waits */
+	/* --output=ordered: the jobs in declaration order, and the blocks of
+	 * those that ended before their turn, by edge id */
+	const struct edge **order;
+	size_t norder, next;
+	struct output **blocks;
+	size_t nblocks;
+	struct failure *fails;
+	size_t nfails, capfails;
+};
+
+/* Start saying things about a build of the plan's jobs, on loop. */
+void status_init(struct status *s, const struct plan *p, struct loop *loop,
+		 enum output_mode mode);
+/* The run begins: the status line, if there is one, is drawn. */
+void status_begin(struct status *s);
+/* v's job starts with script (v->e, v->quiet and v->console set). */
+void status_started(struct status *s, struct jobview *v, const char *script);
+/* v's job printed this. */
+void status_output(struct status *s, struct jobview *v, const char *p, size_t n);
+/* v's job ended: ok, or what happened ("exit status 1"); its output is taken. */
+void status_ended(struct status *s, struct jobview *v, bool ok, const char *what);
+/* e will not run in this build (up to date after all, or an input failed). */
+void status_passed(struct status *s, const struct edge *e);
+/* e's job failed before it had a script: what happened. */
 void status_failed(struct status *s, const struct edge *e, const char *what);
-/* e's job failed for a reason with an errno: what (a printf format of one
- * string, arg) and the error. */
-void status_failed_errno(struct status *s, const struct edge *e, const char *what,
-			 const char *arg, int err);
-/* How the build ended: interrupted by signal sig (0 if not), or failed jobs. */
-void status_ended(struct status *s, const struct sched_result *r, bool keep_going, int sig);
-/* Nothing had to run. */
-void status_nothing(void);
+/* How the build ended: what is held is printed, the failures summed up, and
+ * interrupted by signal sig (0 if not), or failed jobs. */
+void status_finish(struct status *s, const struct sched_result *r, int sig);
+/* Nothing had to run (quiet: say nothing). */
+void status_nothing(bool quiet);
 /* Free what it holds. */
 void status_free(struct status *s);
 

@@ -80,8 +80,14 @@ def demo_clib_static_and_shared_builds_and_tests(t):
                               "build/debug-static/textstat"], "the jobs", r)
     r = t.run("test", cwd="clib")
     t.rc(r, 0)
-    t.out(r, "[1/3] build/debug-static/test_reverse\n[2/3] build/debug-static/test_words\n"
-             "[3/3] test\ntest_reverse: ok\ntest_words: ok\n")
+    # the two tests build at once: their lines come in the order they end
+    t.eq(sorted(r.out.splitlines()[:2]), ["[1/3] build/debug-static/test_reverse",
+                                          "[2/3] build/debug-static/test_words"]
+         if r.out.startswith("[1/3] build/debug-static/test_reverse") else
+         ["[1/3] build/debug-static/test_words", "[2/3] build/debug-static/test_reverse"],
+         "the tests' lines", r)
+    t.eq(r.out.splitlines()[2:], ["[3/3] test", "test_reverse: ok", "test_words: ok"],
+         "the test task's output", r)
     r = t.run("mode=release", "link=shared", "run", "Never odd or even", cwd="clib")
     t.rc(r, 0)
     t.contains(r.out, "build/release-shared/libstrutil.so\n", "stdout", r)

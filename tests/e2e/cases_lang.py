@@ -8,8 +8,11 @@ from harness import case
 
 
 def status_lines(t, r):
-    """Names from the `[i/N] name` lines of stdout, checking i runs 1..N."""
+    """Names from the `[i/N] name` lines of stdout, checking i runs 1..N. A
+    line printed again over its job's output (another job's line came in
+    between) counts once."""
     found = re.findall(r"^\[(\d+)/(\d+)\] (.*)$", r.out, re.M)
+    found = [f for k, f in enumerate(found) if f not in found[:k]]
     names = [n for _, _, n in found]
     idx = [int(i) for i, _, _ in found]
     totals = {int(n) for _, n, _ in found}

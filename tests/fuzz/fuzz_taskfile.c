@@ -21,6 +21,7 @@
 #include "graph/taskfile.h"
 #include "os/os.h"
 #include "base/path.h"
+#include "os/fs.h"
 #include "plan/plan.h"
 #include "plan/recipe.h"
 #include "lang/source.h"

@@ -70,7 +70,7 @@ static void fake_end(void *ctx)
 			fake_set(f->fs, graph_find(f->g, w)->path, f->now);
 	}
 	f->x.ev.output(f->x.ev.ctx, job, "some output\n", 12);
-	f->x.ev.ended(f->x.ev.ctx, job, status, 0);
+	f->x.ev.ended(f->x.ev.ctx, job, status, 0, NULL);
 }
 
 static int fake_start(struct executor *x, void *job, const struct exec_spec *spec,
@@ -162,7 +162,7 @@ static char *build(struct world *w, struct fakex *f, const char *goal, size_t jo
 	graph_forget_files(&w->l.graph);
 	plan_init(&p, &w->l.graph, &po);
 	ck_assert(plan_build(&p, &n, 1));
-	status_init(&st, &p, p.njobs);
+	status_init(&st, &p, loop, OUTPUT_BUFFERED);
 	jobs_init(&js, &f->x, &p, &w->l.vars, w->logged ? &w->log : NULL, &st, &s, loop);
 	js.rec.root = "/nonexistent";
 	ev = jobs_events(&js);

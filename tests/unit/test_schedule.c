@@ -75,7 +75,7 @@ static void fake_stopping(void *ctx, int sig)
 static struct sched_result run_plan(struct fake *f, struct plan *p, size_t jobs, bool keep_going)
 {
 	struct sched_opts o = {keep_going};
-	struct runner r = {f, fake_start, fake_signal, fake_stopping};
+	struct runner r = {f, fake_start, fake_signal, fake_stopping, NULL};
 	struct sched_result res;
 	struct capacity cap;
 	struct sched s;
