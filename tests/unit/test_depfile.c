@@ -109,6 +109,16 @@ START_TEST(nul_bytes_separate_names)
 }
 END_TEST
 
+START_TEST(a_trailing_backslash_continues_to_nothing)
+{
+	/* as make and ninja read it: the text ends where a line would go on;
+	 * no input named "\" */
+	DEPS_EQ("a.o: a.c \\", "a.c");
+	DEPS_EQ("a.o: a.c\\", "a.c");
+	DEPS_EQ("a.o: \\", "");
+}
+END_TEST
+
 START_TEST(empty_text_has_no_inputs)
 {
 	DEPS_LEN_EQ("", 0, "");
@@ -138,6 +148,7 @@ int main(void)
 	tcase_add_test(tc, duplicates_once_in_first_order);
 	tcase_add_test(tc, windows_line_endings);
 	tcase_add_test(tc, nul_bytes_separate_names);
+	tcase_add_test(tc, a_trailing_backslash_continues_to_nothing);
 	tcase_add_test(tc, empty_text_has_no_inputs);
 	tcase_add_test(tc, text_without_a_target_is_refused);
 	suite_add_tcase(s, tc);
