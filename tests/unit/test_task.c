@@ -155,6 +155,24 @@ START_TEST(how_many_words_are_arguments)
 }
 END_TEST
 
+START_TEST(named_arguments_take_their_place)
+{
+	/* a parameter given by name leaves one place fewer for the words in
+	 * order, whichever side of them it is: the word after is another goal */
+	ck_assert_uint_eq(argc_of("two", "a=1 2 other"), 2);
+	ck_assert_uint_eq(argc_of("two", "b=1 2 other"), 2);
+	ck_assert_uint_eq(argc_of("two", "1 b=2 other"), 2);
+	ck_assert_uint_eq(argc_of("two", "a=1 b=2 other"), 2);
+	ck_assert_uint_eq(argc_of("one", "x=1 other"), 1);
+	/* one given twice by name takes one place */
+	ck_assert_uint_eq(argc_of("two", "a=1 a=2 3 other"), 3);
+	/* one given in order, then by name, takes one place too */
+	ck_assert_uint_eq(argc_of("two", "1 a=2 3 other"), 3);
+	/* a variadic one named still takes every word in order after it */
+	ck_assert_uint_eq(argc_of("rest", "words=a b c"), 3);
+}
+END_TEST
+
 START_TEST(positional_arguments)
 {
 	BIND_EQ("two", "1 2", "a=1 b=2", "");
@@ -266,6 +284,7 @@ int main(void)
 	tcase_add_test(tc, assignments_on_the_command_line);
 	tcase_add_test(tc, named_arguments);
 	tcase_add_test(tc, how_many_words_are_arguments);
+	tcase_add_test(tc, named_arguments_take_their_place);
 	tcase_add_test(tc, positional_arguments);
 	tcase_add_test(tc, named_and_positional_arguments);
 	tcase_add_test(tc, defaults);
