@@ -124,6 +124,11 @@ static bool readdeps(const struct recorder *c, struct edge *e, struct arena *a,
 
 	*deps = NULL;
 	*ndep = 0;
+	if (!path && ast_getattr(e->rule, "depfile")) {
+		diag_error(e->loc, "'%s' failed: its depfile attribute could not be expanded",
+			   edge_name(e));
+		return false;
+	}
 	if (!path)
 		return true;
 	fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -480,6 +480,19 @@ START_TEST(an_unreadable_depfile_fails_the_job)
 }
 END_TEST
 
+START_TEST(a_depfile_name_in_error_fails_the_job)
+{
+	DEPFILE_FAILS("[depfile: {{nosuch}}.d]\nout:\n\tmake it\n", NULL,
+		      "Taskfile:1:13: error: unknown variable 'nosuch'\n"
+		      "    [depfile: {{nosuch}}.d]\n"
+		      "                ^~~~~~\n"
+		      "Taskfile:2:1: error: 'out' failed: its depfile attribute could not be "
+		      "expanded\n"
+		      "    out:\n"
+		      "    ^~~\n");
+}
+END_TEST
+
 START_TEST(a_failure_deletes_what_the_job_wrote)
 {
 	struct edge *e = load("out kept rewritten: in1\n\tmake it\n", "out");
@@ -592,6 +605,7 @@ int main(void)
 	tcase_add_test(tc, a_missing_depfile_fails_the_job);
 	tcase_add_test(tc, an_invalid_depfile_fails_the_job);
 	tcase_add_test(tc, an_unreadable_depfile_fails_the_job);
+	tcase_add_test(tc, a_depfile_name_in_error_fails_the_job);
 	tcase_add_test(tc, a_failure_deletes_what_the_job_wrote);
 	tcase_add_test(tc, a_precious_output_is_kept);
 	tcase_add_test(tc, a_directory_is_kept_and_a_link_goes_not_its_target);
