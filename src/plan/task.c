@@ -1,27 +1,52 @@
 #include "plan/task.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/match.h"
 #include "lang/diag.h"
 #include "lang/eval.h"
 
-static const struct param *findparam(const struct stmt *task, const char *name, size_t len)
+/* The index of task's parameter called name (len bytes), or -1. */
+static long findparam(const struct stmt *task, const char *name, size_t len)
 {
 	const struct param *p;
+	long k = 0;
 
-	for (p = task->params; p; p = p->next) {
+	for (p = task->params; p; p = p->next, k++) {
 		if (strlen(p->name) == len && !memcmp(p->name, name, len))
-			return p;
+			return k;
 	}
-	return NULL;
+	return -1;
+}
+
+/* The index of the parameter a word given in order goes to: the first one
+ * without a value (set[k] false), or the variadic one; -1 if there is none. */
+static long nextplace(const struct stmt *task, const bool *set)
+{
+	const struct param *p;
+	long k = 0;
+
+	for (p = task->params; p && set[k] && !p->variadic; p = p->next, k++)
+		;
+	return p ? k : -1;
+}
+
+static size_t nparams(const struct stmt *task)
+{
+	const struct param *p;
+	size_t n = 0;
+
+	for (p = task->params; p; p = p->next)
+		n++;
+	return n;
 }
 
 bool task_named(const struct stmt *task, const char *word)
 {
 	const char *eq = strchr(word, '=');
 
-	return eq && findparam(task, word, (size_t)(eq - word));
+	return eq && findparam(task, word, (size_t)(eq - word)) >= 0;
 }
 
 bool task_isassign(const char *word)
@@ -33,29 +58,27 @@ bool task_isassign(const char *word)
 
 size_t task_argc(const struct stmt *task, char **words, size_t n)
 {
-	const struct param *p;
-	size_t npos = 0, i, used = 0;
-	bool variadic = false;
+	/* the words task_bind takes: which parameters have a value, as it sees them */
+	bool *set = xcalloc(nparams(task) + 1, sizeof(*set));
+	size_t i, used = 0;
+	long k;
 
-	for (p = task->params; p; p = p->next) {
-		if (p->variadic)
-			variadic = true;
-		else
-			npos++;
-	}
 	for (i = 0; i < n; i++) {
+		const char *eq = strchr(words[i], '=');
 		if (task_named(task, words[i])) {
+			set[findparam(task, words[i], (size_t)(eq - words[i]))] = true;
 			used = i + 1;
 			continue;
 		}
 		if (task_isassign(words[i]))
 			continue; /* a variable override, not ours */
-		if (npos == 0 && !variadic)
+		k = nextplace(task, set);
+		if (k < 0)
 			break;
-		if (npos > 0)
-			npos--;
+		set[k] = true;
 		used = i + 1;
 	}
+	free(set);
 	return used;
 }
 
@@ -66,20 +89,16 @@ bool task_bind(struct vars *vars, struct arena *a, struct edge *e, const struct 
 	struct scope *head = NULL;
 	struct list *vals;
 	bool *set;
-	size_t np = 0, i, k;
+	size_t np = nparams(t), i, k;
+	long at;
 	bool ok = true;
 
-	for (p = t->params; p; p = p->next)
-		np++;
 	vals = arena_alloc(a, (np ? np : 1) * sizeof(*vals));
 	set = arena_alloc(a, (np ? np : 1) * sizeof(*set));
 	for (i = 0; args && i < args->n; i++) {
 		const char *w = args->words[i], *eq = strchr(w, '=');
 		if (task_named(t, w)) {
-			for (p = t->params, k = 0; strncmp(p->name, w, (size_t)(eq - w)) ||
-						   p->name[eq - w];
-			     p = p->next, k++)
-				;
+			k = (size_t)findparam(t, w, (size_t)(eq - w));
 			list_free(&vals[k]);
 			list_push(&vals[k], eq + 1);
 			set[k] = true;
@@ -87,16 +106,15 @@ bool task_bind(struct vars *vars, struct arena *a, struct edge *e, const struct 
 		}
 		if (task_isassign(w))
 			continue;
-		for (p = t->params, k = 0; p && (set[k] && !p->variadic); p = p->next, k++)
-			;
-		if (!p) {
+		at = nextplace(t, set);
+		if (at < 0) {
 			diag_error((struct loc){0}, "task '%s' takes at most %zu argument%s",
 				   edge_name(e), np, np == 1 ? "" : "s");
 			ok = false;
 			break;
 		}
-		list_push(&vals[k], w);
-		set[k] = true;
+		list_push(&vals[at], w);
+		set[at] = true;
 	}
 	for (p = t->params, k = 0; p; p = p->next, k++) {
 		if (!set[k] && p->def) {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/htab.h"
 #include "base/out.h"
 #include "base/path.h"
 #include "graph/graph.h"
@@ -116,12 +117,18 @@ static bool readdeps(const struct recorder *c, struct edge *e, struct arena *a,
 	const char *path = recipe_attr(c->rx, e, "depfile", a), *err = NULL;
 	struct list l = {0};
 	struct buf text = {0};
+	struct htab seen = {0};
 	uint32_t i;
 	bool read;
 	int fd;
 
 	*deps = NULL;
 	*ndep = 0;
+	if (!path && ast_getattr(e->rule, "depfile")) {
+		diag_error(e->loc, "'%s' failed: its depfile attribute could not be expanded",
+			   edge_name(e));
+		return false;
+	}
 	if (!path)
 		return true;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -141,17 +148,20 @@ static bool readdeps(const struct recorder *c, struct edge *e, struct arena *a,
 		list_free(&l);
 		return false;
 	}
+	/* the explicit inputs are recorded already, and two paths the depfile
+	 * writes apart may be one once canonical ("./a.h", "a.h") */
+	for (i = 0; i < e->nin; i++)
+		htab_slot(&seen, e->in[i]->path, e->in[i]->len)->val = e->in[i];
 	*deps = xcalloc(l.n + 1, sizeof(**deps));
 	for (i = 0; i < l.n; i++) {
 		char *p = arena_strdup(a, l.v[i]);
-		uint32_t k;
-		path_canon(p, strlen(p));
-		/* the explicit inputs are recorded already */
-		for (k = 0; k < e->nin && strcmp(e->in[k]->path, p); k++)
-			;
-		if (k == e->nin)
-			statfile(&(*deps)[(*ndep)++], p, wants_content(c, e));
+		struct htab_entry *he = htab_slot(&seen, p, path_canon(p, strlen(p)));
+		if (he->val)
+			continue;
+		he->val = p;
+		statfile(&(*deps)[(*ndep)++], p, wants_content(c, e));
 	}
+	htab_free(&seen);
 	buf_free(&text);
 	list_free(&l);
 	return true;

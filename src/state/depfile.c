@@ -5,7 +5,9 @@
 #include "base/htab.h"
 
 /* Read one path at *p: backslash escapes a space, '#' or another backslash
- * before a space; "$$" is '$'; backslash-newline ends the word. */
+ * before a space; "$$" is '$'; backslash-newline ends the word, and so does a
+ * backslash that ends the text (a line continued to nothing, as make and
+ * ninja read it). */
 static size_t word(const char **p, const char *end, struct buf *b)
 {
 	const char *s = *p;
@@ -15,7 +17,9 @@ static size_t word(const char **p, const char *end, struct buf *b)
 		char c = *s;
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0')
 			break;
-		if (c == '\\' && s + 1 < end) {
+		if (c == '\\' && s + 1 == end)
+			break;
+		if (c == '\\') {
 			char d = s[1];
 			if (d == '\n' || (d == '\r' && s + 2 < end && s[2] == '\n'))
 				break;
