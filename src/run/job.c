@@ -188,6 +188,11 @@ static enum start_result start(void *ctx, struct edge *e)
 		spec.argv = argv;
 		spec.console = j->v.console;
 	}
+	if (!js->x->simulated) {
+		record_start(&js->rec, &j->rec, e, loop_now(js->loop));
+		j->rec.script = script;
+		record_begun(&js->rec, &j->rec, e, loop_now(js->loop));
+	}
 	rc = js->x->ops->start(js->x, j, &spec, &j->h, &step);
 	if (rc && step && (rc == EMFILE || rc == ENFILE) && js->nrun > 0) {
 		oldjob(js, j);
@@ -206,10 +211,6 @@ static enum start_result start(void *ctx, struct edge *e)
 	status_started(js->status, &j->v, script);
 	xgrow((void **)&js->run, &js->caprun, js->nrun + 1, sizeof(*js->run));
 	js->run[js->nrun++] = j;
-	if (!js->x->simulated) {
-		record_start(&js->rec, &j->rec, e, loop_now(js->loop));
-		j->rec.script = script;
-	}
 	return START_OK;
 fail:
 	oldjob(js, j);

@@ -62,6 +62,18 @@ void record_start(const struct recorder *c, struct jobrec *o, const struct edge 
 	}
 }
 
+static bool append(const struct recorder *c, struct jobrec *o, struct edge *e, bool ok,
+		   struct recfile *deps, uint32_t ndep, int64_t now, uint64_t rss_kb);
+
+void record_begun(const struct recorder *c, struct jobrec *o, struct edge *e, int64_t now)
+{
+	/* with a record, a job killed halfway leaves outputs unlike the record's,
+	 * and runs again; without one, a half-written output newer than its
+	 * inputs would pass for made: a failed run is noted first */
+	if (c->log && e->rule->kind != ST_TASK && !statelog_get(c->log, edge_out(e)[0]->path))
+		append(c, o, e, false, NULL, 0, now, 0);
+}
+
 void record_free(struct jobrec *o)
 {
 	free(o->ins);

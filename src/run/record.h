@@ -29,6 +29,10 @@ struct jobrec {
 /* Take the stat (and, if wanted, the hash) of e's inputs as the job starts,
  * at time now (ns, monotonic). */
 void record_start(const struct recorder *c, struct jobrec *r, const struct edge *e, int64_t now);
+/* The job is about to start (r->script set): if its first output has no
+ * record yet, a failed run of it is recorded now, so that if baton dies before
+ * the job ends, the next run takes what it left for unfinished. */
+void record_begun(const struct recorder *c, struct jobrec *r, struct edge *e, int64_t now);
 /* The job succeeded: stat the outputs (*changed: whether any did), read the
  * depfile, write the record. False after reporting why the job must count as
  * failed after all. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/out.h"
 #include "base/util.h"
 #include "plan/plan.h"
 #include "run/capacity.h"
@@ -201,17 +202,30 @@ void sched_done(struct sched *s, struct edge *e, bool ok, bool changed)
 }
 
 /* Ctrl-C, SIGTERM, SIGHUP, SIGQUIT: start nothing more, pass the signal on to
- * the jobs, and wait for them to end. */
+ * the jobs (SIGTERM for SIGQUIT, which would make them dump core), and wait
+ * for them to end. A job may ignore it: the second such signal sends the jobs
+ * SIGTERM, the third SIGKILL. */
 static void onstop(void *ctx, int sig)
 {
 	struct sched *s = ctx;
 
-	if (s->res.signal)
+	if (!s->res.signal) {
+		s->res.signal = sig;
+		s->stop = true;
+		s->r->stopping(s->r->ctx, sig);
+		s->r->signal(s->r->ctx, sig == SIGQUIT ? SIGTERM : sig);
 		return;
-	s->res.signal = sig;
-	s->stop = true;
-	s->r->stopping(s->r->ctx, sig);
-	s->r->signal(s->r->ctx, sig);
+	}
+	if (!s->running)
+		return;
+	if (++s->escalated == 1) {
+		out_note("stopping the jobs still running with SIGTERM");
+		s->r->signal(s->r->ctx, SIGTERM);
+		s->r->signal(s->r->ctx, SIGCONT);
+	} else {
+		out_note("killing the jobs still running (SIGKILL)");
+		s->r->signal(s->r->ctx, SIGKILL);
+	}
 }
 
 /* Ctrl-Z: the jobs are in process groups of their own, so the terminal does

@@ -65,6 +65,7 @@ struct sched {
 	size_t running, finished;
 	bool stop;  /* start nothing more */
 	bool full;  /* the runner said START_LATER: until a job ends */
+	int escalated; /* stopping signals after the first */
 	struct sched_result res;
 };
 

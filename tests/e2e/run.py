@@ -34,6 +34,7 @@ import cases_state  # noqa: E402,F401
 import cases_hostile  # noqa: E402,F401
 import cases_demo  # noqa: E402,F401
 import cases_cond  # noqa: E402,F401
+import cases_run  # noqa: E402,F401
 
 
 def run_case(baton, name):
