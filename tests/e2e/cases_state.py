@@ -278,13 +278,21 @@ def state_log_truncated_anywhere_still_loads(t):
     """)
     t.rc(t.run("-j1"), 0)
     data = open(t.path(".baton/log"), "rb").read()
+    # the first run noted each job as begun (failed) before it ran, then as
+    # done: a cut that keeps only the first of the two reruns that job, as
+    # a crash there would; anything else leaves nothing to do
     for cut in range(0, len(data) + 1, max(1, len(data) // 40)):
         with open(t.path(".baton/log"), "wb") as f:
             f.write(data[:cut])
-        r = t.run()
+        if t.exists("log"):
+            os.unlink(t.path("log"))
+        r = t.run("-j1")
         t.rc(r, 0)
-        t.contains(r.out, "baton: nothing to do", "run with a log cut at %d" % cut, r)
-    t.logged(["a", "b"])
+        ran = t.read("log").split() if t.exists("log") else []
+        t.eq(sorted(set(ran)), sorted(ran), "each job ran once at most after a cut at %d" % cut, r)
+        if not ran:
+            t.contains(r.out, "baton: nothing to do", "run with a log cut at %d" % cut, r)
+        nothing_to_do(t, t.run())
 
 
 @case
@@ -760,11 +768,14 @@ def state_second_ctrl_c_during_cleanup(t):
     if not t.wait_for("stopping"):
         p.kill()
         t.fail("the job did not get the first SIGINT")
+    # the second Ctrl-C sends the job SIGTERM, which it does not trap: it
+    # ends, and baton, which waited for it, cleans up after it
     os.kill(p.pid, signal.SIGINT)
     out, err = p.communicate(timeout=30)
     err = err.decode()
     t.eq(p.returncode, 130, "exit status after two SIGINTs")
-    t.content("cleaned", "cleaned\n")     # baton waited for the job
+    t.absent("cleaned")
+    t.contains(err, "baton: stopping the jobs still running with SIGTERM\n", "stderr")
     t.contains(err, "baton: deleted 'out'\n", "stderr")
     t.contains(err, "baton: interrupted by SIGINT\n", "stderr")
     t.absent("out")
