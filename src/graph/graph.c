@@ -1,3 +1,4 @@
+#include "lang/ast.h"
 #include "graph/graph.h"
 
 #include <assert.h>

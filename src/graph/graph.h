@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "base/arena.h"
-#include "lang/ast.h"
+#include "lang/source.h"
 #include "base/htab.h"
 #include "base/list.h"
 #include "os/os.h"
@@ -14,6 +14,7 @@
 struct edge;
 struct pool;
 struct scope;
+struct stmt;
 
 enum {
 	NODE_TASK = 1 << 0,    /* a task's name, not a file */

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "lang/ast.h"
+#include "lang/source.h"
 #include "base/htab.h"
 #include "base/list.h"
 

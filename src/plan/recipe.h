@@ -5,9 +5,11 @@
 
 #include <stdbool.h>
 
-#include "graph/graph.h"
 #include "lang/eval.h"
-#include "lang/vars.h"
+
+struct arena;
+struct edge;
+struct vars;
 
 /* Expanding the recipes of one build: the lists bound to in, out and stem are
  * kept from one edge to the next, so that binding them allocates nothing once

@@ -1,3 +1,5 @@
+#include "graph/graph.h"
+#include "lang/ast.h"
 #include "plan/task.h"
 
 #include <stdlib.h>

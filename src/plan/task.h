@@ -5,8 +5,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "graph/graph.h"
-#include "lang/vars.h"
+struct arena;
+struct edge;
+struct stmt;
+struct vars;
 
 /* Arguments for a task: positional words and NAME=value words, in order. */
 struct taskargs {

@@ -1,6 +1,7 @@
 /* Paths and the graph: canonical names, one node per file, one producer per output. */
 #include "common.h"
 #include "graph/graph.h"
+#include "lang/ast.h"
 #include "graph/taskfile.h"
 #include "base/path.h"
 
