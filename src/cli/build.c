@@ -210,6 +210,7 @@ static int run(struct build *b)
 	st.quiet = o->quiet;
 	st.keep_going = o->keep_going;
 	st.live = !o->dry_run && !o->quiet && out_live(OUT_STDOUT);
+	st.timed = !o->dry_run;
 	jobs_init(&js, NULL, &b->plan, &b->l.vars, o->dry_run ? NULL : &b->log, &st, &s, loop);
 	if (!realpath(".", root))
 		strcpy(root, "/nonexistent");

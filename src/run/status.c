@@ -32,6 +32,8 @@ void status_init(struct status *s, const struct plan *p, struct loop *loop,
 	s->plan = p;
 	s->loop = loop;
 	s->mode = mode;
+	s->bold = out_style(OUT_STDOUT, STYLE_BOLD);
+	s->reset = out_style(OUT_STDOUT, STYLE_RESET);
 	s->total = p ? p->njobs : 0;
 	if (p) {
 		for (i = 0; i < p->nwork; i++) {
@@ -200,9 +202,13 @@ static void header(struct status *s, struct jobview *v)
 	buf_putc(&s->line, '/');
 	buf_num(&s->line, s->total);
 	buf_add(&s->line, "] ", 2);
-	buf_puts(&s->line, out_style(OUT_STDOUT, STYLE_BOLD));
-	buf_puts(&s->line, edge_name(v->e));
-	buf_puts(&s->line, out_style(OUT_STDOUT, STYLE_RESET));
+	if (*s->bold) {
+		buf_puts(&s->line, s->bold);
+		buf_puts(&s->line, edge_name(v->e));
+		buf_puts(&s->line, s->reset);
+	} else {
+		buf_puts(&s->line, edge_name(v->e));
+	}
 	buf_putc(&s->line, '\n');
 	if (s->scripts && v->script) {
 		for (p = v->script; *p; p = nl + 1) {
@@ -232,7 +238,7 @@ void status_started(struct status *s, struct jobview *v, const char *script)
 	s->started++;
 	v->script = script;
 	v->quiet = v->quiet || s->quiet;
-	v->start = loop_now(s->loop);
+	v->start = s->timed ? loop_now(s->loop) : 0;
 	xgrow((void **)&s->running, &s->caprunning, s->nrunning + 1, sizeof(*s->running));
 	s->running[s->nrunning++] = v;
 	if (v->console) {
@@ -241,15 +247,18 @@ void status_started(struct status *s, struct jobview *v, const char *script)
 		if (!s->held++ && s->live)
 			out_status(OUT_STDOUT, NULL);
 	}
-	out_batch(true);
+	if (s->live)
+		out_batch(true);
 	if (lineatstart(s, v)) {
 		v->index = s->started;
 		header(s, v);
 	} else if (v->quiet) {
 		header(s, v); /* the reasons it runs, if asked for: no line */
 	}
-	draw(s);
-	out_batch(false);
+	if (s->live) {
+		draw(s);
+		out_batch(false);
+	}
 }
 
 /* Print the lines of text that are complete, each after v's prefix; keep the
@@ -345,7 +354,7 @@ static void remember(struct status *s, struct jobview *v, const char *what)
 	f->what = strcpy(xmalloc(strlen(what) + 1), what);
 	if (v->script)
 		f->script = strcpy(xmalloc(strlen(v->script) + 1), v->script);
-	f->ms = (loop_now(s->loop) - v->start) / 1000000;
+	f->ms = s->timed ? (loop_now(s->loop) - v->start) / 1000000 : 0;
 	f->ran = v->ran;
 	output_tail(&v->out, TAIL_LINES, &f->tail);
 }
@@ -354,7 +363,8 @@ void status_ended(struct status *s, struct jobview *v, bool ok, const char *what
 {
 	size_t i;
 
-	out_batch(true);
+	if (s->live)
+		out_batch(true);
 	for (i = 0; i < s->nrunning && s->running[i] != v; i++)
 		;
 	if (i < s->nrunning)
@@ -418,8 +428,10 @@ void status_ended(struct status *s, struct jobview *v, bool ok, const char *what
 		remember(s, v, what);
 	}
 	buf_free(&v->part);
-	draw(s);
-	out_batch(false);
+	if (s->live) {
+		draw(s);
+		out_batch(false);
+	}
 }
 
 void status_passed(struct status *s, const struct edge *e)
@@ -433,7 +445,7 @@ void status_failed(struct status *s, const struct edge *e, const char *what)
 	struct jobview v = {.e = e};
 
 	diag_error(e->loc, "'%s' failed: %s", edge_name(e), what);
-	v.start = loop_now(s->loop);
+	v.start = s->timed ? loop_now(s->loop) : 0;
 	output_init(&v.out);
 	remember(s, &v, what);
 	if (s->mode == OUTPUT_ORDERED)

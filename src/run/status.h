@@ -59,6 +59,8 @@ struct status {
 	bool quiet;    /* -q: no [i/N] lines, no status line */
 	bool live;     /* a status line at the bottom of the terminal */
 	bool keep_going;
+	bool timed;    /* jobs really run: their durations are shown */
+	const char *bold, *reset; /* the escape sequences of names, or "" */
 	size_t total;  /* jobs in the plan, for "[i/N]" */
 	size_t started, ended;
 	struct buf line;

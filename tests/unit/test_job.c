@@ -163,6 +163,7 @@ static char *build(struct world *w, struct fakex *f, const char *goal, size_t jo
 	plan_init(&p, &w->l.graph, &po);
 	ck_assert(plan_build(&p, &n, 1));
 	status_init(&st, &p, loop, OUTPUT_BUFFERED);
+	st.timed = true;
 	jobs_init(&js, &f->x, &p, &w->l.vars, w->logged ? &w->log : NULL, &st, &s, loop);
 	js.rec.root = "/nonexistent";
 	ev = jobs_events(&js);
