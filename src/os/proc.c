@@ -256,9 +256,12 @@ fail:
 static int spawn(const char *path, const struct os_spawn *s, pid_t *pid)
 {
 	sigset_t all, old, none;
+	static pid_t parent;
 	volatile int err = 0;
-	pid_t p, parent = getpid();
+	pid_t p;
 
+	if (!parent)
+		parent = getpid(); /* baton's, in the child: it never forks itself */
 	sigfillset(&all);
 	sigemptyset(&none);
 	pthread_sigmask(SIG_SETMASK, &all, &old);

@@ -203,9 +203,11 @@ bool loop_busy(const struct loop *l)
 static void signals(struct loop *l)
 {
 	char sink[256];
+	ssize_t n;
 	size_t i;
 
-	while (read(wake[0], sink, sizeof(sink)) > 0)
+	/* a short read emptied the pipe: no second read to find that out */
+	while ((n = read(wake[0], sink, sizeof(sink))) == (ssize_t)sizeof(sink))
 		;
 	anycaught = 0;
 	for (i = 0; i < l->nc; i++) {
