@@ -165,32 +165,56 @@ static void future(const struct plan *p, struct node *n)
 	}
 }
 
-/* Whether edge from needs edge to, through the edges that must run. */
-static bool needs(const struct plan *p, struct edge *from, const struct edge *to)
+void plan_inputs(struct plan *p, const struct edge *from,
+		 bool (*fn)(void *ctx, const struct edge *e), void *ctx)
 {
-	struct edge **stack = NULL;
-	uint8_t *seen = xcalloc(p->nst + 1, 1);
+	const struct edge **stack = NULL;
 	size_t n = 0, cap = 0;
-	bool found = false;
-	uint32_t i;
+	bool more = true;
+	uint32_t i, mark;
 
+	/* an edge is seen by this walk when it has this walk's mark: no array
+	 * to clear for each walk (walks are many for the pools' check) */
+	if (p->nseen < p->nst) {
+		free(p->seen);
+		p->seen = xcalloc(p->nst, sizeof(*p->seen));
+		p->nseen = p->nst;
+		p->mark = 0;
+	}
+	mark = ++p->mark;
 	xgrow((void **)&stack, &cap, 1, sizeof(*stack));
 	stack[n++] = from;
-	while (n && !found) {
-		struct edge *e = stack[--n];
-		for (i = 0; i < e->nall && !found; i++) {
-			struct edge *d = e->in[i]->gen;
-			if (!d || seen[d->id] || !plan_st(p, d)->dirty)
+	while (n && more) {
+		const struct edge *e = stack[--n];
+		for (i = 0; i < e->nall && more; i++) {
+			const struct edge *d = e->in[i]->gen;
+			if (!d || p->seen[d->id] == mark || !plan_st(p, d)->dirty)
 				continue;
-			found = d == to;
-			seen[d->id] = 1;
+			p->seen[d->id] = mark;
+			more = fn(ctx, d);
 			xgrow((void **)&stack, &cap, n + 1, sizeof(*stack));
 			stack[n++] = d;
 		}
 	}
-	free(seen);
 	free(stack);
-	return found;
+}
+
+/* plan_inputs' visitor for needs: stop at the edge looked for. */
+static bool notit(void *ctx, const struct edge *e)
+{
+	const struct edge **to = ctx;
+
+	if (e != *to)
+		return true;
+	*to = NULL;
+	return false;
+}
+
+/* Whether edge from needs edge to, through the edges that must run. */
+static bool needs(struct plan *p, const struct edge *from, const struct edge *to)
+{
+	plan_inputs(p, from, notit, &to);
+	return to == NULL;
 }
 
 /* [serial]: the jobs of e's inputs that run, one after another in the order
@@ -499,6 +523,7 @@ void plan_free(struct plan *p)
 	free(p->instafter);
 	free(p->resolved);
 	free(p->st);
+	free(p->seen);
 	free(p->work);
 	free(p->why);
 	free(p->scripts);

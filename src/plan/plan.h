@@ -90,6 +90,9 @@ struct plan {
 	struct lent { struct edge *e; struct node **in; uint32_t nimp, nall; } *lent;
 	size_t nlent, caplent;
 	struct search search;
+	uint32_t *seen;      /* plan_inputs: by edge id, the last walk that saw it */
+	size_t nseen;
+	uint32_t mark;
 };
 
 /* Start a plan for graph g. */
@@ -113,6 +116,10 @@ bool plan_stillneeded(const struct plan *p, const struct edge *e);
  * a rule's place in it, and for the edges of one pattern rule, the order in
  * which their targets were named. */
 uint64_t plan_order(const struct plan *p, const struct edge *e);
+/* Call fn for each edge that must run and that from needs, directly or
+ * through others, once each, until fn returns false. */
+void plan_inputs(struct plan *p, const struct edge *from,
+		 bool (*fn)(void *ctx, const struct edge *e), void *ctx);
 /* Whether an edge has a recipe to run. */
 bool edge_hasjob(const struct edge *e);
 /* Print the edges to run with their pending counts (for tests and --dump=plan). */

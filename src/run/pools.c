@@ -92,42 +92,37 @@ static void pfree(void *ctx)
 	free(ps);
 }
 
-/* The latest position (pos, by edge id, 1 on) among the members that edge
- * from needs, through the plan's work; 0 if none. stamp marks the edges seen
- * by this walk (seen, by edge id). */
-static uint32_t latest(const struct plan *p, const struct edge *from, const uint32_t *pos,
-		       uint32_t *seen, uint32_t stamp)
-{
-	const struct edge **stack = NULL;
-	size_t n = 0, cap = 0;
-	uint32_t i, most = 0;
+/* What latest looks for: the latest place among members of a pool. */
+struct latest {
+	const uint32_t *pos; /* by edge id, the member's place (1 on), or 0 */
+	uint32_t most;
+};
 
-	xgrow((void **)&stack, &cap, 1, sizeof(*stack));
-	stack[n++] = from;
-	while (n) {
-		const struct edge *e = stack[--n];
-		for (i = 0; i < e->nall; i++) {
-			const struct edge *d = e->in[i]->gen;
-			if (!d || seen[d->id] == stamp || !plan_st(p, d)->dirty)
-				continue;
-			seen[d->id] = stamp;
-			if (pos[d->id] > most)
-				most = pos[d->id];
-			xgrow((void **)&stack, &cap, n + 1, sizeof(*stack));
-			stack[n++] = d;
-		}
-	}
-	free(stack);
-	return most;
+static bool later(void *ctx, const struct edge *e)
+{
+	struct latest *l = ctx;
+
+	if (l->pos[e->id] > l->most)
+		l->most = l->pos[e->id];
+	return true;
 }
 
-bool pools_add(struct capacity *c, const struct plan *p)
+/* The latest place among the members that edge from needs; 0 if none. */
+static uint32_t latest(struct plan *p, const struct edge *from, const uint32_t *pos)
+{
+	struct latest l = {pos, 0};
+
+	plan_inputs(p, from, later, &l);
+	return l.most;
+}
+
+bool pools_add(struct capacity *c, struct plan *p)
 {
 	const struct graph *g = p->g;
 	struct pools *ps;
 	struct limit l;
 	size_t i, j;
-	uint32_t *seen, *pos, stamp = 0, k;
+	uint32_t *pos, k;
 	bool ok = true;
 
 	if (!g->rulepools.n)
@@ -151,7 +146,6 @@ bool pools_add(struct capacity *c, const struct plan *p)
 	}
 	/* an ordered pool's members in declaration order; one that needs a
 	 * member declared after it would wait for ever */
-	seen = xcalloc(p->nst + 1, sizeof(*seen));
 	pos = xcalloc(p->nst + 1, sizeof(*pos));
 	for (i = 0; i < g->npools && ok; i++) {
 		struct members *m = &ps->ord[i];
@@ -161,7 +155,7 @@ bool pools_add(struct capacity *c, const struct plan *p)
 		for (j = 0; j < m->n; j++)
 			pos[m->v[j]->id] = (uint32_t)j + 1;
 		for (j = 0; j < m->n && ok; j++) {
-			k = latest(p, m->v[j], pos, seen, ++stamp);
+			k = latest(p, m->v[j], pos);
 			if (k > j + 1) {
 				diag_error(m->v[j]->loc,
 					   "'%s' cannot start before '%s' in ordered pool '%s': it needs it",
@@ -174,7 +168,6 @@ bool pools_add(struct capacity *c, const struct plan *p)
 		for (j = 0; j < m->n; j++)
 			pos[m->v[j]->id] = 0;
 	}
-	free(seen);
 	free(pos);
 	l = (struct limit){ps, take, give, pfree, pass};
 	cap_add(c, &l);

@@ -12,6 +12,6 @@ struct plan;
 /* Add the pools of the plan's graph to c, if any job is in one. False after
  * reporting an ordered pool whose members need each other the wrong way
  * round (one declared first needs one declared after it). */
-bool pools_add(struct capacity *c, const struct plan *p);
+bool pools_add(struct capacity *c, struct plan *p);
 
 #endif
