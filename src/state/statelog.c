@@ -486,11 +486,15 @@ size_t log_readlog(struct statelog *s, const char *path, bool *header, bool *emp
 	*empty = true;
 	if (fd < 0)
 		return 0;
+	/* another baton may be appending (one run by a job of this one's): read
+	 * whole lines, none half written */
+	flock(fd, LOCK_SH);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
 	    !(text = log_wholefile(fd, (size_t)st.st_size, &mapped))) {
 		close(fd); /* not a log baton wrote, or nothing to read: start a new one */
 		return 0;
 	}
+	flock(fd, LOCK_UN);
 	*empty = false;
 	size = (size_t)st.st_size;
 	end = text + size;
@@ -527,14 +531,55 @@ size_t log_readlog(struct statelog *s, const char *path, bool *header, bool *emp
 	return bad;
 }
 
+/* The lock file of depth d, into b. */
+static void lockname(struct buf *b, const char *dir, int d)
+{
+	b->len = 0;
+	if (d)
+		buf_printf(b, "%s/lock.%d", dir, d);
+	else
+		buf_printf(b, "%s/lock", dir);
+}
+
+/* The depth of the lock that the baton which runs this one (as a job, or
+ * further down) holds on this directory, or -1 if none does: BATON_LOCKED
+ * names the directory and the depth, and that lock must still be held (a
+ * process left over from a baton that ended does not count). */
+static int parentdepth(const struct statelog *s, const char *dir)
+{
+	const char *v = getenv("BATON_LOCKED");
+	unsigned long long dev, ino;
+	struct buf path = {0};
+	int d, fd, held = 0;
+
+	if (!v || sscanf(v, "%llu:%llu:%d", &dev, &ino, &d) != 3 || d < 0 || d > 1000 ||
+	    dev != s->dev || ino != s->ino)
+		return -1;
+	lockname(&path, dir, d);
+	fd = open(path.s, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+		close(fd);
+	}
+	buf_free(&path);
+	return held ? d : -1;
+}
+
 static bool lock(struct statelog *s, const char *dir)
 {
 	struct buf path = {0};
+	struct stat st;
 	char pid[32] = "";
 	ssize_t n = 0;
 	int tries;
 
-	buf_printf(&path, "%s/lock", dir);
+	if (stat(dir, &st) == 0) {
+		s->dev = (uint64_t)st.st_dev;
+		s->ino = (uint64_t)st.st_ino;
+	}
+	s->depth = parentdepth(s, dir) + 1;
+	s->nested = s->depth > 0;
+	lockname(&path, dir, s->depth);
 	s->lockfd = open(path.s, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
 	if (s->lockfd < 0) {
 		out_note("error: cannot create '%s': %s", path.s, strerror(errno));
@@ -577,6 +622,15 @@ static bool lock(struct statelog *s, const char *dir)
 	return true;
 }
 
+bool statelog_nestvar(const struct statelog *s, struct buf *b)
+{
+	if (s->lockfd < 0)
+		return false;
+	buf_printf(b, "BATON_LOCKED=%llu:%llu:%d", (unsigned long long)s->dev,
+		   (unsigned long long)s->ino, s->depth);
+	return true;
+}
+
 void statelog_init(struct statelog *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -609,7 +663,9 @@ bool statelog_load(struct statelog *s, const char *dir, bool write)
 	if (write && s->lockfd < 0 && !statelog_lock(s, dir))
 		return false;
 	bad = log_readlog(s, s->path, &header, &empty);
-	fresh = !header;
+	/* a nested baton shares the file with the one that runs it: it never
+	 * starts it anew nor rewrites it */
+	fresh = !header && !s->nested;
 	if (bad)
 		warn("%zu damaged record%s in '%s' ignored (those targets will be rebuilt)", bad,
 		     bad == 1 ? "" : "s", s->path);
@@ -625,7 +681,15 @@ bool statelog_load(struct statelog *s, const char *dir, bool write)
 			strerror(errno));
 		return false;
 	}
-	if (bad) {
+	if (s->nested && empty && !header) {
+		flock(s->fd, LOCK_EX);
+		if (lseek(s->fd, 0, SEEK_END) == 0 &&
+		    !log_writeall(s->fd, LOG_HEADER, sizeof(LOG_HEADER) - 1))
+			out_note("error: cannot write the state log '%s': %s", s->path,
+				 strerror(errno));
+		flock(s->fd, LOCK_UN);
+	}
+	if (bad && !s->nested) {
 		/* rewrite it without the damage, so it is reported once */
 		close(s->fd);
 		s->fd = -1;
@@ -760,7 +824,16 @@ bool statelog_append(struct statelog *s, const struct record *r)
 	size_t keylen, bodylen = 0;
 	bool ok;
 
-	ok = s->fd >= 0 && s->end >= 0 && writeline(s, r, &bodylen);
+	/* a baton run by a job may append to the same file: each line is written
+	 * whole under the file's lock, and where it goes is found there */
+	ok = s->fd >= 0 && s->end >= 0 && flock(s->fd, LOCK_EX) == 0;
+	if (ok) {
+		int64_t end = lseek(s->fd, 0, SEEK_END);
+		s->foreign |= end != s->end;
+		s->end = end;
+		ok = end >= 0 && writeline(s, r, &bodylen);
+		flock(s->fd, LOCK_UN);
+	}
 	if (!ok) {
 		if (!s->failed)
 			out_note("error: cannot write the state log '%s': %s",
@@ -791,8 +864,14 @@ bool statelog_append(struct statelog *s, const struct record *r)
 void statelog_close(struct statelog *s)
 {
 	size_t live = s->firsts.n + s->others.n + s->added.n;
+	struct stat st;
 
-	if (s->fd >= 0) {
+	/* records that a baton run by a job appended are in the file, not in s */
+	if (s->fd >= 0 && fstat(s->fd, &st) == 0 && st.st_size != s->end && s->end >= 0) {
+		s->foreign = true;
+		s->end = st.st_size;
+	}
+	if (s->fd >= 0 && !s->nested) {
 		/* compacted when more of the file is records no longer live than live
 		 * ones, by their size (full rebuilds, one after another, never make it
 		 * more than twice as long to read), or by their number */
@@ -800,13 +879,14 @@ void statelog_close(struct statelog *s)
 		    (s->lines > 3 * live + 1000 ||
 		     ((uint64_t)s->end > LOG_COMPACT_MIN &&
 		      (uint64_t)s->end > 2 * statelog_livebytes(s)))) {
-			if (s->added.n)
+			if (s->added.n || s->foreign)
 				statelog_recompact(s);
 			else
 				statelog_compact(s);
 		}
-		close(s->fd);
 	}
+	if (s->fd >= 0)
+		close(s->fd);
 	if (s->lockfd >= 0) {
 		if (ftruncate(s->lockfd, 0) < 0) {
 			/* the pid is only a courtesy for the waiting message */

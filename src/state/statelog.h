@@ -74,8 +74,15 @@ struct statelog {
 	int fd;           /* open for appending, or -1 */
 	int64_t end;      /* the size of the file behind fd: where a record goes */
 	int lockfd;
+	/* the lock held: dir/lock (depth 0), or for a baton run by a job of a
+	 * baton that holds the lock at depth d in the same directory,
+	 * dir/lock.<d+1>: it shares the log with that one (nested) */
+	int depth;
+	bool nested;
+	uint64_t dev, ino; /* the directory's, to tell it is the same */
 	size_t lines;     /* records in the file, live or not */
 	bool failed;      /* a write failed: reported once */
+	bool foreign;     /* another baton (run by a job) appended to the file */
 };
 
 /* Start an empty log that is not backed by a file. */
@@ -91,6 +98,11 @@ bool statelog_load(struct statelog *s, const char *dir, bool write);
  * statelog_load, for a build that states files early. False after reporting
  * why it cannot. */
 bool statelog_lock(struct statelog *s, const char *dir);
+/* "BATON_LOCKED=..." into b: what tells a baton that a job runs in this
+ * directory that this one holds the lock, so that it takes the next one of the
+ * chain instead of waiting for this one's (which would wait for that job);
+ * false if no lock is held. */
+bool statelog_nestvar(const struct statelog *s, struct buf *b);
 /* Load records from a copy of text (tests); returns the number of lines that were
  * damaged. A line is judged by its checksum and header; its file list is read
  * when statelog_find asks for it. */
