@@ -169,3 +169,86 @@ void diag_note(struct loc loc, const char *fmt, ...)
 	vreport(loc, "note", fmt, ap);
 	va_end(ap);
 }
+
+/* The edit distance of a and b (optimal string alignment: a swap of two
+ * neighbours is one edit), or more than limit if it is. */
+static unsigned distance(const char *a, size_t la, const char *b, size_t lb, unsigned limit)
+{
+	unsigned row[3][65], *prev2 = row[0], *prev = row[1], *cur = row[2], *t, best;
+	size_t i, j;
+
+	if (la > 64 || lb > 64 || (la > lb ? la - lb : lb - la) > limit)
+		return limit + 1;
+	for (j = 0; j <= lb; j++)
+		prev[j] = (unsigned)j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = (unsigned)i;
+		best = cur[0];
+		for (j = 1; j <= lb; j++) {
+			unsigned cost = a[i - 1] != b[j - 1], v = prev[j - 1] + cost;
+			if (prev[j] + 1 < v)
+				v = prev[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    prev2[j - 2] + 1 < v)
+				v = prev2[j - 2] + 1;
+			cur[j] = v;
+			if (v < best)
+				best = v;
+		}
+		if (best > limit)
+			return limit + 1;
+		t = prev2;
+		prev2 = prev;
+		prev = cur;
+		cur = t;
+	}
+	return prev[lb];
+}
+
+void nearest_init(struct nearest *n, const char *name)
+{
+	memset(n, 0, sizeof(*n));
+	n->name = name;
+}
+
+void nearest_try(struct nearest *n, const char *cand)
+{
+	size_t len = strlen(n->name);
+	/* a third of the name's letters may be wrong, at least one; a name of one
+	 * or two letters is near too much */
+	unsigned limit = len < 3 ? 0 : len < 6 ? 1 : (unsigned)(len / 3), d;
+
+	if (!cand || !limit || !strcmp(cand, n->name))
+		return;
+	if (n->best) {
+		if (n->dist <= 1)
+			return; /* nothing is nearer */
+		limit = n->dist - 1;
+	}
+	d = distance(n->name, len, cand, strlen(cand), limit);
+	if (d <= limit) {
+		n->best = cand;
+		n->dist = d;
+	}
+}
+
+const char *nearest_hint(struct nearest *n)
+{
+	if (!n->best)
+		return "";
+	snprintf(n->hint, sizeof(n->hint), " (did you mean '%.160s'?)", n->best);
+	return n->hint;
+}
+
+const char *diag_suggest(const char *name, const char *const *cands, size_t n)
+{
+	static struct nearest near;
+	size_t i;
+
+	nearest_init(&near, name);
+	for (i = 0; i < n; i++)
+		nearest_try(&near, cands[i]);
+	return nearest_hint(&near);
+}

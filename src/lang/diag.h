@@ -25,4 +25,21 @@ void diag_move(uint32_t src, uint32_t from, uint32_t len, uint32_t by);
 /* "file:line:col" of loc, into buf of size n. */
 void diag_where(struct loc loc, char *buf, size_t n);
 
+/* "Did you mean": the name nearest to one that is unknown, among candidates
+ * tried one by one, if it is near enough to be a likely typo. */
+struct nearest {
+	const char *name;   /* the unknown name */
+	const char *best;   /* the nearest so far, or NULL */
+	unsigned dist;      /* its distance (edits: insert, delete, replace, swap) */
+	char hint[192];     /* nearest_hint's text */
+};
+/* Start looking for names near name. */
+void nearest_init(struct nearest *n, const char *name);
+/* Consider cand (kept by the caller until nearest_hint). */
+void nearest_try(struct nearest *n, const char *cand);
+/* " (did you mean 'best'?)", or "" if no candidate was near. */
+const char *nearest_hint(struct nearest *n);
+/* The same, for the candidates in an array. */
+const char *diag_suggest(const char *name, const char *const *cands, size_t n);
+
 #endif
