@@ -514,6 +514,33 @@ loop:
 	}
 	<LINE> "else" / [ \t]* ("#" | nl | "\x00") { RET(keyword(lx, ELSE)); }
 	<LINE> "end" / [ \t]* ("#" | nl | "\x00") { RET(keyword(lx, ENDIF)); }
+	<LINE> "export" [ \t]+ {
+		if (strchr("=:+?\r\n", *lx->cur) || *lx->cur == '\0') {
+			lx->cur = lx->tok;
+			lx->cond = lx->base = yycHEAD;
+			lx->recipe = false;
+			goto loop;
+		}
+		lx->cond = lx->base = yycHEAD;
+		lx->recipe = false;
+		RET(EXPORT);
+	}
+	<LINE> "dotenv" / [ \t]* ("#" | nl | "\x00") {
+		lx->cond = lx->base = yycVALUE;
+		lx->recipe = false;
+		RET(DOTENV);
+	}
+	<LINE> "dotenv" [ \t]+ {
+		if (strchr("=:+?\r\n", *lx->cur) || *lx->cur == '\0') {
+			lx->cur = lx->tok;
+			lx->cond = lx->base = yycHEAD;
+			lx->recipe = false;
+			goto loop;
+		}
+		lx->cond = lx->base = yycVALUE;
+		lx->recipe = false;
+		RET(DOTENV);
+	}
 	<LINE> "pool" [ \t]+ {
 		if (strchr("=:+?\r\n", *lx->cur) || *lx->cur == '\0') {
 			lx->cur = lx->tok;

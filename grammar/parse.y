@@ -116,6 +116,7 @@ static struct loc span(struct loc a, struct loc b)
 %token LEXERR
 %token EQEQ NE ANDAND OROR NOT
 %token IF ELSEIF ELSE ENDIF
+%token EXPORT DOTENV
 
 %left OROR
 %left ANDAND
@@ -150,6 +151,10 @@ stmt: DOC                                  { ast_doc(t, $1.s, $1.len, @1); }
     | TASK tparams deps NEWLINE recipe     { ast_task(t, $2, $3, $5, span(@1, @2)); }
     | INCLUDE words NEWLINE                { ast_include(t, $2, span(@1, @2)); }
     | POOL words NEWLINE                   { ast_pool(t, $2, span(@1, @2)); }
+    | EXPORT words assignop words NEWLINE  { ast_export(t, $2, $3, $4, true, span(@1, @4)); }
+    | EXPORT words NEWLINE                 { ast_export(t, $2, AS_SET, (struct wlist){0}, false,
+                                                        span(@1, @2)); }
+    | DOTENV words NEWLINE                 { ast_dotenv(t, $2, span(@1, @2)); }
     | IF expr NEWLINE                      { ast_if(t, $2, span(@1, @2)); }
     | IF error NEWLINE                     { yyerrok; ast_if(t, NULL, @1); }
     | ELSEIF expr NEWLINE                  { ast_elseif(t, $2, span(@1, @2)); }

@@ -8,6 +8,7 @@
 #include "base/match.h"
 #include "graph/pool.h"
 #include "lang/diag.h"
+#include "lang/dotenv.h"
 #include "lang/eval.h"
 
 enum { MAX_INCLUDE_DEPTH = 64 };
@@ -116,6 +117,35 @@ static bool include(struct taskfile *l, const struct stmt *s, struct incstack *i
 	return ok;
 }
 
+/* "dotenv" loads .env beside the Taskfile if there is one; "dotenv PATH" the
+ * file named, relative to the Taskfile, which must exist. */
+static bool dotenv(struct taskfile *l, const struct stmt *s)
+{
+	struct eval ev = {&l->vars, NULL, &l->ast, false};
+	struct list paths = {0};
+	struct buf b = {0};
+	const char *p = ".env";
+	bool ok = true;
+
+	if (s->value) {
+		ok = eval_words(&ev, s->value, &paths);
+		if (ok && paths.n != 1) {
+			diag_error(s->value->loc, "'dotenv' takes one file name, got %zu", paths.n);
+			ok = false;
+		}
+		p = ok ? paths.v[0] : p;
+	}
+	if (ok) {
+		if (p[0] != '/')
+			buf_puts(&b, source_get(s->loc.src)->dir);
+		buf_puts(&b, p);
+		ok = dotenv_load(b.s, s->value != NULL, s->value ? s->value->loc : s->loc);
+	}
+	list_free(&paths);
+	buf_free(&b);
+	return ok;
+}
+
 /* Whether the condition of an "if" or "else if" line holds. */
 static bool holds(struct taskfile *l, const struct expr *cond, bool *ok)
 {
@@ -191,6 +221,18 @@ static bool walk(struct taskfile *l, struct stmts *all, struct incstack *inc)
 		case ST_POOL:
 			ok = pool_declare(&l->graph, &l->vars, s) && ok;
 			break;
+		case ST_EXPORT:
+			for (const struct word *w = s->value; w; w = w->next) {
+				size_t len = 0;
+				const char *name = word_text(w, &len);
+				if (name)
+					vars_export(&l->vars, arena_strndup(&l->ast, name, len),
+						    w->loc);
+			}
+			break;
+		case ST_DOTENV:
+			ok = dotenv(l, s) && ok;
+			break;
 		case ST_RULE:
 		case ST_TASK:
 			xgrow((void **)&l->rules, &l->caprules, l->nrules + 1, sizeof(*l->rules));
@@ -215,6 +257,12 @@ static bool setgen(struct node *n, struct edge *e)
 
 	if (n->gen) {
 		diag_where(genloc(n), where, sizeof(where));
+		if ((n->flags & NODE_TASK) && e->rule->kind == ST_TASK &&
+		    n->gen->rule->kind == ST_TASK) {
+			diag_error(e->loc, "task '%s' is defined twice (first at %s)", n->path, where);
+			diag_note(genloc(n), "the first task '%s' is here", n->path);
+			return false;
+		}
 		if ((n->flags & NODE_TASK) || e->rule->kind == ST_TASK)
 			diag_error(e->loc, "'%s' is both a task and a file made by a rule (see %s)",
 				   n->path, where);
@@ -288,6 +336,59 @@ static bool plainwords(const struct word *w, size_t *n)
 	return true;
 }
 
+/* The text of an attribute's value, its {{ }} evaluated (words joined by
+ * spaces), into b; false after reporting a mistake. */
+static bool attrtext(struct taskfile *l, const struct attr *a, struct buf *b)
+{
+	struct eval ev = {&l->vars, NULL, &l->words, false};
+	struct list val = {0};
+	const struct piece *p;
+	bool ok = true;
+
+	for (p = a->value; p && ok; p = p->next) {
+		if (p->kind == PC_TEXT) {
+			buf_add(b, p->text, p->len);
+			continue;
+		}
+		val.n = val.bytes = 0;
+		if ((ok = eval_expr(&ev, p->expr, &val)))
+			list_join(b, &val, " ");
+	}
+	list_free(&val);
+	buf_add(b, "", 0);
+	return ok;
+}
+
+/* A task's other names ([alias: d dep]) are nodes made by its edge too. */
+static bool aliases(struct taskfile *l, const struct stmt *s, struct edge *e)
+{
+	const struct attr *a = ast_getattr(s, "alias");
+	struct buf b = {0};
+	const char *p, *start;
+	bool ok;
+
+	if (!a)
+		return true;
+	if (s->kind != ST_TASK) {
+		diag_error(a->loc, "only a task can have an alias");
+		return false;
+	}
+	ok = attrtext(l, a, &b);
+	for (p = b.s; ok && *p;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (start = p; *p && *p != ' ' && *p != '\t'; p++)
+			;
+		if (p > start) {
+			struct node *n = graph_node(&l->graph, start, (size_t)(p - start));
+			n->flags |= NODE_TASK;
+			ok = setgen(n, e);
+		}
+	}
+	buf_free(&b);
+	return ok;
+}
+
 /* The outputs of a new edge are made by it; the first rule's is the default goal. */
 static bool claim(struct taskfile *l, const struct stmt *s, struct edge *e)
 {
@@ -299,6 +400,8 @@ static bool claim(struct taskfile *l, const struct stmt *s, struct edge *e)
 			edge_out(e)[i]->flags |= NODE_TASK;
 		ok = setgen(edge_out(e)[i], e) && ok;
 	}
+	if (s->attrs)
+		ok = aliases(l, s, e) && ok;
 	if (ok && !l->first)
 		l->first = edge_out(e)[0];
 	return ok;
@@ -698,6 +801,26 @@ void taskfile_shed(struct taskfile *l)
 	source_shed_all();
 }
 
+/* Whether name is one of the words of a's value, as written (no {{ }}). */
+static bool hasword(const struct attr *a, const char *name)
+{
+	const struct piece *p;
+	size_t n = strlen(name);
+	const char *t, *end;
+
+	for (p = a ? a->value : NULL; p; p = p->next) {
+		if (p->kind != PC_TEXT)
+			continue;
+		for (t = p->text, end = t + p->len; (t = memmem(t, (size_t)(end - t), name, n));
+		     t++) {
+			if ((t == p->text || t[-1] == ' ' || t[-1] == '\t') &&
+			    (t + n == end || t[n] == ' ' || t[n] == '\t'))
+				return true;
+		}
+	}
+	return false;
+}
+
 const struct stmt *taskfile_task(const struct taskfile *l, const char *name)
 {
 	size_t i;
@@ -707,6 +830,11 @@ const struct stmt *taskfile_task(const struct taskfile *l, const char *name)
 		size_t len;
 		const char *text = s->kind == ST_TASK ? word_text(s->hdr->outputs, &len) : NULL;
 		if (text && len == strlen(name) && !memcmp(text, name, len))
+			return s;
+	}
+	for (i = 0; i < l->nrules; i++) {
+		const struct stmt *s = l->rules[i];
+		if (s->kind == ST_TASK && s->attrs && hasword(ast_getattr(s, "alias"), name))
 			return s;
 	}
 	return NULL;

@@ -428,36 +428,50 @@ static struct stmt *newstmt(struct ast *t, enum stmt_kind kind, struct loc loc)
 	return s;
 }
 
-static const char *const known_attrs[] = {"depfile", "precious", "content", "pool", "quiet",
-					  "serial"};
+/* The attributes, and what value each needs ([name: value]), or NULL: none. */
+static const struct {
+	const char *name, *needs;
+} known_attrs[] = {
+    {"depfile", "a path: [depfile: PATH]"},
+    {"precious", NULL},
+    {"content", NULL},
+    {"pool", "a pool: [pool: NAME] or [pool: NAME SLOTS]"},
+    {"quiet", NULL},
+    {"serial", NULL},
+    {"dir", "a directory: [dir: PATH]"},
+    {"private", NULL},
+    {"alias", "a name: [alias: NAME...]"},
+};
 
 void ast_attr(struct ast *t, const char *name, size_t len, bool hasvalue, struct plist value,
 	      struct loc loc)
 {
 	struct attr *a = arena_alloc(t->arena, sizeof(*a));
+	const char *hint;
 	size_t i;
 
 	a->name = arena_strndup(t->arena, name, len);
 	a->hasvalue = hasvalue;
 	a->value = keeppieces(t, value.head);
 	a->loc = loc;
-	for (i = 0; i < LEN(known_attrs) && strcmp(known_attrs[i], a->name); i++)
+	for (i = 0; i < LEN(known_attrs) && strcmp(known_attrs[i].name, a->name); i++)
 		;
 	if (i == LEN(known_attrs)) {
-		diag_error(loc, "unknown attribute '%s' (there are depfile, precious, content, pool, "
-				"quiet and serial)",
-			   a->name);
+		const char *names[LEN(known_attrs)];
+		for (i = 0; i < LEN(known_attrs); i++)
+			names[i] = known_attrs[i].name;
+		hint = diag_suggest(a->name, names, LEN(known_attrs));
+		diag_error(loc, "unknown attribute '%s'%s", a->name,
+			   *hint ? hint
+				 : " (there are depfile, precious, content, pool, quiet, serial, "
+				   "dir, private and alias)");
 		return;
 	}
-	if (!strcmp(a->name, "depfile") && !hasvalue) {
-		diag_error(loc, "the depfile attribute needs a path: [depfile: PATH]");
+	if (known_attrs[i].needs && !hasvalue) {
+		diag_error(loc, "the %s attribute needs %s", a->name, known_attrs[i].needs);
 		return;
 	}
-	if (!strcmp(a->name, "pool") && !hasvalue) {
-		diag_error(loc, "the pool attribute needs a pool: [pool: NAME] or [pool: NAME SLOTS]");
-		return;
-	}
-	if (strcmp(a->name, "depfile") && strcmp(a->name, "pool") && hasvalue) {
+	if (!known_attrs[i].needs && hasvalue) {
 		diag_error(loc, "the %s attribute takes no value", a->name);
 		return;
 	}
@@ -738,6 +752,50 @@ void ast_pool(struct ast *t, struct wlist words, struct loc loc)
 	}
 	s = newstmt(t, ST_POOL, loc);
 	s->value = keepwords(t, words.head);
+}
+
+void ast_export(struct ast *t, struct wlist lhs, enum assign_op op, struct wlist value,
+		bool assign, struct loc loc)
+{
+	const struct word *w;
+	struct stmt *s;
+
+	if (assign) {
+		s = t->tail;
+		ast_assign(t, lhs, op, value, loc);
+		if (t->tail != s)
+			t->tail->exported = true;
+		return;
+	}
+	ast_nodoc(t);
+	ast_endattrs(t);
+	if (!lhs.head) {
+		diag_error(loc, "expected a variable name after 'export'");
+		return;
+	}
+	for (w = lhs.head; w; w = w->next) {
+		if (!isident(plainword(t, w))) {
+			diag_error(w->loc, "expected a variable name after 'export' (letters, digits "
+					   "and '_')");
+			return;
+		}
+	}
+	s = newstmt(t, ST_EXPORT, loc);
+	s->value = keepwords(t, lhs.head);
+}
+
+void ast_dotenv(struct ast *t, struct wlist path, struct loc loc)
+{
+	struct stmt *s;
+
+	ast_nodoc(t);
+	ast_endattrs(t);
+	if (path.head && path.head->next) {
+		diag_error(path.head->next->loc, "'dotenv' takes one file name");
+		return;
+	}
+	s = newstmt(t, ST_DOTENV, loc);
+	s->value = path.head ? keepwords(t, path.head) : NULL;
 }
 
 void ast_static(struct ast *t, struct wlist outs, struct wlist pat, struct wlist ins,

@@ -140,7 +140,11 @@ struct attr {
 
 /* ST_IF, ST_ELSE and ST_END are the lines of a conditional block: "if cond",
  * "else if cond" (ST_ELSE with a condition), "else" and "end". */
-enum stmt_kind { ST_ASSIGN, ST_RULE, ST_TASK, ST_INCLUDE, ST_IF, ST_ELSE, ST_END, ST_POOL };
+enum stmt_kind {
+	ST_ASSIGN, ST_RULE, ST_TASK, ST_INCLUDE, ST_IF, ST_ELSE, ST_END, ST_POOL,
+	ST_EXPORT, /* "export NAME...": value holds the names */
+	ST_DOTENV, /* "dotenv [PATH]": value holds the path, or NULL */
+};
 enum assign_op { AS_SET, AS_APPEND, AS_DEFAULT };
 
 /* The words of a rule's or task's header, needed until the graph is built: a
@@ -157,6 +161,7 @@ struct stmt {
 	uint8_t kind;   /* enum stmt_kind */
 	uint8_t op;     /* enum assign_op: ST_ASSIGN */
 	bool pattern;   /* ST_RULE: an output holds '%' */
+	bool exported;  /* ST_ASSIGN: "export NAME = value" */
 	struct loc loc; /* the header, up to the end of its line */
 	struct stmt *next;
 	/* the fields of one kind share room with those of another */
@@ -321,6 +326,12 @@ void ast_rule(struct ast *t, struct wlist outs, struct wlist ins, struct wlist o
 void ast_task(struct ast *t, struct parlist head, struct wlist deps, struct rlist recipe,
 	      struct loc loc);
 void ast_include(struct ast *t, struct wlist path, struct loc loc);
+/* "export NAME = value" (assign: an assignment, with op and value), or
+ * "export NAME..." for variables defined elsewhere. */
+void ast_export(struct ast *t, struct wlist lhs, enum assign_op op, struct wlist value,
+		bool assign, struct loc loc);
+/* "dotenv" or "dotenv PATH". */
+void ast_dotenv(struct ast *t, struct wlist path, struct loc loc);
 /* A static pattern rule: "outs: pat: ins | order". */
 void ast_static(struct ast *t, struct wlist outs, struct wlist pat, struct wlist ins,
 		struct wlist order, struct rlist recipe, struct loc loc);

@@ -119,8 +119,17 @@ void ast_dump(struct buf *b, const struct stmt *s)
 
 	for (; s; s = s->next) {
 		switch (s->kind) {
+		case ST_EXPORT:
+			buf_puts(b, "export");
+			dump_words(b, s->value);
+			break;
+		case ST_DOTENV:
+			buf_puts(b, "dotenv");
+			dump_words(b, s->value);
+			break;
 		case ST_ASSIGN:
-			buf_printf(b, "assign %s %s", s->name, ops[s->op]);
+			buf_printf(b, "%sassign %s %s", s->exported ? "export " : "", s->name,
+				   ops[s->op]);
 			dump_words(b, s->value);
 			break;
 		case ST_INCLUDE:

@@ -35,13 +35,47 @@ static bool toolarge(const struct expr *e, const struct list *l)
 	return true;
 }
 
-static bool unknown_var(const struct expr *e)
+/* Report an unknown variable, with a name near it among the variables, the
+ * locals and the parameters of rule (NULL: none). */
+static bool unknown_var(struct vars *vars, const struct scope *locals, const struct stmt *rule,
+			const struct expr *e)
 {
-	if (isbuiltin(e->name))
+	struct nearest n;
+	const struct param *p;
+	size_t i;
+
+	if (isbuiltin(e->name)) {
 		diag_error(e->loc, "unknown variable '%s' ('in', 'out' and 'stem' exist only in recipes)",
 			   e->name);
-	else
-		diag_error(e->loc, "unknown variable '%s'", e->name);
+		return false;
+	}
+	nearest_init(&n, e->name);
+	for (i = 0; vars && i < vars->tab.cap; i++) {
+		const struct var *v = vars->tab.e[i].val;
+		if (v && (v->ndefs || v->cmdline))
+			nearest_try(&n, v->name);
+	}
+	for (; locals; locals = locals->up)
+		nearest_try(&n, locals->name);
+	for (p = rule ? rule->params : NULL; p; p = p->next)
+		nearest_try(&n, p->name);
+	if (rule) {
+		nearest_try(&n, "in");
+		nearest_try(&n, "out");
+		nearest_try(&n, "stem");
+	}
+	diag_error(e->loc, "unknown variable '%s'%s", e->name, nearest_hint(&n));
+	return false;
+}
+
+/* Report an unknown function, with a name near it. */
+static bool unknown_func(const struct expr *e)
+{
+	struct nearest n;
+
+	nearest_init(&n, e->name);
+	func_names(&n);
+	diag_error(e->loc, "unknown function '%s'%s", e->name, nearest_hint(&n));
 	return false;
 }
 
@@ -72,10 +106,8 @@ static bool call(struct eval *ev, const struct expr *e, struct list *out)
 	int n = 0, i;
 	bool ok = true;
 
-	if (!f) {
-		diag_error(e->loc, "unknown function '%s'", e->name);
-		return false;
-	}
+	if (!f)
+		return unknown_func(e);
 	for (a = e->arg; a; a = a->next)
 		n++;
 	if (!argc_ok(f, e, n))
@@ -195,7 +227,7 @@ bool eval_expr(struct eval *ev, const struct expr *e, struct list *out)
 		if (!val) {
 			var = vars_find(ev->vars, e->name);
 			if (!var || (!var->ndefs && !var->cmdline))
-				return unknown_var(e);
+				return unknown_var(ev->vars, ev->locals, NULL, e);
 			val = vars_value(ev->vars, var, e->loc);
 			if (!val)
 				return false;
@@ -487,7 +519,7 @@ static bool check_expr(struct vars *vars, const struct stmt *rule, const struct 
 		}
 		var = vars_find(vars, e->name);
 		if (!var || (!var->ndefs && !var->cmdline))
-			return unknown_var(e);
+			return unknown_var(vars, NULL, rule, e);
 		/* evaluate it now, so that its mistakes are found before anything runs */
 		return !eager || vars_value(vars, var, e->loc) != NULL;
 	case EX_EQ:
@@ -501,10 +533,8 @@ static bool check_expr(struct vars *vars, const struct stmt *rule, const struct 
 		return ok;
 	case EX_CALL:
 		f = func_find(e->name);
-		if (!f) {
-			diag_error(e->loc, "unknown function '%s'", e->name);
-			return false;
-		}
+		if (!f)
+			return unknown_func(e);
 		for (a = e->arg; a; a = a->next) {
 			n++;
 			ok = check_expr(vars, rule, a, eager && (!f->lazy || a == e->arg)) && ok;

@@ -68,6 +68,12 @@ struct func {
 };
 /* The function called name, or NULL. */
 const struct func *func_find(const char *name);
+struct nearest;
+/* Try every function's name as one near an unknown one. */
+void func_names(struct nearest *n);
+/* What invocation_dir() gives: the directory baton was started in (NULL: the
+ * current one). */
+void func_set_invocation_dir(const char *dir);
 /* The functions on lists and the text of words (funclist.c), ending with one
  * whose name is NULL. */
 extern const struct func func_lists[];

@@ -438,6 +438,29 @@ static bool fn_if(struct eval *ev, const struct expr *call, struct list *args, i
 	return !a || eval_expr(ev, a, out);
 }
 
+/* The directory baton was started in (before it went to the Taskfile's). */
+static char *invoked;
+
+void func_set_invocation_dir(const char *dir)
+{
+	free(invoked);
+	invoked = dir ? strcpy(xmalloc(strlen(dir) + 1), dir) : NULL;
+}
+
+static bool fn_invocation_dir(struct eval *ev, const struct expr *call, struct list *args,
+			      int nargs, struct list *out)
+{
+	char cwd[4096];
+
+	(void)call;
+	(void)args;
+	(void)nargs;
+	if (!invoked && !getcwd(cwd, sizeof(cwd)))
+		strcpy(cwd, ".");
+	list_push(out, arena_strdup(ev->a, invoked ? invoked : cwd));
+	return true;
+}
+
 static const struct func funcs[] = {
     {"abspath", 1, 1, fn_abspath, false},
     {"arch", 0, 0, fn_arch, false},
@@ -448,6 +471,7 @@ static const struct func funcs[] = {
     {"ext", 1, -1, fn_ext, false},
     {"glob", 1, -1, fn_glob, false},
     {"if", 2, 3, fn_if, true},
+    {"invocation_dir", 0, 0, fn_invocation_dir, false},
     {"join", 1, 2, fn_join, false},
     {"noext", 1, -1, fn_noext, false},
     {"os", 0, 0, fn_os, false},
@@ -457,6 +481,17 @@ static const struct func funcs[] = {
     {"read_file", 1, 1, fn_read_file, false},
     {"shell", 1, -1, fn_shell, false},
 };
+
+void func_names(struct nearest *n)
+{
+	const struct func *f;
+	size_t i;
+
+	for (i = 0; i < LEN(funcs); i++)
+		nearest_try(n, funcs[i].name);
+	for (f = func_lists; f->name; f++)
+		nearest_try(n, f->name);
+}
 
 const struct func *func_find(const char *name)
 {

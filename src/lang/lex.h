@@ -79,6 +79,8 @@ struct lexer {
 	X(ELSEIF, "'else if'")                                                                     \
 	X(ELSE, "'else'")                                                                          \
 	X(ENDIF, "'end'")                                                                          \
+	X(EXPORT, "'export'")                                                                      \
+	X(DOTENV, "'dotenv'")                                                                      \
 	X(LEXERR, "invalid text")
 
 /* Start lexing source number src. */

@@ -38,7 +38,48 @@ bool vars_define(struct vars *v, const struct stmt *assign)
 	}
 	xgrow((void **)&var->defs, &var->capdefs, var->ndefs + 1, sizeof(*var->defs));
 	var->defs[var->ndefs++] = assign;
+	if (assign->exported)
+		vars_export(v, assign->name, assign->loc);
 	return true;
+}
+
+void vars_export(struct vars *v, const char *name, struct loc loc)
+{
+	struct var *var = get(v, name);
+
+	if (!var->exported)
+		var->exported_at = loc;
+	var->exported = true;
+}
+
+bool vars_environ(struct vars *v, struct list *out)
+{
+	struct buf b = {0};
+	const struct list *val;
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < v->tab.cap; i++) {
+		struct var *var = v->tab.e[i].val;
+		if (!var || (!var->exported && !var->cmdline))
+			continue;
+		if (!var->ndefs && !var->cmdline) {
+			diag_error(var->exported_at, "exported variable '%s' is not defined",
+				   var->name);
+			ok = false;
+			continue;
+		}
+		if (!(val = vars_value(v, var, var->exported_at))) {
+			ok = false;
+			continue;
+		}
+		b.len = 0;
+		buf_printf(&b, "%s=", var->name);
+		list_join(&b, val, " ");
+		list_push(out, arena_strndup(v->a, b.s, b.len));
+	}
+	buf_free(&b);
+	return ok;
 }
 
 void vars_override(struct vars *v, const char *name, const struct list *val)

@@ -15,6 +15,8 @@ struct var {
 	const struct stmt **defs; /* assignments in file order */
 	size_t ndefs, capdefs;
 	bool cmdline;             /* set on the command line: defs are ignored */
+	bool exported;            /* in every job's environment */
+	struct loc exported_at;   /* the first "export" that said so */
 	enum var_state state;
 	struct loc used; /* where its value was first needed */
 	struct list val;
@@ -36,6 +38,13 @@ void vars_init(struct vars *v, struct arena *a);
 bool vars_define(struct vars *v, const struct stmt *assign);
 /* Set name from the command line: every assignment in the file is ignored. */
 void vars_override(struct vars *v, const char *name, const struct list *val);
+/* Put the variable called name into every job's environment ("export NAME",
+ * at loc). */
+void vars_export(struct vars *v, const char *name, struct loc loc);
+/* "NAME=value" for each exported variable and each set on the command line,
+ * its words joined by spaces, appended to out (strings in the table's arena);
+ * false after reporting one that cannot be evaluated or is not defined. */
+bool vars_environ(struct vars *v, struct list *out);
 /* The variable called name, or NULL. */
 struct var *vars_find(struct vars *v, const char *name);
 /* The value of a variable, evaluated now if needed; NULL after reporting an error.

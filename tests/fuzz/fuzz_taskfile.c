@@ -193,7 +193,7 @@ int __wrap_os_spawn(const struct os_spawn *s, pid_t *pid)
  * attribute, as a dry run does. */
 static void expand(struct taskfile *l, struct plan *p)
 {
-	static const char *const attrs[] = {"depfile", "precious", "content"};
+	static const char *const attrs[] = {"depfile", "precious", "content", "dir", "alias"};
 	struct buf script = {0};
 	struct arena a = {0};
 	struct recipes rx;
@@ -210,7 +210,7 @@ static void expand(struct taskfile *l, struct plan *p)
 		struct edge *e = p->work[i];
 		for (j = 0; j < LEN(attrs); j++)
 			recipe_attr(&rx, e, attrs[j], &a);
-		if (!edge_hasjob(e))
+		if (!edge_hasjob(e) || !recipe_check(&rx, e))
 			continue;
 		script.len = 0;
 		if (recipe_expand(&rx, e, &script) && verbose)

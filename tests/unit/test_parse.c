@@ -140,7 +140,8 @@ START_TEST(attributes)
 		 "pattern [out/%.o] : [%.c] ## doc [depfile: out/{{stem}}.d] [precious]\n\t0+1|cc\n");
 	PARSE_EQ("[ content ]\ntask t:\n", "task t : [content]\n");
 	PARSE_ERR("[nosuch]\na:\n", "Taskfile:1:1: error: unknown attribute 'nosuch' (there are "
-				    "depfile, precious, content, pool, quiet and serial)\n"
+				    "depfile, precious, content, pool, quiet, serial, dir, private "
+				    "and alias)\n"
 				    "    [nosuch]\n"
 				    "    ^~~~~~~~\n");
 	PARSE_ERR("[precious]\nx = 1\n", "Taskfile:1:1: error: an attribute must be followed by a "
