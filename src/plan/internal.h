@@ -24,6 +24,12 @@ const char **plan_byid(const char ***v, size_t *n, size_t *cap, uint32_t id);
  * any, chaining pattern rules for inputs that are missing. */
 bool pattern_resolve(struct plan *p, struct node *n);
 
+/* task.c: if n's name is a task that takes parameters and its arguments
+ * ("deploy prod", as task_instance_name writes it), give n an edge of that
+ * task's with those arguments bound, made by the plan for this build; whether
+ * it did (a mistake in the arguments is reported, and counts). */
+bool task_resolve(struct plan *p, struct node *n);
+
 /* outdated.c: whether e must run for its own sake, judged by what it did last
  * time (its record le, read as far as its header); the reasons go to w when
  * explaining. */

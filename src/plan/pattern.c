@@ -142,5 +142,10 @@ static bool trypatterns(struct plan *p, struct node *n, int depth)
 
 bool pattern_resolve(struct plan *p, struct node *n)
 {
+	/* a task called with arguments ("deploy prod") before any pattern */
+	if (!(n->flags & NODE_RESOLVED) && task_resolve(p, n)) {
+		resolved(p, n);
+		return true;
+	}
 	return trypatterns(p, n, 0);
 }

@@ -133,6 +133,22 @@ static struct loc wordloc(const struct edge *e, const char *path)
 	return l;
 }
 
+/* " (did you mean 'x'?)" for an unknown target: among the tasks and the
+ * files rules make. */
+static const char *nearest_target(const struct graph *g, const char *name)
+{
+	static struct nearest near;
+	size_t i;
+
+	nearest_init(&near, name);
+	for (i = 0; i < g->nodes.cap; i++) {
+		const struct node *n = g->nodes.v[i];
+		if (n && (n->gen || (n->flags & NODE_TASK)))
+			nearest_try(&near, n->path);
+	}
+	return nearest_hint(&near);
+}
+
 struct frame {
 	struct edge *e;
 	uint32_t i;
@@ -408,6 +424,7 @@ bool plan_build(struct plan *p, struct node **goals, size_t ngoals)
 	struct graph *g = p->g;
 	struct frame *st = NULL;
 	size_t cap = 0, top, gi;
+	int errors = diag_errors();
 	bool ok = true;
 
 	graph_stat_stop(g);
@@ -416,7 +433,8 @@ bool plan_build(struct plan *p, struct node **goals, size_t ngoals)
 	for (gi = 0; gi < ngoals; gi++) {
 		struct node *goal = goals[gi];
 		if (!plan_makeable(p, goal)) {
-			diag_error((struct loc){0}, "unknown target '%s'", goal->path);
+			diag_error((struct loc){0}, "unknown target '%s'%s", goal->path,
+				   nearest_target(p->g, goal->path));
 			ok = false;
 		}
 		if (!goal->gen || plan_st(p, goal->gen)->walk != WALK_NEW)
@@ -465,7 +483,7 @@ bool plan_build(struct plan *p, struct node **goals, size_t ngoals)
 	free(st);
 	prioritise(p);
 	buf_free(&p->scratch);
-	return ok;
+	return ok && diag_errors() == errors;
 }
 
 void plan_dump(struct buf *b, const struct plan *p)
@@ -513,8 +531,11 @@ void plan_free(struct plan *p)
 		l->e->nall = l->nall;
 	}
 	for (i = 0; i < p->ninst; i++) {
-		for (k = 0; k < p->inst[i]->nout; k++)
+		for (k = 0; k < p->inst[i]->nout; k++) {
 			edge_out(p->inst[i])[k]->gen = NULL;
+			if (p->inst[i]->rule->kind == ST_TASK)
+				edge_out(p->inst[i])[k]->flags &= ~(uint32_t)NODE_TASK;
+		}
 	}
 	for (i = 0; i < p->nresolved; i++)
 		p->resolved[i]->flags &= ~(uint32_t)NODE_RESOLVED;

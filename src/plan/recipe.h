@@ -18,6 +18,7 @@ struct recipes {
 	struct vars *vars;
 	struct list in, out, stem;
 	struct scope sin, sout, sstem;
+	const struct stmt *plain; /* the last rule found to index no in, out or stem */
 };
 
 /* Start expanding with variables vars. */
@@ -27,6 +28,9 @@ void recipes_free(struct recipes *r);
 /* Expand e's recipe into script, with in, out, stem and task parameters bound;
  * false after reporting an error. */
 bool recipe_expand(struct recipes *r, const struct edge *e, struct buf *script);
+/* Check, before anything runs, what e's recipe will need that e may lack: an
+ * index of in, out or stem beyond e's ({{out[3]}}); false after reporting. */
+bool recipe_check(struct recipes *r, const struct edge *e);
 /* The value of e's attribute name as one string (words joined by spaces);
  * NULL if e has no such attribute, or after reporting an error. */
 const char *recipe_attr(struct recipes *r, const struct edge *e, const char *name,

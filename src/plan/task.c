@@ -8,6 +8,7 @@
 #include "base/match.h"
 #include "lang/diag.h"
 #include "lang/eval.h"
+#include "plan/internal.h"
 
 /* The index of task's parameter called name (len bytes), or -1. */
 static long findparam(const struct stmt *task, const char *name, size_t len)
@@ -84,6 +85,21 @@ size_t task_argc(const struct stmt *task, char **words, size_t n)
 	return used;
 }
 
+/* The name of e's task (an edge of a task called with arguments is named for
+ * them too). */
+static const char *taskname(const struct edge *e)
+{
+	static char name[256];
+	size_t len = 0;
+	const char *t = e->rule->hdr ? word_text(e->rule->hdr->outputs, &len) : NULL;
+
+	if (!t || len >= sizeof(name))
+		return edge_name(e);
+	memcpy(name, t, len);
+	name[len] = '\0';
+	return name;
+}
+
 bool task_bind(struct vars *vars, struct arena *a, struct edge *e, const struct taskargs *args)
 {
 	const struct stmt *t = e->rule;
@@ -111,7 +127,7 @@ bool task_bind(struct vars *vars, struct arena *a, struct edge *e, const struct 
 		at = nextplace(t, set);
 		if (at < 0) {
 			diag_error((struct loc){0}, "task '%s' takes at most %zu argument%s",
-				   edge_name(e), np, np == 1 ? "" : "s");
+				   taskname(e), np, np == 1 ? "" : "s");
 			ok = false;
 			break;
 		}
@@ -123,7 +139,7 @@ bool task_bind(struct vars *vars, struct arena *a, struct edge *e, const struct 
 			struct eval ev = {vars, NULL, a, false};
 			ok = eval_word(&ev, p->def, &vals[k]) && ok;
 		} else if (!set[k] && !p->variadic) {
-			diag_error(p->loc, "task '%s' needs a value for parameter '%s'", edge_name(e),
+			diag_error(p->loc, "task '%s' needs a value for parameter '%s'", taskname(e),
 				   p->name);
 			ok = false;
 		}
@@ -143,4 +159,97 @@ bool task_bind(struct vars *vars, struct arena *a, struct edge *e, const struct 
 	}
 	e->args = head;
 	return ok;
+}
+
+void task_instance_name(struct buf *b, const char *task, const struct stmt *t,
+			const struct taskargs *args)
+{
+	size_t i;
+
+	buf_puts(b, task);
+	for (i = 0; i < args->n; i++) {
+		if (task_isassign(args->words[i]) && !task_named(t, args->words[i]))
+			continue;
+		buf_putc(b, ' ');
+		shell_quote(b, args->words[i]);
+	}
+}
+
+/* Split an instance's name into words as the shell would ('...', "...", and
+ * backslashes quote), into a; false if a quote is left open. */
+static bool splitname(const char *s, struct arena *a, struct list *words)
+{
+	struct buf w = {0};
+	bool ok = true;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		w.len = 0;
+		buf_add(&w, "", 0);
+		while (*s && *s != ' ' && *s != '\t' && ok) {
+			if (*s == '\'') {
+				const char *end = strchr(s + 1, '\'');
+				ok = end != NULL;
+				if (ok)
+					buf_add(&w, s + 1, (size_t)(end - s - 1));
+				s = ok ? end + 1 : s;
+			} else if (*s == '"') {
+				for (s++; *s && *s != '"'; s++) {
+					if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
+						s++;
+					buf_putc(&w, *s);
+				}
+				ok = *s == '"';
+				s += ok;
+			} else if (*s == '\\' && s[1]) {
+				buf_putc(&w, s[1]);
+				s += 2;
+			} else {
+				buf_putc(&w, *s++);
+			}
+		}
+		if (!ok)
+			break;
+		list_push(words, arena_strndup(a, w.s, w.len));
+	}
+	buf_free(&w);
+	return ok;
+}
+
+bool task_resolve(struct plan *p, struct node *n)
+{
+	struct list words = {0};
+	struct taskargs args;
+	struct node *tn;
+	struct edge *base, *e;
+	uint32_t id = (uint32_t)(p->g->nedges + p->ninst);
+	bool ok;
+
+	if (!strchr(n->path, ' ') || !splitname(n->path, &p->a, &words) || words.n < 2 ||
+	    !(tn = graph_find(p->g, words.v[0])) || !(tn->flags & NODE_TASK) || !tn->gen ||
+	    !tn->gen->rule->params) {
+		list_free(&words);
+		return false;
+	}
+	base = tn->gen;
+	plan_room(p, id);
+	e = graph_edge_in(&p->a, id, base->rule, 1, base->nin, base->nall - base->nin);
+	memcpy(e->in, base->in, base->nall * sizeof(*e->in));
+	e->loc = base->loc;
+	e->shift = base->shift;
+	edge_out(e)[0] = n;
+	n->gen = e;
+	n->flags |= NODE_TASK;
+	xgrow((void **)&p->inst, &p->capinst, p->ninst + 1, sizeof(*p->inst));
+	p->inst[p->ninst++] = e;
+	args.words = (char **)words.v + 1;
+	args.n = words.n - 1;
+	ok = task_bind(p->o.vars, &p->a, e, &args);
+	list_free(&words);
+	if (!ok)
+		diag_note(base->loc, "'%s' is task '%s' with arguments", n->path, tn->path);
+	return true;
 }

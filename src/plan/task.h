@@ -26,4 +26,10 @@ size_t task_argc(const struct stmt *task, char **words, size_t n);
  * false after reporting a missing or surplus argument. */
 bool task_bind(struct vars *vars, struct arena *a, struct edge *e, const struct taskargs *args);
 
+/* The name of task t's instance with arguments args (words and NAME=value
+ * words of its parameters; other NAME=value words are left out): its name and
+ * the arguments, each quoted as the shell would need, into b. */
+void task_instance_name(struct buf *b, const char *task, const struct stmt *t,
+			const struct taskargs *args);
+
 #endif
