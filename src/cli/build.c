@@ -10,6 +10,7 @@
 #include "cli/timing.h"
 #include "graph/taskfile.h"
 #include "lang/diag.h"
+#include "lang/dotenv.h"
 #include "os/fs.h"
 #include "os/os.h"
 #include "plan/plan.h"
@@ -17,6 +18,7 @@
 #include "run/capacity.h"
 #include "run/exec.h"
 #include "run/job.h"
+#include "run/jobserver.h"
 #include "run/loop.h"
 #include "run/outlog.h"
 #include "run/pools.h"
@@ -34,7 +36,7 @@ struct goal {
 };
 
 struct build {
-	const struct options *o;
+	struct options *o;
 	const char *path;
 	struct taskfile l;
 	struct statelog log;
@@ -42,6 +44,8 @@ struct build {
 	struct timing t;
 	struct goal *goals;
 	size_t ngoals;
+	struct jobs *js; /* while it runs */
+	struct list env; /* NAME=value for the jobs' environment beyond baton's own */
 };
 
 /* Split a NAME=value override into words and set it. */
@@ -76,14 +80,26 @@ static size_t early_overrides(struct build *b, int nops, char **ops)
 	return k;
 }
 
-/* Take the goals, their arguments and the overrides from the command line,
- * from ops[first] on. */
+/* Take the goals, their arguments, the overrides and the options that come
+ * after a target from the command line, from ops[first] on. The words after a
+ * task that takes parameters are its arguments, as many as it takes, whatever
+ * they look like. */
 static void goals(struct build *b, size_t first, int nops, char **ops)
 {
 	struct taskfile *l = &b->l;
+	bool targets = false; /* after "--": only targets and arguments */
 	size_t i, j, k;
 
 	for (i = first; i < (size_t)nops; i++) {
+		if (!targets && !strcmp(ops[i], "--")) {
+			targets = true;
+			continue;
+		}
+		if (!targets && ops[i][0] == '-' && ops[i][1]) {
+			char *argv[] = {"baton", ops[i], i + 1 < (size_t)nops ? ops[i + 1] : NULL, NULL};
+			i += (size_t)cli_options(argv[2] ? 3 : 2, argv, b->o, true) - 2;
+			continue;
+		}
 		if (task_isassign(ops[i])) {
 			override(l, ops[i]);
 			continue;
@@ -93,6 +109,9 @@ static void goals(struct build *b, size_t first, int nops, char **ops)
 		g->after = b->ngoals > 1 && g[-1].task && g[-1].task->params ? g[-1].task : NULL;
 		g->task = taskfile_task(l, ops[i]);
 		if (g->task && g->task->params) {
+			/* "task -- args": the "--" only marks where they start */
+			if (i + 1 < (size_t)nops && !strcmp(ops[i + 1], "--"))
+				i++;
 			k = task_argc(g->task, ops + i + 1, (size_t)nops - i - 1);
 			g->args.words = ops + i + 1;
 			g->args.n = k;
@@ -105,16 +124,54 @@ static void goals(struct build *b, size_t first, int nops, char **ops)
 	}
 }
 
+/* Whether two goals give a task the same arguments. */
+static bool sameargs(const struct goal *a, const struct goal *b)
+{
+	size_t i;
+
+	if (a->args.n != b->args.n)
+		return false;
+	for (i = 0; i < a->args.n && !strcmp(a->args.words[i], b->args.words[i]); i++)
+		;
+	return i == a->args.n;
+}
+
+/* The node of a goal that names a task named before it: the same, if with the
+ * same arguments; else that of the task with these arguments ("greet b"), which
+ * the plan makes. */
+static struct node *again(struct build *b, const struct goal *gl, const struct goal *before)
+{
+	struct buf name = {0};
+	struct node *n;
+
+	if (sameargs(before, gl))
+		return before->node;
+	task_instance_name(&name, edge_name(before->node->gen), gl->task, &gl->args);
+	n = graph_node(&b->l.graph, name.s, name.len);
+	buf_free(&name);
+	return n;
+}
+
 /* Find each goal's node and bind the arguments of the tasks named; false after
  * reporting a mistake. */
 static bool bind(struct build *b)
 {
 	struct graph *g = &b->l.graph;
 	bool ok = true;
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < b->ngoals; i++) {
 		struct goal *gl = &b->goals[i];
+		for (k = 0; k < i && (!gl->task || b->goals[k].task != gl->task); k++)
+			;
+		if (gl->task && gl->task->params && k < i) {
+			/* named again: run again, with these arguments */
+			graph_stat_stop(g);
+			gl->node = again(b, gl, &b->goals[k]);
+			if (!plan_makeable(&b->plan, gl->node))
+				ok = false;
+			continue;
+		}
 		gl->node = graph_node(g, gl->name, strlen(gl->name));
 		if (gl->after)
 			graph_stat_stop(g); /* plan_makeable states files */
@@ -174,6 +231,8 @@ static bool plan(struct build *b)
 		if (e->rule->kind == ST_TASK && e->rule->params && !e->args &&
 		    !task_bind(&b->l.vars, &b->l.ast, e, NULL))
 			ok = false;
+		if (edge_hasjob(e) && !recipe_check(&b->plan.rx, e))
+			ok = false;
 	}
 	return ok;
 }
@@ -185,6 +244,44 @@ static enum output_mode output_mode(const struct options *o)
 	if (o->output)
 		return (enum output_mode)(o->output - 1);
 	return o->jobs == 1 ? OUTPUT_STREAM : OUTPUT_BUFFERED;
+}
+
+/* The jobserver the jobs share: the one baton joined, or one of its own with -j
+ * slots (none with no limit, or for a dry run). */
+static struct jobserver *jobserver(const struct options *o, bool *own)
+{
+	*own = false;
+	if (o->dry_run)
+		return NULL;
+	if (o->jobserver)
+		return o->jobserver;
+	if (o->jobs == 0 || o->jobserver_style < 0)
+		return NULL;
+	*own = true;
+	return jobserver_serve(o->jobserver_unusable ? 1 : (size_t)o->jobs,
+			       (enum jobserver_style)o->jobserver_style);
+}
+
+/* What the jobs' environment has beyond baton's own: the exported variables
+ * and the overrides (b->env), what tells a baton run by a job that this one
+ * holds the state log, and MAKEFLAGS for the jobserver. */
+static void environment(struct build *b, struct jobserver *js, struct list *set)
+{
+	struct buf v = {0};
+	const int *keep = NULL;
+	size_t nkeep = 0;
+
+	list_append(set, &b->env);
+	if (statelog_nestvar(&b->log, &v))
+		list_push(set, arena_strndup(&b->l.ast, v.s, v.len));
+	if (js) {
+		v.len = 0;
+		buf_puts(&v, "MAKEFLAGS=");
+		jobserver_env(js, &v, &keep, &nkeep);
+		list_push(set, arena_strndup(&b->l.ast, v.s, v.len));
+	}
+	buf_free(&v);
+	jobs_env(b->js, set, keep, nkeep);
 }
 
 /* Run the plan's jobs; the exit status. */
@@ -201,7 +298,11 @@ static int run(struct build *b)
 	struct exec_events ev;
 	struct sched_result res;
 	struct executor *x;
+	struct jobserver *jsv;
+	struct list set = {0};
+	struct limit lim;
 	char root[PATH_MAX];
+	bool own;
 	int rc = 0;
 
 	status_init(&st, &b->plan, loop, output_mode(o));
@@ -212,6 +313,7 @@ static int run(struct build *b)
 	st.live = !o->dry_run && !o->quiet && out_live(OUT_STDOUT);
 	st.timed = !o->dry_run;
 	jobs_init(&js, NULL, &b->plan, &b->l.vars, o->dry_run ? NULL : &b->log, &st, &s, loop);
+	b->js = &js;
 	if (!realpath(".", root))
 		strcpy(root, "/nonexistent");
 	js.rec.root = root;
@@ -221,7 +323,14 @@ static int run(struct build *b)
 	ev = jobs_events(&js);
 	x = o->dry_run ? exec_dry(loop, &ev) : exec_local(loop, &ev);
 	js.x = x;
-	cap_init(&cap, (size_t)o->jobs, x);
+	/* a jobserver that cannot be reached: one job at a time, as make does */
+	cap_init(&cap, o->jobserver_unusable ? 1 : (size_t)o->jobs, x);
+	jsv = jobserver(o, &own);
+	if (jsv) {
+		lim = jobserver_limit(jsv, loop, &cap);
+		cap_add(&cap, &lim);
+	}
+	environment(b, jsv, &set);
 	r = jobs_runner(&js);
 	sched_init(&s, &b->plan, &so, &cap, &r, loop);
 	if (!pools_add(&cap, &b->plan)) {
@@ -239,11 +348,15 @@ static int run(struct build *b)
 	}
 	sched_free(&s);
 	cap_free(&cap);
+	list_free(&set);
 	x->ops->free(x);
 	outlog_close(js.outlog);
 	jobs_free(&js);
 	status_free(&st);
 	loop_free(loop);
+	/* after the loop has given the signals their actions back */
+	if (own)
+		jobserver_free(jsv);
 	return rc;
 }
 
@@ -257,6 +370,10 @@ static int prepare(struct build *b, int nops, char **ops)
 	if (o->dump && !strcmp(o->dump, "tokens"))
 		return show_tokens(b->path);
 	first = early_overrides(b, nops, ops);
+	/* --dotenv: before the Taskfile, whose env() calls see it */
+	if (o->dotenv && !dotenv_load(*o->dotenv ? o->dotenv : ".env", *o->dotenv != '\0',
+				      (struct loc){0}))
+		return EXIT_USAGE;
 	if (!taskfile_parse(&b->l, b->path))
 		return EXIT_USAGE;
 	if (b->t.on) {
@@ -321,6 +438,10 @@ static int prepare(struct build *b, int nops, char **ops)
 		status_nothing(o->quiet);
 		return 0;
 	}
+	/* the exported variables are evaluated before anything runs: a mistake in
+	 * one stops the build as a mistake in a recipe does */
+	if (!o->dry_run && !vars_environ(&b->l.vars, &b->env))
+		return EXIT_USAGE;
 	return -1;
 }
 
@@ -339,7 +460,7 @@ static int printlog(const char *target)
 	return found == 1 ? 0 : EXIT_FAILED;
 }
 
-int build_main(const struct options *o, const char *path, int nops, char **ops)
+int build_main(struct options *o, const char *path, int nops, char **ops)
 {
 	struct build b = {0};
 	int rc;
@@ -360,6 +481,7 @@ int build_main(const struct options *o, const char *path, int nops, char **ops)
 	plan_free(&b.plan);
 	taskfile_free(&b.l);
 	statelog_close(&b.log);
+	list_free(&b.env);
 	source_free_all();
 	free(b.goals);
 	timing_phase(&b.t, "free", NULL);

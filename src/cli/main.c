@@ -3,13 +3,16 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "base/out.h"
 #include "cli/cli.h"
+#include "lang/eval.h"
 #include "os/os.h"
+#include "run/jobserver.h"
 
 static const char usage[] =
     "usage: baton [options] [NAME=value...] [target|task [args...]...]\n"
@@ -35,17 +38,27 @@ static const char usage[] =
     "  -d explain, --explain  say why each job runs\n"
     "  -d stats             print how long each phase took, to stderr, at the end\n"
     "      --content        when an input's time changed, compare its content too\n"
+    "      --dotenv[=FILE]  read FILE (default: .env beside the Taskfile) into the\n"
+    "                       environment, never over a variable already set\n"
+    "      --jobserver-style=STYLE  how jobs are offered baton's -j slots: both (the\n"
+    "                       default), fifo (make 4.4, ninja 1.13), pipe (older makes)\n"
+    "                       or none\n"
     "  -l, --list           list tasks and documented rules\n"
     "      --dump=WHAT      print tokens, ast, graph or plan, and exit\n"
     "  -h, --help           print this help\n"
     "      --version        print the version\n"
     "\n"
-    "NAME=value sets a variable, overriding the Taskfile. Words after a task with\n"
-    "parameters are its arguments (param=value names one). With no target, the first\n"
-    "rule or task of the Taskfile is built.\n"
+    "NAME=value sets a variable, overriding the Taskfile, and puts it into the jobs'\n"
+    "environment. Words after a task with parameters are its arguments, even those\n"
+    "that start with '-' (param=value names one); a task named again runs again with\n"
+    "its new arguments. Options may follow a target, but -C, -f, --dotenv, -l, --dump,\n"
+    "--log, -h and --version come first. With no target, the first rule or task is\n"
+    "built.\n"
+    "Under make, baton takes a token of make's jobserver for each job beyond its first;\n"
+    "else it offers its jobs a jobserver of its own with -j slots.\n"
     "Exit status: 0 success, 1 a job failed, 2 a usage or Taskfile error.\n";
 
-static void usage_error(const char *fmt, const char *arg)
+static NORETURN void usage_error(const char *fmt, const char *arg)
 {
 	struct buf b = {0};
 
@@ -68,7 +81,14 @@ static NORETURN void usage_fail(const char *fmt, const char *arg, int err)
 	exit(EXIT_USAGE);
 }
 
-static int parse_options(int argc, char **argv, struct options *o)
+/* Options that decide which Taskfile is read, or end baton at once: they come
+ * before the targets. */
+static bool early(int c)
+{
+	return strchr("CfhVlDeL", c) != NULL;
+}
+
+int cli_options(int argc, char **argv, struct options *o, bool late)
 {
 	static const struct option longopts[] = {
 	    {"jobs", required_argument, NULL, 'j'},  {"keep-going", no_argument, NULL, 'k'},
@@ -80,14 +100,22 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"content", no_argument, NULL, 'H'},     {"quiet", no_argument, NULL, 'q'},
 	    {"output", required_argument, NULL, 'O'}, {"color", required_argument, NULL, 'c'},
 	    {"colour", required_argument, NULL, 'c'}, {"log", required_argument, NULL, 'L'},
-	    {NULL, 0, NULL, 0},
+	    {"dotenv", optional_argument, NULL, 'e'},
+	    {"jobserver-style", required_argument, NULL, 'S'}, {NULL, 0, NULL, 0},
 	};
 	char *end;
-	int c;
+	int c, at;
 
-	o->jobs = os_ncpus();
+	/* options stop at the first target: the words after a task may be its
+	 * arguments, whatever they look like (build.c reads the others) */
+	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":j:knBC:f:vqld:h", longopts, NULL)) != -1) {
+	for (;;) {
+		at = optind ? optind : 1; /* the word read now */
+		if ((c = getopt_long(argc, argv, "+:j:knBC:f:vqld:h", longopts, NULL)) == -1)
+			break;
+		if (late && early(c))
+			usage_error("option '%s' must come before the targets", argv[at]);
 		switch (c) {
 		case 'j':
 			errno = 0;
@@ -129,6 +157,24 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'l': o->list = true; break;
 		case 'E': o->explain = true; break;
 		case 'H': o->content = true; break;
+		case 'e':
+			o->dotenv = optarg ? optarg : "";
+			if (optarg && !*optarg)
+				usage_error("--dotenv=FILE needs a file name%s", "");
+			break;
+		case 'S':
+			if (!strcmp(optarg, "both"))
+				o->jobserver_style = JOBSERVER_BOTH;
+			else if (!strcmp(optarg, "fifo"))
+				o->jobserver_style = JOBSERVER_FIFO;
+			else if (!strcmp(optarg, "pipe"))
+				o->jobserver_style = JOBSERVER_PIPE;
+			else if (!strcmp(optarg, "none"))
+				o->jobserver_style = -1;
+			else
+				usage_error("--jobserver-style takes fifo, pipe, both or none, not '%s'",
+					    optarg);
+			break;
 		case 'd':
 			if (!strcmp(optarg, "explain"))
 				o->explain = true;
@@ -202,6 +248,7 @@ static const char *find_taskfile(const struct options *o)
 int main(int argc, char **argv)
 {
 	struct options o = {0};
+	char cwd[PATH_MAX], dotenv[PATH_MAX];
 	const char *path;
 	int first, rc;
 
@@ -212,11 +259,23 @@ int main(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN);
 	os_std_fds();
 	out_init();
-	first = parse_options(argc, argv, &o);
+	/* before any file is opened: see jobserver_join */
+	o.jobserver = jobserver_join(&o.jobserver_unusable);
+	o.jobserver_style = JOBSERVER_BOTH;
+	o.jobs = os_ncpus();
+	first = cli_options(argc, argv, &o, false);
+	/* invocation_dir(), and a --dotenv file named from here */
+	if (getcwd(cwd, sizeof(cwd)))
+		func_set_invocation_dir(cwd);
+	if (o.dotenv && *o.dotenv && o.dotenv[0] != '/' && getcwd(cwd, sizeof(cwd)) &&
+	    snprintf(dotenv, sizeof(dotenv), "%s/%s", cwd, o.dotenv) < (int)sizeof(dotenv))
+		o.dotenv = dotenv;
 	if (o.dir && chdir(o.dir) < 0)
 		usage_fail("cannot change to '%s'", o.dir, errno);
 	path = find_taskfile(&o);
 	rc = build_main(&o, path, argc - first, argv + first);
+	jobserver_free(o.jobserver);
+	func_set_invocation_dir(NULL);
 	out_flush();
 	if (out_error()) {
 		int err = out_error();

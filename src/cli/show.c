@@ -41,6 +41,36 @@ void show_ast(const struct taskfile *l)
 	buf_free(&b);
 }
 
+/* Whether a task or rule is left out of the list: [private], or a task whose
+ * name starts with '_'. */
+static bool private(const struct stmt *s)
+{
+	size_t len = 0;
+	const char *name = s->kind == ST_TASK ? word_text(s->hdr->outputs, &len) : NULL;
+
+	return (name && len && name[0] == '_') || ast_getattr(s, "private");
+}
+
+/* " (alias: d)" for a task's [alias: d], as written. */
+static void showalias(struct buf *b, const struct stmt *s)
+{
+	const struct attr *a = ast_getattr(s, "alias");
+	const struct source *src;
+	const char *t, *end;
+
+	if (!a || !(src = source_get(a->loc.src)) || a->loc.end > src->len)
+		return;
+	t = src->text + a->loc.off;
+	end = src->text + a->loc.end;
+	while (t < end && *t != ':')
+		t++;
+	for (t++; t < end && (*t == ' ' || *t == '\t'); t++)
+		;
+	while (end > t && (end[-1] == ']' || end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	buf_printf(b, " (alias: %.*s)", (int)(end - t), t);
+}
+
 /* Print tasks and documented rules, with parameters and doc comments. */
 void show_list(const struct taskfile *l)
 {
@@ -51,7 +81,7 @@ void show_list(const struct taskfile *l)
 		const struct stmt *s = l->rules[i];
 		const struct param *p;
 		struct buf *b = &names[i];
-		if (s->kind != ST_TASK && !s->doc)
+		if ((s->kind != ST_TASK && !s->doc) || private(s))
 			continue;
 		if (s->kind == ST_TASK) {
 			const struct source *src = source_get(s->loc.src);
@@ -61,6 +91,7 @@ void show_list(const struct taskfile *l)
 			for (p = s->params; p; p = p->next)
 				buf_printf(b, " %.*s", (int)(p->loc.end - p->loc.off),
 					   src->text + p->loc.off);
+			showalias(b, s);
 		} else {
 			const struct source *src = source_get(s->loc.src);
 			buf_printf(b, "%.*s", (int)(s->loc.end - s->loc.off), src->text + s->loc.off);

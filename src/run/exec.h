@@ -19,6 +19,8 @@ struct exec_spec {
 	char *const *env;  /* the environment; NULL: baton's own */
 	const char *dir;   /* the working directory; NULL: baton's own */
 	bool console;      /* it has the terminal: baton's stdin, stdout and stderr */
+	const int *keep;   /* descriptors above 2 it inherits, ascending (a jobserver's) */
+	size_t nkeep;
 };
 
 /* What an executor tells of the jobs it runs; job is the caller's handle. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "graph/graph.h"
@@ -151,6 +152,79 @@ static bool mkdirs(struct jobs *js, struct job *j, const struct edge *e)
 	return true;
 }
 
+extern char **environ;
+
+/* The length of the name of "NAME=value". */
+static size_t namelen(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+
+	return eq ? (size_t)(eq - kv) : strlen(kv);
+}
+
+void jobs_env(struct jobs *js, const struct list *set, const int *keep, size_t nkeep)
+{
+	size_t n = 0, i, k, len;
+	char **v;
+
+	js->keep = keep;
+	js->nkeep = nkeep;
+	if (!set->n)
+		return;
+	for (i = 0; environ[i]; i++)
+		n++;
+	v = arena_alloc(&js->envmem, (n + set->n + 1) * sizeof(*v));
+	n = 0;
+	for (i = 0; environ[i]; i++) {
+		len = namelen(environ[i]);
+		for (k = 0; k < set->n; k++) {
+			if (namelen(set->v[k]) == len && !memcmp(set->v[k], environ[i], len))
+				break;
+		}
+		if (k == set->n)
+			v[n++] = arena_strdup(&js->envmem, environ[i]);
+	}
+	for (k = 0; k < set->n; k++) {
+		len = namelen(set->v[k]);
+		for (i = k + 1; i < set->n; i++) {
+			if (namelen(set->v[i]) == len && !memcmp(set->v[i], set->v[k], len))
+				break;
+		}
+		if (i == set->n) /* not set again later */
+			v[n++] = arena_strdup(&js->envmem, set->v[k]);
+	}
+	v[n] = NULL;
+	js->env = v;
+}
+
+/* Where e's job runs: its environment (the build's), and its [dir: PATH];
+ * false after reporting that the directory is not one. */
+static bool place(struct jobs *js, struct job *j, struct exec_spec *spec)
+{
+	const char *dir;
+	struct stat st;
+	int err;
+
+	spec->env = js->env;
+	spec->keep = js->keep;
+	spec->nkeep = js->nkeep;
+	if (!ast_getattr(j->e->rule, "dir"))
+		return true;
+	arena_reset(&js->scratch);
+	dir = recipe_attr(&js->rx, j->e, "dir", &js->scratch);
+	if (!dir) {
+		cannot(js, j, "its [dir] attribute could not be expanded%s", "", 0);
+		return false;
+	}
+	err = !*dir ? 0 : stat(dir, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	if (err) {
+		cannot(js, j, "cannot change to the directory '%s'", dir, err);
+		return false;
+	}
+	spec->dir = *dir ? dir : NULL;
+	return true;
+}
+
 static enum start_result start(void *ctx, struct edge *e)
 {
 	struct jobs *js = ctx;
@@ -187,6 +261,8 @@ static enum start_result start(void *ctx, struct edge *e)
 		}
 		spec.argv = argv;
 		spec.console = j->v.console;
+		if (!place(js, j, &spec))
+			goto fail;
 	}
 	if (!js->x->simulated) {
 		record_start(&js->rec, &j->rec, e, loop_now(js->loop));
@@ -267,5 +343,7 @@ void jobs_free(struct jobs *js)
 	}
 	recipes_free(&js->rx);
 	buf_free(&js->expand);
+	arena_free(&js->envmem);
+	arena_free(&js->scratch);
 	free(js->run);
 }

@@ -28,6 +28,11 @@ struct jobs {
 	struct recorder rec;   /* its rx is the one above */
 	struct buf expand;     /* the recipe being expanded */
 	int stopping;          /* the signal stopping the build, or 0 */
+	char **env;            /* every job's environment (jobs_env), or NULL: baton's */
+	struct arena envmem;   /* its strings */
+	const int *keep;       /* descriptors every job inherits, ascending */
+	size_t nkeep;
+	struct arena scratch;  /* a job's directory, until it starts */
 	struct job **run;      /* running */
 	size_t nrun, caprun;
 	struct job *spare;     /* ended, to be used again: a list through their e */
@@ -39,6 +44,11 @@ struct jobs {
  * status what happens and sched when a job ends. */
 void jobs_init(struct jobs *js, struct executor *x, struct plan *plan, struct vars *vars,
 	       struct statelog *log, struct status *status, struct sched *sched, struct loop *loop);
+/* The environment of every job: baton's own with each "NAME=value" of set in
+ * place of the variable of that name (a later one wins), built once for the
+ * build; and the descriptors above 2 they inherit (ascending, kept by the
+ * caller). */
+void jobs_env(struct jobs *js, const struct list *set, const int *keep, size_t nkeep);
 /* The events an executor of js reports to. */
 struct exec_events jobs_events(struct jobs *js);
 /* The runner for sched_init. */

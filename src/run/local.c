@@ -153,6 +153,8 @@ static int start(struct executor *x, void *job, const struct exec_spec *spec,
 	s.argv = spec->argv;
 	s.env = spec->env;
 	s.dir = spec->dir;
+	s.keep = spec->keep;
+	s.nkeep = spec->nkeep;
 	s.paths = lx->paths;
 	s.dies_with_parent = true;
 	if (spec->console) {

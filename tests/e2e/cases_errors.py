@@ -57,8 +57,8 @@ def err_unknown_variable_in_recipe(t):
 
 @case
 def err_in_a_recipe_written_like_an_earlier_one(t):
-    # recipes of the same text share one syntax tree: what goes wrong while
-    # expanding the second is still reported at the second
+    # recipes of the same text share one syntax tree: what goes wrong with
+    # the second is still reported at the second (before anything runs)
     t.taskfile(r"""
         a: src
           cp {{in[1]}} {{out}}
@@ -68,7 +68,7 @@ def err_in_a_recipe_written_like_an_earlier_one(t):
     t.write("src", "x\n")
     r = t.run("b")
     t.diag(r, "Taskfile:4:8: error: index 1 is out of range (the list has 1 word)",
-           caret="in[1]", rc=1)
+           caret="in[1]", rc=2)
     t.absent("b")
 
 

@@ -163,7 +163,7 @@ def hostile_parallel_jobs_see_only_std_fds(t):
     extra = os.open(t.path("Taskfile"), os.O_RDONLY)
     os.set_inheritable(extra, True)
     try:
-        r = t.run("-j3", "hold", "after", pass_fds=(extra,))
+        r = t.run("-j3", "--jobserver-style=fifo", "hold", "after", pass_fds=(extra,))
     finally:
         os.close(extra)
     t.rc(r, 0)

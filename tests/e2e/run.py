@@ -35,6 +35,9 @@ import cases_hostile  # noqa: E402,F401
 import cases_demo  # noqa: E402,F401
 import cases_cond  # noqa: E402,F401
 import cases_run  # noqa: E402,F401
+import cases_jobserver  # noqa: E402,F401
+import cases_env  # noqa: E402,F401
+import cases_habits  # noqa: E402,F401
 
 
 def run_case(baton, name):
