@@ -11,6 +11,17 @@ import time
 from harness import alive, case
 
 
+def pid_of(t, rel, seconds=10):
+    """The pid a job wrote to rel, once the file holds one (it may exist
+    empty for a moment); None if it never does."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if t.exists(rel) and t.read(rel).strip():
+            return int(t.read(rel))
+        time.sleep(0.02)
+    return None
+
+
 def wait_gone(pid, seconds=5):
     end = time.monotonic() + seconds
     while alive(pid) and time.monotonic() < end:
@@ -29,10 +40,10 @@ def run_kill9_takes_the_jobs_with_it(t):
           echo late > {{out}}
     """)
     p = t.spawn()
-    if not t.wait_for("job.pid"):
+    pid = pid_of(t, "job.pid")
+    if pid is None:
         p.kill()
         t.fail("the job did not start")
-    pid = int(t.read("job.pid"))
     os.kill(p.pid, signal.SIGKILL)
     p.communicate(timeout=30)
     if not wait_gone(pid):
@@ -60,7 +71,7 @@ def run_unfinished_first_run_is_not_taken_for_done(t):
         t.fail("the job did not start")
     os.kill(p.pid, signal.SIGKILL)
     p.communicate(timeout=30)
-    wait_gone(int(t.read("job.pid")))
+    wait_gone(pid_of(t, "job.pid"))
     t.content("out", "half\n")
     t.write("Taskfile", "out: in\n  echo whole > {{out}}\n", dedent=False)
     r = t.run("-d", "explain")
@@ -90,7 +101,7 @@ def run_sigquit_stops_like_sigterm(t):
     t.contains(err.decode(), "baton: deleted 'out'\n", "stderr")
     t.contains(err.decode(), "baton: interrupted by SIGQUIT\n", "stderr")
     t.absent("out")
-    t.eq(wait_gone(int(t.read("job.pid"))), True, "the job is gone")
+    t.eq(wait_gone(pid_of(t, "job.pid")), True, "the job is gone")
 
 
 @case
@@ -112,10 +123,10 @@ def run_jobs_that_ignore_signals_are_stopped_in_three_steps(t):
           while :; do sleep 0.05; done
     """)
     p = t.spawn("-j2")
-    if not t.wait_for("a.pid") or not t.wait_for("b.pid"):
+    pids = [pid_of(t, "a.pid"), pid_of(t, "b.pid")]
+    if None in pids:
         p.kill()
         t.fail("the jobs did not start")
-    pids = [int(t.read("a.pid")), int(t.read("b.pid"))]
     for i in range(3):
         time.sleep(0.3)
         os.kill(p.pid, signal.SIGINT)
