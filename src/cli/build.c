@@ -1,6 +1,7 @@
 /* One invocation: load the Taskfile, take the goals and overrides from the
  * command line, plan, and run the jobs. */
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -296,7 +297,7 @@ static int run(struct build *b)
 	struct jobs js;
 	struct runner r;
 	struct exec_events ev;
-	struct sched_result res;
+	struct sched_result res = {0};
 	struct executor *x;
 	struct jobserver *jsv;
 	struct list set = {0};
@@ -354,6 +355,15 @@ static int run(struct build *b)
 	jobs_free(&js);
 	status_free(&st);
 	loop_free(loop);
+	/* a build stopped by a signal ends with 128 + that signal: one more
+	 * Ctrl-C while it finishes must not kill it half way */
+	if (res.signal) {
+		static const int stops[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+		size_t i;
+
+		for (i = 0; i < LEN(stops); i++)
+			signal(stops[i], SIG_IGN);
+	}
 	/* after the loop has given the signals their actions back */
 	if (own)
 		jobserver_free(jsv);
