@@ -96,7 +96,10 @@ static void goals(struct build *b, size_t first, int nops, char **ops)
 			continue;
 		}
 		if (!targets && ops[i][0] == '-' && ops[i][1]) {
-			char *argv[] = {"baton", ops[i], i + 1 < (size_t)nops ? ops[i + 1] : NULL, NULL};
+			/* argv[0], the program's name for getopt, is the word before
+			 * for cli_options' messages */
+			char *argv[] = {i ? ops[i - 1] : "baton", ops[i],
+					i + 1 < (size_t)nops ? ops[i + 1] : NULL, NULL};
 			i += (size_t)cli_options(argv[2] ? 3 : 2, argv, b->o, true) - 2;
 			continue;
 		}

@@ -1,0 +1,88 @@
+"""What a determined attempt to break baton found: the state log's lock, the
+CPUs it counts, commands run directly as the shell would run them, signals
+ignored at start, Ctrl-C at load, memory running out, bounds on what a
+Taskfile may make, and messages that name the mistake."""
+
+import fcntl
+import os
+import select
+import signal
+import subprocess
+import time
+
+import harness
+from harness import alive, case
+
+
+def run_under(t, prefix, *args, env=None, timeout=harness.TIMEOUT):
+    """Run baton as t.run does, under the command prefix (e.g. taskset)."""
+    argv = list(prefix) + harness.WRAPPER + [t.baton] + list(args)
+    full_env = dict(os.environ, LC_ALL="C")
+    full_env.update(env or {})
+    try:
+        p = subprocess.run(argv, cwd=t.root, env=full_env, stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=timeout, start_new_session=True)
+    except subprocess.TimeoutExpired:
+        t.fail("baton did not finish within %d s: %s" % (timeout, " ".join(argv)))
+    r = harness.Result(argv, t.root, p.returncode, p.stdout.decode("utf-8", "replace"),
+                       p.stderr.decode("utf-8", "replace"))
+    t.last = r
+    return r
+
+
+def read_until(t, p, needle, seconds=20):
+    """Read p's stderr until it holds needle; what was read."""
+    got = b""
+    end = time.monotonic() + seconds
+    fd = p.stderr.fileno()
+    while needle.encode() not in got:
+        left = end - time.monotonic()
+        if left <= 0 or p.poll() is not None and not select.select([fd], [], [], 0)[0]:
+            t.fail("baton's stderr never said %r (exit status %s); it said:\n%s"
+                   % (needle, p.poll(), got.decode("utf-8", "replace")))
+        if select.select([fd], [], [], min(left, 0.5))[0]:
+            chunk = os.read(fd, 4096)
+            if not chunk and p.poll() is not None:
+                continue
+            got += chunk
+    return got.decode("utf-8", "replace")
+
+
+def finish(t, p, timeout=harness.TIMEOUT):
+    """Wait for p; its exit status, stdout and stderr (what is left of it)."""
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        t.fail("baton did not finish within %d s" % timeout)
+    return p.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
+# ---- the command line --------------------------------------------------------
+
+TASK = "task t:\n  echo t >> log\n"
+
+
+@case
+def hardening_unknown_option_is_named(t):
+    # the option that is unknown, not the word before it or its cluster
+    t.taskfile(TASK, dedent=False)
+    cases = [
+        (["cflags=-O0", "-DFOO"],
+         "baton: unknown option '-D' (in '-DFOO')\n"
+         "baton: note: quote a value of several words as one: 'cflags=-O0 -DFOO'\n"),
+        (["-kx", "t"], "baton: unknown option '-x' (in '-kx')\n"),
+        (["-Z", "t"], "baton: unknown option '-Z'\n"),
+        (["-f", "-x", "-kZ"], "baton: unknown option '-Z' (in '-kZ')\n"),
+        (["--bogus=3"], "baton: unknown option '--bogus'\n"),
+        (["--d"], "baton: option '--d' is ambiguous (--dry-run, --directory, --dump, "
+                  "--dotenv)\n"),
+        (["t", "-kj"], "baton: option '-j' needs a value (in '-kj')\n"),
+        (["--jobs"], "baton: option '--jobs' needs a value\n"),
+    ]
+    for args, want in cases:
+        r = t.run(*args)
+        t.rc(r, 2)
+        t.err(r, want + "Try 'baton --help' for more information.\n")
+    t.nothing_ran()
