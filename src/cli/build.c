@@ -46,13 +46,16 @@ struct build {
 	size_t ngoals;
 	struct jobs *js; /* while it runs */
 	struct list env; /* NAME=value for the jobs' environment beyond baton's own */
+	struct list overrides; /* the names of the variables set on the command line */
 };
 
-/* Split a NAME=value override into words and set it. */
-static void override(struct taskfile *l, const char *w)
+/* Split a NAME=value or NAME+=value override into words and set it. */
+static void override(struct build *b, const char *w)
 {
+	struct taskfile *l = &b->l;
 	const char *eq = strchr(w, '='), *p = eq + 1, *start;
-	char *name = arena_strndup(&l->ast, w, (size_t)(eq - w));
+	bool append = eq > w && eq[-1] == '+';
+	char *name = arena_strndup(&l->ast, w, (size_t)(eq - w) - append);
 	struct list val = {0};
 
 	for (;;) {
@@ -65,8 +68,58 @@ static void override(struct taskfile *l, const char *w)
 			p++;
 		list_push(&val, arena_strndup(&l->ast, start, (size_t)(p - start)));
 	}
-	vars_override(&l->vars, name, &val);
+	vars_override(&l->vars, name, &val, append);
 	list_free(&val);
+	list_push(&b->overrides, name);
+}
+
+/* A task of the Taskfile that has a parameter called name, if one has: its
+ * name in *task, *len bytes of it. */
+static bool paramof(const struct taskfile *l, const char *name, const char **task, size_t *len)
+{
+	const struct param *p;
+	size_t i;
+
+	for (i = 0; i < l->nrules; i++) {
+		const struct stmt *s = l->rules[i];
+		for (p = s->kind == ST_TASK ? s->params : NULL; p; p = p->next) {
+			if (!strcmp(p->name, name))
+				return (*task = word_text(s->hdr->outputs, len)) != NULL;
+		}
+	}
+	return false;
+}
+
+/* An override of a variable that the Taskfile neither assigns nor reads
+ * reaches only the jobs' environment: one whose name is near a variable of
+ * the Taskfile, or is a task's parameter, is a mistake. False after saying so. */
+static bool overrides_known(struct build *b)
+{
+	struct taskfile *l = &b->l;
+	const char *near, *task;
+	bool ok = true;
+	size_t i, j, len;
+
+	for (i = 0; i < b->overrides.n; i++) {
+		const char *name = b->overrides.v[i];
+		struct var *var = vars_find(&l->vars, name);
+		for (j = 0; j < i && strcmp(b->overrides.v[j], name); j++)
+			;
+		if (j < i || vars_known(var))
+			continue;
+		if ((near = vars_nearest(&l->vars, name)))
+			diag_error((struct loc){0}, "the command line sets '%s', which the Taskfile "
+						    "never assigns or uses (did you mean '%s'?)",
+				   name, near);
+		else if (paramof(l, name, &task, &len))
+			diag_error((struct loc){0}, "the command line sets '%s', which is a "
+						    "parameter of task '%.*s': give %s=... after "
+						    "the task's name", name, (int)len, task, name);
+		else
+			continue;
+		ok = false;
+	}
+	return ok;
 }
 
 /* The NAME=value words before the first target: they hold while the Taskfile
@@ -76,7 +129,7 @@ static size_t early_overrides(struct build *b, int nops, char **ops)
 	size_t k;
 
 	for (k = 0; k < (size_t)nops && task_isassign(ops[k]); k++)
-		override(&b->l, ops[k]);
+		override(b, ops[k]);
 	return k;
 }
 
@@ -104,7 +157,7 @@ static void goals(struct build *b, size_t first, int nops, char **ops)
 			continue;
 		}
 		if (task_isassign(ops[i])) {
-			override(l, ops[i]);
+			override(b, ops[i]);
 			continue;
 		}
 		struct goal *g = &b->goals[b->ngoals++];
@@ -120,7 +173,7 @@ static void goals(struct build *b, size_t first, int nops, char **ops)
 			g->args.n = k;
 			for (j = 0; j < k; j++) {
 				if (task_isassign(ops[i + 1 + j]) && !task_named(g->task, ops[i + 1 + j]))
-					override(l, ops[i + 1 + j]);
+					override(b, ops[i + 1 + j]);
 			}
 			i += k;
 		}
@@ -399,7 +452,7 @@ static int prepare(struct build *b, int nops, char **ops)
 			return EXIT_USAGE;
 		graph_stat_early(&b->l.graph);
 	}
-	if (!taskfile_graph(&b->l))
+	if (!taskfile_graph(&b->l) || !overrides_known(b))
 		return EXIT_USAGE;
 	timing_phase(&b->t, "graph", "%zu rule%s, %zu node%s, %zu edge%s", b->l.nrules,
 		     b->l.nrules == 1 ? "" : "s", b->l.graph.nodes.n,
@@ -487,6 +540,7 @@ int build_main(struct options *o, const char *path, int nops, char **ops)
 	list_free(&b.env);
 	source_free_all();
 	free(b.goals);
+	list_free(&b.overrides);
 	timing_phase(&b.t, "free", NULL);
 	timing_print(&b.t);
 	return rc;

@@ -191,13 +191,24 @@ static size_t branch(struct taskfile *l, const struct stmts *all, size_t i, bool
 	}
 }
 
+/* The assignments among the statements [from, to) of a branch not read: the
+ * variables they name are the Taskfile's all the same (an override of one is
+ * not a mistake). */
+static void declare(struct taskfile *l, const struct stmts *all, size_t from, size_t to)
+{
+	for (; from < to && from < all->n; from++) {
+		if (all->v[from]->kind == ST_ASSIGN)
+			vars_declare(&l->vars, all->v[from]->name);
+	}
+}
+
 /* Go through the statements of a file, then free the array of them. Those
  * of a conditional block are read only in the branch whose condition holds,
  * evaluated when its line is reached. */
 static bool walk(struct taskfile *l, struct stmts *all, struct incstack *inc)
 {
 	bool ok = true;
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < all->n; i++) {
 		struct stmt *s = all->v[i];
@@ -208,10 +219,14 @@ static bool walk(struct taskfile *l, struct stmts *all, struct incstack *inc)
 			ok = vars_define(&l->vars, s) && ok;
 			break;
 		case ST_IF:
-			i = branch(l, all, i, &ok);
+			j = branch(l, all, i, &ok);
+			declare(l, all, i + 1, j);
+			i = j;
 			break;
 		case ST_ELSE: /* the end of the branch read: on after the block */
-			i = blockend(all, i);
+			j = blockend(all, i);
+			declare(l, all, i + 1, j);
+			i = j;
 			break;
 		case ST_END:
 			break;

@@ -52,7 +52,7 @@ static bool unknown_var(struct vars *vars, const struct scope *locals, const str
 	nearest_init(&n, e->name);
 	for (i = 0; vars && i < vars->tab.cap; i++) {
 		const struct var *v = vars->tab.e[i].val;
-		if (v && (v->ndefs || v->cmdline))
+		if (v && vars_defined(v))
 			nearest_try(&n, v->name);
 	}
 	for (; locals; locals = locals->up)
@@ -226,7 +226,9 @@ bool eval_expr(struct eval *ev, const struct expr *e, struct list *out)
 		val = lookup_local(ev->locals, e->name);
 		if (!val) {
 			var = vars_find(ev->vars, e->name);
-			if (!var || (!var->ndefs && !var->cmdline))
+			if (var)
+				var->named = true;
+			if (!var || !vars_defined(var))
 				return unknown_var(ev->vars, ev->locals, NULL, e);
 			val = vars_value(ev->vars, var, e->loc);
 			if (!val)
@@ -518,7 +520,9 @@ static bool check_expr(struct vars *vars, const struct stmt *rule, const struct 
 				return true;
 		}
 		var = vars_find(vars, e->name);
-		if (!var || (!var->ndefs && !var->cmdline))
+		if (var)
+			var->named = true;
+		if (!var || !vars_defined(var))
 			return unknown_var(vars, NULL, rule, e);
 		/* evaluate it now, so that its mistakes are found before anything runs */
 		return !eager || vars_value(vars, var, e->loc) != NULL;

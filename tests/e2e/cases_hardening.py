@@ -86,3 +86,59 @@ def hardening_unknown_option_is_named(t):
         t.rc(r, 2)
         t.err(r, want + "Try 'baton --help' for more information.\n")
     t.nothing_ran()
+
+
+@case
+def hardening_override_of_unknown_variable(t):
+    # An override of a variable the Taskfile never assigns nor reads changes
+    # no recipe, only the jobs' environment: one whose name is near one of
+    # the Taskfile's, or is a task's parameter, is a mistake (exit 2). Others
+    # are for the environment.
+    t.taskfile(r"""
+        cflags = -O2
+        libs = -lm
+        if cflags == "-O1"
+        extra = -g
+        end
+        task t where="here":
+          echo {{cflags}} {{where}} {{libs}} "$zzzzzz" >> log
+    """)
+    for word, why in (("CFLAGS=-O0", "which the Taskfile never assigns or uses (did you "
+                                     "mean 'cflags'?)"),
+                      ("cflag=-O0", "which the Taskfile never assigns or uses (did you "
+                                    "mean 'cflags'?)"),
+                      ("cflags2+=-g", "which the Taskfile never assigns or uses (did you "
+                                      "mean 'cflags'?)"),
+                      ("where=there", "which is a parameter of task 't': give where=... "
+                                      "after the task's name")):
+        name = word.split("=")[0].rstrip("+")
+        r = t.run(word, "t")
+        t.err(r, "baton: error: the command line sets '%s', %s\n" % (name, why))
+        t.rc(r, 2)
+        if name != "where":  # after the task, where=there is its argument
+            t.rc(t.run("t", word), 2)
+    t.nothing_ran()
+    # one assigned only in a branch not taken is the Taskfile's all the same,
+    # and one near none of its names is for the jobs' environment
+    t.rc(t.run("extra=-g", "zzzzzz=1", "t"), 0)
+    t.logged(["-O2 here -lm 1"])
+    # NAME+=value appends to what the Taskfile gives, or to NAME=value
+    t.rc(t.run("cflags+=-g", "t", "where=there"), 0)
+    t.rc(t.run("cflags=-O0", "cflags+=-g -Wall", "t"), 0)
+    t.rc(t.run("t", "libs+=-lz"), 0)
+    t.logged(["-O2 here -lm 1", "-O2 -g there -lm ", "-O0 -g -Wall here -lm ",
+              "-O2 here -lm -lz "])
+
+
+@case
+def hardening_override_read_but_never_assigned(t):
+    # a variable the Taskfile reads but leaves to the command line is fine
+    t.taskfile(r"""
+        task t:
+          echo {{msg}} >> log
+    """)
+    r = t.run("t")
+    t.diag(r, "Taskfile:2:10: error: unknown variable 'msg'", caret="msg")
+    t.rc(t.run("msg=hi", "t"), 0)
+    t.rc(t.run("msg+=there", "t"), 0)
+    t.logged(["hi", "there"])
