@@ -425,6 +425,11 @@ static int prepare(struct build *b, int nops, char **ops)
 
 	if (o->dump && !strcmp(o->dump, "tokens"))
 		return show_tokens(b->path);
+	/* a build takes the state log's lock before anything looks at the file
+	 * system (an include, a glob, a shell() call, a stat), so that what
+	 * another baton in this directory builds is done before */
+	if (!o->list && !o->dump && !o->dry_run && !statelog_lock(&b->log, ".baton"))
+		return EXIT_USAGE;
 	first = early_overrides(b, nops, ops);
 	/* --dotenv: before the Taskfile, whose env() calls see it */
 	if (o->dotenv && !dotenv_load(*o->dotenv ? o->dotenv : ".env", *o->dotenv != '\0',
@@ -444,14 +449,9 @@ static int prepare(struct build *b, int nops, char **ops)
 		return 0;
 	}
 	/* files are stated as the graph names them, on a second core: the plan
-	 * finds most of them done. A build takes the state log's lock first, so
-	 * that what another baton in this directory builds is done before any
-	 * file is stated. */
-	if (!o->list && !o->dump && os_ncpus() > 1) {
-		if (!o->dry_run && !statelog_lock(&b->log, ".baton"))
-			return EXIT_USAGE;
+	 * finds most of them done */
+	if (!o->list && !o->dump && os_ncpus() > 1)
 		graph_stat_early(&b->l.graph);
-	}
 	if (!taskfile_graph(&b->l) || !overrides_known(b))
 		return EXIT_USAGE;
 	timing_phase(&b->t, "graph", "%zu rule%s, %zu node%s, %zu edge%s", b->l.nrules,

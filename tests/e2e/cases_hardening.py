@@ -59,6 +59,52 @@ def finish(t, p, timeout=harness.TIMEOUT):
     return p.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
 
+# ---- the state log's lock, and the CPUs counted ----------------------------
+
+def hold_lock(t):
+    """Take .baton/lock as another baton would; the open file."""
+    t.mkdir(".baton")
+    f = open(t.path(".baton/lock"), "a+")
+    fcntl.flock(f, fcntl.LOCK_EX)
+    return f
+
+
+@case
+def hardening_lock_before_include_glob(t):
+    # A baton waiting for another one in the same directory reads the
+    # Taskfile only once it has the lock: a file that the other one made
+    # meanwhile is found by the glob of an include path, and, with one CPU,
+    # by the glob of a rule's header (with more, those are evaluated after
+    # the lock already).
+    t.taskfile(r"""
+        include {{glob("mk/*.task")}}
+        task t:
+          echo {{names}} >> log
+        all: {{glob("src/*.c")}}
+          echo {{in}} >> log
+    """)
+    t.write("mk/a.task", "names += a\n")
+    t.write("src/a.c", "")
+    for prefix in ([], ["taskset", "-c", "0"]):
+        lock = hold_lock(t)
+        p = subprocess.Popen(prefix + harness.WRAPPER + [t.baton, "t", "all"], cwd=t.root,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, start_new_session=True,
+                             env=dict(os.environ, LC_ALL="C"))
+        try:
+            read_until(t, p, "waiting for another baton in this directory")
+            t.write("mk/b.task", "names += b\n")
+            t.write("src/b.c", "")
+        finally:
+            lock.close()
+        rc, out, err = finish(t, p)
+        t.eq(rc, 0, "exit status (%s)\nstderr:\n%s" % (" ".join(prefix) or "all CPUs", err))
+        t.eq(sorted(t.log()), ["a b", "src/a.c src/b.c"], "what the jobs saw")
+        os.remove(t.path("log"))
+        os.remove(t.path("mk/b.task"))
+        os.remove(t.path("src/b.c"))
+
+
 # ---- the command line --------------------------------------------------------
 
 TASK = "task t:\n  echo t >> log\n"
