@@ -21,7 +21,7 @@ static const char usage[] =
     "Build targets and run tasks from a Taskfile, in parallel.\n"
     "\n"
     "options:\n"
-    "  -j, --jobs=N         run N jobs at once (default: number of CPUs; 0: no limit)\n"
+    "  -j, --jobs=N         run N jobs at once (default: usable CPUs; 0: no limit)\n"
     "  -k, --keep-going     keep going with what does not depend on a failed job\n"
     "  -n, --dry-run        print what would run, run nothing\n"
     "  -B, --always-make    treat every target as out of date\n"

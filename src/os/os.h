@@ -94,8 +94,14 @@ void *os_alloc_pages(size_t n, bool fill);
 void os_fill(void *p, size_t n);
 /* Give back what os_alloc_big or os_alloc_pages gave. */
 void os_free_big(void *p, size_t n);
-/* Number of CPUs online. */
+/* The number of CPUs baton may use: those online, fewer if its affinity mask
+ * allows fewer (taskset), or if its cgroup's CPU quota does (cgroup v2
+ * cpu.max, v1 cpu.cfs_quota_us), rounded up. */
 int os_ncpus(void);
+/* The CPUs that the quotas of the cgroups in cgroups (the text of
+ * /proc/self/cgroup) and of their parents allow, rounded up, with the cgroup
+ * file system at fsroot; 0 for no limit. */
+int os_cgroup_cpus(const char *fsroot, const char *cgroups);
 /* Raise the soft limit on open files to the hard limit; the soft limit now. */
 long os_fd_limit(void);
 

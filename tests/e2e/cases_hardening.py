@@ -12,6 +12,7 @@ import time
 
 import harness
 from harness import alive, case
+from cases_exec import most_at_once
 
 
 def run_under(t, prefix, *args, env=None, timeout=harness.TIMEOUT):
@@ -103,6 +104,14 @@ def hardening_lock_before_include_glob(t):
         os.remove(t.path("log"))
         os.remove(t.path("mk/b.task"))
         os.remove(t.path("src/b.c"))
+
+
+@case
+def hardening_default_jobs_follow_affinity(t):
+    # Without -j, baton runs as many jobs at once as it has CPUs to run on:
+    # under `taskset -c 0`, one.
+    seen = most_at_once(t, 4, run=lambda *a: run_under(t, ["taskset", "-c", "0"], *a))
+    t.eq(seen, 1, "the most jobs that ran at once under taskset -c 0")
 
 
 # ---- the command line --------------------------------------------------------
