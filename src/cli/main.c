@@ -373,6 +373,7 @@ int main(int argc, char **argv)
 	if (o.dir && chdir(o.dir) < 0)
 		usage_fail("cannot change to '%s'", o.dir, errno);
 	path = find_taskfile(&o);
+	os_set_pwd();
 	rc = build_main(&o, path, argc - first, argv + first);
 	jobserver_free(o.jobserver);
 	func_set_invocation_dir(NULL);

@@ -55,6 +55,10 @@ bool os_mkdir_parents(const char *path);
 /* Make sure fds 0-2 are open: one that was closed gets /dev/null, read-only, so
  * that no file opened later takes its number and writes to it still fail. */
 void os_std_fds(void);
+/* Set $PWD to the current directory, as a shell does when it starts: kept if
+ * it names it already (by another path, through a symbolic link), else what
+ * getcwd says. For what baton runs without a shell. */
+void os_set_pwd(void);
 /* Where PATH found commands, for os_spawn to look there first. */
 struct os_paths;
 struct os_paths *os_paths_new(void);
@@ -72,7 +76,9 @@ struct os_spawn {
 	bool dies_with_parent; /* killed (SIGKILL) if baton dies first */
 };
 /* Start a process, with default signal dispositions and an empty signal mask;
- * returns 0 or an errno. fds 0-2 must be open (os_std_fds). */
+ * returns 0 or an errno. fds 0-2 must be open (os_std_fds). A file that is
+ * executable but no program (a script without "#!") is run by /bin/sh, as a
+ * shell would run it. */
 int os_spawn(const struct os_spawn *s, pid_t *pid);
 /* How many processes os_spawn has started so far, from any thread. */
 uint64_t os_started(void);

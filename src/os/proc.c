@@ -151,6 +151,19 @@ static void forgetcmd(struct os_paths *c, const char *found)
 	}
 }
 
+void os_set_pwd(void)
+{
+	const char *pwd = getenv("PWD");
+	struct stat a, b;
+	char cwd[PATH_MAX];
+
+	if (pwd && pwd[0] == '/' && stat(pwd, &a) == 0 && stat(".", &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return;
+	if (getcwd(cwd, sizeof(cwd)))
+		setenv("PWD", cwd, 1);
+}
+
 void os_std_fds(void)
 {
 	int fd;
@@ -282,6 +295,28 @@ static int spawn(const char *path, const struct os_spawn *s, pid_t *pid)
 	return 0;
 }
 
+/* The file at path is executable but not a program the kernel can start: a
+ * script without "#!", which a shell runs as a shell script, with the file
+ * as $0 (as execvp does, and as a shell does with a command it found). */
+static int spawn_script(const char *path, const struct os_spawn *s, pid_t *pid)
+{
+	struct os_spawn sh = *s;
+	size_t n = 0;
+	char **argv;
+	int rc;
+
+	while (s->argv[n])
+		n++;
+	argv = xmalloc((n + 2) * sizeof(*argv));
+	argv[0] = "/bin/sh";
+	argv[1] = (char *)path;
+	memcpy(argv + 2, s->argv + 1, n * sizeof(*argv)); /* with the NULL */
+	sh.argv = argv;
+	rc = spawn("/bin/sh", &sh, pid);
+	free(argv);
+	return rc;
+}
+
 static atomic_uint_fast64_t started;
 
 uint64_t os_started(void)
@@ -306,6 +341,8 @@ int os_spawn(const struct os_spawn *s, pid_t *pid)
 		forgetcmd(s->paths, found); /* it went away: search again */
 		rc = spawn(NULL, s, pid);
 	}
+	if (found && rc == ENOEXEC)
+		rc = spawn_script(found, s, pid);
 	return rc;
 }
 

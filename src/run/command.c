@@ -12,14 +12,22 @@
 
 enum { MAX_INLINE_SCRIPT = 64 * 1024 };
 
-/* Shell words that only the shell can run (keywords and special builtins). */
+/* Words that the shell runs itself: its keywords and builtins (dash's and
+ * bash's). A builtin may differ from the program of the same name (dash's
+ * echo reads backslash escapes, /bin/echo does not; pwd prints $PWD), so
+ * these go to the shell, as they would if the recipe had a redirection. */
 static const char *const shellwords[] = {
-    "!",      ".",     ":",      "[",      "[[",     "alias", "bg",    "break", "case",
-    "cd",     "command", "continue", "do",  "done",   "elif",  "else",  "esac",  "eval",
-    "exec",   "exit",  "export", "fc",     "fg",     "fi",    "for",   "function", "getopts",
-    "hash",   "if",    "jobs",   "local",  "read",   "readonly", "return", "set", "shift",
-    "source", "then",  "times",  "trap",   "type",   "ulimit", "umask", "unalias", "unset",
-    "until",  "wait",  "while",  "{",      "}",
+    "!",       ".",        ":",        "[",       "[[",       "alias",   "bg",      "bind",
+    "break",   "builtin",  "caller",   "case",    "cd",       "chdir",   "command", "compgen",
+    "complete", "compopt", "continue", "declare", "dirs",     "disown",  "do",      "done",
+    "echo",    "elif",     "else",     "enable",  "esac",     "eval",    "exec",    "exit",
+    "export",  "false",    "fc",       "fg",      "fi",       "for",     "function", "getopts",
+    "hash",    "help",     "history",  "if",      "jobs",     "kill",    "let",     "local",
+    "logout",  "mapfile",  "popd",     "printf",  "pushd",    "pwd",     "read",    "readarray",
+    "readonly", "return",  "select",   "set",     "shift",    "shopt",   "source",  "suspend",
+    "test",    "then",     "time",     "times",   "trap",     "true",    "type",    "typeset",
+    "ulimit",  "umask",    "unalias",  "unset",   "until",    "wait",    "while",   "{",
+    "}",
 };
 
 static bool plainchar(unsigned char c)

@@ -197,3 +197,60 @@ def hardening_override_read_but_never_assigned(t):
     t.rc(t.run("msg=hi", "t"), 0)
     t.rc(t.run("msg+=there", "t"), 0)
     t.logged(["hi", "there"])
+
+
+# ---- a command run directly is run as the shell would run it -----------------
+
+@case
+def hardening_direct_exec_like_the_shell(t):
+    # A recipe of one plain command is run without /bin/sh; what it does is
+    # what sh -c would do: a script without "#!" found on PATH (or named by a
+    # path) runs as a shell script; echo and printf are the shell's, whose
+    # escapes differ from /bin/echo's; the command sees $PWD as the
+    # Taskfile's directory, as the shell would set it.
+    t.write("bin/tool", "echo tool ran \"$@\" >> log\n")
+    os.chmod(t.path("bin/tool"), 0o755)
+    t.write("sub/script", "echo script ran \"$@\" >> log\n")
+    os.chmod(t.path("sub/script"), 0o755)
+    t.taskfile(r"""
+        task tool:
+          tool a 'b c'
+        task script:
+          sub/script d
+        task echo:
+          echo 'x\ty'
+        task echo_sh:
+          echo 'x\ty' > echo.txt
+        task printf:
+          printf '%s\n' 'p\tq'
+        task printf_sh:
+          printf '%s\n' 'p\tq' > printf.txt
+        task pwd:
+          printenv PWD
+        task pwd_sh:
+          printenv PWD > pwd.txt
+    """)
+    env = {"PATH": t.path("bin") + ":" + os.environ["PATH"]}
+    r = t.run("-j1", "tool", "script", env=env)
+    t.rc(r, 0)
+    t.logged(["tool ran a b c", "script ran d"])
+    r = t.run("-j1", "echo", "echo_sh", "printf", "printf_sh")
+    t.rc(r, 0)
+    sh_echo = subprocess.run(["/bin/sh", "-c", "echo 'x\\ty'"], capture_output=True,
+                             text=True).stdout
+    t.eq(t.read("echo.txt"), sh_echo, "what echo printed through the shell")
+    t.out(r, "[1/4] echo\n%s[2/4] echo_sh\n[3/4] printf\np\\tq\n[4/4] printf_sh\n"
+          % sh_echo)
+    t.content("printf.txt", "p\\tq\n")
+    # $PWD: stale as the harness passes it on, or a symbolic link's path to
+    # the directory (kept, as the shell keeps it)
+    os.symlink(t.root, t.path("link"))
+    for pwd, cwd, want in (("/nonexistent", None, t.root),
+                           (t.path("link"), "link", t.path("link"))):
+        r = t.run("-j1", "pwd", "pwd_sh", env={"PWD": pwd}, cwd=cwd)
+        t.rc(r, 0)
+        t.out(r, "[1/2] pwd\n%s\n[2/2] pwd_sh\n" % want)
+        t.content("pwd.txt", want + "\n")
+    r = t.run("-C", "sub", "-f", "../Taskfile", "-j1", "pwd", env={"PWD": t.root})
+    t.rc(r, 0)
+    t.out(r, "[1/1] pwd\n%s\n" % t.root)
