@@ -355,6 +355,7 @@ int main(int argc, char **argv)
 	/* a closed output pipe or a file size limit make writes fail (and are
 	 * reported) rather than kill baton with its jobs unrecorded; the jobs get
 	 * the default actions back (os_spawn) */
+	os_signals_start();
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
 	os_std_fds();

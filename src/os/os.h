@@ -75,7 +75,15 @@ struct os_spawn {
 	bool pgroup;        /* in a process group of its own */
 	bool dies_with_parent; /* killed (SIGKILL) if baton dies first */
 };
-/* Start a process, with default signal dispositions and an empty signal mask;
+/* Note which of the signals that stop or suspend baton (SIGHUP, SIGINT,
+ * SIGQUIT, SIGTERM, SIGTSTP) are ignored as it starts, before it changes
+ * any: those stay ignored, for baton and its jobs, as with nohup. SIGCHLD is
+ * set back to its default action, which baton needs to wait for its jobs. */
+void os_signals_start(void);
+/* Whether sig is one of those, ignored when baton started. */
+bool os_ignored_at_start(int sig);
+/* Start a process, with default signal dispositions (but for those ignored
+ * when baton started, which stay ignored) and an empty signal mask;
  * returns 0 or an errno. fds 0-2 must be open (os_std_fds). A file that is
  * executable but no program (a script without "#!") is run by /bin/sh, as a
  * shell would run it. */

@@ -188,6 +188,33 @@ void os_std_fds(void)
 static sigset_t changed;
 static int nullfd = -1;
 
+/* The signals that stop or suspend baton that were ignored when it started
+ * (os_signals_start). Others ignored then (SIGPIPE, say) are not meant for
+ * the jobs: they get the default action back. */
+static sigset_t ignored;
+
+void os_signals_start(void)
+{
+	static const int stopping[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
+	struct sigaction sa;
+	size_t i;
+
+	sigemptyset(&ignored);
+	for (i = 0; i < LEN(stopping); i++) {
+		if (sigaction(stopping[i], NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) &&
+		    sa.sa_handler == SIG_IGN)
+			sigaddset(&ignored, stopping[i]);
+	}
+	/* ignored, it would take the exit status of the jobs with it */
+	if (sigaction(SIGCHLD, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+		signal(SIGCHLD, SIG_DFL);
+}
+
+bool os_ignored_at_start(int sig)
+{
+	return sigismember(&ignored, sig) == 1;
+}
+
 static void spawn_init(void)
 {
 	static const int ours[] = {SIGCHLD, SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
@@ -200,8 +227,14 @@ static void spawn_init(void)
 	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
 		sigaddset(&changed, ours[i]);
 	for (sig = 1; sig < NSIG; sig++) {
-		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
+		if (sigaction(sig, NULL, &sa) < 0)
+			continue;
+		if (sa.sa_handler != SIG_DFL)
 			sigaddset(&changed, sig);
+		/* one ignored when baton started stays ignored in its jobs, as
+		 * with nohup and make, unless baton catches it after all */
+		if (os_ignored_at_start(sig) && sa.sa_handler == SIG_IGN)
+			sigdelset(&changed, sig);
 	}
 	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }

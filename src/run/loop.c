@@ -186,6 +186,11 @@ void loop_signal(struct loop *l, int sig, loop_sigfn *fn, void *ctx)
 	sigaction(sig, &sa, &c->old);
 }
 
+bool loop_ignored(int sig)
+{
+	return os_ignored_at_start(sig);
+}
+
 bool loop_busy(const struct loop *l)
 {
 	size_t i;

@@ -259,9 +259,13 @@ void sched_run(struct sched *s, struct sched_result *res)
 	static const int stops[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 	size_t i;
 
-	for (i = 0; i < LEN(stops); i++)
-		loop_signal(s->loop, stops[i], onstop, s);
-	loop_signal(s->loop, SIGTSTP, onsuspend, s);
+	/* a signal ignored when baton started stays ignored (nohup baton &) */
+	for (i = 0; i < LEN(stops); i++) {
+		if (!loop_ignored(stops[i]))
+			loop_signal(s->loop, stops[i], onstop, s);
+	}
+	if (!loop_ignored(SIGTSTP))
+		loop_signal(s->loop, SIGTSTP, onsuspend, s);
 	for (i = 0; i < s->p->nwork; i++) {
 		if (plan_st(s->p, s->p->work[i])->pending == 0)
 			push(s, s->p->work[i]);

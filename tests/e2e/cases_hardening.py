@@ -254,3 +254,39 @@ def hardening_direct_exec_like_the_shell(t):
     r = t.run("-C", "sub", "-f", "../Taskfile", "-j1", "pwd", env={"PWD": t.root})
     t.rc(r, 0)
     t.out(r, "[1/1] pwd\n%s\n" % t.root)
+
+
+# ---- signals ignored at start --------------------------------------------------
+
+@case
+def hardening_signals_ignored_at_start_stay_ignored(t):
+    # `nohup baton &` ignores SIGHUP, a shell's background job SIGINT: baton
+    # does not catch them then, and its jobs get them ignored too, as with
+    # make. A SIGHUP or SIGINT sent to baton, and one the job sends itself,
+    # change nothing.
+    t.taskfile(r"""
+        task t:
+          touch started
+          while [ ! -e go ]; do sleep 0.05; done
+          kill -{{sig}} $$
+          echo survived {{sig}} >> log
+    """)
+    for sig in (signal.SIGHUP, signal.SIGINT):
+        name = signal.Signals(sig).name[3:]
+        for f in ("started", "go"):
+            if t.exists(f):
+                os.remove(t.path(f))
+        p = subprocess.Popen(harness.WRAPPER + [t.baton, "sig=" + name, "t"], cwd=t.root,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, start_new_session=True,
+                             env=dict(os.environ, LC_ALL="C"),
+                             preexec_fn=lambda s=sig: signal.signal(s, signal.SIG_IGN))
+        try:
+            if not t.wait_for("started"):
+                t.fail("the job never started")
+            p.send_signal(sig)
+            t.write("go", "")
+        finally:
+            rc, out, err = finish(t, p)
+        t.eq(rc, 0, "exit status with %s ignored at start\nstderr:\n%s" % (name, err))
+    t.logged(["survived HUP", "survived INT"])
