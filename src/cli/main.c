@@ -356,6 +356,7 @@ int main(int argc, char **argv)
 	 * reported) rather than kill baton with its jobs unrecorded; the jobs get
 	 * the default actions back (os_spawn) */
 	os_signals_start();
+	os_stop_on_signals();
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
 	os_std_fds();

@@ -91,8 +91,16 @@ int os_spawn(const struct os_spawn *s, pid_t *pid);
 /* How many processes os_spawn has started so far, from any thread. */
 uint64_t os_started(void);
 /* Run "/bin/sh -c cmd" and collect its stdout; status as from waitpid. It is
- * in baton's process group: a Ctrl-C reaches it, as it reaches baton. */
+ * in baton's process group: a Ctrl-C reaches it, as it reaches baton. A stop
+ * signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) that comes meanwhile is passed on
+ * to it and then raised again, for the handler baton had: the result is
+ * false with errno EINTR, and what was read is not the command's output. */
 bool os_capture(const char *cmd, struct buf *out, int *status);
+/* From now on, a stop signal that nothing else catches ends baton at once,
+ * with 128 + its number, after "baton: interrupted by SIGINT": for what
+ * baton does before and after its jobs run (reading the Taskfile), when
+ * nothing needs cleaning up. Not for those ignored at start. */
+void os_stop_on_signals(void);
 /* "SIGKILL" for 9, or "signal N" for one without a name. */
 const char *os_signame(int sig);
 /* n bytes of zeroed memory, n a multiple of OS_BIG, backed by huge pages where

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -379,32 +380,157 @@ int os_spawn(const struct os_spawn *s, pid_t *pid)
 	return rc;
 }
 
+/* The signals that stop baton (as they stop a build: sched_run). */
+static const int stops[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+/* Stop now: nothing needs cleaning up (the Taskfile is being read). A
+ * handler cannot use the one writer (base/out.h): this writes on its own. */
+static void stopnow(int sig)
+{
+	static const char pre[] = "baton: interrupted by ";
+	const char *name = os_signame(sig); /* one of stops: in the table */
+	char msg[64];
+	size_t n = sizeof(pre) - 1, k = strlen(name);
+
+	memcpy(msg, pre, n);
+	memcpy(msg + n, name, k);
+	msg[n + k] = '\n';
+	if (write(2, msg, n + k + 1) < 0) {
+		/* nowhere to say it */
+	}
+	_exit(128 + sig);
+}
+
+void os_stop_on_signals(void)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = stopnow;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < LEN(stops); i++) {
+		if (!os_ignored_at_start(stops[i]))
+			sigaction(stops[i], &sa, NULL);
+	}
+}
+
+/* The stop signal that came while os_capture ran, or 0. */
+static volatile sig_atomic_t capture_stop;
+
+static void oncapture(int sig)
+{
+	capture_stop = sig;
+}
+
+/* Read the output of a capture from fd until its end, then wait for the
+ * process pid, while each of the signals blocked in the mask of the caller
+ * may come: false with errno set (EINTR: a stop signal came). */
+static bool collect(int fd, pid_t pid, struct buf *out, int *status, const sigset_t *unblocked)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd pfd[2] = {{fd, POLLIN, 0}, {-1, POLLIN, 0}};
+	char chunk[65536];
+	ssize_t n;
+	bool ok = true;
+
+	while (ok) {
+		if (capture_stop) {
+			errno = EINTR;
+			ok = false;
+			break;
+		}
+		/* the output to its end (a process left in the background may hold
+		 * it after the command ended), then the end of the command */
+		if (pfd[0].fd < 0 && pidfd < 0) {
+			/* no pidfd (Linux before 5.3): wait with the signals let in */
+			sigset_t blocked;
+			pid_t got;
+			int e;
+			sigprocmask(SIG_SETMASK, unblocked, &blocked);
+			got = waitpid(pid, status, 0);
+			e = errno;
+			sigprocmask(SIG_SETMASK, &blocked, NULL);
+			if (got == pid)
+				break;
+			errno = e;
+			ok = e == EINTR;
+			continue;
+		}
+		pfd[1].fd = pfd[0].fd < 0 ? pidfd : -1;
+		if (ppoll(pfd, 2, NULL, unblocked) < 0) {
+			ok = errno == EINTR;
+			continue;
+		}
+		if (pfd[0].revents) {
+			n = read(fd, chunk, sizeof(chunk));
+			if (n > 0)
+				buf_add(out, chunk, (size_t)n);
+			else if (n == 0)
+				pfd[0].fd = -1;
+			else
+				ok = errno == EINTR || errno == EAGAIN;
+		}
+		if (pfd[1].revents) {
+			ok = waitpid(pid, status, 0) == pid;
+			break;
+		}
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return ok;
+}
+
 bool os_capture(const char *cmd, struct buf *out, int *status)
 {
 	char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
 	struct os_spawn s = {.argv = argv, .in = -1, .err = -1, .dies_with_parent = true};
-	int fds[2], rc;
+	struct sigaction sa, old[LEN(stops)];
+	sigset_t block, mask;
+	int fds[2], rc, err, sig;
+	bool ok, caught[LEN(stops)];
 	pid_t pid;
+	size_t i;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return false;
 	/* its stderr is baton's: what baton printed comes first */
 	out_flush();
+	/* a stop signal waits until the command is told of it and the handler
+	 * baton had is back: it comes between two polls, never lost */
+	sigemptyset(&block);
+	for (i = 0; i < LEN(stops); i++)
+		sigaddset(&block, stops[i]);
+	sigprocmask(SIG_BLOCK, &block, &mask);
+	capture_stop = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = oncapture;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < LEN(stops); i++) {
+		caught[i] = !os_ignored_at_start(stops[i]);
+		if (caught[i])
+			sigaction(stops[i], &sa, &old[i]);
+	}
 	s.out = fds[1];
 	rc = os_spawn(&s, &pid);
 	close(fds[1]);
-	if (rc) {
-		close(fds[0]);
-		errno = rc;
-		return false;
-	}
-	os_read_all(fds[0], out);
+	ok = !rc && collect(fds[0], pid, out, status, &mask);
+	err = rc ? rc : errno;
 	close(fds[0]);
-	while (waitpid(pid, status, 0) < 0) {
-		if (errno != EINTR)
-			return false;
+	sig = capture_stop;
+	if (sig && !rc)
+		kill(pid, sig); /* it may not have had it: it was sent to baton alone */
+	for (i = 0; i < LEN(stops); i++) {
+		if (caught[i])
+			sigaction(stops[i], &old[i], NULL);
 	}
-	return true;
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	/* the signal acts as it would have: at load, baton stops; in a build,
+	 * the scheduler is told */
+	if (sig)
+		raise(sig);
+	errno = sig ? EINTR : err;
+	return ok && !sig;
 }
 
 const char *os_signame(int sig)

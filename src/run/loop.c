@@ -224,6 +224,12 @@ static void signals(struct loop *l)
 	}
 }
 
+void loop_signals(struct loop *l)
+{
+	if (anycaught)
+		signals(l);
+}
+
 /* Call the timers that are due. */
 static void timers(struct loop *l)
 {

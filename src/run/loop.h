@@ -40,6 +40,9 @@ void loop_signal(struct loop *l, int sig, loop_sigfn *fn, void *ctx);
 /* Whether sig was ignored when baton started: such a signal is meant to stay
  * ignored (nohup, a shell's background job), and is not to be caught. */
 bool loop_ignored(int sig);
+/* Call the catchers of the signals that came since the last turn, now,
+ * without waiting for anything. */
+void loop_signals(struct loop *l);
 /* Whether a turn would have anything to wait for or to do. */
 bool loop_busy(const struct loop *l);
 /* One turn. */

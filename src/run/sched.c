@@ -276,6 +276,9 @@ void sched_run(struct sched *s, struct sched_result *res)
 			break;
 		loop_turn(s->loop);
 	}
+	/* a signal that came as the last job ended, or as one failed to start
+	 * (a shell() call it interrupted), is not lost */
+	loop_signals(s->loop);
 	/* what capacity held back with nothing running would wait for ever: it
 	 * counts as not run */
 	s->res.blocked = s->p->nwork - s->finished;

@@ -290,3 +290,88 @@ def hardening_signals_ignored_at_start_stay_ignored(t):
             rc, out, err = finish(t, p)
         t.eq(rc, 0, "exit status with %s ignored at start\nstderr:\n%s" % (name, err))
     t.logged(["survived HUP", "survived INT"])
+
+
+# ---- Ctrl-C during a shell() call ---------------------------------------------
+
+def interrupt_when(t, ready, sig, group, *args, after=None):
+    """Start baton, send it sig (to its process group, as a Ctrl-C does, or to
+    it alone) once the file ready exists, and wait for it to end; call after()
+    then, before what its jobs left behind in its process group is killed.
+    Its exit status, stdout and stderr."""
+    p = subprocess.Popen(harness.WRAPPER + [t.baton] + list(args), cwd=t.root,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, start_new_session=True,
+                         env=dict(os.environ, LC_ALL="C"))
+    try:
+        if not t.wait_for(ready):
+            t.fail("'%s' never appeared" % ready)
+        if group:
+            os.killpg(p.pid, sig)
+        else:
+            p.send_signal(sig)
+        # what a command left in the background may hold its stderr open
+        try:
+            p.wait(timeout=harness.TIMEOUT)
+        except subprocess.TimeoutExpired:
+            t.fail("baton did not finish within %d s of %s"
+                   % (harness.TIMEOUT, signal.Signals(sig).name))
+        if after:
+            after()
+    finally:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except OSError:
+            pass
+    return finish(t, p)
+
+
+@case
+def hardening_interrupt_during_shell_at_load(t):
+    # Ctrl-C while a shell() call runs as the Taskfile is read stops baton
+    # with 130, and the command with it, even one that ignores SIGINT: what
+    # it would have done next never happens.
+    t.taskfile(r"""
+        x = {{shell("trap '' INT; echo $$ > pid; touch started; sleep 30; touch after")}}
+        task t:
+          echo {{x}} >> log
+    """)
+    for group in (True, False):
+        for f in ("started", "pid"):
+            if t.exists(f):
+                os.remove(t.path(f))
+
+        def gone():
+            pid = int(t.read("pid"))
+            end = time.monotonic() + 10
+            while alive(pid) and time.monotonic() < end:
+                time.sleep(0.02)
+            t.eq(alive(pid), False, "whether the command still runs after baton stopped")
+        rc, out, err = interrupt_when(t, "started", signal.SIGINT, group, "t", after=gone)
+        t.eq((rc, out, err), (130, "", "baton: interrupted by SIGINT\n"),
+             "exit status, stdout and stderr after SIGINT to %s"
+             % ("its process group" if group else "baton"))
+    t.absent("after")
+    t.nothing_ran()
+
+
+@case
+def hardening_interrupt_during_shell_of_a_recipe(t):
+    # A shell() call in a recipe runs as its job starts; a Ctrl-C then is
+    # not lost, and what the interrupted command printed is not taken as
+    # its value: the job does not start, and baton stops with 130.
+    t.taskfile(r"""
+        task t: a
+          trap '' INT; echo {{shell("trap 'echo partial; exit 0' INT; touch started; sleep 30 & wait")}} >> log
+        task a:
+          echo a >> log
+    """)
+    for group in (True, False):
+        if t.exists("started"):
+            os.remove(t.path("started"))
+        rc, out, err = interrupt_when(t, "started", signal.SIGINT, group, "-j1", "t")
+        t.eq(rc, 130, "exit status\nstderr:\n%s" % err)
+        t.eq(out, "[1/2] a\n", "stdout (t must not start)")
+        t.contains(err, "error: the shell command was interrupted\n", "stderr")
+        t.contains(err, "baton: interrupted by SIGINT\n", "stderr")
+    t.logged(["a", "a"])
