@@ -57,7 +57,8 @@ static const char usage[] =
     "target, the first rule or task is built.\n"
     "Under make, baton takes a token of make's jobserver for each job beyond its first;\n"
     "else it offers its jobs a jobserver of its own with -j slots.\n"
-    "Exit status: 0 success, 1 a job failed, 2 a usage or Taskfile error.\n";
+    "Exit status: 0 success, 1 a job failed (or memory ran out), 2 a usage or\n"
+    "Taskfile error, 128+N stopped by signal N.\n";
 
 static NORETURN void usage_error(const char *fmt, const char *arg)
 {

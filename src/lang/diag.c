@@ -121,7 +121,7 @@ static void vreport(struct loc loc, const char *kind, const char *fmt, va_list a
 	 * system call each (100,000 notes of a cycle: seconds) */
 	f = open_memstream(&text, &len);
 	if (!f)
-		fatal("out of memory");
+		nomem();
 	diag_where(loc, where, sizeof(where));
 	if (stream)
 		fprintf(f, "%s: %s: ", where, kind);

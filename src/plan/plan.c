@@ -88,7 +88,7 @@ static void addrdep(struct plan *p, struct edge *dep, struct edge *e)
 	}
 	if (s->nrdeps == s->caprdeps) {
 		if (s->caprdeps > UINT32_MAX / 2)
-			fatal("out of memory");
+			nomem();
 		v = arena_alloc(&p->a, s->caprdeps * 2 * sizeof(*v));
 		if (s->caprdeps == 1)
 			v[0] = s->rdep;

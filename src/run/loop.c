@@ -191,17 +191,20 @@ bool loop_ignored(int sig)
 	return os_ignored_at_start(sig);
 }
 
-bool loop_busy(const struct loop *l)
+bool loop_watching(const struct loop *l)
 {
 	size_t i;
 
-	if (l->dhead < l->nd || l->nt)
-		return true;
 	for (i = 0; i < l->nw; i++) {
 		if (l->w[i].fd >= 0)
 			return true;
 	}
 	return false;
+}
+
+bool loop_busy(const struct loop *l)
+{
+	return l->dhead < l->nd || l->nt || loop_watching(l);
 }
 
 /* Call the catchers of the signals that came. */

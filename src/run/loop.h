@@ -43,6 +43,8 @@ bool loop_ignored(int sig);
 /* Call the catchers of the signals that came since the last turn, now,
  * without waiting for anything. */
 void loop_signals(struct loop *l);
+/* Whether any file descriptor is watched. */
+bool loop_watching(const struct loop *l);
 /* Whether a turn would have anything to wait for or to do. */
 bool loop_busy(const struct loop *l);
 /* One turn. */

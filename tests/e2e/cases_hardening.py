@@ -5,6 +5,7 @@ Taskfile may make, and messages that name the mistake."""
 
 import fcntl
 import os
+import resource
 import select
 import signal
 import subprocess
@@ -57,7 +58,8 @@ def finish(t, p, timeout=harness.TIMEOUT):
         os.killpg(p.pid, signal.SIGKILL)
         p.communicate()
         t.fail("baton did not finish within %d s" % timeout)
-    return p.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    return (p.returncode, (out or b"").decode("utf-8", "replace"),
+            (err or b"").decode("utf-8", "replace"))
 
 
 # ---- the state log's lock, and the CPUs counted ----------------------------
@@ -375,3 +377,56 @@ def hardening_interrupt_during_shell_of_a_recipe(t):
         t.contains(err, "error: the shell command was interrupted\n", "stderr")
         t.contains(err, "baton: interrupted by SIGINT\n", "stderr")
     t.logged(["a", "a"])
+
+
+# ---- memory running out --------------------------------------------------------
+
+def sanitized(t):
+    """Whether baton runs under valgrind or was built with AddressSanitizer:
+    neither works under a low limit of address space."""
+    with open(t.baton, "rb") as f:
+        return bool(harness.WRAPPER) or b"__asan_init" in f.read()
+
+
+@case
+def hardening_out_of_memory_stops_the_jobs(t):
+    # A job's depfile that never ends (a link to /dev/zero), read under a
+    # limit of 160 MiB of address space: baton says memory ran out, stops
+    # the other job running (SIGTERM), deletes what that one half wrote and
+    # records it as failed, and exits 1 (2 is for a wrong Taskfile). The
+    # next build runs it again.
+    if sanitized(t):
+        return
+    t.taskfile(r"""
+        task all: big.out slow.out
+        [depfile: big.d]
+        big.out:
+          while [ ! -e slow.started ]; do sleep 0.05; done
+          ln -sf /dev/zero big.d
+          touch big.out
+        slow.out:
+          echo partial > {{out}}
+          touch slow.started
+          [ -e fast ] || sleep 30
+          echo full > {{out}}
+          echo slow >> log
+    """)
+    limit = 160 << 20
+
+    def low():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    p = subprocess.Popen([t.baton, "-j2", "all"], cwd=t.root, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         start_new_session=True, preexec_fn=low,
+                         env=dict(os.environ, LC_ALL="C"))
+    rc, _, err = finish(t, p, timeout=60)
+    t.eq((rc, err), (1, "baton: fatal: out of memory\nbaton: deleted 'slow.out'\n"),
+         "exit status and stderr when memory runs out")
+    t.absent("slow.out")
+    t.nothing_ran()
+    t.write("fast", "")
+    os.remove(t.path("big.d"))
+    r = t.run("slow.out")
+    t.rc(r, 0)
+    t.content("slow.out", "full\n")
+    t.logged(["slow"])
