@@ -53,12 +53,20 @@ static bool readfile(struct taskfile *l, const char *path, const struct stmt *fr
 
 	src = source_load(path);
 	if (!src) {
+		struct loc at = from ? from->value->loc : (struct loc){0};
+		if ((errno == EFBIG || errno == EMFILE) && l->full)
+			return false; /* said once: the others are the same mistake */
+		l->full = errno == EFBIG || errno == EMFILE;
 		if (from && errno == ENOENT)
-			diag_error(from->value->loc, "include file '%s' not found", path);
-		else if (from)
-			diag_error(from->value->loc, "cannot read '%s': %s", path, strerror(errno));
+			diag_error(at, "include file '%s' not found", path);
+		else if (errno == EFBIG)
+			diag_error(at, "cannot read '%s': the Taskfile and what it includes are "
+				       "over %d MiB in all", path, SOURCE_MAX_TOTAL >> 20);
+		else if (errno == EMFILE && from)
+			diag_error(at, "cannot read '%s': includes read over %d files in all", path,
+				   SOURCE_MAX_FILES);
 		else
-			diag_error((struct loc){0}, "cannot read '%s': %s", path, strerror(errno));
+			diag_error(at, "cannot read '%s': %s", path, strerror(errno));
 		return false;
 	}
 	real = realpath(path, NULL);
@@ -469,7 +477,7 @@ static bool knownwords(const struct taskfile *l, const struct word *w, size_t *n
 static bool spendvars(const struct taskfile *l, const struct word *w)
 {
 	for (; w; w = w->next) {
-		if (word_isvar(w) && !eval_spend(w, varnodes(l, w)->n))
+		if (word_isvar(w) && !eval_spend(w, varnodes(l, w)->n, varnodes(l, w)->bytes))
 			return false;
 	}
 	return true;

@@ -21,8 +21,9 @@ static bool isbuiltin(const char *name)
 	return !strcmp(name, "in") || !strcmp(name, "out") || !strcmp(name, "stem");
 }
 
-/* Words made by all evaluations so far, against EVAL_MAX_TOTAL. */
-static size_t made;
+/* Words made by all evaluations so far, against EVAL_MAX_TOTAL, and their
+ * bytes, against EVAL_MAX_TOTAL_BYTES. */
+static size_t made, madebytes;
 /* The most words all of a run's evaluation may make. */
 static size_t budget = EVAL_MAX_TOTAL;
 
@@ -323,26 +324,33 @@ static void suffix(struct eval *ev, struct list *cur, const char *s, size_t len)
 	}
 }
 
-/* Count n more words made; false after reporting that the Taskfile makes too many. */
-static bool spend(const struct word *w, size_t n)
+/* Count n more words made, bytes long; false after reporting (once) that the
+ * Taskfile makes too many, or too many bytes. */
+static bool spend(const struct word *w, size_t n, size_t bytes)
 {
+	bool before = made <= budget && madebytes <= EVAL_MAX_TOTAL_BYTES;
+
 	made += n;
-	if (made <= budget)
+	madebytes += bytes;
+	if (made <= budget && madebytes <= EVAL_MAX_TOTAL_BYTES)
 		return true;
-	if (made - n <= budget)
+	if (before && made > budget)
 		diag_error(w->loc, "the Taskfile expands to too many words (over %zu in all)",
 			   budget);
+	else if (before)
+		diag_error(w->loc, "the Taskfile's values are too large (over %d MiB in all)",
+			   EVAL_MAX_TOTAL_BYTES >> 20);
 	return false;
 }
 
-bool eval_spend(const struct word *w, size_t n)
+bool eval_spend(const struct word *w, size_t n, size_t bytes)
 {
-	return spend(w, n);
+	return spend(w, n, bytes);
 }
 
 void eval_reset(void)
 {
-	made = 0;
+	made = madebytes = 0;
 }
 
 void eval_set_budget(size_t words)
@@ -352,7 +360,7 @@ void eval_set_budget(size_t words)
 
 bool eval_word(struct eval *ev, const struct word *w, struct list *out)
 {
-	size_t before = out->n, len;
+	size_t before = out->n, bytes = out->bytes, len;
 	const char *text = word_text(w, &len);
 
 	/* a word of plain text is bounded by the size of the Taskfile: only what
@@ -361,7 +369,10 @@ bool eval_word(struct eval *ev, const struct word *w, struct list *out)
 		list_push(out, arena_strndup(ev->a, text, len));
 		return true;
 	}
-	return eval_word1(ev, w, out) && spend(w, out->n - before);
+	/* over the budget already (reported): making more would only use memory */
+	if (made > budget || madebytes > EVAL_MAX_TOTAL_BYTES)
+		return false;
+	return eval_word1(ev, w, out) && spend(w, out->n - before, out->bytes - bytes);
 }
 
 static bool eval_word1(struct eval *ev, const struct word *w, struct list *out)

@@ -5,6 +5,7 @@ Taskfile may make, and messages that name the mistake."""
 
 import fcntl
 import os
+import re
 import resource
 import select
 import signal
@@ -430,3 +431,65 @@ def hardening_out_of_memory_stops_the_jobs(t):
     t.rc(r, 0)
     t.content("slow.out", "full\n")
     t.logged(["slow"])
+
+
+# ---- bounds on what a Taskfile reads and makes ---------------------------------
+
+def doubling(t, n, payload, why):
+    """n files f0, f1, ..., each assigning payload and including the next
+    twice: the Taskfile includes f0, and the first include over a bound is
+    reported, once, as why."""
+    for i in range(n):
+        t.write("f%d" % i, "x%d = %s\n" % (i, payload) +
+                ("include f%d\ninclude f%d\n" % (i + 1, i + 1) if i < n - 1 else ""))
+    t.taskfile("include f0\ntask t:\n  echo t >> log\n", dedent=False)
+    r = t.run("t", timeout=120)
+    t.diag(r, re.compile(r"f\d+:[23]:9: error: cannot read 'f\d+': " + re.escape(why)))
+    t.eq(r.err.count("error:"), 1, "errors reported")
+    t.bounded(r, 1024)
+
+
+@case
+def hardening_includes_bounded_in_total(t):
+    # What the Taskfile and its includes hold is bounded in all (256 MiB):
+    # files that each include the next twice grow as 2^depth, and
+    # /dev/zero never ends; either stops at the include that goes over,
+    # with little memory and time.
+    doubling(t, 30, "y" * 100000, "the Taskfile and what it includes are over 256 MiB "
+                                   "in all")
+    t.taskfile("include /dev/zero\ntask t:\n  echo t >> log\n", dedent=False)
+    r = t.run("t", timeout=60)
+    t.diag(r, "Taskfile:1:9: error: cannot read '/dev/zero': the Taskfile and what it "
+              "includes are over 256 MiB in all", caret="/dev/zero")
+    t.bounded(r, 512)
+    r = t.run("-f", "/dev/zero", "t", timeout=60)
+    t.err(r, "baton: error: cannot read 'zero': the Taskfile and what it includes are "
+             "over 256 MiB in all\n")
+    t.rc(r, 2)
+    t.nothing_ran()
+
+
+@case
+def hardening_included_files_bounded_in_number(t):
+    # Small files that each include the next twice: 2^17 reads of the last
+    # would take minutes; the number of files read in all is bounded.
+    doubling(t, 20, "y", "includes read over 100000 files in all")
+    t.nothing_ran()
+
+
+@case
+def hardening_values_bounded_in_total(t):
+    # Each value is bounded (64 MiB), and so are all of them together (256
+    # MiB): twenty variables of one 32 MiB word each stop at the one that
+    # goes over, before memory runs out.
+    text = "a0 = x\n"
+    text += "".join('a%d = "{{a%d}}{{a%d}}"\n' % (i, i - 1, i - 1) for i in range(1, 26))
+    text += "".join('v%d = "{{a25}}%d"\n' % (i, i) for i in range(1, 21))
+    text += "".join('if v%d == "x"\nend\n' % i for i in range(1, 21))
+    t.taskfile(text + "task t:\n  echo t >> log\n", dedent=False)
+    r = t.run("t", timeout=120)
+    t.diag(r, "Taskfile:32:6: error: the Taskfile's values are too large (over 256 MiB in "
+              "all)", caret='"{{a25}}6"')
+    t.eq(r.err.count("error:"), 1, "errors reported")
+    t.bounded(r, 600)
+    t.nothing_ran()
