@@ -493,3 +493,23 @@ def hardening_values_bounded_in_total(t):
     t.eq(r.err.count("error:"), 1, "errors reported")
     t.bounded(r, 600)
     t.nothing_ran()
+
+
+# ---- a quoted '%' ------------------------------------------------------------
+
+@case
+def hardening_quoted_percent_is_a_pattern_on_both_sides(t):
+    # A '%' in quotes was a pattern's in an input but taken as written in an
+    # output: a rule "a%".o: "a%".c was no pattern rule. It is the pattern's
+    # on both sides, single or double quotes.
+    for f in ("ab.c", "a b.c", "b.c", " b.c"):
+        t.write(f, "")
+    for header in ('"a%".o: "a%".c', "'a%'.o: 'a%'.c", '%.o: "%".c', '"a%".o: %.c'):
+        t.taskfile("%s\n  echo {{out}} {{in}} >> log\n" % header, dedent=False)
+        for f in ("ab.o", "a b.o"):
+            if t.exists(f):
+                os.remove(t.path(f))
+        r = t.run("-j1", "ab.o", "--", "a b.o")
+        t.rc(r, 0)
+    t.eq(sorted(t.log()), sorted(["ab.o ab.c", "a b.o a b.c"] * 3 + ["ab.o b.c", "a b.o  b.c"]),
+         "what the jobs made")
