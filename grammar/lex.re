@@ -25,6 +25,7 @@ void lex_init(struct lexer *lx, uint32_t src)
 	lx->lim = lx->buf + s->len;
 	lx->src = src;
 	lx->cond = yycLINE;
+	lx->loose = UINT32_MAX;
 }
 
 static struct loc here(const struct lexer *lx)
@@ -565,6 +566,7 @@ loop:
 	}
 	<LINE> * {
 		lx->cur = lx->tok;
+		lx->loose = lx->recipe && !lx->blanks ? (uint32_t)(lx->tok - lx->buf) : UINT32_MAX;
 		lx->recipe = false;
 		lx->blanks = 0;
 		if (lx->headers && (tok = header(lx, val, t)))

@@ -513,3 +513,31 @@ def hardening_quoted_percent_is_a_pattern_on_both_sides(t):
         t.rc(r, 0)
     t.eq(sorted(t.log()), sorted(["ab.o ab.c", "a b.o a b.c"] * 3 + ["ab.o b.c", "a b.o  b.c"]),
          "what the jobs made")
+
+
+# ---- a recipe line not indented --------------------------------------------------
+
+@case
+def hardening_unindented_recipe_line_hint(t):
+    # a line right after a header or a recipe line that does not parse is
+    # most likely a recipe line that lost its indentation: the error says so
+    hint = ("baton: note: recipe lines are indented (with spaces or a tab): if this "
+            "line belongs to the recipe above, indent it")
+    for text, first in (("out: in\ncp in out\n",
+                         "Taskfile:2:10: error: unexpected end of line, expected ':' or '='"),
+                        ("task a:\n  echo a\nrm -f x\n",
+                         "Taskfile:3:8: error: unexpected end of line, expected ':' or '='"),
+                        ("task a:\necho \"hi\n",
+                         "Taskfile:2:6: error: unterminated string (expected '\"' on "
+                         "the same line)")):
+        t.taskfile(text, dedent=False)
+        r = t.run()
+        t.diag(r, first)
+        t.eq(r.err.splitlines()[3:], [hint], "what follows the error")
+    # after a blank line, or after an assignment, no recipe was going on
+    for text in ("task a:\n  echo a\n\nrm -f x\n", "x = 1\nrm -f x\n"):
+        t.taskfile(text, dedent=False)
+        r = t.run()
+        t.rc(r, 2)
+        t.lacks(r.err, "note:", "stderr")
+    t.nothing_ran()
