@@ -541,3 +541,66 @@ def hardening_unindented_recipe_line_hint(t):
         t.rc(r, 2)
         t.lacks(r.err, "note:", "stderr")
     t.nothing_ran()
+
+
+# ---- #! scripts: their arguments, their name, their line numbers ----------------
+
+@case
+def hardening_script_arguments(t):
+    # A #! recipe gets a rule's outputs then inputs, or a task's arguments,
+    # as its arguments and in its environment: no templating, and a name
+    # holding a quote or a blank arrives as it is.
+    t.write("it's a.txt", "one two\n")
+    t.write("b.txt", "three\n")
+    t.taskfile(r"""
+        out/count.txt: "it's a.txt" b.txt
+          #!/usr/bin/env python3
+          import os, sys
+          out, *ins = sys.argv[1:]
+          words = sum(len(open(f).read().split()) for f in ins)
+          with open(out, "w") as f:
+              print(words, ins, os.environ["BATON_OUT"], os.environ["BATON_IN"], file=f)
+        gen/%.h: %.txt
+          #!/bin/sh
+          echo "$@" "[$BATON_STEM]" >> log
+          touch "$1"
+        task deploy env where="eu" *hosts: gen/b.h
+          #!/bin/sh
+          printf '[%s] ' "$@" "$env" "$where" "$hosts" "$BATON_IN" >> log
+          echo >> log
+    """)
+    r = t.run("-j1", "out/count.txt", "deploy", "prod", "us", "web 1", "web2")
+    t.rc(r, 0)
+    t.content("out/count.txt",
+              "3 [\"it's a.txt\", 'b.txt'] out/count.txt it's a.txt b.txt\n")
+    r = t.run("deploy", "prod")
+    t.rc(r, 0)
+    t.logged(["gen/b.h b.txt [b]",
+              "[prod] [us] [web 1] [web2] [prod] [us] [web 1 web2] [gen/b.h] ",
+              "[prod] [eu] [prod] [eu] [] [gen/b.h] "])
+
+
+@case
+def hardening_script_named_and_numbered_as_in_the_taskfile(t):
+    # A traceback from a #! script names the job and gives the line of the
+    # Taskfile, blank lines and all, whether or not the recipe's text is
+    # shared with another rule's.
+    recipe = ("  #!/usr/bin/env python3\n"
+              "  import sys\n"
+              "\n"
+              "  raise SystemExit(sys.argv[0] + ' failed')\n")
+    t.taskfile("x = 1\n\nout/first.txt:\n" + recipe + "\nsecond.txt:\n" + recipe,
+               dedent=False)
+    r = t.run("-k", "out/first.txt", "second.txt")
+    t.rc(r, 1)
+    t.match(r"^/.*/baton-[^/]+/first\.txt failed$", r.out, "stdout", r)
+    t.match(r"^/.*/baton-[^/]+/second\.txt failed$", r.out, "stdout", r)
+    recipe = recipe.replace("raise", "1 +")
+    t.taskfile("x = 1\n\nout/first.txt:\n" + recipe + "\nsecond.txt:\n" + recipe,
+               dedent=False)
+    r = t.run("-k", "out/first.txt", "second.txt")
+    t.rc(r, 1)
+    t.match(r'^  File "/.*/baton-[^/]+/first\.txt", line 7, in <module>$', r.out,
+            "the traceback", r)
+    t.match(r'^  File "/.*/baton-[^/]+/second\.txt", line 13, in <module>$', r.out,
+            "the traceback", r)

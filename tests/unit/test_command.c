@@ -14,7 +14,7 @@ static char *argv_of(const char *script)
 {
 	struct command c;
 	struct buf b = {0};
-	char **argv = command_build(script, &c);
+	char **argv = command_build(script, NULL, &c);
 	char **a;
 
 	if (!argv) {
@@ -155,7 +155,7 @@ START_TEST(shell_syntax_goes_to_the_shell)
 
 	for (i = 0; i < sizeof(scripts) / sizeof(*scripts); i++) {
 		struct command c;
-		char **argv = command_build(scripts[i], &c);
+		char **argv = command_build(scripts[i], NULL, &c);
 		ck_assert_ptr_nonnull(argv);
 		ck_assert_str_eq(argv[0], "/bin/sh");
 		ck_assert_str_eq(argv[1], "-ec");
@@ -217,13 +217,13 @@ START_TEST(a_long_script_goes_through_a_file)
 	char **argv;
 
 	/* up to 64 KiB: in sh's argv */
-	argv = command_build(inline_max, &c);
+	argv = command_build(inline_max, NULL, &c);
 	ck_assert_ptr_eq(argv[2], inline_max);
 	ck_assert_ptr_null(c.tmp);
 	command_free(&c);
 	ck_assert_int_eq(entries(tmpdir), 0);
 	/* beyond: "sh -e FILE", the file in TMPDIR holding the script */
-	argv = command_build(over, &c);
+	argv = command_build(over, NULL, &c);
 	ck_assert_ptr_nonnull(argv);
 	ck_assert_str_eq(argv[0], "/bin/sh");
 	ck_assert_str_eq(argv[1], "-e");
@@ -253,7 +253,7 @@ START_TEST(without_tmpdir_the_file_goes_to_tmp)
 	struct command c;
 
 	setenv("TMPDIR", "", 1);
-	ck_assert_ptr_nonnull(command_build(over, &c));
+	ck_assert_ptr_nonnull(command_build(over, NULL, &c));
 	ck_assert_int_eq(strncmp(c.tmp, "/tmp/baton-", 11), 0);
 	command_free(&c);
 	free(over);
@@ -267,7 +267,7 @@ static char *shebang(const char *script)
 	struct command c;
 	char *text, *got = argv_of(script);
 
-	ck_assert_ptr_nonnull(command_build(script, &c));
+	ck_assert_ptr_nonnull(command_build(script, NULL, &c));
 	ck_assert_ptr_nonnull(c.tmp);
 	text = slurp(c.tmp);
 	ck_assert_str_eq(text, script);
@@ -307,7 +307,7 @@ START_TEST(a_file_that_cannot_be_written_is_an_error)
 	struct command c;
 
 	setenv("TMPDIR", "/nonexistent-baton-dir", 1);
-	ck_assert_ptr_null(command_build("#!/bin/bash\necho\n", &c));
+	ck_assert_ptr_null(command_build("#!/bin/bash\necho\n", NULL, &c));
 	ck_assert_int_eq(errno, ENOENT);
 	/* nothing is left to free */
 	ck_assert_ptr_null(c.tmp);
