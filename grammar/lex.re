@@ -22,6 +22,9 @@ void lex_init(struct lexer *lx, uint32_t src)
 	memset(lx, 0, sizeof(*lx));
 	lx->buf = (const unsigned char *)s->text;
 	lx->cur = lx->buf;
+	/* a UTF-8 byte-order mark, as some editors write first, is no text */
+	if (s->len >= 3 && !memcmp(lx->cur, "\xef\xbb\xbf", 3))
+		lx->cur += 3;
 	lx->lim = lx->buf + s->len;
 	lx->src = src;
 	lx->cond = yycLINE;

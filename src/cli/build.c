@@ -218,6 +218,12 @@ static bool bind(struct build *b)
 
 	for (i = 0; i < b->ngoals; i++) {
 		struct goal *gl = &b->goals[i];
+		if (!*gl->name) {
+			/* it would be the directory "." */
+			diag_error((struct loc){0}, "a target name cannot be empty ('')");
+			ok = false;
+			continue;
+		}
 		for (k = 0; k < i && (!gl->task || b->goals[k].task != gl->task); k++)
 			;
 		if (gl->task && gl->task->params && k < i) {

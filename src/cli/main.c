@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/out.h"
@@ -316,6 +317,18 @@ static const char *find_taskfile(const struct options *o)
 	char cwd[PATH_MAX], *slash;
 
 	if (o->file) {
+		struct stat st;
+		/* said of the file as named, before the name is made relative */
+		if (stat(o->file, &st) < 0)
+			usage_fail("cannot read '%s'", o->file, errno);
+		if (S_ISDIR(st.st_mode))
+			usage_fail("cannot read '%s'", o->file, EISDIR);
+		/* a pipe, or what is named in /dev or /proc (-f /dev/stdin,
+		 * <(...)), has no directory of its own: the recipes run where baton
+		 * was started */
+		if (!S_ISREG(st.st_mode) || !strncmp(o->file, "/dev/", 5) ||
+		    !strncmp(o->file, "/proc/", 6))
+			return o->file;
 		if (strlen(o->file) >= sizeof(name))
 			usage_error("file name too long: '%s'", o->file);
 		strcpy(name, o->file);

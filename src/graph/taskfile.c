@@ -278,6 +278,11 @@ static bool setgen(struct node *n, struct edge *e)
 {
 	char where[4096];
 
+	/* the same rule: the same edge, or a static pattern rule's other one */
+	if (n->gen && n->gen->loc.src == e->loc.src && n->gen->loc.off == e->loc.off) {
+		diag_error(e->loc, "'%s' is named twice among the outputs of this rule", n->path);
+		return false;
+	}
 	if (n->gen) {
 		diag_where(genloc(n), where, sizeof(where));
 		if ((n->flags & NODE_TASK) && e->rule->kind == ST_TASK &&

@@ -21,6 +21,9 @@ struct filestat {
 	uint64_t ino;
 };
 
+/* Whether path is a symbolic link to nothing: then what it points to is
+ * appended to target (for a message that says why the file is missing). */
+bool os_dangling(const char *path, struct buf *target);
 /* Stat path (following symlinks); st->mtime is MTIME_MISSING if it does not exist. */
 void os_stat(const char *path, struct filestat *st);
 /* Stat paths[i] into *sts[i] for every i < n, with up to threads threads at once. */

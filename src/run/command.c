@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,8 +157,11 @@ static char *tmpscript(struct command *c, const char *script, size_t len, const 
 		first = strcspn(script, "\n") + (script[strcspn(script, "\n")] == '\n');
 	buf_printf(&path, "%s/baton-XXXXXX", dir);
 	if (!mkdtemp(path.s)) {
+		/* for the message, printed before the next job starts */
+		static char where[PATH_MAX + 32];
 		err = errno;
-		c->where = env && *env ? " in $TMPDIR" : " in /tmp";
+		snprintf(where, sizeof(where), " in '%s'%s", dir, env && *env ? " ($TMPDIR)" : "");
+		c->where = where;
 		buf_free(&path);
 		errno = err;
 		return NULL;

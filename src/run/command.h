@@ -13,7 +13,7 @@ struct command {
 	size_t nargs, capargs;
 	char *tmp;        /* a script file written for it, to remove afterwards */
 	char *tmpdir;     /* the directory made for that file */
-	const char *where; /* when that failed: where it was to go (" in $TMPDIR") */
+	const char *where; /* when that failed, where it was to go: " in '/x' ($TMPDIR)" */
 	char *line;       /* storage */
 	char **vars;      /* variables for a #! script ("NAME=value", its own) */
 	size_t nvars, capvars;

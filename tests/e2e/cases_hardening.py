@@ -463,7 +463,7 @@ def hardening_includes_bounded_in_total(t):
               "includes are over 256 MiB in all", caret="/dev/zero")
     t.bounded(r, 512)
     r = t.run("-f", "/dev/zero", "t", timeout=60)
-    t.err(r, "baton: error: cannot read 'zero': the Taskfile and what it includes are "
+    t.err(r, "baton: error: cannot read '/dev/zero': the Taskfile and what it includes are "
              "over 256 MiB in all\n")
     t.rc(r, 2)
     t.nothing_ran()
@@ -604,3 +604,101 @@ def hardening_script_named_and_numbered_as_in_the_taskfile(t):
             "the traceback", r)
     t.match(r'^  File "/.*/baton-[^/]+/second\.txt", line 13, in <module>$', r.out,
             "the traceback", r)
+
+
+# ---- smaller messages ------------------------------------------------------------
+
+@case
+def hardening_messages_name_the_mistake(t):
+    t.taskfile(r"""
+        out: dangling
+          cp dangling out
+        task t:
+          echo t >> log
+    """)
+    os.symlink("nowhere", t.path("dangling"))
+    # an empty target is no name for the directory "."
+    r = t.run("")
+    t.err(r, "baton: error: a target name cannot be empty ('')\n")
+    t.rc(r, 2)
+    # -f names the file as given, not the name it has from its directory
+    r = t.run("-f", "/tmp", "t")
+    t.err(r, "baton: cannot read '/tmp': Is a directory\n")
+    t.rc(r, 2)
+    r = t.run("-f", "sub/none.tf", "t")
+    t.err(r, "baton: cannot read 'sub/none.tf': No such file or directory\n")
+    t.rc(r, 2)
+    # a dangling symbolic link is said to be one
+    r = t.run("out")
+    t.diag(r, "Taskfile:1:6: error: no rule to make 'dangling', needed by 'out'",
+           caret="dangling")
+    t.contains(r.err, "baton: note: 'dangling' is a symbolic link to 'nowhere', which does "
+                      "not exist\n", "stderr", r)
+    r = t.run("dangling")
+    t.err(r, "baton: error: unknown target 'dangling'\nbaton: note: 'dangling' is a "
+             "symbolic link to 'nowhere', which does not exist\n")
+    # an output named twice in one rule is not made "by the rule at" itself
+    t.taskfile("two two: in\n  touch two\n", dedent=False)
+    r = t.run()
+    t.diag(r, "Taskfile:1:1: error: 'two' is named twice among the outputs of this rule")
+    t.eq(len(r.err.splitlines()), 3, "lines of stderr")
+    t.taskfile("a a: %: %.c\n  touch {{out}}\n", dedent=False)
+    r = t.run()
+    t.diag(r, "Taskfile:1:1: error: 'a' is named twice among the outputs of this rule")
+    t.eq(len(r.err.splitlines()), 3, "lines of stderr")
+    # a TMPDIR that is not there is named
+    t.taskfile("task t:\n  #!/bin/sh\n  echo t >> log\n", dedent=False)
+    r = t.run("t", env={"TMPDIR": t.path("none")})
+    t.rc(r, 1)
+    t.contains(r.err, "error: 't' failed: cannot write a temporary script file in '%s' "
+                      "($TMPDIR): No such file or directory\n" % t.path("none"), "stderr", r)
+    t.nothing_ran()
+
+
+@case
+def hardening_file_times_before_1970(t):
+    # -1 ns is a time a file may have (a second before 1970, to the last
+    # ns), not "missing"; and --explain writes times before 1970 as
+    # negative numbers of seconds
+    t.taskfile(r"""
+        out: in
+          cp in out
+          echo built >> log
+    """)
+    t.write("in", "a\n")
+    t.set_mtime("in", -1)
+    r = t.run()
+    t.rc(r, 0)
+    t.logged(["built"])
+    t.set_mtime("in", -2500000000)
+    t.rc(t.run(), 0)
+    t.set_mtime("in", -1500000000)
+    r = t.run("--explain")
+    t.rc(r, 0)
+    t.contains(r.err, "baton: explain: 'out': input 'in' changed (mtime -2.500000000 -> "
+                      "-1.500000000)\n", "stderr", r)
+    t.logged(["built"] * 3)
+
+
+@case
+def hardening_taskfile_from_a_pipe_or_with_a_bom(t):
+    # a Taskfile read from a pipe has no directory of its own: recipes run
+    # where baton was started, not in /dev
+    # (pwd to stdout: a baton that runs it in /dev writes nothing there)
+    rd, wr = os.pipe()
+    os.write(wr, b"task t:\n  pwd\n")
+    os.close(wr)
+    r = t.run("-f", "/dev/stdin", "t", stdin=rd)
+    os.close(rd)
+    t.rc(r, 0)
+    t.out(r, "[1/1] t\n%s\n" % t.root)
+    with open(t.path("piped"), "w+") as f:
+        f.write("task t:\n  pwd\n")
+        f.seek(0)
+        r = t.run("-f", "/dev/stdin", "t", stdin=f)
+    t.rc(r, 0)
+    t.out(r, "[1/1] t\n%s\n" % t.root)
+    # a UTF-8 byte-order mark is no part of the first word
+    t.taskfile(b"\xef\xbb\xbfx = 1\ntask t:\n  echo {{x}} >> log\n")
+    t.rc(t.run("t"), 0)
+    t.logged(["1"])
