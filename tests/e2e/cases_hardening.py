@@ -702,3 +702,23 @@ def hardening_taskfile_from_a_pipe_or_with_a_bom(t):
     t.taskfile(b"\xef\xbb\xbfx = 1\ntask t:\n  echo {{x}} >> log\n")
     t.rc(t.run("t"), 0)
     t.logged(["1"])
+
+
+@case
+def hardening_log_without_its_first_line(t):
+    # a log whose first line is lost is damaged, not another version's
+    t.taskfile(r"""
+        out:
+          echo run >> log
+          touch out
+    """)
+    t.rc(t.run(), 0)
+    with open(t.path(".baton/log"), "rb") as f:
+        lines = f.read().split(b"\n", 1)
+    with open(t.path(".baton/log"), "wb") as f:
+        f.write(lines[1])
+    r = t.run()
+    t.rc(r, 0)
+    t.contains(r.err, "baton: warning: '.baton/log' has lost its first line (it is "
+                      "damaged): starting a new one\n", "stderr", r)
+    t.logged(["run"])
