@@ -22,9 +22,13 @@ void lex_init(struct lexer *lx, uint32_t src)
 	memset(lx, 0, sizeof(*lx));
 	lx->buf = (const unsigned char *)s->text;
 	lx->cur = lx->buf;
+	/* a UTF-8 byte-order mark, as some editors write first, is no text */
+	if (s->len >= 3 && !memcmp(lx->cur, "\xef\xbb\xbf", 3))
+		lx->cur += 3;
 	lx->lim = lx->buf + s->len;
 	lx->src = src;
 	lx->cond = yycLINE;
+	lx->loose = UINT32_MAX;
 }
 
 static struct loc here(const struct lexer *lx)
@@ -565,6 +569,7 @@ loop:
 	}
 	<LINE> * {
 		lx->cur = lx->tok;
+		lx->loose = lx->recipe && !lx->blanks ? (uint32_t)(lx->tok - lx->buf) : UINT32_MAX;
 		lx->recipe = false;
 		lx->blanks = 0;
 		if (lx->headers && (tok = header(lx, val, t)))

@@ -325,6 +325,19 @@ static const char *expectname(yysymbol_kind_t k)
 	}
 }
 
+/* After a mistake at loc: if its line comes right after a rule's header or
+ * recipe, it may be a recipe line that is not indented: say so. */
+static void loosehint(const struct lexer *lx, struct loc loc)
+{
+	const unsigned char *from = lx->buf + lx->loose;
+
+	if (lx->loose == UINT32_MAX || loc.src != lx->src || loc.off < lx->loose ||
+	    memchr(from, '\n', loc.off - lx->loose))
+		return;
+	diag_note((struct loc){0}, "recipe lines are indented (with spaces or a tab): if "
+				   "this line belongs to the recipe above, indent it");
+}
+
 static int yyreport_syntax_error(const yypcontext_t *ctx, struct lexer *lx, struct ast *t)
 {
 	yysymbol_kind_t exp[YYNTOKENS];
@@ -334,10 +347,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct lexer *lx, stru
 	struct buf b = {0};
 	int n, i, j, k = 0;
 
-	(void)lx;
 	if (t->lexerr) {
 		/* the lexer already said what is wrong here */
 		t->lexerr = false;
+		loosehint(lx, loc);
 		return 0;
 	}
 	if (la == YYSYMBOL_INDENT) {
@@ -370,6 +383,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct lexer *lx, stru
 	if (!k && (la == YYSYMBOL_EQEQ || la == YYSYMBOL_NE))
 		buf_puts(&b, " (comparisons do not chain: join them with && or ||)");
 	diag_error(loc, "%s", b.s);
+	loosehint(lx, loc);
 	buf_free(&b);
 	return 0;
 }

@@ -90,7 +90,7 @@ static void *alloc(struct arena *a, size_t n, size_t align, bool zero)
 	room = a->cur && ((size_t)(a->end - a->cur) >= n + pad || (a->pages && fillmore(a, n + pad)));
 	if (!room) {
 		if (n > SIZE_MAX - sizeof(*b) - BLOCK_SIZE)
-			fatal("out of memory");
+			nomem();
 		if (n > BLOCK_SIZE / 4) {
 			/* a large object gets a block of its own */
 			b = zero ? xcalloc(1, sizeof(*b) + n) : xmalloc(sizeof(*b) + n);

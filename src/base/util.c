@@ -3,6 +3,8 @@
 #include "base/out.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,51 @@ void fatal(const char *fmt, ...)
 	exit(2);
 }
 
+/* What nomem calls, the thread that set it, and memory held back for it:
+ * freed first, so that it can run where a small allocation failed. */
+enum { NOMEM_RESERVE = 4 << 20 };
+static void (*nomem_fn)(void *ctx);
+static void *nomem_ctx, *reserve;
+static pthread_t nomem_thread;
+
+void nomem_call(void (*fn)(void *ctx), void *ctx)
+{
+	nomem_fn = fn;
+	nomem_ctx = ctx;
+	nomem_thread = pthread_self();
+	if (fn && !reserve)
+		reserve = malloc(NOMEM_RESERVE);
+	if (!fn) {
+		free(reserve);
+		reserve = NULL;
+	}
+}
+
+static atomic_int entered; /* nomem was called */
+
+bool nomem_stopping(void)
+{
+	return atomic_load(&entered) > 0;
+}
+
+void nomem(void)
+{
+	void (*fn)(void *ctx) = nomem_fn;
+
+	/* once: memory may run out again on the way */
+	if (atomic_fetch_add(&entered, 1) == 0) {
+		free(reserve);
+		reserve = NULL;
+		nomem_fn = NULL;
+		out_puts(OUT_STDERR, "baton: fatal: out of memory\n"); /* allocates nothing */
+		out_flush();
+		if (fn && pthread_equal(pthread_self(), nomem_thread))
+			fn(nomem_ctx);
+	}
+	out_flush();
+	exit(1);
+}
+
 void warn(const char *fmt, ...)
 {
 	va_list ap;
@@ -50,7 +97,7 @@ void *xmalloc(size_t n)
 	void *p = malloc(n ? n : 1);
 
 	if (!p)
-		fatal("out of memory");
+		nomem();
 	return p;
 }
 
@@ -58,7 +105,7 @@ void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	if (!p)
-		fatal("out of memory");
+		nomem();
 	return p;
 }
 
@@ -67,7 +114,7 @@ void *xcalloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
 	if (!p)
-		fatal("out of memory");
+		nomem();
 	return p;
 }
 
@@ -79,7 +126,7 @@ void xgrow_to(void **p, size_t *cap, size_t need, size_t sz)
 		return;
 	while (c < need) {
 		if (c > SIZE_MAX / 2 / sz)
-			fatal("out of memory");
+			nomem();
 		c *= 2;
 	}
 	*p = xrealloc(*p, c * sz);

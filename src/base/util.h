@@ -3,6 +3,7 @@
 #define BATON_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #if defined(__GNUC__)
@@ -15,8 +16,17 @@
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Print "baton: fatal: ..." and exit 2; for broken invariants and out of memory. */
+/* Print "baton: fatal: ..." and exit 2; for broken invariants. */
 NORETURN void fatal(const char *fmt, ...) PRINTF(1, 2);
+/* Memory ran out: print "baton: fatal: out of memory", call the function
+ * set by nomem_call (once, and from the thread that set it), and exit 1. */
+NORETURN void nomem(void);
+/* Have nomem call fn(ctx) before baton exits (NULL: nothing), with a
+ * little memory given back for it to use: to stop the jobs gracefully. */
+void nomem_call(void (*fn)(void *ctx), void *ctx);
+/* Whether memory ran out and baton is stopping: what would need more (the
+ * output of a job) is dropped. */
+bool nomem_stopping(void);
 /* Print "baton: warning: ..." on stderr. */
 void warn(const char *fmt, ...) PRINTF(1, 2);
 

@@ -47,13 +47,16 @@ struct build {
 	size_t ngoals;
 	struct jobs *js; /* while it runs */
 	struct list env; /* NAME=value for the jobs' environment beyond baton's own */
+	struct list overrides; /* the names of the variables set on the command line */
 };
 
-/* Split a NAME=value override into words and set it. */
-static void override(struct taskfile *l, const char *w)
+/* Split a NAME=value or NAME+=value override into words and set it. */
+static void override(struct build *b, const char *w)
 {
+	struct taskfile *l = &b->l;
 	const char *eq = strchr(w, '='), *p = eq + 1, *start;
-	char *name = arena_strndup(&l->ast, w, (size_t)(eq - w));
+	bool append = eq > w && eq[-1] == '+';
+	char *name = arena_strndup(&l->ast, w, (size_t)(eq - w) - append);
 	struct list val = {0};
 
 	for (;;) {
@@ -66,8 +69,58 @@ static void override(struct taskfile *l, const char *w)
 			p++;
 		list_push(&val, arena_strndup(&l->ast, start, (size_t)(p - start)));
 	}
-	vars_override(&l->vars, name, &val);
+	vars_override(&l->vars, name, &val, append);
 	list_free(&val);
+	list_push(&b->overrides, name);
+}
+
+/* A task of the Taskfile that has a parameter called name, if one has: its
+ * name in *task, *len bytes of it. */
+static bool paramof(const struct taskfile *l, const char *name, const char **task, size_t *len)
+{
+	const struct param *p;
+	size_t i;
+
+	for (i = 0; i < l->nrules; i++) {
+		const struct stmt *s = l->rules[i];
+		for (p = s->kind == ST_TASK ? s->params : NULL; p; p = p->next) {
+			if (!strcmp(p->name, name))
+				return (*task = word_text(s->hdr->outputs, len)) != NULL;
+		}
+	}
+	return false;
+}
+
+/* An override of a variable that the Taskfile neither assigns nor reads
+ * reaches only the jobs' environment: one whose name is near a variable of
+ * the Taskfile, or is a task's parameter, is a mistake. False after saying so. */
+static bool overrides_known(struct build *b)
+{
+	struct taskfile *l = &b->l;
+	const char *near, *task;
+	bool ok = true;
+	size_t i, j, len;
+
+	for (i = 0; i < b->overrides.n; i++) {
+		const char *name = b->overrides.v[i];
+		struct var *var = vars_find(&l->vars, name);
+		for (j = 0; j < i && strcmp(b->overrides.v[j], name); j++)
+			;
+		if (j < i || vars_known(var))
+			continue;
+		if ((near = vars_nearest(&l->vars, name)))
+			diag_error((struct loc){0}, "the command line sets '%s', which the Taskfile "
+						    "never assigns or uses (did you mean '%s'?)",
+				   name, near);
+		else if (paramof(l, name, &task, &len))
+			diag_error((struct loc){0}, "the command line sets '%s', which is a "
+						    "parameter of task '%.*s': give %s=... after "
+						    "the task's name", name, (int)len, task, name);
+		else
+			continue;
+		ok = false;
+	}
+	return ok;
 }
 
 /* The NAME=value words before the first target: they hold while the Taskfile
@@ -77,7 +130,7 @@ static size_t early_overrides(struct build *b, int nops, char **ops)
 	size_t k;
 
 	for (k = 0; k < (size_t)nops && task_isassign(ops[k]); k++)
-		override(&b->l, ops[k]);
+		override(b, ops[k]);
 	return k;
 }
 
@@ -97,12 +150,15 @@ static void goals(struct build *b, size_t first, int nops, char **ops)
 			continue;
 		}
 		if (!targets && ops[i][0] == '-' && ops[i][1]) {
-			char *argv[] = {"baton", ops[i], i + 1 < (size_t)nops ? ops[i + 1] : NULL, NULL};
+			/* argv[0], the program's name for getopt, is the word before
+			 * for cli_options' messages */
+			char *argv[] = {i ? ops[i - 1] : "baton", ops[i],
+					i + 1 < (size_t)nops ? ops[i + 1] : NULL, NULL};
 			i += (size_t)cli_options(argv[2] ? 3 : 2, argv, b->o, true) - 2;
 			continue;
 		}
 		if (task_isassign(ops[i])) {
-			override(l, ops[i]);
+			override(b, ops[i]);
 			continue;
 		}
 		struct goal *g = &b->goals[b->ngoals++];
@@ -118,7 +174,7 @@ static void goals(struct build *b, size_t first, int nops, char **ops)
 			g->args.n = k;
 			for (j = 0; j < k; j++) {
 				if (task_isassign(ops[i + 1 + j]) && !task_named(g->task, ops[i + 1 + j]))
-					override(l, ops[i + 1 + j]);
+					override(b, ops[i + 1 + j]);
 			}
 			i += k;
 		}
@@ -163,6 +219,12 @@ static bool bind(struct build *b)
 
 	for (i = 0; i < b->ngoals; i++) {
 		struct goal *gl = &b->goals[i];
+		if (!*gl->name) {
+			/* it would be the directory "." */
+			diag_error((struct loc){0}, "a target name cannot be empty ('')");
+			ok = false;
+			continue;
+		}
 		for (k = 0; k < i && (!gl->task || b->goals[k].task != gl->task); k++)
 			;
 		if (gl->task && gl->task->params && k < i) {
@@ -379,6 +441,11 @@ static int prepare(struct build *b, int nops, char **ops)
 
 	if (o->dump && !strcmp(o->dump, "tokens"))
 		return show_tokens(b->path);
+	/* a build takes the state log's lock before anything looks at the file
+	 * system (an include, a glob, a shell() call, a stat), so that what
+	 * another baton in this directory builds is done before */
+	if (!o->list && !o->dump && !o->dry_run && !statelog_lock(&b->log, ".baton"))
+		return EXIT_USAGE;
 	first = early_overrides(b, nops, ops);
 	/* --dotenv: before the Taskfile, whose env() calls see it */
 	if (o->dotenv && !dotenv_load(*o->dotenv ? o->dotenv : ".env", *o->dotenv != '\0',
@@ -398,15 +465,10 @@ static int prepare(struct build *b, int nops, char **ops)
 		return 0;
 	}
 	/* files are stated as the graph names them, on a second core: the plan
-	 * finds most of them done. A build takes the state log's lock first, so
-	 * that what another baton in this directory builds is done before any
-	 * file is stated. */
-	if (!o->list && !o->dump && os_ncpus() > 1) {
-		if (!o->dry_run && !statelog_lock(&b->log, ".baton"))
-			return EXIT_USAGE;
+	 * finds most of them done */
+	if (!o->list && !o->dump && os_ncpus() > 1)
 		graph_stat_early(&b->l.graph);
-	}
-	if (!taskfile_graph(&b->l))
+	if (!taskfile_graph(&b->l) || !overrides_known(b))
 		return EXIT_USAGE;
 	timing_phase(&b->t, "graph", "%zu rule%s, %zu node%s, %zu edge%s", b->l.nrules,
 		     b->l.nrules == 1 ? "" : "s", b->l.graph.nodes.n,
@@ -494,6 +556,7 @@ int build_main(struct options *o, const char *path, int nops, char **ops)
 	list_free(&b.env);
 	source_free_all();
 	free(b.goals);
+	list_free(&b.overrides);
 	timing_phase(&b.t, "free", NULL);
 	timing_print(&b.t);
 	return rc;

@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/out.h"
 #include "cli/cli.h"
 #include "lang/eval.h"
 #include "os/os.h"
+#include "plan/task.h"
 #include "run/jobserver.h"
 
 static const char usage[] =
@@ -20,7 +22,7 @@ static const char usage[] =
     "Build targets and run tasks from a Taskfile, in parallel.\n"
     "\n"
     "options:\n"
-    "  -j, --jobs=N         run N jobs at once (default: number of CPUs; 0: no limit)\n"
+    "  -j, --jobs=N         run N jobs at once (default: usable CPUs; 0: no limit)\n"
     "  -k, --keep-going     keep going with what does not depend on a failed job\n"
     "  -n, --dry-run        print what would run, run nothing\n"
     "  -B, --always-make    treat every target as out of date\n"
@@ -49,14 +51,15 @@ static const char usage[] =
     "      --version        print the version\n"
     "\n"
     "NAME=value sets a variable, overriding the Taskfile, and puts it into the jobs'\n"
-    "environment. Words after a task with parameters are its arguments, even those\n"
-    "that start with '-' (param=value names one); a task named again runs again with\n"
-    "its new arguments. Options may follow a target, but -C, -f, --dotenv, -l, --dump,\n"
-    "--log, -h and --version come first. With no target, the first rule or task is\n"
-    "built.\n"
+    "environment; NAME+=value appends to it. Words after a task with parameters are\n"
+    "its arguments, even those that start with '-' (param=value names one); a task\n"
+    "named again runs again with its new arguments. Options may follow a target, but\n"
+    "-C, -f, --dotenv, -l, --dump, --log, -h and --version come first. With no\n"
+    "target, the first rule or task is built.\n"
     "Under make, baton takes a token of make's jobserver for each job beyond its first;\n"
     "else it offers its jobs a jobserver of its own with -j slots.\n"
-    "Exit status: 0 success, 1 a job failed, 2 a usage or Taskfile error.\n";
+    "Exit status: 0 success, 1 a job failed (or memory ran out), 2 a usage or\n"
+    "Taskfile error, 128+N stopped by signal N.\n";
 
 static NORETURN void usage_error(const char *fmt, const char *arg)
 {
@@ -88,21 +91,123 @@ static bool early(int c)
 	return strchr("CfhVlDeL", c) != NULL;
 }
 
+/* The options, as getopt_long takes them: they stop at the first target. */
+static const char shortopts[] = "+:j:knBC:f:vqld:h";
+static const struct option longopts[] = {
+    {"jobs", required_argument, NULL, 'j'},  {"keep-going", no_argument, NULL, 'k'},
+    {"dry-run", no_argument, NULL, 'n'},     {"always-make", no_argument, NULL, 'B'},
+    {"directory", required_argument, NULL, 'C'}, {"file", required_argument, NULL, 'f'},
+    {"verbose", no_argument, NULL, 'v'},     {"list", no_argument, NULL, 'l'},
+    {"dump", required_argument, NULL, 'D'},  {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},     {"explain", no_argument, NULL, 'E'},
+    {"content", no_argument, NULL, 'H'},     {"quiet", no_argument, NULL, 'q'},
+    {"output", required_argument, NULL, 'O'}, {"color", required_argument, NULL, 'c'},
+    {"colour", required_argument, NULL, 'c'}, {"log", required_argument, NULL, 'L'},
+    {"dotenv", optional_argument, NULL, 'e'},
+    {"jobserver-style", required_argument, NULL, 'S'}, {NULL, 0, NULL, 0},
+};
+
+/* Whether the long option word w ("--name", no "=value") takes the next word
+ * as its value: it names (or is the only one to start) one that needs one. */
+static bool takes_next(const char *w)
+{
+	const struct option *o, *found = NULL;
+	size_t n = strlen(w + 2);
+	int matches = 0;
+
+	for (o = longopts; o->name; o++) {
+		if (strncmp(o->name, w + 2, n))
+			continue;
+		if (!o->name[n])
+			return o->has_arg == required_argument;
+		found = o; /* an abbreviation: it must be of one option only */
+		matches++;
+	}
+	return matches == 1 && found->has_arg == required_argument;
+}
+
+/* The word of the command line that holds the short option c at which
+ * getopt_long stopped: the first cluster of short options in which, read as
+ * getopt reads it, c comes where an option letter is due; NULL if none. */
+static const char *cluster_of(int argc, char **argv, int c)
+{
+	const char *p, *o;
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (argv[i][0] != '-' || !argv[i][1])
+			continue;
+		if (argv[i][1] == '-') {
+			i += !strchr(argv[i], '=') && takes_next(argv[i]);
+			continue;
+		}
+		for (p = argv[i] + 1; *p; p++) {
+			if (*p == c)
+				return argv[i];
+			o = *p != ':' && *p != '+' ? strchr(shortopts, *p) : NULL;
+			if (!o)
+				break;
+			if (o[1] == ':') {
+				i += !p[1]; /* its value is the next word */
+				break;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* The long options that the word w ("--na") abbreviates, if more than one. */
+static bool ambiguous(const char *w, struct buf *names)
+{
+	const struct option *o;
+	size_t n = strcspn(w + 2, "=");
+	int k = 0;
+
+	for (o = longopts; o->name; o++) {
+		if (!strncmp(o->name, w + 2, n) && o->name[n]) {
+			buf_printf(names, "%s--%s", k++ ? ", " : "", o->name);
+		} else if (!strncmp(o->name, w + 2, n)) {
+			return false;
+		}
+	}
+	return k > 1;
+}
+
+/* Say which option getopt_long found wrong (it returned code, '?' or ':'),
+ * and stop: the option itself, and the word it is in if that is more. The
+ * word before the first in argv (argv[0]) is the one before them on the
+ * command line, or the program's name. */
+static NORETURN void bad_option(int argc, char **argv, int code)
+{
+	const char *word = argv[optind - 1], *in = NULL;
+	struct buf name = {0}, msg = {0}, names = {0};
+	int i;
+
+	if (optopt && (word[0] != '-' || word[1] != '-')) {
+		buf_printf(&name, "-%c", optopt);
+		in = cluster_of(argc, argv, optopt);
+	} else {
+		buf_add(&name, word, strcspn(word, "="));
+	}
+	if (code == ':')
+		buf_printf(&msg, "option '%s' needs a value", name.s);
+	else if (!optopt && ambiguous(word, &names))
+		buf_printf(&msg, "option '%s' is ambiguous (%s)", name.s, names.s);
+	else
+		buf_printf(&msg, "unknown option '%s'", name.s);
+	if (in && strcmp(in, name.s))
+		buf_printf(&msg, " (in '%s')", in);
+	/* "NAME=-O0 -DFOO" unquoted: the words after the first look like options */
+	for (i = 1; in && i < argc && argv[i] != in; i++)
+		;
+	if (in && i < argc && task_isassign(argv[i - 1]))
+		buf_printf(&msg, "\nbaton: note: quote a value of several words as one: '%s %s'",
+			   argv[i - 1], in);
+	usage_error("%s", msg.s);
+}
+
 int cli_options(int argc, char **argv, struct options *o, bool late)
 {
-	static const struct option longopts[] = {
-	    {"jobs", required_argument, NULL, 'j'},  {"keep-going", no_argument, NULL, 'k'},
-	    {"dry-run", no_argument, NULL, 'n'},     {"always-make", no_argument, NULL, 'B'},
-	    {"directory", required_argument, NULL, 'C'}, {"file", required_argument, NULL, 'f'},
-	    {"verbose", no_argument, NULL, 'v'},     {"list", no_argument, NULL, 'l'},
-	    {"dump", required_argument, NULL, 'D'},  {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},     {"explain", no_argument, NULL, 'E'},
-	    {"content", no_argument, NULL, 'H'},     {"quiet", no_argument, NULL, 'q'},
-	    {"output", required_argument, NULL, 'O'}, {"color", required_argument, NULL, 'c'},
-	    {"colour", required_argument, NULL, 'c'}, {"log", required_argument, NULL, 'L'},
-	    {"dotenv", optional_argument, NULL, 'e'},
-	    {"jobserver-style", required_argument, NULL, 'S'}, {NULL, 0, NULL, 0},
-	};
 	char *end;
 	int c, at;
 
@@ -112,7 +217,7 @@ int cli_options(int argc, char **argv, struct options *o, bool late)
 	opterr = 0;
 	for (;;) {
 		at = optind ? optind : 1; /* the word read now */
-		if ((c = getopt_long(argc, argv, "+:j:knBC:f:vqld:h", longopts, NULL)) == -1)
+		if ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) == -1)
 			break;
 		if (late && early(c))
 			usage_error("option '%s' must come before the targets", argv[at]);
@@ -197,11 +302,8 @@ int cli_options(int argc, char **argv, struct options *o, bool late)
 			out_puts(OUT_STDOUT, "baton " BATON_VERSION "\n");
 			out_flush();
 			exit(0);
-		case ':':
-			usage_error("option '%s' needs a value", argv[optind - 1]);
-			break;
 		default:
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			bad_option(argc, argv, c);
 		}
 	}
 	return optind;
@@ -215,6 +317,18 @@ static const char *find_taskfile(const struct options *o)
 	char cwd[PATH_MAX], *slash;
 
 	if (o->file) {
+		struct stat st;
+		/* said of the file as named, before the name is made relative */
+		if (stat(o->file, &st) < 0)
+			usage_fail("cannot read '%s'", o->file, errno);
+		if (S_ISDIR(st.st_mode))
+			usage_fail("cannot read '%s'", o->file, EISDIR);
+		/* a pipe, or what is named in /dev or /proc (-f /dev/stdin,
+		 * <(...)), has no directory of its own: the recipes run where baton
+		 * was started */
+		if (!S_ISREG(st.st_mode) || !strncmp(o->file, "/dev/", 5) ||
+		    !strncmp(o->file, "/proc/", 6))
+			return o->file;
 		if (strlen(o->file) >= sizeof(name))
 			usage_error("file name too long: '%s'", o->file);
 		strcpy(name, o->file);
@@ -255,6 +369,8 @@ int main(int argc, char **argv)
 	/* a closed output pipe or a file size limit make writes fail (and are
 	 * reported) rather than kill baton with its jobs unrecorded; the jobs get
 	 * the default actions back (os_spawn) */
+	os_signals_start();
+	os_stop_on_signals();
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
 	os_std_fds();
@@ -273,6 +389,7 @@ int main(int argc, char **argv)
 	if (o.dir && chdir(o.dir) < 0)
 		usage_fail("cannot change to '%s'", o.dir, errno);
 	path = find_taskfile(&o);
+	os_set_pwd();
 	rc = build_main(&o, path, argc - first, argv + first);
 	jobserver_free(o.jobserver);
 	func_set_invocation_dir(NULL);

@@ -53,12 +53,20 @@ static bool readfile(struct taskfile *l, const char *path, const struct stmt *fr
 
 	src = source_load(path);
 	if (!src) {
+		struct loc at = from ? from->value->loc : (struct loc){0};
+		if ((errno == EFBIG || errno == EMFILE) && l->full)
+			return false; /* said once: the others are the same mistake */
+		l->full = errno == EFBIG || errno == EMFILE;
 		if (from && errno == ENOENT)
-			diag_error(from->value->loc, "include file '%s' not found", path);
-		else if (from)
-			diag_error(from->value->loc, "cannot read '%s': %s", path, strerror(errno));
+			diag_error(at, "include file '%s' not found", path);
+		else if (errno == EFBIG)
+			diag_error(at, "cannot read '%s': the Taskfile and what it includes are "
+				       "over %d MiB in all", path, SOURCE_MAX_TOTAL >> 20);
+		else if (errno == EMFILE && from)
+			diag_error(at, "cannot read '%s': includes read over %d files in all", path,
+				   SOURCE_MAX_FILES);
 		else
-			diag_error((struct loc){0}, "cannot read '%s': %s", path, strerror(errno));
+			diag_error(at, "cannot read '%s': %s", path, strerror(errno));
 		return false;
 	}
 	real = realpath(path, NULL);
@@ -191,13 +199,24 @@ static size_t branch(struct taskfile *l, const struct stmts *all, size_t i, bool
 	}
 }
 
+/* The assignments among the statements [from, to) of a branch not read: the
+ * variables they name are the Taskfile's all the same (an override of one is
+ * not a mistake). */
+static void declare(struct taskfile *l, const struct stmts *all, size_t from, size_t to)
+{
+	for (; from < to && from < all->n; from++) {
+		if (all->v[from]->kind == ST_ASSIGN)
+			vars_declare(&l->vars, all->v[from]->name);
+	}
+}
+
 /* Go through the statements of a file, then free the array of them. Those
  * of a conditional block are read only in the branch whose condition holds,
  * evaluated when its line is reached. */
 static bool walk(struct taskfile *l, struct stmts *all, struct incstack *inc)
 {
 	bool ok = true;
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < all->n; i++) {
 		struct stmt *s = all->v[i];
@@ -208,10 +227,14 @@ static bool walk(struct taskfile *l, struct stmts *all, struct incstack *inc)
 			ok = vars_define(&l->vars, s) && ok;
 			break;
 		case ST_IF:
-			i = branch(l, all, i, &ok);
+			j = branch(l, all, i, &ok);
+			declare(l, all, i + 1, j);
+			i = j;
 			break;
 		case ST_ELSE: /* the end of the branch read: on after the block */
-			i = blockend(all, i);
+			j = blockend(all, i);
+			declare(l, all, i + 1, j);
+			i = j;
 			break;
 		case ST_END:
 			break;
@@ -255,6 +278,11 @@ static bool setgen(struct node *n, struct edge *e)
 {
 	char where[4096];
 
+	/* the same rule: the same edge, or a static pattern rule's other one */
+	if (n->gen && n->gen->loc.src == e->loc.src && n->gen->loc.off == e->loc.off) {
+		diag_error(e->loc, "'%s' is named twice among the outputs of this rule", n->path);
+		return false;
+	}
 	if (n->gen) {
 		diag_where(genloc(n), where, sizeof(where));
 		if ((n->flags & NODE_TASK) && e->rule->kind == ST_TASK &&
@@ -454,7 +482,7 @@ static bool knownwords(const struct taskfile *l, const struct word *w, size_t *n
 static bool spendvars(const struct taskfile *l, const struct word *w)
 {
 	for (; w; w = w->next) {
-		if (word_isvar(w) && !eval_spend(w, varnodes(l, w)->n))
+		if (word_isvar(w) && !eval_spend(w, varnodes(l, w)->n, varnodes(l, w)->bytes))
 			return false;
 	}
 	return true;

@@ -30,6 +30,7 @@ struct taskfile {
 	const struct rline *checked;  /* the recipe of a rule last checked, and right */
 	struct newvar *newvars;
 	size_t nnewvars, capnewvars;
+	bool full; /* the files read came to a limit of source.h (reported) */
 };
 
 /* Start an empty load; command-line overrides may be added to vars after this. */

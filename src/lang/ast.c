@@ -563,19 +563,27 @@ void ast_assign(struct ast *t, struct wlist lhs, enum assign_op op, struct wlist
 	s->value = keepwords(t, value.head);
 }
 
+/* Whether pieces written in the Taskfile hold a '%', quoted or not: quotes
+ * keep blanks and specials together, they do not make '%' a plain character
+ * (as in the inputs, and in the patterns of patsubst and filter). */
+static bool piecespercent(const struct piece *p)
+{
+	for (; p; p = p->next) {
+		if (p->kind == PC_TEXT && memchr(p->text, '%', p->len))
+			return true;
+		if (p->kind == PC_QUOTED && piecespercent(p->sub))
+			return true;
+	}
+	return false;
+}
+
 static bool haspercent(const struct word *w)
 {
-	const struct piece *p;
-
 	if (word_isvar(w))
 		return false;
 	if (w->len)
 		return memchr(w->text, '%', w->len) != NULL;
-	for (p = w->pieces; p; p = p->next) {
-		if (p->kind == PC_TEXT && memchr(p->text, '%', p->len))
-			return true;
-	}
-	return false;
+	return piecespercent(w->pieces);
 }
 
 /* A rule's recipe: share the lines of the same text seen before (the lexer

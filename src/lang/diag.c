@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum { MAXERRORS = 20 };
 
@@ -120,7 +121,7 @@ static void vreport(struct loc loc, const char *kind, const char *fmt, va_list a
 	 * system call each (100,000 notes of a cycle: seconds) */
 	f = open_memstream(&text, &len);
 	if (!f)
-		fatal("out of memory");
+		nomem();
 	diag_where(loc, where, sizeof(where));
 	if (stream)
 		fprintf(f, "%s: %s: ", where, kind);
@@ -170,8 +171,14 @@ void diag_note(struct loc loc, const char *fmt, ...)
 	va_end(ap);
 }
 
+static int lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
 /* The edit distance of a and b (optimal string alignment: a swap of two
- * neighbours is one edit), or more than limit if it is. */
+ * neighbours is one edit; letters compared without regard to case), or more
+ * than limit if it is. */
 static unsigned distance(const char *a, size_t la, const char *b, size_t lb, unsigned limit)
 {
 	unsigned row[3][65], *prev2 = row[0], *prev = row[1], *cur = row[2], *t, best;
@@ -185,12 +192,13 @@ static unsigned distance(const char *a, size_t la, const char *b, size_t lb, uns
 		cur[0] = (unsigned)i;
 		best = cur[0];
 		for (j = 1; j <= lb; j++) {
-			unsigned cost = a[i - 1] != b[j - 1], v = prev[j - 1] + cost;
+			unsigned cost = lower(a[i - 1]) != lower(b[j - 1]), v = prev[j - 1] + cost;
 			if (prev[j] + 1 < v)
 				v = prev[j] + 1;
 			if (cur[j - 1] + 1 < v)
 				v = cur[j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+			    lower(a[i - 2]) == lower(b[j - 1]) &&
 			    prev2[j - 2] + 1 < v)
 				v = prev2[j - 2] + 1;
 			cur[j] = v;
@@ -220,7 +228,17 @@ void nearest_try(struct nearest *n, const char *cand)
 	 * or two letters is near too much */
 	unsigned limit = len < 3 ? 0 : len < 6 ? 1 : (unsigned)(len / 3), d;
 
-	if (!cand || !limit || !strcmp(cand, n->name))
+	if (!cand || !strcmp(cand, n->name))
+		return;
+	/* the same but for case (CFLAGS, cflags), however short: none is nearer */
+	if (!strcasecmp(cand, n->name)) {
+		if (!n->best || n->dist > 0) {
+			n->best = cand;
+			n->dist = 0;
+		}
+		return;
+	}
+	if (!limit)
 		return;
 	if (n->best) {
 		if (n->dist <= 1)

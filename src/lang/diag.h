@@ -26,7 +26,9 @@ void diag_move(uint32_t src, uint32_t from, uint32_t len, uint32_t by);
 void diag_where(struct loc loc, char *buf, size_t n);
 
 /* "Did you mean": the name nearest to one that is unknown, among candidates
- * tried one by one, if it is near enough to be a likely typo. */
+ * tried one by one, if it is near enough to be a likely typo (letters
+ * compared without regard to case: a name that differs only in case is the
+ * nearest). */
 struct nearest {
 	const char *name;   /* the unknown name */
 	const char *best;   /* the nearest so far, or NULL */

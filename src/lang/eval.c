@@ -21,8 +21,9 @@ static bool isbuiltin(const char *name)
 	return !strcmp(name, "in") || !strcmp(name, "out") || !strcmp(name, "stem");
 }
 
-/* Words made by all evaluations so far, against EVAL_MAX_TOTAL. */
-static size_t made;
+/* Words made by all evaluations so far, against EVAL_MAX_TOTAL, and their
+ * bytes, against EVAL_MAX_TOTAL_BYTES. */
+static size_t made, madebytes;
 /* The most words all of a run's evaluation may make. */
 static size_t budget = EVAL_MAX_TOTAL;
 
@@ -52,7 +53,7 @@ static bool unknown_var(struct vars *vars, const struct scope *locals, const str
 	nearest_init(&n, e->name);
 	for (i = 0; vars && i < vars->tab.cap; i++) {
 		const struct var *v = vars->tab.e[i].val;
-		if (v && (v->ndefs || v->cmdline))
+		if (v && vars_defined(v))
 			nearest_try(&n, v->name);
 	}
 	for (; locals; locals = locals->up)
@@ -226,7 +227,9 @@ bool eval_expr(struct eval *ev, const struct expr *e, struct list *out)
 		val = lookup_local(ev->locals, e->name);
 		if (!val) {
 			var = vars_find(ev->vars, e->name);
-			if (!var || (!var->ndefs && !var->cmdline))
+			if (var)
+				var->named = true;
+			if (!var || !vars_defined(var))
 				return unknown_var(ev->vars, ev->locals, NULL, e);
 			val = vars_value(ev->vars, var, e->loc);
 			if (!val)
@@ -321,26 +324,33 @@ static void suffix(struct eval *ev, struct list *cur, const char *s, size_t len)
 	}
 }
 
-/* Count n more words made; false after reporting that the Taskfile makes too many. */
-static bool spend(const struct word *w, size_t n)
+/* Count n more words made, bytes long; false after reporting (once) that the
+ * Taskfile makes too many, or too many bytes. */
+static bool spend(const struct word *w, size_t n, size_t bytes)
 {
+	bool before = made <= budget && madebytes <= EVAL_MAX_TOTAL_BYTES;
+
 	made += n;
-	if (made <= budget)
+	madebytes += bytes;
+	if (made <= budget && madebytes <= EVAL_MAX_TOTAL_BYTES)
 		return true;
-	if (made - n <= budget)
+	if (before && made > budget)
 		diag_error(w->loc, "the Taskfile expands to too many words (over %zu in all)",
 			   budget);
+	else if (before)
+		diag_error(w->loc, "the Taskfile's values are too large (over %d MiB in all)",
+			   EVAL_MAX_TOTAL_BYTES >> 20);
 	return false;
 }
 
-bool eval_spend(const struct word *w, size_t n)
+bool eval_spend(const struct word *w, size_t n, size_t bytes)
 {
-	return spend(w, n);
+	return spend(w, n, bytes);
 }
 
 void eval_reset(void)
 {
-	made = 0;
+	made = madebytes = 0;
 }
 
 void eval_set_budget(size_t words)
@@ -350,7 +360,7 @@ void eval_set_budget(size_t words)
 
 bool eval_word(struct eval *ev, const struct word *w, struct list *out)
 {
-	size_t before = out->n, len;
+	size_t before = out->n, bytes = out->bytes, len;
 	const char *text = word_text(w, &len);
 
 	/* a word of plain text is bounded by the size of the Taskfile: only what
@@ -359,7 +369,10 @@ bool eval_word(struct eval *ev, const struct word *w, struct list *out)
 		list_push(out, arena_strndup(ev->a, text, len));
 		return true;
 	}
-	return eval_word1(ev, w, out) && spend(w, out->n - before);
+	/* over the budget already (reported): making more would only use memory */
+	if (made > budget || madebytes > EVAL_MAX_TOTAL_BYTES)
+		return false;
+	return eval_word1(ev, w, out) && spend(w, out->n - before, out->bytes - bytes);
 }
 
 static bool eval_word1(struct eval *ev, const struct word *w, struct list *out)
@@ -518,7 +531,9 @@ static bool check_expr(struct vars *vars, const struct stmt *rule, const struct 
 				return true;
 		}
 		var = vars_find(vars, e->name);
-		if (!var || (!var->ndefs && !var->cmdline))
+		if (var)
+			var->named = true;
+		if (!var || !vars_defined(var))
 			return unknown_var(vars, NULL, rule, e);
 		/* evaluate it now, so that its mistakes are found before anything runs */
 		return !eager || vars_value(vars, var, e->loc) != NULL;

@@ -28,6 +28,7 @@ enum {
 	EVAL_MAX_WORDS = 1 << 20,     /* more words in one value is an error */
 	EVAL_MAX_BYTES = 64 << 20,    /* so is a value longer than this */
 	EVAL_MAX_TOTAL = 1 << 21,     /* and more words made by all of a run's evaluation */
+	EVAL_MAX_TOTAL_BYTES = 256 << 20, /* or more bytes of them */
 };
 
 /* Forget the words made so far (for tests that load several Taskfiles). */
@@ -36,9 +37,10 @@ void eval_reset(void);
  * instrumentation makes each word dearer). */
 void eval_set_budget(size_t words);
 
-/* Count n more words made by w, a word evaluated before whose words are used
- * again as they are; false after reporting that the Taskfile makes too many. */
-bool eval_spend(const struct word *w, size_t n);
+/* Count n more words made by w, bytes long in all (as a list counts them), a
+ * word evaluated before whose words are used again as they are; false after
+ * reporting that the Taskfile makes too many, or too many bytes of them. */
+bool eval_spend(const struct word *w, size_t n, size_t bytes);
 /* Append the words of w and of every word after it. */
 bool eval_words(struct eval *ev, const struct word *w, struct list *out);
 /* Append the words of one word. */

@@ -105,8 +105,10 @@ static bool fn_shell(struct eval *ev, const struct expr *call, struct list *args
 	}
 	buf_add(&cmd, "", 0);
 	ok = os_capture(cmd.s, &res, &status);
-	if (!ok) {
-		diag_error(call->loc, "cannot run the shell command");
+	if (!ok && errno == EINTR) {
+		diag_error(call->loc, "the shell command was interrupted");
+	} else if (!ok) {
+		diag_error(call->loc, "cannot run the shell command: %s", strerror(errno));
 	} else if (WIFSIGNALED(status)) {
 		diag_error(call->loc, "shell command killed by signal %d (%s)", WTERMSIG(status),
 			   os_signame(WTERMSIG(status)));

@@ -22,6 +22,10 @@ struct lexer {
 	bool first;      /* an indented line here is the first of a recipe */
 	bool headers;    /* a rule header of plain words is one token (HEADER) */
 	uint32_t blanks; /* blank lines seen since the last token */
+	/* where the line being lexed starts if an indented one there would have
+	 * been a recipe line (right after a header or a recipe line), else
+	 * UINT32_MAX: a mistake on it may be a recipe line not indented */
+	uint32_t loose;
 	/* the values of HEADER tokens, in turn: the parser holds at most two, the
 	 * one whose recipe it reads and the next, read ahead */
 	struct tok_header header[2];

@@ -18,6 +18,7 @@ enum { SHED_MIN = 256 << 10 };
 
 static struct source *sources;
 static size_t nsources, capsources;
+static size_t loaded; /* bytes that source_load read, against SOURCE_MAX_TOTAL */
 
 static char *dirof(const char *path)
 {
@@ -80,9 +81,10 @@ static size_t pagesize(void)
 }
 
 /* Read up to size bytes of fd into text (which has room for them), then, if
- * grow, the rest of the file into room that grows; returns the length read and
- * the buffer in *text, or -1 with errno set. */
-static ssize_t readall(int fd, char **text, size_t size, bool grow)
+ * grow, the rest of the file into room that grows, up to max bytes in all;
+ * returns the length read and the buffer in *text, or -1 with errno set
+ * (EFBIG: there is more than max). */
+static ssize_t readall(int fd, char **text, size_t size, bool grow, size_t max)
 {
 	size_t len = 0, cap = size + 1;
 	ssize_t n;
@@ -101,7 +103,7 @@ static ssize_t readall(int fd, char **text, size_t size, bool grow)
 		if (n == 0)
 			break;
 		len += (size_t)n;
-		if (len >= UINT32_MAX - 1) {
+		if (len > max || len >= UINT32_MAX - 1) {
 			errno = EFBIG;
 			return -1;
 		}
@@ -118,6 +120,10 @@ uint32_t source_load(const char *path)
 	uint32_t id;
 	int fd, err;
 
+	if (nsources >= SOURCE_MAX_FILES) {
+		errno = EMFILE;
+		return 0;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -127,7 +133,7 @@ uint32_t source_load(const char *path)
 		errno = err;
 		return 0;
 	}
-	if (st.st_size >= (off_t)UINT32_MAX) {
+	if (st.st_size >= (off_t)UINT32_MAX || (size_t)st.st_size > SOURCE_MAX_TOTAL - loaded) {
 		close(fd);
 		errno = EFBIG;
 		return 0;
@@ -143,7 +149,7 @@ uint32_t source_load(const char *path)
 		maplen = 0;
 		text = xmalloc(size + 1);
 	}
-	len = readall(fd, &text, size, !maplen);
+	len = readall(fd, &text, size, !maplen, SOURCE_MAX_TOTAL - loaded);
 	if (len < 0) {
 		err = errno;
 		close(fd);
@@ -154,6 +160,7 @@ uint32_t source_load(const char *path)
 		errno = err;
 		return 0;
 	}
+	loaded += (size_t)len;
 	id = adopt(path, text, (size_t)len);
 	if (maplen) {
 		struct source *s = &sources[id - 1];
@@ -307,5 +314,5 @@ void source_free_all(void)
 	}
 	free(sources);
 	sources = NULL;
-	nsources = capsources = 0;
+	nsources = capsources = loaded = 0;
 }

@@ -29,7 +29,14 @@ struct source {
 	bool changed;            /* it did: that was reported */
 };
 
-/* Read a whole file and register it; returns its number (>0), or 0 with errno set. */
+/* What all the files read (the Taskfile, its includes, read_file()) may
+ * hold in all, and how many they may be. */
+enum { SOURCE_MAX_TOTAL = 256 << 20, SOURCE_MAX_FILES = 100000 };
+
+/* Read a whole file and register it; returns its number (>0), or 0 with
+ * errno set: EFBIG if it would take the bytes read in all over
+ * SOURCE_MAX_TOTAL (it is read no further: /dev/zero ends), EMFILE if it
+ * would be one file more than SOURCE_MAX_FILES. */
 uint32_t source_load(const char *path);
 /* The bytes and the number of the sources read so far. */
 size_t source_bytes(size_t *count);

@@ -61,9 +61,9 @@ bool vars_environ(struct vars *v, struct list *out)
 
 	for (i = 0; i < v->tab.cap; i++) {
 		struct var *var = v->tab.e[i].val;
-		if (!var || (!var->exported && !var->cmdline))
+		if (!var || (!var->exported && !var->cmdline && !var->appended))
 			continue;
-		if (!var->ndefs && !var->cmdline) {
+		if (!vars_defined(var)) {
 			diag_error(var->exported_at, "exported variable '%s' is not defined",
 				   var->name);
 			ok = false;
@@ -82,7 +82,7 @@ bool vars_environ(struct vars *v, struct list *out)
 	return ok;
 }
 
-void vars_override(struct vars *v, const char *name, const struct list *val)
+void vars_override(struct vars *v, const char *name, const struct list *val, bool append)
 {
 	struct var *var = get(v, name);
 
@@ -91,10 +91,35 @@ void vars_override(struct vars *v, const char *name, const struct list *val)
 				      "here (give %s=... before the targets)", name, name);
 		return;
 	}
-	list_free(&var->val);
+	if (append && !var->cmdline) {
+		list_append(&var->extra, val);
+		var->appended = true;
+		return;
+	}
+	if (!append)
+		list_free(&var->val);
 	list_append(&var->val, val);
 	var->cmdline = true;
 	var->state = VAR_DONE;
+}
+
+void vars_declare(struct vars *v, const char *name)
+{
+	get(v, name)->declared = true;
+}
+
+const char *vars_nearest(const struct vars *v, const char *name)
+{
+	struct nearest n;
+	size_t i;
+
+	nearest_init(&n, name);
+	for (i = 0; i < v->tab.cap; i++) {
+		const struct var *var = v->tab.e[i].val;
+		if (var && (var->ndefs || var->declared))
+			nearest_try(&n, var->name);
+	}
+	return n.best;
 }
 
 struct var *vars_find(struct vars *v, const char *name)
@@ -157,6 +182,8 @@ const struct list *vars_value(struct vars *v, struct var *var, struct loc use)
 			break;
 		}
 	}
+	if (ok)
+		list_append(&var->val, &var->extra);
 	v->depth--;
 	var->state = ok ? VAR_DONE : VAR_FAILED;
 	return ok ? &var->val : NULL;
@@ -171,6 +198,7 @@ void vars_free(struct vars *v)
 		if (var) {
 			free(var->defs);
 			list_free(&var->val);
+			list_free(&var->extra);
 		}
 	}
 	htab_free(&v->tab);

@@ -21,6 +21,9 @@ struct filestat {
 	uint64_t ino;
 };
 
+/* Whether path is a symbolic link to nothing: then what it points to is
+ * appended to target (for a message that says why the file is missing). */
+bool os_dangling(const char *path, struct buf *target);
 /* Stat path (following symlinks); st->mtime is MTIME_MISSING if it does not exist. */
 void os_stat(const char *path, struct filestat *st);
 /* Stat paths[i] into *sts[i] for every i < n, with up to threads threads at once. */
@@ -55,6 +58,10 @@ bool os_mkdir_parents(const char *path);
 /* Make sure fds 0-2 are open: one that was closed gets /dev/null, read-only, so
  * that no file opened later takes its number and writes to it still fail. */
 void os_std_fds(void);
+/* Set $PWD to the current directory, as a shell does when it starts: kept if
+ * it names it already (by another path, through a symbolic link), else what
+ * getcwd says. For what baton runs without a shell. */
+void os_set_pwd(void);
 /* Where PATH found commands, for os_spawn to look there first. */
 struct os_paths;
 struct os_paths *os_paths_new(void);
@@ -71,14 +78,32 @@ struct os_spawn {
 	bool pgroup;        /* in a process group of its own */
 	bool dies_with_parent; /* killed (SIGKILL) if baton dies first */
 };
-/* Start a process, with default signal dispositions and an empty signal mask;
- * returns 0 or an errno. fds 0-2 must be open (os_std_fds). */
+/* Note which of the signals that stop or suspend baton (SIGHUP, SIGINT,
+ * SIGQUIT, SIGTERM, SIGTSTP) are ignored as it starts, before it changes
+ * any: those stay ignored, for baton and its jobs, as with nohup. SIGCHLD is
+ * set back to its default action, which baton needs to wait for its jobs. */
+void os_signals_start(void);
+/* Whether sig is one of those, ignored when baton started. */
+bool os_ignored_at_start(int sig);
+/* Start a process, with default signal dispositions (but for those ignored
+ * when baton started, which stay ignored) and an empty signal mask;
+ * returns 0 or an errno. fds 0-2 must be open (os_std_fds). A file that is
+ * executable but no program (a script without "#!") is run by /bin/sh, as a
+ * shell would run it. */
 int os_spawn(const struct os_spawn *s, pid_t *pid);
 /* How many processes os_spawn has started so far, from any thread. */
 uint64_t os_started(void);
 /* Run "/bin/sh -c cmd" and collect its stdout; status as from waitpid. It is
- * in baton's process group: a Ctrl-C reaches it, as it reaches baton. */
+ * in baton's process group: a Ctrl-C reaches it, as it reaches baton. A stop
+ * signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) that comes meanwhile is passed on
+ * to it and then raised again, for the handler baton had: the result is
+ * false with errno EINTR, and what was read is not the command's output. */
 bool os_capture(const char *cmd, struct buf *out, int *status);
+/* From now on, a stop signal that nothing else catches ends baton at once,
+ * with 128 + its number, after "baton: interrupted by SIGINT": for what
+ * baton does before and after its jobs run (reading the Taskfile), when
+ * nothing needs cleaning up. Not for those ignored at start. */
+void os_stop_on_signals(void);
 /* "SIGKILL" for 9, or "signal N" for one without a name. */
 const char *os_signame(int sig);
 /* n bytes of zeroed memory, n a multiple of OS_BIG, backed by huge pages where
@@ -94,8 +119,14 @@ void *os_alloc_pages(size_t n, bool fill);
 void os_fill(void *p, size_t n);
 /* Give back what os_alloc_big or os_alloc_pages gave. */
 void os_free_big(void *p, size_t n);
-/* Number of CPUs online. */
+/* The number of CPUs baton may use: those online, fewer if its affinity mask
+ * allows fewer (taskset), or if its cgroup's CPU quota does (cgroup v2
+ * cpu.max, v1 cpu.cfs_quota_us), rounded up. */
 int os_ncpus(void);
+/* The CPUs that the quotas of the cgroups in cgroups (the text of
+ * /proc/self/cgroup) and of their parents allow, rounded up, with the cgroup
+ * file system at fsroot; 0 for no limit. */
+int os_cgroup_cpus(const char *fsroot, const char *cgroups);
 /* Raise the soft limit on open files to the hard limit; the soft limit now. */
 long os_fd_limit(void);
 

@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -150,6 +152,19 @@ static void forgetcmd(struct os_paths *c, const char *found)
 	}
 }
 
+void os_set_pwd(void)
+{
+	const char *pwd = getenv("PWD");
+	struct stat a, b;
+	char cwd[PATH_MAX];
+
+	if (pwd && pwd[0] == '/' && stat(pwd, &a) == 0 && stat(".", &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return;
+	if (getcwd(cwd, sizeof(cwd)))
+		setenv("PWD", cwd, 1);
+}
+
 void os_std_fds(void)
 {
 	int fd;
@@ -174,6 +189,33 @@ void os_std_fds(void)
 static sigset_t changed;
 static int nullfd = -1;
 
+/* The signals that stop or suspend baton that were ignored when it started
+ * (os_signals_start). Others ignored then (SIGPIPE, say) are not meant for
+ * the jobs: they get the default action back. */
+static sigset_t ignored;
+
+void os_signals_start(void)
+{
+	static const int stopping[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
+	struct sigaction sa;
+	size_t i;
+
+	sigemptyset(&ignored);
+	for (i = 0; i < LEN(stopping); i++) {
+		if (sigaction(stopping[i], NULL, &sa) == 0 && !(sa.sa_flags & SA_SIGINFO) &&
+		    sa.sa_handler == SIG_IGN)
+			sigaddset(&ignored, stopping[i]);
+	}
+	/* ignored, it would take the exit status of the jobs with it */
+	if (sigaction(SIGCHLD, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+		signal(SIGCHLD, SIG_DFL);
+}
+
+bool os_ignored_at_start(int sig)
+{
+	return sigismember(&ignored, sig) == 1;
+}
+
 static void spawn_init(void)
 {
 	static const int ours[] = {SIGCHLD, SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
@@ -186,8 +228,14 @@ static void spawn_init(void)
 	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
 		sigaddset(&changed, ours[i]);
 	for (sig = 1; sig < NSIG; sig++) {
-		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
+		if (sigaction(sig, NULL, &sa) < 0)
+			continue;
+		if (sa.sa_handler != SIG_DFL)
 			sigaddset(&changed, sig);
+		/* one ignored when baton started stays ignored in its jobs, as
+		 * with nohup and make, unless baton catches it after all */
+		if (os_ignored_at_start(sig) && sa.sa_handler == SIG_IGN)
+			sigdelset(&changed, sig);
 	}
 	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
@@ -281,6 +329,28 @@ static int spawn(const char *path, const struct os_spawn *s, pid_t *pid)
 	return 0;
 }
 
+/* The file at path is executable but not a program the kernel can start: a
+ * script without "#!", which a shell runs as a shell script, with the file
+ * as $0 (as execvp does, and as a shell does with a command it found). */
+static int spawn_script(const char *path, const struct os_spawn *s, pid_t *pid)
+{
+	struct os_spawn sh = *s;
+	size_t n = 0;
+	char **argv;
+	int rc;
+
+	while (s->argv[n])
+		n++;
+	argv = xmalloc((n + 2) * sizeof(*argv));
+	argv[0] = "/bin/sh";
+	argv[1] = (char *)path;
+	memcpy(argv + 2, s->argv + 1, n * sizeof(*argv)); /* with the NULL */
+	sh.argv = argv;
+	rc = spawn("/bin/sh", &sh, pid);
+	free(argv);
+	return rc;
+}
+
 static atomic_uint_fast64_t started;
 
 uint64_t os_started(void)
@@ -305,35 +375,162 @@ int os_spawn(const struct os_spawn *s, pid_t *pid)
 		forgetcmd(s->paths, found); /* it went away: search again */
 		rc = spawn(NULL, s, pid);
 	}
+	if (found && rc == ENOEXEC)
+		rc = spawn_script(found, s, pid);
 	return rc;
+}
+
+/* The signals that stop baton (as they stop a build: sched_run). */
+static const int stops[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+/* Stop now: nothing needs cleaning up (the Taskfile is being read). A
+ * handler cannot use the one writer (base/out.h): this writes on its own. */
+static void stopnow(int sig)
+{
+	static const char pre[] = "baton: interrupted by ";
+	const char *name = os_signame(sig); /* one of stops: in the table */
+	char msg[64];
+	size_t n = sizeof(pre) - 1, k = strlen(name);
+
+	memcpy(msg, pre, n);
+	memcpy(msg + n, name, k);
+	msg[n + k] = '\n';
+	if (write(2, msg, n + k + 1) < 0) {
+		/* nowhere to say it */
+	}
+	_exit(128 + sig);
+}
+
+void os_stop_on_signals(void)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = stopnow;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < LEN(stops); i++) {
+		if (!os_ignored_at_start(stops[i]))
+			sigaction(stops[i], &sa, NULL);
+	}
+}
+
+/* The stop signal that came while os_capture ran, or 0. */
+static volatile sig_atomic_t capture_stop;
+
+static void oncapture(int sig)
+{
+	capture_stop = sig;
+}
+
+/* Read the output of a capture from fd until its end, then wait for the
+ * process pid, while each of the signals blocked in the mask of the caller
+ * may come: false with errno set (EINTR: a stop signal came). */
+static bool collect(int fd, pid_t pid, struct buf *out, int *status, const sigset_t *unblocked)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd pfd[2] = {{fd, POLLIN, 0}, {-1, POLLIN, 0}};
+	char chunk[65536];
+	ssize_t n;
+	bool ok = true;
+
+	while (ok) {
+		if (capture_stop) {
+			errno = EINTR;
+			ok = false;
+			break;
+		}
+		/* the output to its end (a process left in the background may hold
+		 * it after the command ended), then the end of the command */
+		if (pfd[0].fd < 0 && pidfd < 0) {
+			/* no pidfd (Linux before 5.3): wait with the signals let in */
+			sigset_t blocked;
+			pid_t got;
+			int e;
+			sigprocmask(SIG_SETMASK, unblocked, &blocked);
+			got = waitpid(pid, status, 0);
+			e = errno;
+			sigprocmask(SIG_SETMASK, &blocked, NULL);
+			if (got == pid)
+				break;
+			errno = e;
+			ok = e == EINTR;
+			continue;
+		}
+		pfd[1].fd = pfd[0].fd < 0 ? pidfd : -1;
+		if (ppoll(pfd, 2, NULL, unblocked) < 0) {
+			ok = errno == EINTR;
+			continue;
+		}
+		if (pfd[0].revents) {
+			n = read(fd, chunk, sizeof(chunk));
+			if (n > 0)
+				buf_add(out, chunk, (size_t)n);
+			else if (n == 0)
+				pfd[0].fd = -1;
+			else
+				ok = errno == EINTR || errno == EAGAIN;
+		}
+		if (pfd[1].revents) {
+			ok = waitpid(pid, status, 0) == pid;
+			break;
+		}
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return ok;
 }
 
 bool os_capture(const char *cmd, struct buf *out, int *status)
 {
 	char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
 	struct os_spawn s = {.argv = argv, .in = -1, .err = -1, .dies_with_parent = true};
-	int fds[2], rc;
+	struct sigaction sa, old[LEN(stops)];
+	sigset_t block, mask;
+	int fds[2], rc, err, sig;
+	bool ok, caught[LEN(stops)];
 	pid_t pid;
+	size_t i;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return false;
 	/* its stderr is baton's: what baton printed comes first */
 	out_flush();
+	/* a stop signal waits until the command is told of it and the handler
+	 * baton had is back: it comes between two polls, never lost */
+	sigemptyset(&block);
+	for (i = 0; i < LEN(stops); i++)
+		sigaddset(&block, stops[i]);
+	sigprocmask(SIG_BLOCK, &block, &mask);
+	capture_stop = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = oncapture;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < LEN(stops); i++) {
+		caught[i] = !os_ignored_at_start(stops[i]);
+		if (caught[i])
+			sigaction(stops[i], &sa, &old[i]);
+	}
 	s.out = fds[1];
 	rc = os_spawn(&s, &pid);
 	close(fds[1]);
-	if (rc) {
-		close(fds[0]);
-		errno = rc;
-		return false;
-	}
-	os_read_all(fds[0], out);
+	ok = !rc && collect(fds[0], pid, out, status, &mask);
+	err = rc ? rc : errno;
 	close(fds[0]);
-	while (waitpid(pid, status, 0) < 0) {
-		if (errno != EINTR)
-			return false;
+	sig = capture_stop;
+	if (sig && !rc)
+		kill(pid, sig); /* it may not have had it: it was sent to baton alone */
+	for (i = 0; i < LEN(stops); i++) {
+		if (caught[i])
+			sigaction(stops[i], &old[i], NULL);
 	}
-	return true;
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	/* the signal acts as it would have: at load, baton stops; in a build,
+	 * the scheduler is told */
+	if (sig)
+		raise(sig);
+	errno = sig ? EINTR : err;
+	return ok && !sig;
 }
 
 const char *os_signame(int sig)
@@ -362,11 +559,149 @@ const char *os_signame(int sig)
 	return other;
 }
 
+/* The first line of the file at path, into buf of size n; false if it
+ * cannot be read. */
+static bool firstline(const char *path, char *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t k;
+
+	if (fd < 0)
+		return false;
+	do
+		k = read(fd, buf, n - 1);
+	while (k < 0 && errno == EINTR);
+	close(fd);
+	if (k <= 0)
+		return false;
+	buf[k] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return true;
+}
+
+/* The CPUs that quota microseconds of CPU time per period allow (rounded up),
+ * or INT_MAX for no limit. */
+static int quota_cpus(long long quota, long long period)
+{
+	long long n;
+
+	if (quota <= 0 || period <= 0)
+		return INT_MAX;
+	n = (quota + period - 1) / period;
+	return n < INT_MAX ? (int)n : INT_MAX;
+}
+
+/* The limit that the cgroup at dir (cgroup v2 if v2, else the cpu controller
+ * of v1) and its parents up to root set, as quota_cpus gives it. */
+static int cgroup_dir_cpus(char *dir, size_t root, bool v2)
+{
+	size_t len = strlen(dir);
+	char path[PATH_MAX + 32], line[128];
+	long long quota, period;
+	int best = INT_MAX, n;
+	char *slash;
+
+	for (;;) {
+		n = INT_MAX;
+		if (v2) {
+			snprintf(path, sizeof(path), "%s/cpu.max", dir);
+			if (firstline(path, line, sizeof(line)) &&
+			    sscanf(line, "%lld %lld", &quota, &period) == 2)
+				n = quota_cpus(quota, period);
+		} else {
+			snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", dir);
+			if (firstline(path, line, sizeof(line)) && sscanf(line, "%lld", &quota) == 1) {
+				snprintf(path, sizeof(path), "%s/cpu.cfs_period_us", dir);
+				if (firstline(path, line, sizeof(line)) &&
+				    sscanf(line, "%lld", &period) == 1)
+					n = quota_cpus(quota, period);
+			}
+		}
+		if (n < best)
+			best = n;
+		slash = strrchr(dir, '/');
+		if (len <= root || !slash || (size_t)(slash - dir) < root)
+			break;
+		*slash = '\0';
+		len = (size_t)(slash - dir);
+	}
+	return best;
+}
+
+/* Whether the v1 controllers "a,b,c" of a line of /proc/self/cgroup, n bytes,
+ * hold the cpu controller. */
+static bool hascpu(const char *c, size_t n)
+{
+	size_t w;
+
+	for (; n > 0; c += w + (w < n), n -= w + (w < n)) {
+		w = strcspn(c, ",:");
+		if (w > n)
+			w = n;
+		if (w == 3 && !strncmp(c, "cpu", 3))
+			return true;
+	}
+	return false;
+}
+
+int os_cgroup_cpus(const char *fsroot, const char *cgroups)
+{
+	char dir[PATH_MAX];
+	const char *line, *end, *ctl, *path;
+	int best = INT_MAX, n, plen, root;
+	bool v2;
+
+	for (line = cgroups; *line; line = *end ? end + 1 : end) {
+		end = line + strcspn(line, "\n");
+		/* "id:controllers:path"; v2's is "0::path" */
+		ctl = memchr(line, ':', (size_t)(end - line));
+		path = ctl ? memchr(ctl + 1, ':', (size_t)(end - ctl - 1)) : NULL;
+		if (!path || path + 1 == end || path[1] != '/')
+			continue;
+		v2 = path == ctl + 1;
+		if (!v2 && !hascpu(ctl + 1, (size_t)(path - ctl - 1)))
+			continue;
+		plen = (int)(end - path - 1);
+		if (plen == 1)
+			plen = 0; /* the root, "/": nothing to add */
+		/* v1's hierarchy is mounted under the names of its controllers */
+		root = v2 ? snprintf(dir, sizeof(dir), "%s", fsroot)
+			  : snprintf(dir, sizeof(dir), "%s/%.*s", fsroot, (int)(path - ctl - 1), ctl + 1);
+		if (root < 0 || (size_t)root + (size_t)plen >= sizeof(dir))
+			continue;
+		snprintf(dir + root, sizeof(dir) - (size_t)root, "%.*s", plen, path + 1);
+		n = cgroup_dir_cpus(dir, (size_t)root, v2);
+		if (n < best)
+			best = n;
+	}
+	return best == INT_MAX ? 0 : best;
+}
+
 int os_ncpus(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	static int known;
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+	struct buf cg = {0};
+	int n = online > 0 ? (int)online : 1, fd, lim;
 
-	return n > 0 ? (int)n : 1;
+	if (known)
+		return known;
+	/* the CPUs this process may run on (taskset, a container's cpuset) */
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0 &&
+	    CPU_COUNT(&set) < n)
+		n = CPU_COUNT(&set);
+	/* and the CPU time its cgroup may take (docker --cpus, systemd CPUQuota) */
+	fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && os_read_all(fd, &cg) && cg.s) {
+		lim = os_cgroup_cpus("/sys/fs/cgroup", cg.s);
+		if (lim > 0 && lim < n)
+			n = lim;
+	}
+	if (fd >= 0)
+		close(fd);
+	buf_free(&cg);
+	return known = n;
 }
 
 long os_fd_limit(void)

@@ -30,6 +30,30 @@ static bool fs_os_hash(void *ctx, const char *path, uint64_t *h)
 
 const struct fs fs_os = {NULL, fs_os_stat, fs_os_hash};
 
+/* A file's mtime in ns: one of -1 ns (a second before 1970, to the last ns)
+ * is taken as -2 ns, as MTIME_MISSING is -1 */
+static int64_t mtimeof(const struct stat *sb)
+{
+	int64_t t = (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+
+	return t == MTIME_MISSING ? t - 1 : t;
+}
+
+bool os_dangling(const char *path, struct buf *target)
+{
+	char to[PATH_MAX];
+	struct stat sb;
+	ssize_t n;
+
+	if (lstat(path, &sb) < 0 || !S_ISLNK(sb.st_mode) || stat(path, &sb) == 0)
+		return false;
+	n = readlink(path, to, sizeof(to));
+	if (n < 0)
+		return false;
+	buf_add(target, to, (size_t)n);
+	return true;
+}
+
 void os_stat(const char *path, struct filestat *st)
 {
 	struct stat sb;
@@ -40,7 +64,7 @@ void os_stat(const char *path, struct filestat *st)
 		st->ino = 0;
 		return;
 	}
-	st->mtime = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+	st->mtime = mtimeof(&sb);
 	st->size = (int64_t)sb.st_size;
 	st->ino = (uint64_t)sb.st_ino;
 }
@@ -130,7 +154,7 @@ static void statin(struct dirs *d, const char *path, struct filestat *st)
 		}
 	}
 	if (stat(path, &sb) == 0) {
-		st->mtime = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+		st->mtime = mtimeof(&sb);
 		st->size = (int64_t)sb.st_size;
 		st->ino = (uint64_t)sb.st_ino;
 		return;

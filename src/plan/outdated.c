@@ -25,6 +25,16 @@ void outdated_why(const struct plan *p, struct buf *w, const char *fmt, ...)
 	buf_printf(w, "%s\n", line);
 }
 
+/* A time in ns as seconds since the epoch, to the ns: -1.500000000 for
+ * -1500000000 ns. */
+static void putns(struct buf *b, int64_t ns)
+{
+	uint64_t abs = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
+
+	buf_printf(b, "%s%llu.%09llu", ns < 0 ? "-" : "", (unsigned long long)(abs / 1000000000),
+		   (unsigned long long)(abs % 1000000000));
+}
+
 /* How a file's stat data (and content hash, when both hashes are given) changed. */
 static void statdiff(struct buf *b, const struct filestat *old, const struct filestat *now,
 		     const uint64_t *oldhash, const uint64_t *newhash)
@@ -40,9 +50,10 @@ static void statdiff(struct buf *b, const struct filestat *old, const struct fil
 		return;
 	}
 	if (old->mtime != now->mtime) {
-		buf_printf(b, "%smtime %lld.%09lld -> %lld.%09lld", sep,
-			   (long long)(old->mtime / 1000000000), (long long)(old->mtime % 1000000000),
-			   (long long)(now->mtime / 1000000000), (long long)(now->mtime % 1000000000));
+		buf_printf(b, "%smtime ", sep);
+		putns(b, old->mtime);
+		buf_puts(b, " -> ");
+		putns(b, now->mtime);
 		sep = ", ";
 	}
 	if (old->size != now->size) {

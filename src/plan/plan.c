@@ -88,7 +88,7 @@ static void addrdep(struct plan *p, struct edge *dep, struct edge *e)
 	}
 	if (s->nrdeps == s->caprdeps) {
 		if (s->caprdeps > UINT32_MAX / 2)
-			fatal("out of memory");
+			nomem();
 		v = arena_alloc(&p->a, s->caprdeps * 2 * sizeof(*v));
 		if (s->caprdeps == 1)
 			v[0] = s->rdep;
@@ -419,6 +419,18 @@ static void visit(struct plan *p, struct edge *e)
 	adddeps(p, e);
 }
 
+/* After saying that path is missing: if it is a symbolic link to nothing,
+ * say so, with what it points to. */
+static void dangling(const char *path)
+{
+	struct buf to = {0};
+
+	if (os_dangling(path, &to))
+		diag_note((struct loc){0}, "'%s' is a symbolic link to '%s', which does not exist",
+			  path, to.s);
+	buf_free(&to);
+}
+
 bool plan_build(struct plan *p, struct node **goals, size_t ngoals)
 {
 	struct graph *g = p->g;
@@ -435,6 +447,7 @@ bool plan_build(struct plan *p, struct node **goals, size_t ngoals)
 		if (!plan_makeable(p, goal)) {
 			diag_error((struct loc){0}, "unknown target '%s'%s", goal->path,
 				   nearest_target(p->g, goal->path));
+			dangling(goal->path);
 			ok = false;
 		}
 		if (!goal->gen || plan_st(p, goal->gen)->walk != WALK_NEW)
@@ -463,6 +476,7 @@ bool plan_build(struct plan *p, struct node **goals, size_t ngoals)
 					diag_error(wordloc(f->e, n->path),
 						   "no rule to make '%s', needed by '%s'", n->path,
 						   edge_name(f->e));
+					dangling(n->path);
 					ok = false;
 				}
 				continue;

@@ -56,7 +56,7 @@ bool task_isassign(const char *word)
 {
 	size_t n = ident_len(word);
 
-	return n && word[n] == '=';
+	return n && (word[n] == '=' || (word[n] == '+' && word[n + 1] == '='));
 }
 
 size_t task_argc(const struct stmt *task, char **words, size_t n)

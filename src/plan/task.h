@@ -16,7 +16,7 @@ struct taskargs {
 	size_t n;
 };
 
-/* Whether a command-line word is a variable assignment (NAME=value). */
+/* Whether a command-line word is a variable assignment (NAME=value, NAME+=value). */
 bool task_isassign(const char *word);
 /* Whether word is NAME=value with NAME one of the task's parameters. */
 bool task_named(const struct stmt *task, const char *word);

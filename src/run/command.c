@@ -3,23 +3,36 @@
 #include "run/command.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "base/util.h"
+#include "graph/graph.h"
+#include "lang/eval.h"
+#include "lang/source.h"
 
 enum { MAX_INLINE_SCRIPT = 64 * 1024 };
 
-/* Shell words that only the shell can run (keywords and special builtins). */
+/* Words that the shell runs itself: its keywords and builtins (dash's and
+ * bash's). A builtin may differ from the program of the same name (dash's
+ * echo reads backslash escapes, /bin/echo does not; pwd prints $PWD), so
+ * these go to the shell, as they would if the recipe had a redirection. */
 static const char *const shellwords[] = {
-    "!",      ".",     ":",      "[",      "[[",     "alias", "bg",    "break", "case",
-    "cd",     "command", "continue", "do",  "done",   "elif",  "else",  "esac",  "eval",
-    "exec",   "exit",  "export", "fc",     "fg",     "fi",    "for",   "function", "getopts",
-    "hash",   "if",    "jobs",   "local",  "read",   "readonly", "return", "set", "shift",
-    "source", "then",  "times",  "trap",   "type",   "ulimit", "umask", "unalias", "unset",
-    "until",  "wait",  "while",  "{",      "}",
+    "!",       ".",        ":",        "[",       "[[",       "alias",   "bg",      "bind",
+    "break",   "builtin",  "caller",   "case",    "cd",       "chdir",   "command", "compgen",
+    "complete", "compopt", "continue", "declare", "dirs",     "disown",  "do",      "done",
+    "echo",    "elif",     "else",     "enable",  "esac",     "eval",    "exec",    "exit",
+    "export",  "false",    "fc",       "fg",      "fi",       "for",     "function", "getopts",
+    "hash",    "help",     "history",  "if",      "jobs",     "kill",    "let",     "local",
+    "logout",  "mapfile",  "popd",     "printf",  "pushd",    "pwd",     "read",    "readarray",
+    "readonly", "return",  "select",   "set",     "shift",    "shopt",   "source",  "suspend",
+    "test",    "then",     "time",     "times",   "trap",     "true",    "type",    "typeset",
+    "ulimit",  "umask",    "unalias",  "unset",   "until",    "wait",    "while",   "{",
+    "}",
 };
 
 static bool plainchar(unsigned char c)
@@ -79,42 +92,171 @@ no:
 	return NULL;
 }
 
-/* Write script to a temporary file; its name, or NULL with errno set. */
-static char *tmpscript(const char *script, size_t len)
+/* Write n bytes of p to fd; false with errno set if it cannot. */
+static bool writeall(int fd, const char *p, size_t n)
 {
-	const char *dir = getenv("TMPDIR");
-	struct buf name = {0};
-	size_t off = 0;
-	ssize_t n;
-	int fd;
+	ssize_t w;
 
-	buf_printf(&name, "%s/baton-XXXXXX", dir && *dir ? dir : "/tmp");
-	fd = mkstemp(name.s);
-	while (fd >= 0 && off < len) {
-		n = write(fd, script + off, len - off);
-		if (n < 0 && errno == EINTR)
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			close(fd);
-			unlink(name.s);
-			fd = -1;
-			break;
+		if (w <= 0) {
+			if (!w)
+				errno = ENOSPC;
+			return false;
 		}
-		off += (size_t)n;
+		p += w;
+		n -= (size_t)w;
 	}
-	if (fd < 0) {
-		if (!errno)
-			errno = ENOSPC;
-		buf_free(&name);
+	return true;
+}
+
+/* n newlines to fd. */
+static bool newlines(int fd, size_t n)
+{
+	static char nl[4096];
+	size_t k;
+
+	if (!nl[0])
+		memset(nl, '\n', sizeof(nl));
+	for (; n > 0; n -= k) {
+		k = n < sizeof(nl) ? n : sizeof(nl);
+		if (!writeall(fd, nl, k))
+			return false;
+	}
+	return true;
+}
+
+/* The line of the Taskfile where e's recipe starts (1 if not known). */
+static unsigned recipeline(const struct edge *e)
+{
+	const struct rline *r = e ? e->rule->recipe : NULL;
+	const struct source *src = r ? source_get(r->loc.src) : NULL;
+	unsigned line = 1, col;
+
+	if (src)
+		source_linecol(src, r->loc.off + e->shift, &line, &col);
+	return line;
+}
+
+/* Write script to a file named after the job (the last part of its name) in
+ * a directory of its own in $TMPDIR, with blank lines put in so that its
+ * lines have the numbers they have in the Taskfile: after the #! line if it
+ * has one (an interpreter takes that one from line 1 only), else before it.
+ * The file's name, or NULL with errno set, and c->where what failed. */
+static char *tmpscript(struct command *c, const char *script, size_t len, const struct edge *e)
+{
+	const char *env = getenv("TMPDIR"), *name = e ? edge_name(e) : "script", *slash;
+	const char *dir = env && *env ? env : "/tmp";
+	size_t pad = recipeline(e) - 1, first = 0;
+	struct buf path = {0};
+	int fd, err;
+
+	if (!strncmp(script, "#!", 2))
+		first = strcspn(script, "\n") + (script[strcspn(script, "\n")] == '\n');
+	buf_printf(&path, "%s/baton-XXXXXX", dir);
+	if (!mkdtemp(path.s)) {
+		/* for the message, printed before the next job starts */
+		static char where[PATH_MAX + 32];
+		err = errno;
+		snprintf(where, sizeof(where), " in '%s'%s", dir, env && *env ? " ($TMPDIR)" : "");
+		c->where = where;
+		buf_free(&path);
+		errno = err;
+		return NULL;
+	}
+	c->tmpdir = strcpy(xmalloc(path.len + 1), path.s);
+	slash = strrchr(name, '/');
+	name = slash && slash[1] ? slash + 1 : name;
+	buf_printf(&path, "/%.200s", name);
+	fd = open(path.s, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || !writeall(fd, script, first) || !newlines(fd, pad) ||
+	    !writeall(fd, script + first, len - first)) {
+		err = errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(path.s);
+		}
+		buf_free(&path);
+		errno = err;
 		return NULL;
 	}
 	close(fd);
-	return name.s;
+	return path.s;
 }
 
-char **command_build(const char *script, struct command *c)
+/* Words joined by spaces, "NAME=" before them, into a string of its own. */
+static char *envvar(const char *name, char *const *words, size_t n)
 {
-	size_t len = strlen(script);
+	struct buf b = {0};
+	size_t i;
+
+	buf_printf(&b, "%s=", name);
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_putc(&b, ' ');
+		buf_puts(&b, words[i]);
+	}
+	return b.s;
+}
+
+/* Add word to the arguments of a #! script. */
+static void addarg(struct command *c, const char *word)
+{
+	xgrow((void **)&c->args, &c->capargs, c->nargs + 2, sizeof(*c->args));
+	c->args[c->nargs++] = (char *)word;
+	c->args[c->nargs] = NULL;
+}
+
+/* Add the variable "name=value" (made by envvar) to those of a #! script. */
+static void addenv(struct command *c, char *var)
+{
+	xgrow((void **)&c->vars, &c->capvars, c->nvars + 1, sizeof(*c->vars));
+	c->vars[c->nvars++] = var;
+}
+
+/* The arguments of a #! script of e, and its variables: a rule's outputs and
+ * inputs, or a task's arguments, parameter by parameter. */
+static void scriptargs(struct command *c, const struct edge *e)
+{
+	const struct param *p;
+	const struct scope *sc;
+	uint32_t i;
+	char **w;
+
+	w = xmalloc((e->nout + e->nin + 1) * sizeof(*w));
+	for (i = 0; i < e->nin; i++)
+		w[i] = (char *)e->in[i]->path;
+	addenv(c, envvar("BATON_IN", w, e->nin));
+	if (e->rule->kind != ST_TASK) {
+		for (i = 0; i < e->nout; i++) {
+			w[i] = (char *)edge_out(e)[i]->path;
+			addarg(c, w[i]);
+		}
+		addenv(c, envvar("BATON_OUT", w, e->nout));
+		for (i = 0; i < e->nin; i++)
+			addarg(c, e->in[i]->path);
+		if (e->stem)
+			addenv(c, envvar("BATON_STEM", (char *const[]){(char *)e->stem}, 1));
+	}
+	free(w);
+	if (e->rule->kind != ST_TASK)
+		return;
+	for (p = e->rule->params; p; p = p->next) {
+		for (sc = e->args; sc && strcmp(sc->name, p->name); sc = sc->up)
+			;
+		if (!sc)
+			continue;
+		for (i = 0; i < sc->val->n; i++)
+			addarg(c, sc->val->v[i]);
+		addenv(c, envvar(p->name, (char *const *)sc->val->v, sc->val->n));
+	}
+}
+
+char **command_build(const char *script, const struct edge *e, struct command *c)
+{
+	size_t len = strlen(script), i;
 	int n = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -150,24 +292,69 @@ char **command_build(const char *script, struct command *c)
 		c->argv[n++] = (char *)script;
 		return c->argv;
 	}
-	c->tmp = tmpscript(script, len);
+	c->tmp = tmpscript(c, script, len, e);
 	if (!c->tmp) {
 		int err = errno;
+		const char *where = c->where;
 		command_free(c);
+		c->where = where;
 		errno = err;
 		return NULL;
 	}
 	c->argv[n++] = c->tmp;
 	c->argv[n] = NULL;
-	return c->argv;
+	if (!c->line || !e)
+		return c->argv;
+	/* a #! script: the job's files or arguments are its arguments too */
+	for (i = 0; c->argv[i]; i++)
+		addarg(c, c->argv[i]);
+	scriptargs(c, e);
+	return c->args;
+}
+
+char *const *command_env(struct command *c, char *const *env)
+{
+	size_t n = 0, i, k, len;
+
+	if (!c->nvars)
+		return env;
+	if (!env)
+		env = environ;
+	while (env[n])
+		n++;
+	c->env = xmalloc((n + c->nvars + 1) * sizeof(*c->env));
+	/* baton's variables of these names give way */
+	for (i = k = 0; i < n; i++) {
+		size_t j;
+		for (j = 0; j < c->nvars; j++) {
+			len = strcspn(c->vars[j], "=") + 1;
+			if (!strncmp(env[i], c->vars[j], len))
+				break;
+		}
+		if (j == c->nvars)
+			c->env[k++] = env[i];
+	}
+	memcpy(c->env + k, c->vars, c->nvars * sizeof(*c->env));
+	c->env[k + c->nvars] = NULL;
+	return c->env;
 }
 
 void command_free(struct command *c)
 {
+	size_t i;
+
 	if (c->tmp)
 		unlink(c->tmp);
+	if (c->tmpdir)
+		rmdir(c->tmpdir);
 	free(c->tmp);
+	free(c->tmpdir);
 	free(c->line);
 	free(c->words);
+	free(c->args);
+	for (i = 0; i < c->nvars; i++)
+		free(c->vars[i]);
+	free(c->vars);
+	free(c->env);
 	memset(c, 0, sizeof(*c));
 }

@@ -255,11 +255,13 @@ static enum start_result start(void *ctx, struct edge *e)
 			j->v.script = script = j->script = strcpy(xmalloc(js->expand.len + 1), script);
 		if (!mkdirs(js, j, e))
 			goto fail;
-		if (!(argv = command_build(script, &j->cmd))) {
-			cannot(js, j, "cannot write a temporary script file%s", "", errno);
+		if (!(argv = command_build(script, e, &j->cmd))) {
+			cannot(js, j, "cannot write a temporary script file%s",
+			       j->cmd.where ? j->cmd.where : "", errno);
 			goto fail;
 		}
 		spec.argv = argv;
+		spec.env = command_env(&j->cmd, spec.env);
 		spec.console = j->v.console;
 		if (!place(js, j, &spec))
 			goto fail;

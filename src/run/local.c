@@ -70,7 +70,9 @@ static void drain(struct local *lx, struct exec_job *h)
 	while (h->fd >= 0) {
 		n = read(h->fd, chunk, sizeof(chunk));
 		if (n > 0) {
-			lx->x.ev.output(lx->x.ev.ctx, h->job, chunk, (size_t)n);
+			/* once memory ran out, holding more would fail again */
+			if (!nomem_stopping())
+				lx->x.ev.output(lx->x.ev.ctx, h->job, chunk, (size_t)n);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)

@@ -186,17 +186,25 @@ void loop_signal(struct loop *l, int sig, loop_sigfn *fn, void *ctx)
 	sigaction(sig, &sa, &c->old);
 }
 
-bool loop_busy(const struct loop *l)
+bool loop_ignored(int sig)
+{
+	return os_ignored_at_start(sig);
+}
+
+bool loop_watching(const struct loop *l)
 {
 	size_t i;
 
-	if (l->dhead < l->nd || l->nt)
-		return true;
 	for (i = 0; i < l->nw; i++) {
 		if (l->w[i].fd >= 0)
 			return true;
 	}
 	return false;
+}
+
+bool loop_busy(const struct loop *l)
+{
+	return l->dhead < l->nd || l->nt || loop_watching(l);
 }
 
 /* Call the catchers of the signals that came. */
@@ -217,6 +225,12 @@ static void signals(struct loop *l)
 			l->c[i].fn(l->c[i].ctx, sig);
 		}
 	}
+}
+
+void loop_signals(struct loop *l)
+{
+	if (anycaught)
+		signals(l);
 }
 
 /* Call the timers that are due. */

@@ -37,6 +37,14 @@ void loop_cancel(struct loop *l, unsigned id);
 void loop_defer(struct loop *l, loop_fn *fn, void *ctx);
 /* Catch sig while the loop lives, and call fn for it from a turn of the loop. */
 void loop_signal(struct loop *l, int sig, loop_sigfn *fn, void *ctx);
+/* Whether sig was ignored when baton started: such a signal is meant to stay
+ * ignored (nohup, a shell's background job), and is not to be caught. */
+bool loop_ignored(int sig);
+/* Call the catchers of the signals that came since the last turn, now,
+ * without waiting for anything. */
+void loop_signals(struct loop *l);
+/* Whether any file descriptor is watched. */
+bool loop_watching(const struct loop *l);
 /* Whether a turn would have anything to wait for or to do. */
 bool loop_busy(const struct loop *l);
 /* One turn. */

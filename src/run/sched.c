@@ -228,6 +228,40 @@ static void onstop(void *ctx, int sig)
 	}
 }
 
+/* Jobs still running ten seconds after memory ran out. */
+static void killjobs(void *ctx)
+{
+	struct sched *s = ctx;
+
+	s->r->signal(s->r->ctx, SIGKILL);
+}
+
+static void setflag(void *ctx)
+{
+	*(bool *)ctx = true;
+}
+
+/* Memory ran out (nomem): stop the jobs as for SIGTERM, and wait for them
+ * (SIGKILL for those left after ten seconds), so that each is recorded as
+ * interrupted and what it half wrote is deleted, before baton exits. A job
+ * whose end was being recorded when memory ran out never reports it: once
+ * no job has output left to read, the others have a second to end. */
+static void onnomem(void *ctx)
+{
+	struct sched *s = ctx;
+	bool late = false, grace = false;
+
+	onstop(s, SIGTERM);
+	loop_timer(s->loop, loop_now(s->loop) + (int64_t)10000000000, killjobs, s);
+	while (s->running > 0 && !late) {
+		if (!grace && !loop_watching(s->loop)) {
+			loop_timer(s->loop, loop_now(s->loop) + 1000000000, setflag, &late);
+			grace = true;
+		}
+		loop_turn(s->loop);
+	}
+}
+
 /* Ctrl-Z: the jobs are in process groups of their own, so the terminal does
  * not stop them; stop them, then ourselves, and continue them when we are. */
 static void onsuspend(void *ctx, int sig)
@@ -259,9 +293,14 @@ void sched_run(struct sched *s, struct sched_result *res)
 	static const int stops[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 	size_t i;
 
-	for (i = 0; i < LEN(stops); i++)
-		loop_signal(s->loop, stops[i], onstop, s);
-	loop_signal(s->loop, SIGTSTP, onsuspend, s);
+	/* a signal ignored when baton started stays ignored (nohup baton &) */
+	for (i = 0; i < LEN(stops); i++) {
+		if (!loop_ignored(stops[i]))
+			loop_signal(s->loop, stops[i], onstop, s);
+	}
+	if (!loop_ignored(SIGTSTP))
+		loop_signal(s->loop, SIGTSTP, onsuspend, s);
+	nomem_call(onnomem, s);
 	for (i = 0; i < s->p->nwork; i++) {
 		if (plan_st(s->p, s->p->work[i])->pending == 0)
 			push(s, s->p->work[i]);
@@ -272,6 +311,10 @@ void sched_run(struct sched *s, struct sched_result *res)
 			break;
 		loop_turn(s->loop);
 	}
+	/* a signal that came as the last job ended, or as one failed to start
+	 * (a shell() call it interrupted), is not lost */
+	loop_signals(s->loop);
+	nomem_call(NULL, NULL);
 	/* what capacity held back with nothing running would wait for ever: it
 	 * counts as not run */
 	s->res.blocked = s->p->nwork - s->finished;

@@ -653,6 +653,21 @@ bool statelog_open(struct statelog *s, const char *dir, bool write)
 	return statelog_load(s, dir, write);
 }
 
+/* Whether the log at path starts with the header of a log of some version
+ * (another than this one's, which it was looked for first). */
+static bool otherversion(const char *path)
+{
+	char head[16];
+	ssize_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd >= 0) {
+		n = read(fd, head, sizeof(head));
+		close(fd);
+	}
+	return n >= 10 && !memcmp(head, "baton-log ", 10);
+}
+
 bool statelog_load(struct statelog *s, const char *dir, bool write)
 {
 	size_t bad;
@@ -669,8 +684,10 @@ bool statelog_load(struct statelog *s, const char *dir, bool write)
 	if (bad)
 		warn("%zu damaged record%s in '%s' ignored (those targets will be rebuilt)", bad,
 		     bad == 1 ? "" : "s", s->path);
-	if (!header && !empty)
+	if (!header && !empty && otherversion(s->path))
 		warn("'%s' was written by another version of baton: starting a new one", s->path);
+	else if (!header && !empty)
+		warn("'%s' has lost its first line (it is damaged): starting a new one", s->path);
 	if (!write)
 		return true;
 	/* read-write: the records left in the file are read back through it */

@@ -956,11 +956,12 @@ class Case:
         raise Violation(prop, msg)
 
     def check_tmp(self, build, killed=False):
-        """baton removes the scripts it wrote for jobs (unless killed)."""
+        """baton removes the scripts it wrote for jobs, each in a directory of
+        its own (unless killed)."""
         left = os.listdir(self.tmp)
         if killed:
             for n in left:
-                os.unlink(os.path.join(self.tmp, n))
+                shutil.rmtree(os.path.join(self.tmp, n))
         elif left:
             self.fail_here("P6 failure", "baton left its temporary files %s in TMPDIR"
                            % left, build)

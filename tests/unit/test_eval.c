@@ -378,6 +378,34 @@ START_TEST(recipe_indentation)
 }
 END_TEST
 
+/* The nearest name to a typo, without regard to case; of the variables of a
+ * Taskfile, among those it assigns, in a branch taken or not. */
+START_TEST(nearest_names)
+{
+	static const char *const names[] = {"cflags", "ldflags", "cc", "objs", "CFLAGS2"};
+	struct nearest n;
+	size_t i;
+
+	nearest_init(&n, "CFLAGS");
+	for (i = 0; i < LEN(names); i++)
+		nearest_try(&n, names[i]);
+	ck_assert_str_eq(n.best, "cflags");
+	ck_assert_str_eq(diag_suggest("CC", names, LEN(names)), " (did you mean 'cc'?)");
+	ck_assert_str_eq(diag_suggest("ojbs", names, LEN(names)), " (did you mean 'objs'?)");
+	ck_assert_str_eq(diag_suggest("Cflag", names, LEN(names)), " (did you mean 'cflags'?)");
+	ck_assert_str_eq(diag_suggest("zzzzzz", names, LEN(names)), "");
+	taskfile_init(&L);
+	capture_start();
+	ck_assert(taskfile_source(&L, src_of("cflags = -O2\nif 1 == 2\nldflags = -s\nend\n")));
+	free(capture_end());
+	ck_assert_str_eq(vars_nearest(&L.vars, "CFLAGS"), "cflags");
+	ck_assert_str_eq(vars_nearest(&L.vars, "ldflag"), "ldflags");
+	ck_assert(vars_known(vars_find(&L.vars, "ldflags")));
+	ck_assert_ptr_null(vars_nearest(&L.vars, "objects"));
+	taskfile_free(&L);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("eval");
@@ -397,6 +425,7 @@ int main(void)
 	tcase_add_test(tc, word_budget_for_the_whole_taskfile);
 	tcase_add_test(tc, recipe_quoting);
 	tcase_add_test(tc, recipe_indentation);
+	tcase_add_test(tc, nearest_names);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -359,6 +359,58 @@ done:
 }
 END_TEST
 
+/* Write text to root/dir/name, making the directories first. */
+static void put(const char *root, const char *dir, const char *name, const char *text)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "mkdir -p '%s/%s'", root, dir);
+	ck_assert_int_eq(system(path), 0);
+	snprintf(path, sizeof(path), "%s/%s/%s", root, dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The CPU quota of a cgroup, and of its parents, bounds the CPUs: v2's
+ * cpu.max, v1's cfs quota of the cpu controller, rounded up; "max" or -1 and
+ * files that are not there are no limit. */
+START_TEST(cgroup_quota_bounds_cpus)
+{
+	char root[] = "/tmp/baton-test-cgroup-XXXXXX", cmd[600];
+	const char *job = "0::/user.slice/job\n", *v1 = "cpu,cpuacct/docker/abc";
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	/* v2: the job's own group allows 2.5 CPUs, its parent 4 */
+	put(root, "user.slice/job", "cpu.max", "250000 100000\n");
+	put(root, "user.slice", "cpu.max", "400000 100000\n");
+	ck_assert_int_eq(os_cgroup_cpus(root, job), 3);
+	/* the parent is the tighter one */
+	put(root, "user.slice", "cpu.max", "100000 100000\n");
+	ck_assert_int_eq(os_cgroup_cpus(root, job), 1);
+	put(root, "user.slice", "cpu.max", "max 100000\n");
+	put(root, "user.slice/job", "cpu.max", "max 100000\n");
+	ck_assert_int_eq(os_cgroup_cpus(root, job), 0);
+	/* a group whose directory is not there, as in a container: the root's */
+	put(root, ".", "cpu.max", "150000 100000\n");
+	ck_assert_int_eq(os_cgroup_cpus(root, "0::/elsewhere\n"), 2);
+	ck_assert_int_eq(os_cgroup_cpus(root, "0::/\n"), 2);
+	/* v1: the hierarchy of the cpu controller, mounted by its controllers */
+	put(root, v1, "cpu.cfs_quota_us", "50000\n");
+	put(root, v1, "cpu.cfs_period_us", "100000\n");
+	ck_assert_int_eq(os_cgroup_cpus(root, "5:memory:/docker/abc\n"
+					      "4:cpu,cpuacct:/docker/abc\n"), 1);
+	put(root, v1, "cpu.cfs_quota_us", "-1\n");
+	ck_assert_int_eq(os_cgroup_cpus(root, "4:cpu,cpuacct:/docker/abc\n"), 0);
+	/* lines that are not cgroups are skipped */
+	ck_assert_int_eq(os_cgroup_cpus(root, "garbage\n7:cpuset:/\n\n"), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("os");
@@ -370,6 +422,7 @@ int main(void)
 	tcase_add_test(tc, big_blocks_are_aligned_and_zeroed);
 	tcase_add_test(tc, arena_grows_into_big_blocks);
 	tcase_add_test(tc, commands_are_found_through_path);
+	tcase_add_test(tc, cgroup_quota_bounds_cpus);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

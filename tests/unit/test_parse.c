@@ -165,7 +165,9 @@ START_TEST(syntax_errors)
 	PARSE_ERR("a: b\n  x = 1\nc d\n",
 		  "Taskfile:3:4: error: unexpected end of line, expected ':' or '='\n"
 		  "    c d\n"
-		  "       ^\n");
+		  "       ^\n"
+		  "baton: note: recipe lines are indented (with spaces or a tab): if this line "
+		  "belongs to the recipe above, indent it\n");
 	PARSE_ERR("x = 1\n  y\n", "Taskfile:2:1: error: indented line outside a recipe (a recipe "
 				  "follows a rule or task header)\n"
 				  "      y\n"
