@@ -676,6 +676,7 @@ void ast_task(struct ast *t, struct parlist head, struct wlist deps, struct rlis
 	struct stmt *s;
 	struct header *hdr;
 	struct word *name;
+	const struct attr *a;
 	bool ok = true;
 
 	if (!head.head || head.head->def || head.head->variadic || !head.head->name[0]) {
@@ -719,6 +720,10 @@ void ast_task(struct ast *t, struct parlist head, struct wlist deps, struct rlis
 	s = newstmt(t, ST_TASK, loc);
 	s->doc = takedoc(t, loc);
 	s->attrs = takeattrs(t);
+	/* a task makes no file: nothing for them to say */
+	for (a = s->attrs; a; a = a->next)
+		diag_error(a->loc, "the %s attribute is for rules that make files, not tasks",
+			   a->name);
 	s->hdr = hdr;
 	s->hdr->outputs = name;
 	s->params = head.head->next;
