@@ -208,6 +208,8 @@ bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, 
 		struct node *n = e->in[i];
 		const struct filestat *st = plan_stat(p, n);
 		const struct recfile *rf = &r->deps[i - e->nin];
+		if (n->flags & NODE_DROPPED)
+			continue; /* it closed a cycle: not an input */
 		if (filestat_differ(st, &rf->st) && !samecontent(o, e, rf, n->path, &h, &hashed)) {
 			self = true;
 			if (o->explain) {

@@ -173,6 +173,58 @@ static void cycle(struct frame *st, size_t top, struct edge *to, struct node *n)
 	buf_free(&b);
 }
 
+/* A node of the plan's own for the file n names, which no rule makes: what a
+ * depfile lists is a file, even one named like a task or like a file made
+ * from the rule's own outputs. */
+static struct node *standin(struct plan *p, const struct node *n, uint32_t flags)
+{
+	struct node *s = arena_alloc(&p->a, sizeof(*s));
+
+	*s = (struct node){n->path, n->len, NODE_STANDIN | NODE_RESOLVED | flags, NULL, {0}};
+	if ((n->flags & (NODE_STATED | NODE_TASK)) == NODE_STATED) {
+		s->st = n->st;
+		s->flags |= NODE_STATED;
+	}
+	return s;
+}
+
+/* The highest frame from k to top whose edge reached the next by an input its
+ * depfile named, or top + 1 if none did: such a cycle is the depfile's. */
+static size_t depfileframe(const struct frame *st, size_t k, size_t top)
+{
+	size_t j;
+
+	for (j = top + 1; j-- > k;) {
+		uint32_t i = st[j].i - 1;
+		if (i >= st[j].e->nin && i < st[j].e->nimp)
+			return j;
+	}
+	return top + 1;
+}
+
+/* Leave out the input of frame j's edge that its depfile named and that closes
+ * a cycle: what a job once wrote in its depfile never makes the Taskfile
+ * unbuildable. The frames above j go back to be walked again, as if they
+ * had not been reached from there. */
+static void dropdep(struct plan *p, struct frame *st, size_t j, size_t top)
+{
+	struct edge *e = st[j].e;
+	struct node *n = e->in[st[j].i - 1];
+	const char *d = recipe_attr(&p->rx, e, "depfile", &p->a);
+	size_t k;
+
+	if (n->gen == e)
+		warn("the depfile '%s' of '%s' names '%s', which it makes: left out", d ? d : "?",
+		     edge_name(e), n->path);
+	else
+		warn("the depfile '%s' of '%s' names '%s', which needs '%s': left out, as it "
+		     "would close a dependency cycle", d ? d : "?", edge_name(e), n->path,
+		     edge_name(e));
+	e->in[st[j].i - 1] = standin(p, n, NODE_DROPPED);
+	for (k = j + 1; k <= top; k++)
+		plan_st(p, st[k].e)->walk = WALK_NEW;
+}
+
 static void future(const struct plan *p, struct node *n)
 {
 	if (p->o.now && n->st.mtime > p->o.now + 1000000000 && !(n->flags & NODE_WARNED)) {
@@ -362,6 +414,9 @@ static void adddeps(struct plan *p, struct edge *e)
 	struct lent *l;
 	uint32_t i, n, ndep;
 
+	if (plan_st(p, e)->lent)
+		return; /* visited again after a cycle was broken (dropdep) */
+	plan_st(p, e)->lent = true;
 	if (!p->o.log || e->rule->kind == ST_TASK || !ast_getattr(e->rule, "depfile") ||
 	    !(le = statelog_get(p->o.log, edge_out(e)[0]->path)) ||
 	    !(deps = statelog_deps(p->o.log, le, &ndep)))
@@ -369,8 +424,11 @@ static void adddeps(struct plan *p, struct edge *e)
 	n = e->nall + ndep;
 	in = arena_alloc(&p->a, n * sizeof(*in));
 	memcpy(in, e->in, e->nin * sizeof(*in));
-	for (i = 0; i < ndep; i++)
-		in[e->nin + i] = graph_node(p->g, deps[i].path, deps[i].len);
+	for (i = 0; i < ndep; i++) {
+		struct node *d = graph_node(p->g, deps[i].path, deps[i].len);
+		/* a task of that name is not what the job read */
+		in[e->nin + i] = d->flags & NODE_TASK ? standin(p, d, 0) : d;
+	}
 	memcpy(in + e->nin + ndep, e->in + e->nin, (e->nall - e->nin) * sizeof(*in));
 	xgrow((void **)&p->lent, &p->caplent, p->nlent + 1, sizeof(*p->lent));
 	l = &p->lent[p->nlent++];
@@ -471,6 +529,14 @@ bool plan_build(struct plan *p, struct node **goals, size_t ngoals)
 			if (w == WALK_VISITED)
 				continue;
 			if (w == WALK_VISITING) {
+				size_t k = top, j;
+				while (st[k].e != n->gen)
+					k--;
+				if ((j = depfileframe(st, k, top)) <= top) {
+					dropdep(p, st, j, top);
+					top = j;
+					continue;
+				}
 				cycle(st, top, n->gen, n);
 				ok = false;
 				continue;

@@ -54,6 +54,7 @@ struct estate {
 	bool self : 1;    /* must run for its own sake, whatever its inputs' jobs do */
 	bool changed : 1; /* running it changed an output (or, planned, may) */
 	bool blocked : 1; /* it will not run: an input's job failed */
+	bool lent : 1;    /* it was given its depfile's inputs (adddeps) */
 };
 
 /* The pattern search under way: how much of it is left, and the rules in the

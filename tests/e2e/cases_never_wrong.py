@@ -49,3 +49,83 @@ def never_depfile_attribute_on_a_task_is_an_error(t):
     t.diag(r, "Taskfile:3:1: error: the depfile attribute is for rules that make files, "
            "not tasks", "[depfile: t.d]")
     t.nothing_ran()
+
+
+# ---- depfiles ----------------------------------------------------------------
+
+@case
+def never_depfile_entry_named_like_a_task_is_a_file(t):
+    # what a depfile names is a file the job read, never a task to run: not
+    # 'deploy', nor 'greet', whose missing argument would fail every build
+    t.taskfile(r"""
+        [depfile: out.d]
+        out: in
+          echo run >> log
+          echo "out: in deploy greet" > out.d
+          cp in out
+        task deploy:
+          echo deploying >> log
+        task greet who:
+          echo hello {{who}} >> log
+    """)
+    t.write("in", "x\n")
+    t.rc(t.run(), 0)
+    t.logged(["run"])
+    nothing_to_do(t, t.run())
+    # a file of that name is an input like any other
+    t.write("deploy", "now a file\n")
+    r = t.run("--explain")
+    t.rc(r, 0)
+    t.contains(r.err, "input 'deploy' (from the depfile) changed (it was missing)",
+               "explain", r)
+    t.logged(["run", "run"])
+    nothing_to_do(t, t.run())
+    r = t.run("deploy")
+    t.rc(r, 0)
+    t.logged(["run", "run", "deploying"])
+
+
+@case
+def never_depfile_naming_a_downstream_file_is_no_cycle(t):
+    # a depfile that names a file made from the rule's own output would close
+    # a cycle: that entry is left out with a warning naming the depfile, and
+    # the Taskfile stays buildable, with -B too, and once the recipe is fixed
+    t.taskfile(r"""
+        all: prog
+        [depfile: obj.o.d]
+        obj.o: src.c
+          echo obj >> log
+          echo "obj.o: src.c prog" > obj.o.d
+          cp src.c obj.o
+        prog: obj.o
+          echo prog >> log
+          cp obj.o prog
+    """)
+    warning = ("baton: warning: the depfile 'obj.o.d' of 'obj.o' names 'prog', which "
+               "needs 'obj.o': left out, as it would close a dependency cycle\n")
+    t.write("src.c", "c\n")
+    t.rc(t.run(), 0)
+    t.logged(["obj", "prog"])
+    r = t.run()
+    t.rc(r, 0)
+    t.eq(r.err, warning, "stderr", r)
+    t.out(r, "baton: nothing to do\n")
+    r = t.run("obj.o")         # reached from the other side
+    t.rc(r, 0)
+    t.eq(r.err, warning, "stderr", r)
+    r = t.run("-B")
+    t.rc(r, 0)
+    t.eq(r.err, warning, "stderr", r)
+    t.logged(["obj", "prog", "obj", "prog"])
+    t.write("src.c", "c2\n")
+    t.rc(t.run(), 0)
+    t.content("prog", "c2\n")
+    # the recipe fixed: its job runs again, and its new depfile is believed
+    text = t.read("Taskfile").replace("src.c prog", "src.c")
+    t.taskfile(text, dedent=False)
+    r = t.run()
+    t.rc(r, 0)
+    t.eq(r.err, warning, "stderr", r)
+    t.logged(["obj", "prog"] * 4)
+    r = t.run()
+    nothing_to_do(t, r)
