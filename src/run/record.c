@@ -179,40 +179,6 @@ static bool readdeps(const struct recorder *c, struct edge *e, struct arena *a,
 	return true;
 }
 
-bool record_success(const struct recorder *c, struct jobrec *o, struct edge *e, int64_t now,
-		    uint64_t rss_kb, bool *changed)
-{
-	struct filestat st;
-	struct recfile *deps = NULL;
-	struct arena a = {0};
-	uint32_t i, ndep = 0;
-	bool ok = true;
-
-	*changed = e->rule->kind == ST_TASK;
-	for (i = 0; i < e->nout; i++) {
-		os_stat(edge_out(e)[i]->path, &st);
-		if (filestat_differ(&st, &edge_out(e)[i]->st) || st.mtime == MTIME_MISSING)
-			*changed = true;
-		edge_out(e)[i]->st = st;
-	}
-	if (!c->log)
-		return true;
-	if (e->rule->kind == ST_TASK) {
-		/* a task's record is only its duration, to weigh it next time */
-		append(c, o, e, true, NULL, 0, now, rss_kb);
-		return true;
-	}
-	if (!readdeps(c, e, &a, &deps, &ndep))
-		ok = false;
-	if (!append(c, o, e, ok, deps, ndep, now, rss_kb)) {
-		diag_error(e->loc, "'%s' ran, but baton could not record it", edge_name(e));
-		ok = false;
-	}
-	free(deps);
-	arena_free(&a);
-	return ok;
-}
-
 /* Whether path's directory is inside root. */
 static bool inside(const char *root, const char *path)
 {
@@ -233,8 +199,8 @@ static bool inside(const char *root, const char *path)
 	return !strncmp(real, root, n) && (real[n] == '\0' || real[n] == '/' || n == 1);
 }
 
-void record_failure(const struct recorder *c, struct jobrec *o, struct edge *e, int64_t now,
-		    uint64_t rss_kb)
+/* Delete what e's job, which failed, wrote (unless precious). */
+static void removeouts(const struct recorder *c, struct edge *e)
 {
 	struct filestat st;
 	struct stat lst;
@@ -256,6 +222,54 @@ void record_failure(const struct recorder *c, struct jobrec *o, struct edge *e, 
 			out_note("could not delete '%s': %s", path, strerror(errno));
 		os_stat(path, &edge_out(e)[i]->st);
 	}
+}
+
+bool record_success(const struct recorder *c, struct jobrec *o, struct edge *e, int64_t now,
+		    uint64_t rss_kb, bool *changed)
+{
+	struct filestat st;
+	struct recfile *deps = NULL;
+	struct arena a = {0};
+	uint32_t i, ndep = 0;
+	bool ok = true;
+
+	*changed = e->rule->kind == ST_TASK;
+	if (c->log && e->rule->kind != ST_TASK && !readdeps(c, e, &a, &deps, &ndep)) {
+		/* the job counts as failed: what it wrote goes, as for any other */
+		arena_free(&a);
+		record_failure(c, o, e, now, rss_kb);
+		return false;
+	}
+	for (i = 0; i < e->nout; i++) {
+		struct node *n = edge_out(e)[i];
+		os_stat(n->path, &st);
+		if (filestat_differ(&st, &n->st) || st.mtime == MTIME_MISSING)
+			*changed = true;
+		if (st.mtime == MTIME_MISSING && e->rule->kind != ST_TASK)
+			warn("'%s' succeeded without making '%s' (it will run again on every "
+			     "build)", edge_name(e), n->path);
+		n->st = st;
+	}
+	if (!c->log)
+		return true;
+	if (e->rule->kind == ST_TASK) {
+		/* a task's record is only its duration, to weigh it next time */
+		append(c, o, e, true, NULL, 0, now, rss_kb);
+		return true;
+	}
+	if (!append(c, o, e, true, deps, ndep, now, rss_kb)) {
+		diag_error(e->loc, "'%s' ran, but baton could not record it", edge_name(e));
+		ok = false;
+	}
+	free(deps);
+	arena_free(&a);
+	return ok;
+}
+
+void record_failure(const struct recorder *c, struct jobrec *o, struct edge *e, int64_t now,
+		    uint64_t rss_kb)
+{
+	removeouts(c, e);
 	if (c->log)
 		append(c, o, e, false, NULL, 0, now, rss_kb);
 }

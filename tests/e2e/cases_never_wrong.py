@@ -129,3 +129,46 @@ def never_depfile_naming_a_downstream_file_is_no_cycle(t):
     t.logged(["obj", "prog"] * 4)
     r = t.run()
     nothing_to_do(t, r)
+
+
+@case
+def never_unreadable_depfile_deletes_the_outputs(t):
+    # a job whose depfile cannot be read failed: its outputs go, as for any
+    # failed job, and it runs again next time
+    t.taskfile(r"""
+        [depfile: out.d]
+        out: in
+          echo run >> log
+          cp in out
+    """)
+    t.write("in", "x\n")
+    r = t.run()
+    t.rc(r, 1)
+    t.contains(r.err, "Taskfile:2:1: error: 'out' failed: cannot read its depfile 'out.d': "
+               "No such file or directory\n", "stderr", r)
+    t.contains(r.err, "baton: deleted 'out'\n", "stderr", r)
+    t.absent("out")
+    t.rc(t.run(), 1)
+    t.logged(["run", "run"])
+
+
+# ---- outputs -----------------------------------------------------------------
+
+@case
+def never_job_that_makes_no_output_is_named(t):
+    t.taskfile(r"""
+        all: x y
+        x y: in
+          echo xy >> log
+          cp in x
+    """)
+    t.write("in", "x\n")
+    warning = ("baton: warning: 'x' succeeded without making 'y' (it will run again on "
+               "every build)\n")
+    r = t.run()
+    t.rc(r, 0)
+    t.eq(r.err, warning, "stderr", r)
+    r = t.run()
+    t.rc(r, 0)
+    t.eq(r.err, warning, "stderr", r)
+    t.logged(["xy", "xy"])
