@@ -320,6 +320,7 @@ static int run(struct build *b)
 	js.rec.content = o->content;
 	if (!o->dry_run)
 		js.outlog = outlog_open(".baton");
+	js.rec.plan = &b->plan;
 	ev = jobs_events(&js);
 	x = o->dry_run ? exec_dry(loop, &ev) : exec_local(loop, &ev);
 	js.x = x;

@@ -390,6 +390,17 @@ static void finish(struct plan *p, struct edge *e)
 		p->njobs++;
 }
 
+void plan_unchanged(struct plan *p, const struct node *n)
+{
+	htab_slot(&p->same, n->path, n->len)->val = (void *)(uintptr_t)n;
+}
+
+/* Whether the job that made n, which ended, changed it. */
+static bool madechanged(const struct plan *p, const struct node *n)
+{
+	return plan_st(p, n->gen)->changed && !(p->same.n && htab_get(&p->same, n->path, n->len));
+}
+
 bool plan_stillneeded(const struct plan *p, const struct edge *e)
 {
 	uint32_t i;
@@ -397,8 +408,7 @@ bool plan_stillneeded(const struct plan *p, const struct edge *e)
 	if (plan_st(p, e)->self)
 		return true;
 	for (i = 0; i < e->nimp; i++) {
-		const struct edge *dep = e->in[i]->gen;
-		if (dep && plan_st(p, dep)->changed)
+		if (e->in[i]->gen && madechanged(p, e->in[i]))
 			return true;
 	}
 	return false;
@@ -606,6 +616,7 @@ void plan_free(struct plan *p)
 	for (i = 0; i < p->nresolved; i++)
 		p->resolved[i]->flags &= ~(uint32_t)NODE_RESOLVED;
 	free(p->lent);
+	htab_free(&p->same);
 	free(p->inst);
 	free(p->instafter);
 	free(p->resolved);

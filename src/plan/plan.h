@@ -90,6 +90,8 @@ struct plan {
 	size_t nresolved, capresolved;
 	struct lent { struct edge *e; struct node **in; uint32_t nimp, nall; } *lent;
 	size_t nlent, caplent;
+	/* outputs that a job which changed another left as they were, by path */
+	struct htab same;
 	struct search search;
 	uint32_t *seen;      /* plan_inputs: by edge id, the last walk that saw it */
 	size_t nseen;
@@ -111,7 +113,7 @@ static inline struct estate *plan_st(const struct plan *p, const struct edge *e)
 /* The ith of the edges waiting for e. */
 struct edge *plan_rdep(const struct plan *p, const struct edge *e, uint32_t i);
 /* Whether e, whose inputs' jobs are done, must still run: for its own sake, or
- * because a job it depends on changed an output. */
+ * because a job it depends on changed one of its inputs. */
 bool plan_stillneeded(const struct plan *p, const struct edge *e);
 /* Where e was declared, as a key that sorts edges in the order of the Taskfile:
  * a rule's place in it, and for the edges of one pattern rule, the order in
@@ -121,6 +123,9 @@ uint64_t plan_order(const struct plan *p, const struct edge *e);
  * through others, once each, until fn returns false. */
 void plan_inputs(struct plan *p, const struct edge *from,
 		 bool (*fn)(void *ctx, const struct edge *e), void *ctx);
+/* The job that makes n ended and changed another of its outputs, but left n as
+ * it was: what needs n need not run for n's sake (restat, per output). */
+void plan_unchanged(struct plan *p, const struct node *n);
 /* Whether an edge has a recipe to run. */
 bool edge_hasjob(const struct edge *e);
 /* Print the edges to run with their pending counts (for tests and --dump=plan). */

@@ -14,6 +14,7 @@
 #include "base/path.h"
 #include "graph/graph.h"
 #include "lang/diag.h"
+#include "plan/plan.h"
 #include "plan/recipe.h"
 #include "state/depfile.h"
 #include "state/statelog.h"
@@ -231,7 +232,7 @@ bool record_success(const struct recorder *c, struct jobrec *o, struct edge *e, 
 	struct recfile *deps = NULL;
 	struct arena a = {0};
 	uint32_t i, ndep = 0;
-	bool ok = true;
+	bool ok = true, *same;
 
 	*changed = e->rule->kind == ST_TASK;
 	if (c->log && e->rule->kind != ST_TASK && !readdeps(c, e, &a, &deps, &ndep)) {
@@ -240,16 +241,22 @@ bool record_success(const struct recorder *c, struct jobrec *o, struct edge *e, 
 		record_failure(c, o, e, now, rss_kb);
 		return false;
 	}
+	same = xcalloc(e->nout, sizeof(*same));
 	for (i = 0; i < e->nout; i++) {
 		struct node *n = edge_out(e)[i];
 		os_stat(n->path, &st);
-		if (filestat_differ(&st, &n->st) || st.mtime == MTIME_MISSING)
-			*changed = true;
+		same[i] = !filestat_differ(&st, &n->st) && st.mtime != MTIME_MISSING;
+		*changed = *changed || !same[i];
 		if (st.mtime == MTIME_MISSING && e->rule->kind != ST_TASK)
 			warn("'%s' succeeded without making '%s' (it will run again on every "
 			     "build)", edge_name(e), n->path);
 		n->st = st;
 	}
+	for (i = 0; i < e->nout && *changed && c->plan && e->rule->kind != ST_TASK; i++) {
+		if (same[i])
+			plan_unchanged(c->plan, edge_out(e)[i]);
+	}
+	free(same);
 	if (!c->log)
 		return true;
 	if (e->rule->kind == ST_TASK) {

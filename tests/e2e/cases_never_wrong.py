@@ -172,3 +172,32 @@ def never_job_that_makes_no_output_is_named(t):
     t.rc(r, 0)
     t.eq(r.err, warning, "stderr", r)
     t.logged(["xy", "xy"])
+
+
+# ---- restat and [content] ----------------------------------------------------
+
+@case
+def never_restat_is_per_output(t):
+    # the job rewrites o2 only: what needs o1 alone does not run
+    t.taskfile(r"""
+        all: c1 c2
+        o1 o2: src
+          echo o >> log
+          test -e o1 || echo one > o1
+          cp src o2
+        c1: o1
+          echo c1 >> log
+          cp o1 c1
+        c2: o2
+          echo c2 >> log
+          cp o2 c2
+    """)
+    t.write("src", "a\n")
+    t.rc(t.run("-j1"), 0)
+    t.logged(["o", "c1", "c2"])
+    t.write("src", "b\n")
+    r = t.run("-j1")
+    t.rc(r, 0)
+    t.logged(["o", "c1", "c2", "o", "c2"])
+    t.content("c2", "b\n")
+    nothing_to_do(t, t.run())
