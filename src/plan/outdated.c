@@ -54,6 +54,12 @@ static void statdiff(struct buf *b, const struct filestat *old, const struct fil
 			   (unsigned long long)now->ino);
 		sep = ", ";
 	}
+	if (old->ctime != now->ctime && !filestat_written(old, now)) {
+		buf_printf(b, "%sctime %lld.%09lld -> %lld.%09lld", sep,
+			   (long long)(old->ctime / 1000000000), (long long)(old->ctime % 1000000000),
+			   (long long)(now->ctime / 1000000000), (long long)(now->ctime % 1000000000));
+		sep = ", ";
+	}
 	if (oldhash && newhash && *oldhash != *newhash) {
 		buf_printf(b, "%shash %016llx -> %016llx", sep, (unsigned long long)*oldhash,
 			   (unsigned long long)*newhash);
@@ -99,6 +105,16 @@ static void textdiff(struct buf *b, const char *a, const char *c)
 		buf_printf(b, "  +%.*s\n", (int)len, p);
 		p += len + 1;
 	}
+}
+
+/* Whether a file that e reads changed since its record (was): in any field for
+ * a source file, but not in its ctime alone for one a rule makes (a hard link
+ * made to it, as ln does, changes that, and one job's link must not make
+ * another that linked the same file run again). */
+static bool inchanged(const struct node *n, const struct filestat *now,
+		      const struct filestat *was)
+{
+	return n->gen ? filestat_written(now, was) : filestat_differ(now, was);
 }
 
 /* Whether an input whose stat changed since the record still has the same content;
@@ -176,8 +192,9 @@ bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, 
 			return true;
 		}
 		/* an output changed since baton made it (edited, touched, put back from
-		 * elsewhere) is not what the recipe makes: a clean build would differ */
-		if (r->ok && st->mtime != MTIME_MISSING && filestat_differ(st, &r->outs[i].st)) {
+		 * elsewhere) is not what the recipe makes: a clean build would differ.
+		 * Not its ctime alone: a hard link made to it (ln) changes that */
+		if (r->ok && st->mtime != MTIME_MISSING && filestat_written(st, &r->outs[i].st)) {
 			self = true;
 			if (o->explain) {
 				buf_printf(w, "output '%s' changed since the last run",
@@ -194,7 +211,7 @@ bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, 
 			outdated_why(p, w, "its inputs are not those of the last run");
 			return true;
 		}
-		if (filestat_differ(st, &r->ins[i].st) &&
+		if (inchanged(n, st, &r->ins[i].st) &&
 		    !samecontent(o, e, &r->ins[i], n->path, &h, &hashed)) {
 			self = true;
 			if (o->explain) {
@@ -210,7 +227,7 @@ bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, 
 		const struct recfile *rf = &r->deps[i - e->nin];
 		if (n->flags & NODE_DROPPED)
 			continue; /* it closed a cycle: not an input */
-		if (filestat_differ(st, &rf->st) && !samecontent(o, e, rf, n->path, &h, &hashed)) {
+		if (inchanged(n, st, &rf->st) && !samecontent(o, e, rf, n->path, &h, &hashed)) {
 			self = true;
 			if (o->explain) {
 				buf_printf(w, "input '%s' (from the depfile) changed", n->path);

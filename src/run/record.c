@@ -200,6 +200,27 @@ static bool inside(const char *root, const char *path)
 	return !strncmp(real, root, n) && (real[n] == '\0' || real[n] == '/' || n == 1);
 }
 
+/* Take the ctime of e's inputs as they are now, for those that changed only in
+ * that while the job ran: most likely the job itself made a hard link to one
+ * (ln), which is no reason to run it again next time. */
+static void inputs_linked(struct jobrec *o, struct edge *e)
+{
+	struct filestat st;
+	uint32_t i;
+
+	for (i = 0; i < o->nin && i < e->nin; i++) {
+		struct filestat *was = o->ins ? &o->ins[i].st : &e->in[i]->st;
+		if (e->in[i]->gen)
+			continue; /* its ctime is not compared (outdated.c) */
+		os_stat(e->in[i]->path, &st);
+		if (st.mtime == MTIME_MISSING || filestat_written(&st, was) || st.ctime == was->ctime)
+			continue;
+		was->ctime = st.ctime;
+		if (!filestat_written(&st, &e->in[i]->st))
+			e->in[i]->st = st; /* the graph's view of the file */
+	}
+}
+
 /* Delete what e's job, which failed, wrote (unless precious). */
 static void removeouts(const struct recorder *c, struct edge *e)
 {
@@ -241,6 +262,7 @@ bool record_success(const struct recorder *c, struct jobrec *o, struct edge *e, 
 		record_failure(c, o, e, now, rss_kb);
 		return false;
 	}
+	inputs_linked(o, e);
 	same = xcalloc(e->nout, sizeof(*same));
 	for (i = 0; i < e->nout; i++) {
 		struct node *n = edge_out(e)[i];

@@ -201,3 +201,101 @@ def never_restat_is_per_output(t):
     t.logged(["o", "c1", "c2", "o", "c2"])
     t.content("c2", "b\n")
     nothing_to_do(t, t.run())
+
+
+# ---- files changed behind baton's back ---------------------------------------
+
+def rewrite_in_place(t, rel, data):
+    """Write data over rel (the same size) in place, and put its mtime back, as
+    `cp -p`, `rsync --inplace -t` or `touch -r` after an edit would leave it:
+    same size, mtime and inode; only its ctime tells.  Returns (old, new)
+    ctime in ns."""
+    before = os.stat(t.path(rel))
+    assert len(data) == before.st_size
+    while True:
+        with open(t.path(rel), "r+b") as f:
+            f.write(data)
+        os.utime(t.path(rel), ns=(before.st_atime_ns, before.st_mtime_ns))
+        now = os.stat(t.path(rel))
+        if now.st_ctime_ns != before.st_ctime_ns:     # a clock tick later
+            break
+        time.sleep(0.01)
+    assert (now.st_mtime_ns, now.st_size, now.st_ino) == \
+        (before.st_mtime_ns, before.st_size, before.st_ino)
+    return before.st_ctime_ns, now.st_ctime_ns
+
+
+def ns(t):
+    return "%d.%09d" % (t // S, t % S)
+
+
+@case
+def never_same_size_mtime_and_inode_other_content_is_seen(t):
+    t.taskfile(r"""
+        out: in
+          echo run >> log
+          cp in out
+    """)
+    t.write("in", "aaaa\n")
+    t.set_mtime("in", B)
+    t.rc(t.run(), 0)
+    old, new = rewrite_in_place(t, "in", b"bbbb\n")
+    r = t.run("--explain")
+    t.rc(r, 0)
+    t.contains(r.err, "baton: explain: 'out': input 'in' changed (ctime %s -> %s)\n"
+               % (ns(old), ns(new)), "explain", r)
+    t.content("out", "bbbb\n")
+    t.logged(["run", "run"])
+    nothing_to_do(t, t.run())
+    # --content too: the hash differs
+    old, new = rewrite_in_place(t, "in", b"cccc\n")
+    t.rc(t.run("--content"), 0)
+    t.content("out", "cccc\n")
+
+
+@case
+def never_content_absorbs_a_ctime_only_change(t):
+    t.taskfile(r"""
+        [content]
+        out: in
+          echo run >> log
+          cp in out
+    """)
+    t.write("in", "aaaa\n")
+    t.rc(t.run(), 0)
+    os.chmod(t.path("in"), 0o600)          # the ctime alone changes
+    rewrite_in_place(t, "in", b"aaaa\n")   # and again, the same bytes
+    nothing_to_do(t, t.run())
+    nothing_to_do(t, t.run())
+    rewrite_in_place(t, "in", b"abcd\n")
+    t.rc(t.run(), 0)
+    t.content("out", "abcd\n")
+    t.logged(["run", "run"])
+
+
+@case
+def never_hard_link_to_an_input_is_no_reason_to_run(t):
+    # ln changes the ctime of the file it links to: neither the job that made
+    # the link, nor the one that made the file, nor another job that links
+    # to the same file runs again for it
+    t.taskfile(r"""
+        all: bin/ls bin/cat dist/README
+        dist/README: README
+          echo readme >> log
+          ln -f README dist/README
+        bin/busybox: src
+          echo busybox >> log
+          cp src bin/busybox
+        bin/ls: bin/busybox
+          echo ls >> log
+          ln -f bin/busybox bin/ls
+        bin/cat: bin/busybox
+          echo cat >> log
+          ln -f bin/busybox bin/cat
+    """)
+    t.write("src", "x\n")
+    t.write("README", "read me\n")
+    t.rc(t.run("-j1"), 0)
+    t.logged(["busybox", "ls", "cat", "readme"])
+    nothing_to_do(t, t.run())
+    nothing_to_do(t, t.run())
