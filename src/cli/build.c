@@ -22,6 +22,7 @@
 #include "run/loop.h"
 #include "run/outlog.h"
 #include "run/pools.h"
+#include "run/record.h"
 #include "run/sched.h"
 #include "run/status.h"
 #include "state/statelog.h"
@@ -478,6 +479,9 @@ int build_main(struct options *o, const char *path, int nops, char **ops)
 	rc = prepare(&b, nops, ops);
 	if (rc < 0)
 		rc = run(&b);
+	/* what was found up to date, whatever became of the rest */
+	if (rc != EXIT_USAGE && !o->dry_run && !o->dump)
+		record_refresh(&b.log, &b.plan);
 	/* the graph first: compacting the log may read all of it again */
 	plan_free(&b.plan);
 	taskfile_free(&b.l);

@@ -32,8 +32,13 @@ bool task_resolve(struct plan *p, struct node *n);
 
 /* outdated.c: whether e must run for its own sake, judged by what it did last
  * time (its record le, read as far as its header); the reasons go to w when
- * explaining. */
-bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, struct buf *w);
+ * explaining. *stale: whether the record's stat data differ from the files'
+ * in ways that counted for nothing. */
+bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, struct buf *w,
+		     bool *stale);
+/* Whether input i of e, which a job of this build wrote again, has the content
+ * e's record holds for it, e comparing contents ([content] or --content). */
+bool outdated_samenow(struct plan *p, const struct edge *e, uint32_t i);
 /* Append a reason to w, if explaining. */
 void outdated_why(const struct plan *p, struct buf *w, const char *fmt, ...) PRINTF(3, 4);
 

@@ -145,7 +145,29 @@ static bool samefiles(const struct plan *p, struct edge *e, const struct logentr
 	return h == le->files_hash;
 }
 
-bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, struct buf *w)
+bool outdated_samenow(struct plan *p, const struct edge *e, uint32_t i)
+{
+	const struct plan_opts *o = &p->o;
+	const struct logentry *le;
+	const struct record *r;
+	const struct recfile *rf;
+	uint64_t h;
+
+	if (!(o->content || ast_getattr(e->rule, "content")) || !o->log || !o->fs->hash ||
+	    !(le = statelog_get(o->log, edge_out(e)[0]->path)) || !(r = statelog_read(o->log, le)))
+		return false;
+	if (i < e->nin && r->nin == e->nin)
+		rf = &r->ins[i];
+	else if (i >= e->nin && i - e->nin < r->ndep)
+		rf = &r->deps[i - e->nin];
+	else
+		return false;
+	return rf->hashed && !strcmp(rf->path, e->in[i]->path) &&
+	       o->fs->hash(o->fs->ctx, e->in[i]->path, &h) && h == rf->hash;
+}
+
+bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, struct buf *w,
+		     bool *stale)
 {
 	const struct plan_opts *o = &p->o;
 	const struct record *r;
@@ -177,6 +199,7 @@ bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, 
 	}
 	if (samefiles(p, e, le))
 		return self;
+	*stale = true; /* unless something below is a reason to run */
 	if (!(r = statelog_read(o->log, le))) {
 		outdated_why(p, w, "its record in the state log is damaged");
 		return true;

@@ -308,6 +308,16 @@ static void serialise(struct plan *p, struct edge *e)
 	}
 }
 
+/* List e in p->refresh. */
+static void addrefresh(struct plan *p, const struct edge *e)
+{
+	if (plan_st(p, e)->refresh)
+		return;
+	plan_st(p, e)->refresh = true;
+	xgrow((void **)&p->refresh, &p->caprefresh, p->nrefresh + 1, sizeof(*p->refresh));
+	p->refresh[p->nrefresh++] = (struct edge *)(uintptr_t)e;
+}
+
 /* Decide whether e must run, once all its inputs have been visited. */
 static void finish(struct plan *p, struct edge *e)
 {
@@ -317,7 +327,7 @@ static void finish(struct plan *p, struct edge *e)
 	struct buf w = {0};
 	int64_t oldest = INT64_MAX, t;
 	uint32_t i, weight;
-	bool self = false, dirty;
+	bool self = false, dirty, stale = false;
 
 	if (e->rule->kind == ST_TASK) {
 		self = true;
@@ -345,7 +355,7 @@ static void finish(struct plan *p, struct edge *e)
 		r = statelog_get(o->log, edge_out(e)[i]->path);
 	weight = !edge_hasjob(e) ? 0 : r ? addsat(r->duration_ms, 1) : 1;
 	if (r && e->rule->kind != ST_TASK) {
-		self = outdated_record(p, e, r, &w) || self;
+		self = outdated_record(p, e, r, &w, &stale) || self;
 	} else if (e->rule->kind != ST_TASK) {
 		for (i = 0; i < e->nin; i++) {
 			struct node *n = e->in[i];
@@ -370,6 +380,9 @@ static void finish(struct plan *p, struct edge *e)
 	s->weight = weight;
 	s->dirty = dirty;
 	s->self = self;
+	s->stale = stale;
+	if (stale && !dirty)
+		addrefresh(p, e);
 	if (w.len && dirty)
 		*plan_byid(&p->why, &p->nwhy, &p->capwhy, e->id) = arena_strndup(&p->a, w.s, w.len);
 	buf_free(&w);
@@ -401,16 +414,24 @@ static bool madechanged(const struct plan *p, const struct node *n)
 	return plan_st(p, n->gen)->changed && !(p->same.n && htab_get(&p->same, n->path, n->len));
 }
 
-bool plan_stillneeded(const struct plan *p, const struct edge *e)
+bool plan_stillneeded(struct plan *p, const struct edge *e)
 {
+	bool same = false;
 	uint32_t i;
 
 	if (plan_st(p, e)->self)
 		return true;
 	for (i = 0; i < e->nimp; i++) {
-		if (e->in[i]->gen && madechanged(p, e->in[i]))
+		if (!e->in[i]->gen || !madechanged(p, e->in[i]))
+			continue;
+		/* a generator that wrote the same bytes again changed nothing for a
+		 * rule that compares contents */
+		if (!outdated_samenow(p, e, i))
 			return true;
+		same = true;
 	}
+	if (same || plan_st(p, e)->stale)
+		addrefresh(p, e);
 	return false;
 }
 
@@ -617,6 +638,7 @@ void plan_free(struct plan *p)
 		p->resolved[i]->flags &= ~(uint32_t)NODE_RESOLVED;
 	free(p->lent);
 	htab_free(&p->same);
+	free(p->refresh);
 	free(p->inst);
 	free(p->instafter);
 	free(p->resolved);

@@ -55,6 +55,9 @@ struct estate {
 	bool changed : 1; /* running it changed an output (or, planned, may) */
 	bool blocked : 1; /* it will not run: an input's job failed */
 	bool lent : 1;    /* it was given its depfile's inputs (adddeps) */
+	bool stale : 1;   /* its record's stat data are not the files' now, though
+			   * the changes count for nothing (see plan->refresh) */
+	bool refresh : 1; /* listed in plan->refresh */
 };
 
 /* The pattern search under way: how much of it is left, and the rules in the
@@ -92,6 +95,13 @@ struct plan {
 	size_t nlent, caplent;
 	/* outputs that a job which changed another left as they were, by path */
 	struct htab same;
+	/* edges that do not run, though their files' stat data are not those their
+	 * records hold, as the changes count for nothing (content the same, a
+	 * ctime that is not compared, an input left out): their records are to be
+	 * written again with the stat data the files have now (record_refresh),
+	 * so that the next build need not look again */
+	struct edge **refresh;
+	size_t nrefresh, caprefresh;
 	struct search search;
 	uint32_t *seen;      /* plan_inputs: by edge id, the last walk that saw it */
 	size_t nseen;
@@ -114,7 +124,7 @@ static inline struct estate *plan_st(const struct plan *p, const struct edge *e)
 struct edge *plan_rdep(const struct plan *p, const struct edge *e, uint32_t i);
 /* Whether e, whose inputs' jobs are done, must still run: for its own sake, or
  * because a job it depends on changed one of its inputs. */
-bool plan_stillneeded(const struct plan *p, const struct edge *e);
+bool plan_stillneeded(struct plan *p, const struct edge *e);
 /* Where e was declared, as a key that sorts edges in the order of the Taskfile:
  * a rule's place in it, and for the edges of one pattern rule, the order in
  * which their targets were named. */

@@ -180,6 +180,47 @@ static bool readdeps(const struct recorder *c, struct edge *e, struct arena *a,
 	return true;
 }
 
+/* One file of a record written again: its path and hash as recorded, the stat
+ * data of node n if it stands for that file. */
+static void refreshed(struct recfile *to, const struct recfile *from, const struct node *n)
+{
+	*to = *from;
+	if (n && !(n->flags & NODE_DROPPED) && (n->flags & NODE_STATED) &&
+	    !strcmp(n->path, from->path))
+		to->st = n->st;
+}
+
+void record_refresh(struct statelog *log, const struct plan *p)
+{
+	size_t k;
+	uint32_t i;
+
+	for (k = 0; k < p->nrefresh; k++) {
+		const struct edge *e = p->refresh[k];
+		const struct logentry *le = statelog_get(log, edge_out(e)[0]->path);
+		const struct record *r = le ? statelog_read(log, le) : NULL;
+		struct record n;
+		struct recfile *f;
+		if (!r || !r->ok || r->nout != e->nout || r->nin != e->nin ||
+		    strcmp(r->outs[0].path, edge_out(e)[0]->path))
+			continue;
+		n = *r;
+		f = xcalloc((size_t)r->nout + r->nin + r->ndep, sizeof(*f));
+		n.outs = f;
+		n.ins = f + r->nout;
+		n.deps = n.ins + r->nin;
+		for (i = 0; i < r->nout; i++)
+			refreshed(&n.outs[i], &r->outs[i], edge_out(e)[i]);
+		for (i = 0; i < r->nin; i++)
+			refreshed(&n.ins[i], &r->ins[i], e->in[i]);
+		for (i = 0; i < r->ndep; i++)
+			refreshed(&n.deps[i], &r->deps[i],
+				  e->nin + i < e->nimp ? e->in[e->nin + i] : NULL);
+		statelog_append(log, &n);
+		free(f);
+	}
+}
+
 /* Whether path's directory is inside root. */
 static bool inside(const char *root, const char *path)
 {

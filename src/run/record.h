@@ -46,5 +46,9 @@ void record_failure(const struct recorder *c, struct jobrec *r, struct edge *e, 
 		    uint64_t rss_kb);
 /* Free what record_start took. */
 void record_free(struct jobrec *r);
+/* Write again, with the stat data their files have now, the records of the
+ * edges that plan found up to date though their files changed in ways that
+ * count for nothing (plan->refresh). */
+void record_refresh(struct statelog *log, const struct plan *plan);
 
 #endif

@@ -11,6 +11,12 @@ B = 1_600_000_000 * 10**9   # a fixed past time, in ns
 S = 10**9
 
 
+def ran(t, expected):
+    """The recipes that ran since the last call wrote these lines, in any order."""
+    t.eq(sorted(t.log()), sorted(expected), "lines recipes wrote to 'log'")
+    os.unlink(t.path("log"))
+
+
 def nothing_to_do(t, r):
     t.rc(r, 0)
     t.eq(r.out + r.err, "baton: nothing to do\n", "output of an up-to-date build", r)
@@ -299,3 +305,60 @@ def never_hard_link_to_an_input_is_no_reason_to_run(t):
     t.logged(["busybox", "ls", "cat", "readme"])
     nothing_to_do(t, t.run())
     nothing_to_do(t, t.run())
+
+
+@case
+def never_content_holds_for_inputs_made_in_the_same_build(t):
+    # a generator writes gen.h again with the same bytes: what has [content]
+    # does not run for it, what has not does
+    t.taskfile(r"""
+        all: a b
+        gen.h: gen.in
+          echo gen >> log
+          sed '/^#/d' gen.in > gen.h
+        [content]
+        a: gen.h
+          echo a >> log
+          cp gen.h a
+        b: gen.h
+          echo b >> log
+          cp gen.h b
+    """)
+    t.write("gen.in", "int x;\n")
+    t.rc(t.run(), 0)
+    ran(t, ["a", "b", "gen"])
+    t.write("gen.in", "# a comment\nint x;\n")
+    t.rc(t.run(), 0)
+    ran(t, ["b", "gen"])
+    nothing_to_do(t, t.run())
+    t.write("gen.in", "int y;\n")
+    t.rc(t.run(), 0)
+    ran(t, ["a", "b", "gen"])
+    t.content("a", "int y;\n")
+
+
+@case
+def never_plain_run_after_content_run_runs_nothing(t):
+    # what --content found up to date stays so for a build without it
+    t.taskfile(r"""
+        all: out b
+        out: in
+          echo out >> log
+          cp in out
+        gen.h: gen.in
+          echo gen >> log
+          sed '/^#/d' gen.in > gen.h
+        b: gen.h
+          echo b >> log
+          cp gen.h b
+    """)
+    t.write("in", "x\n")
+    t.write("gen.in", "int x;\n")
+    t.rc(t.run("--content"), 0)
+    ran(t, ["b", "gen", "out"])
+    t.set_mtime("in", B)                # the same content, another time
+    t.write("gen.in", "# a comment\nint x;\n")
+    t.rc(t.run("--content"), 0)
+    ran(t, ["gen"])
+    nothing_to_do(t, t.run())
+    nothing_to_do(t, t.run("--content"))
