@@ -23,6 +23,11 @@ const char **plan_byid(const char ***v, size_t *n, size_t *cap, uint32_t id);
 /* pattern.c: give n an edge from the first pattern rule that can make it, if
  * any, chaining pattern rules for inputs that are missing. */
 bool pattern_resolve(struct plan *p, struct node *n);
+/* After n was found to have no rule: a note for each pattern rule that
+ * matches it, naming the input it lacks. */
+void pattern_why(struct plan *p, struct node *n);
+/* Where in the header at l (a rule's) a word is, for a caret under it. */
+struct loc plan_wordloc(struct loc l, const char *word);
 
 /* task.c: if n's name is a task that takes parameters and its arguments
  * ("deploy prod", as task_instance_name writes it), give n an edge of that

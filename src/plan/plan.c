@@ -107,11 +107,9 @@ bool plan_makeable(struct plan *p, struct node *n)
 	return n->gen || plan_mtime(p, n) != MTIME_MISSING;
 }
 
-/* Where in a rule's header a word naming path is, for a caret under it. */
-static struct loc wordloc(const struct edge *e, const char *path)
+struct loc plan_wordloc(struct loc l, const char *path)
 {
-	const struct source *s = source_get(e->loc.src);
-	struct loc l = e->loc;
+	const struct source *s = source_get(l.src);
 	const char *line, *end, *hit;
 	size_t n = strlen(path);
 
@@ -147,6 +145,12 @@ static const char *nearest_target(const struct graph *g, const char *name)
 			nearest_try(&near, n->path);
 	}
 	return nearest_hint(&near);
+}
+
+/* Where in a rule's header a word naming path is, for a caret under it. */
+static struct loc wordloc(const struct edge *e, const char *path)
+{
+	return plan_wordloc(e->loc, path);
 }
 
 struct frame {
@@ -524,6 +528,7 @@ bool plan_build(struct plan *p, struct node **goals, size_t ngoals)
 		if (!plan_makeable(p, goal)) {
 			diag_error((struct loc){0}, "unknown target '%s'%s", goal->path,
 				   nearest_target(p->g, goal->path));
+			pattern_why(p, goal);
 			ok = false;
 		}
 		if (!goal->gen || plan_st(p, goal->gen)->walk != WALK_NEW)
@@ -552,6 +557,7 @@ bool plan_build(struct plan *p, struct node **goals, size_t ngoals)
 					diag_error(wordloc(f->e, n->path),
 						   "no rule to make '%s', needed by '%s'", n->path,
 						   edge_name(f->e));
+					pattern_why(p, n);
 					ok = false;
 				}
 				continue;

@@ -60,12 +60,15 @@ struct estate {
 	bool refresh : 1; /* listed in plan->refresh */
 };
 
-/* The pattern search under way: how much of it is left, and the rules in the
- * chain being tried (a rule is not used twice in one chain, as in make). */
+/* The pattern search under way: how much of it is left, how long a chain it
+ * may make, and the rules in the chain being tried (a rule is not used twice
+ * in one chain, as in make). */
 enum { MAX_PATTERN_CHAIN = 4, MAX_PATTERN_TRIES = 10000 };
 struct search {
 	int tries;
+	int maxdepth;
 	size_t chain[MAX_PATTERN_CHAIN + 1];
+	const struct node *capped; /* the last node whose search ran out of tries */
 };
 
 struct plan {

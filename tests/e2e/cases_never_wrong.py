@@ -362,3 +362,95 @@ def never_plain_run_after_content_run_runs_nothing(t):
     ran(t, ["gen"])
     nothing_to_do(t, t.run())
     nothing_to_do(t, t.run("--content"))
+
+
+# ---- pattern rules -------------------------------------------------------------
+
+def match_anything(t, nsrc, nrules, make_sources=True):
+    """A Taskfile of nrules rules `%: %.inN` (each matches any name) building
+    nsrc files, each from its src/fI.in1 if make_sources."""
+    names = ["src/f%d" % i for i in range(nsrc)]
+    text = "all: %s\n" % " ".join(names)
+    for k in range(1, nrules + 1):
+        text += "%%: %%.in%d\n  cp {{in}} {{out}}\n" % k
+    t.taskfile(text, dedent=False)
+    if make_sources:
+        for n in names:
+            t.write(n + ".in1", "x\n")
+
+
+@case
+def never_match_anything_rules_do_not_explode(t):
+    # eight rules that match any name, over 200 sources: each source exists,
+    # baton did not make it, so it is not sent through chains of patterns,
+    # and a rule matching anything makes no file of a chain (as in make)
+    match_anything(t, 200, 8)
+    r = t.run("-j2")
+    t.rc(r, 0)
+    t.bounded(r, 24)
+    t.content("src/f199", "x\n")
+    r = t.run()
+    nothing_to_do(t, r)
+    t.bounded(r, 24)
+
+
+@case
+def never_missing_targets_with_many_patterns_fail_fast(t):
+    # 200 targets no rule can make, 20 rules that match any name: the error
+    # comes after a bounded search, and says which rules matched
+    match_anything(t, 200, 20, make_sources=False)
+    r = t.run()
+    t.diag(r, "Taskfile:1:6: error: no rule to make 'src/f0', needed by 'all'", "src/f0")
+    t.bounded(r, 24)
+    lines = r.err.splitlines()
+    t.eq(lines[3:10], [
+        "Taskfile:2:4: note: the pattern rule for '%' matches, but its input 'src/f0.in1' "
+        "is missing and no rule makes it",
+        "    %: %.in1",
+        "       ^~~~~",
+        "Taskfile:4:4: note: the pattern rule for '%' matches, but its input 'src/f0.in2' "
+        "is missing and no rule makes it",
+        "    %: %.in2",
+        "       ^~~~~",
+        "Taskfile:6:4: note: the pattern rule for '%' matches, but its input 'src/f0.in3' "
+        "is missing and no rule makes it"], "notes", r)
+    t.contains(r.err, "baton: note: and 17 more pattern rules\n", "stderr", r)
+
+
+@case
+def never_chain_of_patterns_still_remakes_what_baton_made(t):
+    # a file baton made is still sent through chains: x.o, made from x.c made
+    # from x.y, is made again when x.y changes, even with x.c gone
+    t.taskfile(r"""
+        all: x.o
+        %.o: %.c
+          echo o >> log
+          cat {{in}} > {{out}}
+        %.c: %.y
+          echo c >> log
+          cat {{in}} > {{out}}
+    """)
+    t.write("x.y", "one\n")
+    t.rc(t.run(), 0)
+    os.unlink(t.path("x.c"))
+    t.write("x.y", "two\n")
+    t.rc(t.run(), 0)
+    t.logged(["c", "o", "c", "o"])
+    t.content("x.o", "two\n")
+
+
+@case
+def never_pattern_with_a_missing_input_says_which(t):
+    t.taskfile(r"""
+        app: main.o
+          cc -o app main.o
+        %.o: %.c
+          cc -c {{in}}
+    """)
+    r = t.run("util.o")
+    t.eq(r.err, "baton: error: unknown target 'util.o'\n"
+         "Taskfile:3:6: note: the pattern rule for '%.o' matches, but its input 'util.c' "
+         "is missing and no rule makes it\n"
+         "    %.o: %.c\n"
+         "         ^~~\n", "stderr", r)
+    t.rc(r, 2)
