@@ -6,20 +6,13 @@ import os
 import time
 
 from harness import case
-
-B = 1_600_000_000 * 10**9   # a fixed past time, in ns
-S = 10**9
+from cases_state import B, S, nothing_to_do
 
 
 def ran(t, expected):
     """The recipes that ran since the last call wrote these lines, in any order."""
     t.eq(sorted(t.log()), sorted(expected), "lines recipes wrote to 'log'")
     os.unlink(t.path("log"))
-
-
-def nothing_to_do(t, r):
-    t.rc(r, 0)
-    t.eq(r.out + r.err, "baton: nothing to do\n", "output of an up-to-date build", r)
 
 
 # ---- attributes ------------------------------------------------------------
