@@ -23,6 +23,7 @@
 #include "run/loop.h"
 #include "run/outlog.h"
 #include "run/pools.h"
+#include "run/record.h"
 #include "run/sched.h"
 #include "run/status.h"
 #include "state/statelog.h"
@@ -383,6 +384,7 @@ static int run(struct build *b)
 	js.rec.content = o->content;
 	if (!o->dry_run)
 		js.outlog = outlog_open(".baton");
+	js.rec.plan = &b->plan;
 	ev = jobs_events(&js);
 	x = o->dry_run ? exec_dry(loop, &ev) : exec_local(loop, &ev);
 	js.x = x;
@@ -549,6 +551,9 @@ int build_main(struct options *o, const char *path, int nops, char **ops)
 	rc = prepare(&b, nops, ops);
 	if (rc < 0)
 		rc = run(&b);
+	/* what was found up to date, whatever became of the rest */
+	if (rc != EXIT_USAGE && !o->dry_run && !o->dump)
+		record_refresh(&b.log, &b.plan);
 	/* the graph first: compacting the log may read all of it again */
 	plan_free(&b.plan);
 	taskfile_free(&b.l);

@@ -24,6 +24,11 @@ enum {
 	NODE_QUEUED = 1 << 4,   /* listed to be stated (plan_build, briefly) */
 	/* lent by the plan (struct plan): taken back by plan_free */
 	NODE_RESOLVED = 1 << 2, /* pattern rules were tried for it */
+	/* a plan's own node, in no graph: a file a depfile named, standing in
+	 * for the graph's node of that path, which a rule makes that must not
+	 * count (see plan.c, adddeps and dropdep) */
+	NODE_STANDIN = 1 << 5,
+	NODE_DROPPED = 1 << 6, /* a stand-in whose file is not compared either */
 };
 
 struct node {

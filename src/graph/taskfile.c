@@ -795,6 +795,8 @@ bool taskfile_graph(struct taskfile *l)
 			else
 				ok = false;
 		}
+		if (s->attrs && !eval_check_attrs(&l->vars, s))
+			ok = false;
 		/* the header's words are in the graph now: nothing reads them again
 		 * (a task keeps its name, which is not in a segment), and a rule's
 		 * statement goes with them */

@@ -431,17 +431,29 @@ static struct stmt *newstmt(struct ast *t, enum stmt_kind kind, struct loc loc)
 /* The attributes, and what value each needs ([name: value]), or NULL: none. */
 static const struct {
 	const char *name, *needs;
+	bool files; /* only for rules that make files: says nothing of a task */
 } known_attrs[] = {
-    {"depfile", "a path: [depfile: PATH]"},
-    {"precious", NULL},
-    {"content", NULL},
-    {"pool", "a pool: [pool: NAME] or [pool: NAME SLOTS]"},
-    {"quiet", NULL},
-    {"serial", NULL},
-    {"dir", "a directory: [dir: PATH]"},
-    {"private", NULL},
-    {"alias", "a name: [alias: NAME...]"},
+    {"depfile", "a path: [depfile: PATH]", true},
+    {"precious", NULL, true},
+    {"content", NULL, true},
+    {"pool", "a pool: [pool: NAME] or [pool: NAME SLOTS]", false},
+    {"quiet", NULL, false},
+    {"serial", NULL, false},
+    {"dir", "a directory: [dir: PATH]", false},
+    {"private", NULL, false},
+    {"alias", "a name: [alias: NAME...]", false},
 };
+
+static bool filesonly(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < LEN(known_attrs); i++) {
+		if (!strcmp(known_attrs[i].name, name))
+			return known_attrs[i].files;
+	}
+	return false;
+}
 
 void ast_attr(struct ast *t, const char *name, size_t len, bool hasvalue, struct plist value,
 	      struct loc loc)
@@ -684,6 +696,7 @@ void ast_task(struct ast *t, struct parlist head, struct wlist deps, struct rlis
 	struct stmt *s;
 	struct header *hdr;
 	struct word *name;
+	const struct attr *a;
 	bool ok = true;
 
 	if (!head.head || head.head->def || head.head->variadic || !head.head->name[0]) {
@@ -727,6 +740,13 @@ void ast_task(struct ast *t, struct parlist head, struct wlist deps, struct rlis
 	s = newstmt(t, ST_TASK, loc);
 	s->doc = takedoc(t, loc);
 	s->attrs = takeattrs(t);
+	/* a task makes no file: a depfile, say, would mean nothing */
+	for (a = s->attrs; a; a = a->next) {
+		if (filesonly(a->name))
+			diag_error(a->loc,
+				   "the %s attribute is for rules that make files, not tasks",
+				   a->name);
+	}
 	s->hdr = hdr;
 	s->hdr->outputs = name;
 	s->params = head.head->next;

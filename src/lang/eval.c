@@ -575,3 +575,18 @@ bool eval_check_recipe(struct vars *vars, const struct stmt *rule)
 	ast_locate_recipe(NULL, 0);
 	return ok;
 }
+
+bool eval_check_attrs(struct vars *vars, const struct stmt *rule)
+{
+	const struct attr *a;
+	const struct piece *p;
+	bool ok = true;
+
+	for (a = rule->attrs; a; a = a->next) {
+		for (p = a->value; p; p = p->next) {
+			if (p->kind == PC_EXPR)
+				ok = check_expr(vars, rule, p->expr, true) && ok;
+		}
+	}
+	return ok;
+}

@@ -55,6 +55,9 @@ bool eval_recipe(struct eval *ev, const struct rline *lines, struct buf *script)
 /* Report every unknown name or bad call in a recipe of a rule with these
  * parameters, without evaluating anything. */
 bool eval_check_recipe(struct vars *vars, const struct stmt *rule);
+/* The same for the values of a rule's attributes ([depfile: ...]): checked
+ * with the recipe, before anything runs. */
+bool eval_check_attrs(struct vars *vars, const struct stmt *rule);
 
 /* The most arguments a function call may have: its arguments' values are
  * held side by side while it runs. */

@@ -14,11 +14,15 @@
 /* Modification times are nanoseconds since the epoch. */
 #define MTIME_MISSING ((int64_t)-1)
 
-/* What baton remembers of a file to tell whether it changed. */
+/* What baton remembers of a file to tell whether it changed. The ctime (when
+ * its inode last changed) catches a file written again with its size, inode
+ * and mtime put back (cp -p, rsync --inplace -t, touch -r), as git's index
+ * does; it also changes with the file's mode and number of links. */
 struct filestat {
 	int64_t mtime; /* ns, or MTIME_MISSING */
 	int64_t size;
 	uint64_t ino;
+	int64_t ctime; /* ns */
 };
 
 /* Whether path is a symbolic link to nothing: then what it points to is
@@ -44,6 +48,9 @@ void os_statq_push(struct os_statq *q, void *item);
 size_t os_statq_stop(struct os_statq *q);
 /* Whether two stats differ in any field. */
 bool filestat_differ(const struct filestat *a, const struct filestat *b);
+/* Whether they differ in mtime, size or inode: a file written or replaced,
+ * not one only linked to or given another mode (ctime alone). */
+bool filestat_written(const struct filestat *a, const struct filestat *b);
 /* Append everything fd gives until its end to b; false with errno set if a
  * read fails. */
 bool os_read_all(int fd, struct buf *b);

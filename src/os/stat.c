@@ -54,19 +54,31 @@ bool os_dangling(const char *path, struct buf *target)
 	return true;
 }
 
+static void missing(struct filestat *st)
+{
+	st->mtime = MTIME_MISSING;
+	st->size = 0;
+	st->ino = 0;
+	st->ctime = 0;
+}
+
+static void fromstat(struct filestat *st, const struct stat *sb)
+{
+	st->mtime = mtimeof(sb);
+	st->size = (int64_t)sb->st_size;
+	st->ino = (uint64_t)sb->st_ino;
+	st->ctime = (int64_t)sb->st_ctim.tv_sec * 1000000000 + sb->st_ctim.tv_nsec;
+}
+
 void os_stat(const char *path, struct filestat *st)
 {
 	struct stat sb;
 
 	if (stat(path, &sb) < 0) {
-		st->mtime = MTIME_MISSING;
-		st->size = 0;
-		st->ino = 0;
+		missing(st);
 		return;
 	}
-	st->mtime = mtimeof(&sb);
-	st->size = (int64_t)sb.st_size;
-	st->ino = (uint64_t)sb.st_ino;
+	fromstat(st, &sb);
 }
 
 /* The work os_stat_many shares out: chunks of the arrays, taken in turn. */
@@ -97,13 +109,6 @@ struct dirs {
 static bool under(const char *path, size_t plen, const char *dir, size_t dlen)
 {
 	return plen > dlen && path[dlen] == '/' && !memcmp(path, dir, dlen);
-}
-
-static void missing(struct filestat *st)
-{
-	st->mtime = MTIME_MISSING;
-	st->size = 0;
-	st->ino = 0;
 }
 
 /* What is at a directory's path: nothing, an empty directory, or something else
@@ -154,9 +159,7 @@ static void statin(struct dirs *d, const char *path, struct filestat *st)
 		}
 	}
 	if (stat(path, &sb) == 0) {
-		st->mtime = mtimeof(&sb);
-		st->size = (int64_t)sb.st_size;
-		st->ino = (uint64_t)sb.st_ino;
+		fromstat(st, &sb);
 		return;
 	}
 	missing(st);
@@ -221,9 +224,14 @@ void os_stat_many(const char *const *paths, struct filestat *const *sts, size_t 
 		pthread_join(tid[i], NULL);
 }
 
-bool filestat_differ(const struct filestat *a, const struct filestat *b)
+bool filestat_written(const struct filestat *a, const struct filestat *b)
 {
 	return a->mtime != b->mtime || a->size != b->size || a->ino != b->ino;
+}
+
+bool filestat_differ(const struct filestat *a, const struct filestat *b)
+{
+	return filestat_written(a, b) || a->ctime != b->ctime;
 }
 
 /* The items handed to an os_statq, in blocks: the worker reads one while the

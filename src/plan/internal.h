@@ -23,6 +23,11 @@ const char **plan_byid(const char ***v, size_t *n, size_t *cap, uint32_t id);
 /* pattern.c: give n an edge from the first pattern rule that can make it, if
  * any, chaining pattern rules for inputs that are missing. */
 bool pattern_resolve(struct plan *p, struct node *n);
+/* After n was found to have no rule: a note for each pattern rule that
+ * matches it, naming the input it lacks. */
+void pattern_why(struct plan *p, struct node *n);
+/* Where in the header at l (a rule's) a word is, for a caret under it. */
+struct loc plan_wordloc(struct loc l, const char *word);
 
 /* task.c: if n's name is a task that takes parameters and its arguments
  * ("deploy prod", as task_instance_name writes it), give n an edge of that
@@ -32,8 +37,13 @@ bool task_resolve(struct plan *p, struct node *n);
 
 /* outdated.c: whether e must run for its own sake, judged by what it did last
  * time (its record le, read as far as its header); the reasons go to w when
- * explaining. */
-bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, struct buf *w);
+ * explaining. *stale: whether the record's stat data differ from the files'
+ * in ways that counted for nothing. */
+bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, struct buf *w,
+		     bool *stale);
+/* Whether input i of e, which a job of this build wrote again, has the content
+ * e's record holds for it, e comparing contents ([content] or --content). */
+bool outdated_samenow(struct plan *p, const struct edge *e, uint32_t i);
 /* Append a reason to w, if explaining. */
 void outdated_why(const struct plan *p, struct buf *w, const char *fmt, ...) PRINTF(3, 4);
 

@@ -65,6 +65,12 @@ static void statdiff(struct buf *b, const struct filestat *old, const struct fil
 			   (unsigned long long)now->ino);
 		sep = ", ";
 	}
+	if (old->ctime != now->ctime && !filestat_written(old, now)) {
+		buf_printf(b, "%sctime %lld.%09lld -> %lld.%09lld", sep,
+			   (long long)(old->ctime / 1000000000), (long long)(old->ctime % 1000000000),
+			   (long long)(now->ctime / 1000000000), (long long)(now->ctime % 1000000000));
+		sep = ", ";
+	}
 	if (oldhash && newhash && *oldhash != *newhash) {
 		buf_printf(b, "%shash %016llx -> %016llx", sep, (unsigned long long)*oldhash,
 			   (unsigned long long)*newhash);
@@ -112,6 +118,16 @@ static void textdiff(struct buf *b, const char *a, const char *c)
 	}
 }
 
+/* Whether a file that e reads changed since its record (was): in any field for
+ * a source file, but not in its ctime alone for one a rule makes (a hard link
+ * made to it, as ln does, changes that, and one job's link must not make
+ * another that linked the same file run again). */
+static bool inchanged(const struct node *n, const struct filestat *now,
+		      const struct filestat *was)
+{
+	return n->gen ? filestat_written(now, was) : filestat_differ(now, was);
+}
+
 /* Whether an input whose stat changed since the record still has the same content;
  * *hashed says whether *h holds its hash now. */
 static bool samecontent(const struct plan_opts *o, const struct edge *e, const struct recfile *rf,
@@ -140,7 +156,29 @@ static bool samefiles(const struct plan *p, struct edge *e, const struct logentr
 	return h == le->files_hash;
 }
 
-bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, struct buf *w)
+bool outdated_samenow(struct plan *p, const struct edge *e, uint32_t i)
+{
+	const struct plan_opts *o = &p->o;
+	const struct logentry *le;
+	const struct record *r;
+	const struct recfile *rf;
+	uint64_t h;
+
+	if (!(o->content || ast_getattr(e->rule, "content")) || !o->log || !o->fs->hash ||
+	    !(le = statelog_get(o->log, edge_out(e)[0]->path)) || !(r = statelog_read(o->log, le)))
+		return false;
+	if (i < e->nin && r->nin == e->nin)
+		rf = &r->ins[i];
+	else if (i >= e->nin && i - e->nin < r->ndep)
+		rf = &r->deps[i - e->nin];
+	else
+		return false;
+	return rf->hashed && !strcmp(rf->path, e->in[i]->path) &&
+	       o->fs->hash(o->fs->ctx, e->in[i]->path, &h) && h == rf->hash;
+}
+
+bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, struct buf *w,
+		     bool *stale)
 {
 	const struct plan_opts *o = &p->o;
 	const struct record *r;
@@ -172,6 +210,7 @@ bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, 
 	}
 	if (samefiles(p, e, le))
 		return self;
+	*stale = true; /* unless something below is a reason to run */
 	if (!(r = statelog_read(o->log, le))) {
 		outdated_why(p, w, "its record in the state log is damaged");
 		return true;
@@ -187,8 +226,9 @@ bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, 
 			return true;
 		}
 		/* an output changed since baton made it (edited, touched, put back from
-		 * elsewhere) is not what the recipe makes: a clean build would differ */
-		if (r->ok && st->mtime != MTIME_MISSING && filestat_differ(st, &r->outs[i].st)) {
+		 * elsewhere) is not what the recipe makes: a clean build would differ.
+		 * Not its ctime alone: a hard link made to it (ln) changes that */
+		if (r->ok && st->mtime != MTIME_MISSING && filestat_written(st, &r->outs[i].st)) {
 			self = true;
 			if (o->explain) {
 				buf_printf(w, "output '%s' changed since the last run",
@@ -205,7 +245,7 @@ bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, 
 			outdated_why(p, w, "its inputs are not those of the last run");
 			return true;
 		}
-		if (filestat_differ(st, &r->ins[i].st) &&
+		if (inchanged(n, st, &r->ins[i].st) &&
 		    !samecontent(o, e, &r->ins[i], n->path, &h, &hashed)) {
 			self = true;
 			if (o->explain) {
@@ -219,7 +259,9 @@ bool outdated_record(struct plan *p, struct edge *e, const struct logentry *le, 
 		struct node *n = e->in[i];
 		const struct filestat *st = plan_stat(p, n);
 		const struct recfile *rf = &r->deps[i - e->nin];
-		if (filestat_differ(st, &rf->st) && !samecontent(o, e, rf, n->path, &h, &hashed)) {
+		if (n->flags & NODE_DROPPED)
+			continue; /* it closed a cycle: not an input */
+		if (inchanged(n, st, &rf->st) && !samecontent(o, e, rf, n->path, &h, &hashed)) {
 			self = true;
 			if (o->explain) {
 				buf_printf(w, "input '%s' (from the depfile) changed", n->path);

@@ -4,7 +4,9 @@
 
 #include "base/match.h"
 #include "graph/graph.h"
+#include "lang/diag.h"
 #include "plan/internal.h"
+#include "state/statelog.h"
 
 /* If path matches the pattern (one '%'), copy the stem into *stem. */
 static bool match(const char *pat, const char *path, size_t plen, struct buf *stem)
@@ -50,7 +52,7 @@ static bool makeable(struct plan *p, struct node *n, int depth)
 {
 	if (n->gen || (n->flags & NODE_TASK) || plan_mtime(p, n) != MTIME_MISSING)
 		return true;
-	return depth < MAX_PATTERN_CHAIN && p->search.tries < MAX_PATTERN_TRIES &&
+	return depth < p->search.maxdepth && p->search.tries < MAX_PATTERN_TRIES &&
 	       !(n->flags & NODE_RESOLVED) && trypatterns(p, n, depth + 1);
 }
 
@@ -84,6 +86,31 @@ static void instantiate(struct plan *p, const struct pattern *pat, struct node *
 	p->inst[p->ninst++] = e;
 }
 
+/* Whether pattern rule pat makes n (the stem into *stem): by an output other
+ * than '%' alone in a chain, where a rule that matches anything would be
+ * tried for every name the chain makes up (as in make, such a rule makes only
+ * what is needed by name). */
+static bool matches(const struct pattern *pat, const struct node *n, int depth, struct buf *stem)
+{
+	size_t j;
+
+	for (j = 0; j < pat->outs.n; j++) {
+		if ((depth == 0 || strcmp(pat->outs.v[j], "%")) &&
+		    match(pat->outs.v[j], n->path, n->len, stem))
+			return true;
+	}
+	return false;
+}
+
+/* The node of pat's jth input (its order-only ones after the others). */
+static struct node *patin(struct plan *p, const struct pattern *pat, size_t j,
+			  const struct buf *stem)
+{
+	const char *w = j < pat->ins.n ? pat->ins.v[j] : pat->order.v[j - pat->ins.n];
+
+	return substnode(p->g, w, stem);
+}
+
 /* Find a pattern rule that makes n and give n an edge from it. */
 static bool trypatterns(struct plan *p, struct node *n, int depth)
 {
@@ -93,15 +120,13 @@ static bool trypatterns(struct plan *p, struct node *n, int depth)
 
 	if (n->flags & NODE_RESOLVED)
 		return n->gen != NULL;
-	if (depth == 0) {
+	if (depth == 0)
 		resolved(p, n);
-		p->search.tries = 0;
-	}
 	for (i = 0; i < g->npats; i++) {
 		struct pattern *pat = &g->pats[i];
 		struct node *ins[64], **in = ins;
 		size_t nin = pat->ins.n + pat->order.n;
-		bool ok = false;
+		bool ok;
 		int d;
 
 		for (d = 0; d < depth && p->search.chain[d] != i; d++)
@@ -109,16 +134,13 @@ static bool trypatterns(struct plan *p, struct node *n, int depth)
 		if (d < depth)
 			continue; /* already in this chain */
 		p->search.chain[depth] = i;
-		for (j = 0; j < pat->outs.n && !ok; j++)
-			ok = match(pat->outs.v[j], n->path, n->len, &stem);
-		if (!ok)
+		if (!matches(pat, n, depth, &stem))
 			continue;
 		p->search.tries += (int)nin + 1;
 		if (nin > LEN(ins))
 			in = xmalloc(nin * sizeof(*in));
-		for (j = 0; j < nin && ok; j++) {
-			const char *w = j < pat->ins.n ? pat->ins.v[j] : pat->order.v[j - pat->ins.n];
-			in[j] = substnode(g, w, &stem);
+		for (j = 0, ok = true; j < nin && ok; j++) {
+			in[j] = patin(p, pat, j, &stem);
 			ok = in[j] != n && makeable(p, in[j], depth);
 		}
 		for (j = 0; j < pat->outs.n && ok; j++) {
@@ -135,17 +157,80 @@ static bool trypatterns(struct plan *p, struct node *n, int depth)
 		}
 	}
 	buf_free(&stem);
-	if (depth == 0 && !(n->flags & NODE_RESOLVED))
-		resolved(p, n);
 	return false;
+}
+
+/* Start a search for n: a file that exists and that baton did not make (a
+ * source: the state log has no record of it) is made by a pattern rule only
+ * from inputs that exist or that explicit rules make, not through a chain of
+ * pattern rules; else every file of a project would be sent through every
+ * chain the patterns allow. */
+static void startsearch(struct plan *p, struct node *n)
+{
+	p->search.tries = 0;
+	p->search.maxdepth = MAX_PATTERN_CHAIN;
+	if (plan_mtime(p, n) != MTIME_MISSING &&
+	    !(p->o.log && statelog_get(p->o.log, n->path)))
+		p->search.maxdepth = 0;
 }
 
 bool pattern_resolve(struct plan *p, struct node *n)
 {
+	bool ok;
+
+	if (n->flags & NODE_RESOLVED)
+		return n->gen != NULL;
 	/* a task called with arguments ("deploy prod") before any pattern */
-	if (!(n->flags & NODE_RESOLVED) && task_resolve(p, n)) {
+	if (task_resolve(p, n)) {
 		resolved(p, n);
 		return true;
 	}
-	return trypatterns(p, n, 0);
+	startsearch(p, n);
+	ok = trypatterns(p, n, 0);
+	if (!ok && p->search.tries >= MAX_PATTERN_TRIES) {
+		/* a file that is missing gets an error, and a note says why */
+		if (plan_mtime(p, n) != MTIME_MISSING)
+			warn("stopped looking for pattern rules to make '%s' after %d tries: it "
+			     "counts as a source", n->path, MAX_PATTERN_TRIES);
+		p->search.capped = n;
+	}
+	return ok;
+}
+
+void pattern_why(struct plan *p, struct node *n)
+{
+	struct graph *g = p->g;
+	struct buf stem = {0};
+	size_t i, j, shown = 0, more = 0;
+	bool capped = p->search.capped == n;
+
+	startsearch(p, n);
+	for (i = 0; i < g->npats; i++) {
+		const struct pattern *pat = &g->pats[i];
+		size_t nin = pat->ins.n + pat->order.n;
+		if (!matches(pat, n, 0, &stem))
+			continue;
+		if (shown == 3) {
+			more++;
+			continue;
+		}
+		p->search.chain[0] = i;
+		for (j = 0; j < nin; j++) {
+			struct node *in = patin(p, pat, j, &stem);
+			const char *w = j < pat->ins.n ? pat->ins.v[j] : pat->order.v[j - pat->ins.n];
+			if (in == n || makeable(p, in, 0))
+				continue;
+			diag_note(plan_wordloc(pat->rule->loc, w),
+				  "the pattern rule for '%s' matches, but its input '%s' is missing "
+				  "and no rule makes it", pat->outs.v[0], in->path);
+			shown++;
+			break;
+		}
+	}
+	if (more)
+		diag_note((struct loc){0}, "and %zu more pattern rule%s", more, more == 1 ? "" : "s");
+	if (capped)
+		diag_note((struct loc){0}, "the search for a chain of pattern rules to make '%s' "
+			  "stopped after %d tries", n->path, MAX_PATTERN_TRIES);
+	buf_free(&stem);
 }

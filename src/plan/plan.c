@@ -107,11 +107,9 @@ bool plan_makeable(struct plan *p, struct node *n)
 	return n->gen || plan_mtime(p, n) != MTIME_MISSING;
 }
 
-/* Where in a rule's header a word naming path is, for a caret under it. */
-static struct loc wordloc(const struct edge *e, const char *path)
+struct loc plan_wordloc(struct loc l, const char *path)
 {
-	const struct source *s = source_get(e->loc.src);
-	struct loc l = e->loc;
+	const struct source *s = source_get(l.src);
 	const char *line, *end, *hit;
 	size_t n = strlen(path);
 
@@ -149,6 +147,12 @@ static const char *nearest_target(const struct graph *g, const char *name)
 	return nearest_hint(&near);
 }
 
+/* Where in a rule's header a word naming path is, for a caret under it. */
+static struct loc wordloc(const struct edge *e, const char *path)
+{
+	return plan_wordloc(e->loc, path);
+}
+
 struct frame {
 	struct edge *e;
 	uint32_t i;
@@ -171,6 +175,58 @@ static void cycle(struct frame *st, size_t top, struct edge *to, struct node *n)
 		diag_note(wordloc(st[j].e, need), "'%s' needs '%s'", from, need);
 	}
 	buf_free(&b);
+}
+
+/* A node of the plan's own for the file n names, which no rule makes: what a
+ * depfile lists is a file, even one named like a task or like a file made
+ * from the rule's own outputs. */
+static struct node *standin(struct plan *p, const struct node *n, uint32_t flags)
+{
+	struct node *s = arena_alloc(&p->a, sizeof(*s));
+
+	*s = (struct node){n->path, n->len, NODE_STANDIN | NODE_RESOLVED | flags, NULL, {0}};
+	if ((n->flags & (NODE_STATED | NODE_TASK)) == NODE_STATED) {
+		s->st = n->st;
+		s->flags |= NODE_STATED;
+	}
+	return s;
+}
+
+/* The highest frame from k to top whose edge reached the next by an input its
+ * depfile named, or top + 1 if none did: such a cycle is the depfile's. */
+static size_t depfileframe(const struct frame *st, size_t k, size_t top)
+{
+	size_t j;
+
+	for (j = top + 1; j-- > k;) {
+		uint32_t i = st[j].i - 1;
+		if (i >= st[j].e->nin && i < st[j].e->nimp)
+			return j;
+	}
+	return top + 1;
+}
+
+/* Leave out the input of frame j's edge that its depfile named and that closes
+ * a cycle: what a job once wrote in its depfile never makes the Taskfile
+ * unbuildable. The frames above j go back to be walked again, as if they
+ * had not been reached from there. */
+static void dropdep(struct plan *p, struct frame *st, size_t j, size_t top)
+{
+	struct edge *e = st[j].e;
+	struct node *n = e->in[st[j].i - 1];
+	const char *d = recipe_attr(&p->rx, e, "depfile", &p->a);
+	size_t k;
+
+	if (n->gen == e)
+		warn("the depfile '%s' of '%s' names '%s', which it makes: left out", d ? d : "?",
+		     edge_name(e), n->path);
+	else
+		warn("the depfile '%s' of '%s' names '%s', which needs '%s': left out, as it "
+		     "would close a dependency cycle", d ? d : "?", edge_name(e), n->path,
+		     edge_name(e));
+	e->in[st[j].i - 1] = standin(p, n, NODE_DROPPED);
+	for (k = j + 1; k <= top; k++)
+		plan_st(p, st[k].e)->walk = WALK_NEW;
 }
 
 static void future(const struct plan *p, struct node *n)
@@ -256,6 +312,16 @@ static void serialise(struct plan *p, struct edge *e)
 	}
 }
 
+/* List e in p->refresh. */
+static void addrefresh(struct plan *p, const struct edge *e)
+{
+	if (plan_st(p, e)->refresh)
+		return;
+	plan_st(p, e)->refresh = true;
+	xgrow((void **)&p->refresh, &p->caprefresh, p->nrefresh + 1, sizeof(*p->refresh));
+	p->refresh[p->nrefresh++] = (struct edge *)(uintptr_t)e;
+}
+
 /* Decide whether e must run, once all its inputs have been visited. */
 static void finish(struct plan *p, struct edge *e)
 {
@@ -265,7 +331,7 @@ static void finish(struct plan *p, struct edge *e)
 	struct buf w = {0};
 	int64_t oldest = INT64_MAX, t;
 	uint32_t i, weight;
-	bool self = false, dirty;
+	bool self = false, dirty, stale = false;
 
 	if (e->rule->kind == ST_TASK) {
 		self = true;
@@ -293,7 +359,7 @@ static void finish(struct plan *p, struct edge *e)
 		r = statelog_get(o->log, edge_out(e)[i]->path);
 	weight = !edge_hasjob(e) ? 0 : r ? addsat(r->duration_ms, 1) : 1;
 	if (r && e->rule->kind != ST_TASK) {
-		self = outdated_record(p, e, r, &w) || self;
+		self = outdated_record(p, e, r, &w, &stale) || self;
 	} else if (e->rule->kind != ST_TASK) {
 		for (i = 0; i < e->nin; i++) {
 			struct node *n = e->in[i];
@@ -318,6 +384,9 @@ static void finish(struct plan *p, struct edge *e)
 	s->weight = weight;
 	s->dirty = dirty;
 	s->self = self;
+	s->stale = stale;
+	if (stale && !dirty)
+		addrefresh(p, e);
 	if (w.len && dirty)
 		*plan_byid(&p->why, &p->nwhy, &p->capwhy, e->id) = arena_strndup(&p->a, w.s, w.len);
 	buf_free(&w);
@@ -338,17 +407,35 @@ static void finish(struct plan *p, struct edge *e)
 		p->njobs++;
 }
 
-bool plan_stillneeded(const struct plan *p, const struct edge *e)
+void plan_unchanged(struct plan *p, const struct node *n)
 {
+	htab_slot(&p->same, n->path, n->len)->val = (void *)(uintptr_t)n;
+}
+
+/* Whether the job that made n, which ended, changed it. */
+static bool madechanged(const struct plan *p, const struct node *n)
+{
+	return plan_st(p, n->gen)->changed && !(p->same.n && htab_get(&p->same, n->path, n->len));
+}
+
+bool plan_stillneeded(struct plan *p, const struct edge *e)
+{
+	bool same = false;
 	uint32_t i;
 
 	if (plan_st(p, e)->self)
 		return true;
 	for (i = 0; i < e->nimp; i++) {
-		const struct edge *dep = e->in[i]->gen;
-		if (dep && plan_st(p, dep)->changed)
+		if (!e->in[i]->gen || !madechanged(p, e->in[i]))
+			continue;
+		/* a generator that wrote the same bytes again changed nothing for a
+		 * rule that compares contents */
+		if (!outdated_samenow(p, e, i))
 			return true;
+		same = true;
 	}
+	if (same || plan_st(p, e)->stale)
+		addrefresh(p, e);
 	return false;
 }
 
@@ -362,6 +449,9 @@ static void adddeps(struct plan *p, struct edge *e)
 	struct lent *l;
 	uint32_t i, n, ndep;
 
+	if (plan_st(p, e)->lent)
+		return; /* visited again after a cycle was broken (dropdep) */
+	plan_st(p, e)->lent = true;
 	if (!p->o.log || e->rule->kind == ST_TASK || !ast_getattr(e->rule, "depfile") ||
 	    !(le = statelog_get(p->o.log, edge_out(e)[0]->path)) ||
 	    !(deps = statelog_deps(p->o.log, le, &ndep)))
@@ -369,8 +459,11 @@ static void adddeps(struct plan *p, struct edge *e)
 	n = e->nall + ndep;
 	in = arena_alloc(&p->a, n * sizeof(*in));
 	memcpy(in, e->in, e->nin * sizeof(*in));
-	for (i = 0; i < ndep; i++)
-		in[e->nin + i] = graph_node(p->g, deps[i].path, deps[i].len);
+	for (i = 0; i < ndep; i++) {
+		struct node *d = graph_node(p->g, deps[i].path, deps[i].len);
+		/* a task of that name is not what the job read */
+		in[e->nin + i] = d->flags & NODE_TASK ? standin(p, d, 0) : d;
+	}
 	memcpy(in + e->nin + ndep, e->in + e->nin, (e->nall - e->nin) * sizeof(*in));
 	xgrow((void **)&p->lent, &p->caplent, p->nlent + 1, sizeof(*p->lent));
 	l = &p->lent[p->nlent++];
@@ -448,6 +541,7 @@ bool plan_build(struct plan *p, struct node **goals, size_t ngoals)
 			diag_error((struct loc){0}, "unknown target '%s'%s", goal->path,
 				   nearest_target(p->g, goal->path));
 			dangling(goal->path);
+			pattern_why(p, goal);
 			ok = false;
 		}
 		if (!goal->gen || plan_st(p, goal->gen)->walk != WALK_NEW)
@@ -455,6 +549,7 @@ bool plan_build(struct plan *p, struct node **goals, size_t ngoals)
 		xgrow((void **)&st, &cap, 1, sizeof(*st));
 		st[0] = (struct frame){goal->gen, 0};
 		visit(p, goal->gen);
+		plan_st(p, goal->gen)->goal = (uint32_t)gi;
 		top = 0;
 		for (;;) {
 			struct frame *f = &st[top];
@@ -477,6 +572,7 @@ bool plan_build(struct plan *p, struct node **goals, size_t ngoals)
 						   "no rule to make '%s', needed by '%s'", n->path,
 						   edge_name(f->e));
 					dangling(n->path);
+					pattern_why(p, n);
 					ok = false;
 				}
 				continue;
@@ -485,11 +581,20 @@ bool plan_build(struct plan *p, struct node **goals, size_t ngoals)
 			if (w == WALK_VISITED)
 				continue;
 			if (w == WALK_VISITING) {
+				size_t k = top, j;
+				while (st[k].e != n->gen)
+					k--;
+				if ((j = depfileframe(st, k, top)) <= top) {
+					dropdep(p, st, j, top);
+					top = j;
+					continue;
+				}
 				cycle(st, top, n->gen, n);
 				ok = false;
 				continue;
 			}
 			visit(p, n->gen);
+			plan_st(p, n->gen)->goal = (uint32_t)gi;
 			xgrow((void **)&st, &cap, top + 2, sizeof(*st));
 			st[++top] = (struct frame){n->gen, 0};
 		}
@@ -554,6 +659,8 @@ void plan_free(struct plan *p)
 	for (i = 0; i < p->nresolved; i++)
 		p->resolved[i]->flags &= ~(uint32_t)NODE_RESOLVED;
 	free(p->lent);
+	htab_free(&p->same);
+	free(p->refresh);
 	free(p->inst);
 	free(p->instafter);
 	free(p->resolved);

@@ -49,19 +49,28 @@ struct estate {
 	uint32_t weight;  /* its job's expected duration (ms + 1), from the log */
 	uint32_t prio;    /* weight of the longest path from it to a goal */
 	uint32_t after;   /* weight of the longest path of jobs that lead to it */
+	uint32_t goal;    /* the first goal (by its place on the command line)
+			   * that needs it: goals are made in their order */
 	uint8_t walk;     /* enum walk, for the walk from the goals */
 	bool dirty : 1;   /* must run, or may have to (see self) */
 	bool self : 1;    /* must run for its own sake, whatever its inputs' jobs do */
 	bool changed : 1; /* running it changed an output (or, planned, may) */
 	bool blocked : 1; /* it will not run: an input's job failed */
+	bool lent : 1;    /* it was given its depfile's inputs (adddeps) */
+	bool stale : 1;   /* its record's stat data are not the files' now, though
+			   * the changes count for nothing (see plan->refresh) */
+	bool refresh : 1; /* listed in plan->refresh */
 };
 
-/* The pattern search under way: how much of it is left, and the rules in the
- * chain being tried (a rule is not used twice in one chain, as in make). */
+/* The pattern search under way: how much of it is left, how long a chain it
+ * may make, and the rules in the chain being tried (a rule is not used twice
+ * in one chain, as in make). */
 enum { MAX_PATTERN_CHAIN = 4, MAX_PATTERN_TRIES = 10000 };
 struct search {
 	int tries;
+	int maxdepth;
 	size_t chain[MAX_PATTERN_CHAIN + 1];
+	const struct node *capped; /* the last node whose search ran out of tries */
 };
 
 struct plan {
@@ -89,6 +98,15 @@ struct plan {
 	size_t nresolved, capresolved;
 	struct lent { struct edge *e; struct node **in; uint32_t nimp, nall; } *lent;
 	size_t nlent, caplent;
+	/* outputs that a job which changed another left as they were, by path */
+	struct htab same;
+	/* edges that do not run, though their files' stat data are not those their
+	 * records hold, as the changes count for nothing (content the same, a
+	 * ctime that is not compared, an input left out): their records are to be
+	 * written again with the stat data the files have now (record_refresh),
+	 * so that the next build need not look again */
+	struct edge **refresh;
+	size_t nrefresh, caprefresh;
 	struct search search;
 	uint32_t *seen;      /* plan_inputs: by edge id, the last walk that saw it */
 	size_t nseen;
@@ -110,8 +128,8 @@ static inline struct estate *plan_st(const struct plan *p, const struct edge *e)
 /* The ith of the edges waiting for e. */
 struct edge *plan_rdep(const struct plan *p, const struct edge *e, uint32_t i);
 /* Whether e, whose inputs' jobs are done, must still run: for its own sake, or
- * because a job it depends on changed an output. */
-bool plan_stillneeded(const struct plan *p, const struct edge *e);
+ * because a job it depends on changed one of its inputs. */
+bool plan_stillneeded(struct plan *p, const struct edge *e);
 /* Where e was declared, as a key that sorts edges in the order of the Taskfile:
  * a rule's place in it, and for the edges of one pattern rule, the order in
  * which their targets were named. */
@@ -120,6 +138,9 @@ uint64_t plan_order(const struct plan *p, const struct edge *e);
  * through others, once each, until fn returns false. */
 void plan_inputs(struct plan *p, const struct edge *from,
 		 bool (*fn)(void *ctx, const struct edge *e), void *ctx);
+/* The job that makes n ended and changed another of its outputs, but left n as
+ * it was: what needs n need not run for n's sake (restat, per output). */
+void plan_unchanged(struct plan *p, const struct node *n);
 /* Whether an edge has a recipe to run. */
 bool edge_hasjob(const struct edge *e);
 /* Print the edges to run with their pending counts (for tests and --dump=plan). */

@@ -261,10 +261,11 @@ static enum start_result start(void *ctx, struct edge *e)
 			goto fail;
 		}
 		spec.argv = argv;
-		spec.env = command_env(&j->cmd, spec.env);
 		spec.console = j->v.console;
 		if (!place(js, j, &spec))
 			goto fail;
+		/* a #! script's own variables over the build's environment */
+		spec.env = command_env(&j->cmd, spec.env);
 	}
 	if (!js->x->simulated) {
 		record_start(&js->rec, &j->rec, e, loop_now(js->loop));

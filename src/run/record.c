@@ -14,6 +14,7 @@
 #include "base/path.h"
 #include "graph/graph.h"
 #include "lang/diag.h"
+#include "plan/plan.h"
 #include "plan/recipe.h"
 #include "state/depfile.h"
 #include "state/statelog.h"
@@ -179,38 +180,45 @@ static bool readdeps(const struct recorder *c, struct edge *e, struct arena *a,
 	return true;
 }
 
-bool record_success(const struct recorder *c, struct jobrec *o, struct edge *e, int64_t now,
-		    uint64_t rss_kb, bool *changed)
+/* One file of a record written again: its path and hash as recorded, the stat
+ * data of node n if it stands for that file. */
+static void refreshed(struct recfile *to, const struct recfile *from, const struct node *n)
 {
-	struct filestat st;
-	struct recfile *deps = NULL;
-	struct arena a = {0};
-	uint32_t i, ndep = 0;
-	bool ok = true;
+	*to = *from;
+	if (n && !(n->flags & NODE_DROPPED) && (n->flags & NODE_STATED) &&
+	    !strcmp(n->path, from->path))
+		to->st = n->st;
+}
 
-	*changed = e->rule->kind == ST_TASK;
-	for (i = 0; i < e->nout; i++) {
-		os_stat(edge_out(e)[i]->path, &st);
-		if (filestat_differ(&st, &edge_out(e)[i]->st) || st.mtime == MTIME_MISSING)
-			*changed = true;
-		edge_out(e)[i]->st = st;
+void record_refresh(struct statelog *log, const struct plan *p)
+{
+	size_t k;
+	uint32_t i;
+
+	for (k = 0; k < p->nrefresh; k++) {
+		const struct edge *e = p->refresh[k];
+		const struct logentry *le = statelog_get(log, edge_out(e)[0]->path);
+		const struct record *r = le ? statelog_read(log, le) : NULL;
+		struct record n;
+		struct recfile *f;
+		if (!r || !r->ok || r->nout != e->nout || r->nin != e->nin ||
+		    strcmp(r->outs[0].path, edge_out(e)[0]->path))
+			continue;
+		n = *r;
+		f = xcalloc((size_t)r->nout + r->nin + r->ndep, sizeof(*f));
+		n.outs = f;
+		n.ins = f + r->nout;
+		n.deps = n.ins + r->nin;
+		for (i = 0; i < r->nout; i++)
+			refreshed(&n.outs[i], &r->outs[i], edge_out(e)[i]);
+		for (i = 0; i < r->nin; i++)
+			refreshed(&n.ins[i], &r->ins[i], e->in[i]);
+		for (i = 0; i < r->ndep; i++)
+			refreshed(&n.deps[i], &r->deps[i],
+				  e->nin + i < e->nimp ? e->in[e->nin + i] : NULL);
+		statelog_append(log, &n);
+		free(f);
 	}
-	if (!c->log)
-		return true;
-	if (e->rule->kind == ST_TASK) {
-		/* a task's record is only its duration, to weigh it next time */
-		append(c, o, e, true, NULL, 0, now, rss_kb);
-		return true;
-	}
-	if (!readdeps(c, e, &a, &deps, &ndep))
-		ok = false;
-	if (!append(c, o, e, ok, deps, ndep, now, rss_kb)) {
-		diag_error(e->loc, "'%s' ran, but baton could not record it", edge_name(e));
-		ok = false;
-	}
-	free(deps);
-	arena_free(&a);
-	return ok;
 }
 
 /* Whether path's directory is inside root. */
@@ -233,8 +241,29 @@ static bool inside(const char *root, const char *path)
 	return !strncmp(real, root, n) && (real[n] == '\0' || real[n] == '/' || n == 1);
 }
 
-void record_failure(const struct recorder *c, struct jobrec *o, struct edge *e, int64_t now,
-		    uint64_t rss_kb)
+/* Take the ctime of e's inputs as they are now, for those that changed only in
+ * that while the job ran: most likely the job itself made a hard link to one
+ * (ln), which is no reason to run it again next time. */
+static void inputs_linked(struct jobrec *o, struct edge *e)
+{
+	struct filestat st;
+	uint32_t i;
+
+	for (i = 0; i < o->nin && i < e->nin; i++) {
+		struct filestat *was = o->ins ? &o->ins[i].st : &e->in[i]->st;
+		if (e->in[i]->gen)
+			continue; /* its ctime is not compared (outdated.c) */
+		os_stat(e->in[i]->path, &st);
+		if (st.mtime == MTIME_MISSING || filestat_written(&st, was) || st.ctime == was->ctime)
+			continue;
+		was->ctime = st.ctime;
+		if (!filestat_written(&st, &e->in[i]->st))
+			e->in[i]->st = st; /* the graph's view of the file */
+	}
+}
+
+/* Delete what e's job, which failed, wrote (unless precious). */
+static void removeouts(const struct recorder *c, struct edge *e)
 {
 	struct filestat st;
 	struct stat lst;
@@ -256,6 +285,61 @@ void record_failure(const struct recorder *c, struct jobrec *o, struct edge *e, 
 			out_note("could not delete '%s': %s", path, strerror(errno));
 		os_stat(path, &edge_out(e)[i]->st);
 	}
+}
+
+bool record_success(const struct recorder *c, struct jobrec *o, struct edge *e, int64_t now,
+		    uint64_t rss_kb, bool *changed)
+{
+	struct filestat st;
+	struct recfile *deps = NULL;
+	struct arena a = {0};
+	uint32_t i, ndep = 0;
+	bool ok = true, *same;
+
+	*changed = e->rule->kind == ST_TASK;
+	if (c->log && e->rule->kind != ST_TASK && !readdeps(c, e, &a, &deps, &ndep)) {
+		/* the job counts as failed: what it wrote goes, as for any other */
+		arena_free(&a);
+		record_failure(c, o, e, now, rss_kb);
+		return false;
+	}
+	inputs_linked(o, e);
+	same = xcalloc(e->nout, sizeof(*same));
+	for (i = 0; i < e->nout; i++) {
+		struct node *n = edge_out(e)[i];
+		os_stat(n->path, &st);
+		same[i] = !filestat_differ(&st, &n->st) && st.mtime != MTIME_MISSING;
+		*changed = *changed || !same[i];
+		if (st.mtime == MTIME_MISSING && e->rule->kind != ST_TASK)
+			warn("'%s' succeeded without making '%s' (it will run again on every "
+			     "build)", edge_name(e), n->path);
+		n->st = st;
+	}
+	for (i = 0; i < e->nout && *changed && c->plan && e->rule->kind != ST_TASK; i++) {
+		if (same[i])
+			plan_unchanged(c->plan, edge_out(e)[i]);
+	}
+	free(same);
+	if (!c->log)
+		return true;
+	if (e->rule->kind == ST_TASK) {
+		/* a task's record is only its duration, to weigh it next time */
+		append(c, o, e, true, NULL, 0, now, rss_kb);
+		return true;
+	}
+	if (!append(c, o, e, true, deps, ndep, now, rss_kb)) {
+		diag_error(e->loc, "'%s' ran, but baton could not record it", edge_name(e));
+		ok = false;
+	}
+	free(deps);
+	arena_free(&a);
+	return ok;
+}
+
+void record_failure(const struct recorder *c, struct jobrec *o, struct edge *e, int64_t now,
+		    uint64_t rss_kb)
+{
+	removeouts(c, e);
 	if (c->log)
 		append(c, o, e, false, NULL, 0, now, rss_kb);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 struct edge;
+struct plan;
 struct recfile;
 struct statelog;
 struct recipes;
@@ -17,6 +18,7 @@ struct recorder {
 	struct recipes *rx;   /* to expand the depfile attribute */
 	const char *root;     /* real path of the project: nothing outside it is deleted */
 	bool content;         /* hash every input (--content) */
+	struct plan *plan;    /* told which outputs a job left as they were, or NULL */
 };
 
 struct jobrec {
@@ -33,9 +35,9 @@ void record_start(const struct recorder *c, struct jobrec *r, const struct edge 
  * record yet, a failed run of it is recorded now, so that if baton dies before
  * the job ends, the next run takes what it left for unfinished. */
 void record_begun(const struct recorder *c, struct jobrec *r, struct edge *e, int64_t now);
-/* The job succeeded: stat the outputs (*changed: whether any did), read the
- * depfile, write the record. False after reporting why the job must count as
- * failed after all. */
+/* The job succeeded: stat the outputs (*changed: whether any did; the plan is
+ * told of those that did not, if others did), read the depfile, write the
+ * record. False after reporting why the job must count as failed after all. */
 bool record_success(const struct recorder *c, struct jobrec *r, struct edge *e, int64_t now,
 		    uint64_t rss_kb, bool *changed);
 /* The job failed or was interrupted: delete what it wrote (unless precious) and
@@ -44,5 +46,9 @@ void record_failure(const struct recorder *c, struct jobrec *r, struct edge *e, 
 		    uint64_t rss_kb);
 /* Free what record_start took. */
 void record_free(struct jobrec *r);
+/* Write again, with the stat data their files have now, the records of the
+ * edges that plan found up to date though their files changed in ways that
+ * count for nothing (plan->refresh). */
+void record_refresh(struct statelog *log, const struct plan *plan);
 
 #endif

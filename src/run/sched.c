@@ -10,17 +10,20 @@
 #include "run/capacity.h"
 #include "run/loop.h"
 
-/* An edge ready to start, with its keys: ordering reads only the heap. The
- * longest remaining path is on top, then the one with the longest path of
- * jobs behind it, then the edge declared first. */
+/* An edge ready to start, with its keys: ordering reads only the heap. What
+ * the first goal named needs is on top (baton -j1 clean build cleans first,
+ * as make does), then the longest remaining path, then the one with the
+ * longest path of jobs behind it, then the edge declared first. */
 struct qent {
 	uint64_t prio, after;
-	uint32_t id;
+	uint32_t id, goal;
 	struct edge *e;
 };
 
 static bool before(const struct qent *a, const struct qent *b)
 {
+	if (a->goal != b->goal)
+		return a->goal < b->goal;
 	if (a->prio != b->prio)
 		return a->prio > b->prio;
 	if (a->after != b->after)
@@ -31,7 +34,7 @@ static bool before(const struct qent *a, const struct qent *b)
 static void push(struct sched *s, struct edge *e)
 {
 	const struct estate *st = plan_st(s->p, e);
-	struct qent x = {st->prio, st->after, e->id, e};
+	struct qent x = {st->prio, st->after, e->id, st->goal, e};
 	struct ready *q = &s->q;
 	size_t i, up;
 

@@ -29,8 +29,8 @@ static void putfile(struct buf *b, const struct recfile *f)
 {
 	buf_putc(b, '\t');
 	esc(b, f->path);
-	buf_printf(b, "\t%" PRId64 "\t%" PRId64 "\t%" PRIu64 "\t", f->st.mtime, f->st.size,
-		   f->st.ino);
+	buf_printf(b, "\t%" PRId64 "\t%" PRId64 "\t%" PRIu64 "\t%" PRId64 "\t", f->st.mtime,
+		   f->st.size, f->st.ino, f->st.ctime);
 	if (f->hashed)
 		buf_printf(b, "%016" PRIx64, f->hash);
 	else
@@ -39,7 +39,8 @@ static void putfile(struct buf *b, const struct recfile *f)
 
 uint64_t logline_digest(uint64_t h, const char *path, size_t len, const struct filestat *st)
 {
-	const uint64_t v[3] = {(uint64_t)st->mtime, (uint64_t)st->size, st->ino};
+	const uint64_t v[4] = {(uint64_t)st->mtime, (uint64_t)st->size, st->ino,
+			       (uint64_t)st->ctime};
 
 	h = XXH3_64bits_withSeed(path, len, h);
 	return XXH3_64bits_withSeed(v, sizeof(v), h);
@@ -273,9 +274,9 @@ bool scan_file(struct arena *a, struct scan *c, struct recfile *rf)
 	const char *path, *h;
 	size_t len, hlen;
 
-	if (!scan_field(c, &path, &len) || !len || memchr(path, '\0', len) || !scan_i64(c, &rf->st.mtime) ||
-	    !scan_i64(c, &rf->st.size) ||
-	    !scan_u64(c, &rf->st.ino))
+	if (!scan_field(c, &path, &len) || !len || memchr(path, '\0', len) ||
+	    !scan_i64(c, &rf->st.mtime) || !scan_i64(c, &rf->st.size) || !scan_u64(c, &rf->st.ino) ||
+	    !scan_i64(c, &rf->st.ctime))
 		return false;
 	rf->path = scan_unesc(a, path, len);
 	if (c->p <= c->end && *c->p == '-') {

@@ -38,7 +38,7 @@ struct record {
  * logline_body writes it; logline_head and scan_file read it: the layout is
  * written down only there. */
 enum { SUMLEN = 17 };
-enum { LINE_FILEFIELDS = 5 }; /* a file's fields: path, mtime, size, inode, hash or '-' */
+enum { LINE_FILEFIELDS = 6 }; /* a file's fields: path, mtime, size, inode, ctime, hash or '-' */
 
 /* The header of a record's body, in the order of its fields. */
 struct linehead {
@@ -92,7 +92,7 @@ char *scan_unesc(struct arena *a, const char *s, size_t len);
 bool logline_head(struct scan *c, struct linehead *h, size_t limit);
 /* Write a line's checksum field, for a body whose htab_hash is sum, to out. */
 void logline_sum(char out[SUMLEN], uint64_t sum);
-/* The next four or five fields as a file: path, mtime, size, inode, hash or '-'. */
+/* The next six fields as a file: path, mtime, size, inode, ctime, hash or '-'. */
 bool scan_file(struct arena *a, struct scan *c, struct recfile *rf);
 
 #endif

@@ -28,7 +28,7 @@ static_assert(offsetof(struct logentry, first) == offsetof(struct hkey, s) &&
 	      "a log entry starts with its key");
 static_assert(sizeof(struct logentry) <= 48, "a log entry takes 48 bytes");
 
-const char LOG_HEADER[] = "baton-log 4\n";
+const char LOG_HEADER[] = "baton-log 5\n";
 enum { LINE_PIECE = 64 << 10 }; /* the most of a line written held at once, roughly */
 
 bool log_writeall(int fd, const char *p, size_t n)

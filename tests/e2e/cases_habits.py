@@ -86,6 +86,32 @@ def habit_task_defined_twice(t):
 
 
 @case
+def habit_goals_run_in_the_order_named(t):
+    # at -j1 the goals named are made one after the other, in their order, as
+    # make does: even when the last build says the second one is slower (which
+    # would otherwise put it first, on the longest path)
+    t.taskfile("""
+        task slow: prep
+          sleep 0.2; echo slow >> log
+        task prep:
+          echo prep >> log
+        task quick:
+          echo quick >> log
+    """)
+    r = t.run("-j1", "quick", "slow")
+    t.rc(r, 0)
+    t.content("log", "quick\nprep\nslow\n")
+    os.unlink(t.path("log"))
+    r = t.run("-j1", "quick", "slow")
+    t.rc(r, 0)
+    t.content("log", "quick\nprep\nslow\n")
+    os.unlink(t.path("log"))
+    r = t.run("-j1", "slow", "quick")
+    t.rc(r, 0)
+    t.content("log", "prep\nslow\nquick\n")
+
+
+@case
 def habit_depend_on_task_with_arguments(t):
     t.taskfile("""
         task deploy env *flags:

@@ -443,7 +443,7 @@ def doubling(t, n, payload, why):
         t.write("f%d" % i, "x%d = %s\n" % (i, payload) +
                 ("include f%d\ninclude f%d\n" % (i + 1, i + 1) if i < n - 1 else ""))
     t.taskfile("include f0\ntask t:\n  echo t >> log\n", dedent=False)
-    r = t.run("t", timeout=120)
+    r = t.run("t", timeout=120, peak=True)
     t.diag(r, re.compile(r"f\d+:[23]:9: error: cannot read 'f\d+': " + re.escape(why)))
     t.eq(r.err.count("error:"), 1, "errors reported")
     t.bounded(r, 1024)
@@ -458,7 +458,7 @@ def hardening_includes_bounded_in_total(t):
     doubling(t, 30, "y" * 100000, "the Taskfile and what it includes are over 256 MiB "
                                    "in all")
     t.taskfile("include /dev/zero\ntask t:\n  echo t >> log\n", dedent=False)
-    r = t.run("t", timeout=60)
+    r = t.run("t", timeout=60, peak=True)
     t.diag(r, "Taskfile:1:9: error: cannot read '/dev/zero': the Taskfile and what it "
               "includes are over 256 MiB in all", caret="/dev/zero")
     t.bounded(r, 512)
@@ -487,7 +487,7 @@ def hardening_values_bounded_in_total(t):
     text += "".join('v%d = "{{a25}}%d"\n' % (i, i) for i in range(1, 21))
     text += "".join('if v%d == "x"\nend\n' % i for i in range(1, 21))
     t.taskfile(text + "task t:\n  echo t >> log\n", dedent=False)
-    r = t.run("t", timeout=120)
+    r = t.run("t", timeout=120, peak=True)
     t.diag(r, "Taskfile:32:6: error: the Taskfile's values are too large (over 256 MiB in "
               "all)", caret='"{{a25}}6"')
     t.eq(r.err.count("error:"), 1, "errors reported")

@@ -476,7 +476,7 @@ def hostile_exponential_expansion(t):
         text = "a0 = x y\n" if "{{a%d}} " in form else "a0 = xy\n"
         text += "".join(("a%d = " + form + "\n") % (i, i - 1, i - 1) for i in range(1, 61))
         t.taskfile(text + "task t:\n  echo {{a60}} >> log\n", dedent=False)
-        r = t.run("t", timeout=60)
+        r = t.run("t", timeout=60, peak=True)
         t.diag(r, "Taskfile:%d:%d: error: %s" % (line, col, msg), caret=culprit)
         t.bounded(r, 1024)
     t.nothing_ran()

@@ -5,44 +5,49 @@
 
 Each case generates a random build graph over a few source files: explicit
 rules (some with two outputs, some with order-only inputs), chained pattern
-rules, rules with `[depfile: ...]` whose recipe reads "inc FILE" lines from its
-inputs and lists the files it read in a make-style depfile, and rules with
-`[content]` and `[precious]`.  Every recipe appends "S outputs" to the file
-`runlog` when it starts and "E outputs" when it ends, and writes into each
-output the POSIX cksum of a line naming the output, the rule's version (and
-the variable `salt` for some), and the contents of its inputs and of the
-files it included.  This script computes every expected output itself; it
-never takes baton's word for anything.
+rules, rules with `[depfile: ...]` whose recipe reads "inc FILE" lines from
+its inputs and lists the files it read in a make-style depfile, rules with
+`[content]` and `[precious]`, and two-output rules whose second output reads
+none of the inputs (a job run for an input leaves it as it was). Every recipe
+appends "S outputs" to the file `runlog` when it starts and "E outputs" when
+it ends, and writes into each output the POSIX cksum of a line naming the
+output, the rule's version (and the variable `salt` for some), and the
+contents of its inputs and of the files it included. This script computes
+every expected output itself; it never takes baton's word for anything.
 
-A case then alternates random edits with builds.  Edits: source contents
+A case then alternates random edits with builds. Edits: source contents
 changed with a new mtime, with the SAME mtime (size changed, or same size and
 a new inode), with an mtime moved backwards or into the future, touched
-without a content change; includes added/removed, headers changed, deleted
-and recreated; outputs deleted, touched (forwards/backwards) or appended to;
-depfiles deleted; recipes changed (version, a no-op line, write-if-changed
-versus always-write, `#!` or not, `{{salt}}` used or not); the outputs of a
-two-output rule reordered; a two-output rule split in two (and the first half
-built alone) and two rules merged; a damaged line added to the state log, which
-the next build compacts as it loads it; the variable
-`salt` changed in the Taskfile or overridden on the command line; inputs and
-order-only inputs added, removed, reordered; Taskfile edits that change no
-recipe (indentation, comments, doc comments, rule order, spacing); the state
-directory `.baton` deleted.  Builds: at -j from --jobs-list, sometimes with
--k, -B, --explain, only some targets, from a subdirectory, with -C or -f; a
-job made to fail (exit early, after writing a placeholder, or after writing
-its outputs); SIGINT or SIGKILL sent to baton at a random moment; SIGINT,
+without a content change, written over in place with size, inode and mtime
+kept (only the ctime tells), their mode changed; includes added/removed,
+headers changed, deleted and recreated; outputs deleted, touched
+(forwards/backwards) or appended to; depfiles deleted; recipes changed
+(version, a no-op line, write-if-changed versus always-write, `#!` or not,
+`{{salt}}` used or not); the outputs of a two-output rule reordered; a
+two-output rule split in two (and the first half built alone) and two rules
+merged; a damaged line added to the state log, which the next build compacts
+as it loads it; the variable `salt` changed in the Taskfile or overridden on
+the command line; inputs and order-only inputs added, removed, reordered;
+Taskfile edits that change no recipe (indentation, comments, doc comments,
+rule order, spacing); the state directory `.baton` deleted. Builds: at -j from
+--jobs-list, sometimes with -k, -B, --explain, --content, only some targets,
+from a subdirectory, with -C or -f; a job made to fail (exit early, after
+writing a placeholder, or after writing its outputs, or exit 0 without writing
+its depfile); SIGINT or SIGKILL sent to baton at a random moment; SIGINT,
 SIGTERM, SIGHUP or SIGKILL (sometimes twice) while a job hangs; the output
 pipe closed after one line; two batons started at once; -n.
 
-The model is that of docs/taskfile.md ("When a rule runs", "Attributes",
-"The state directory", "Running and output"): the test keeps what baton's log
-must hold for every job (recipe, success, stat data of inputs, outputs and
-depfile inputs, contents for [content]) and decides from it which jobs must
-run, which may (when the log may hold one of several records, after an
-interrupt or a kill) and which must not.  An output whose stat data differs in
-any field from what its last run left (one edited by hand too) makes its rule
-run.  Edits no tool could see (a content change keeping size, mtime and
-inode) are never made.  After each build it checks:
+The model is that of docs/taskfile.md ("When a rule runs", "Attributes", "The
+state directory", "Running and output"): the test keeps what baton's log must
+hold for every job (recipe, success, stat data of inputs, outputs and depfile
+inputs, contents for [content]) and decides from it which jobs must run, which
+may (when the log may hold one of several records, after an interrupt or a
+kill) and which must not: restat per output, contents compared for inputs made
+in the same build too, records written again when a rule is found up to date
+by its contents. An output whose stat data differs in any field but its ctime
+from what its last run left (one edited by hand too) makes its rule run. Edits
+no tool could see (a content change keeping size, mtime, inode and ctime) are
+never made. After each build it checks:
 
   P1 outputs  after a successful build every output equals the value computed
               here; a build never changes a source file.
@@ -138,6 +143,7 @@ class Rule:
         self.ver = 0
         self.style = "wic"          # "wic" (write if changed), "direct", "python"
         self.partial = False        # direct: write a placeholder output first
+        self.half = False           # two outputs: the second from none of the inputs
         self.depfile = None         # the [depfile: ...] value
         self.dfmt = "cont"          # how the depfile is written: cont, line, crlf, mp
         self.shebang = False
@@ -145,7 +151,8 @@ class Rule:
         self.noise = 0              # a recipe line that changes nothing
         self.content = False        # [content]
         self.precious = False       # [precious]
-        self.fail = None            # (when, exit status), when in early/partial/late
+        self.fail = None            # (when, exit status), when in early/partial/late,
+        # or nodep: it exits 0 without writing its depfile
         # Formatting only: changing these must change nothing.
         self.indent = "    "
         self.doc = False
@@ -188,16 +195,22 @@ class Rule:
         cat = "cat {{in}}"
         if self.depfile:
             cat += "; for f in $ex; do cat \"$f\"; done"
-        if self.style == "wic":
-            # Write if changed: a new file (new inode) only when the content changes.
-            lines.append('for o in {{out}}; do { echo "$o" v%d%s; %s; } | cksum > "$o.tmp"; '
-                         'if cmp -s "$o.tmp" "$o"; then rm -f "$o.tmp"; '
-                         'else mv -f "$o.tmp" "$o"; fi; done' % (self.ver, salt, cat))
-        else:
-            # Always rewrite the output in place (same inode).
-            lines.append('for o in {{out}}; do { echo "$o" v%d%s; %s; } | cksum > "$o"; done'
-                         % (self.ver, salt, cat))
-        if self.depfile:
+        # With half, the second output is made from none of the inputs: a job
+        # that runs for an input leaves it as it was (restat is per output).
+        for outs, body in ([("{{out[0]}}", cat), ("{{out[1]}}", ":")] if self.half
+                           else [("{{out}}", cat)]):
+            if self.style == "wic":
+                # Write if changed: a new file (new inode) only when the content changes.
+                lines.append('for o in %s; do { echo "$o" v%d%s; %s; } | cksum > "$o.tmp"; '
+                             'if cmp -s "$o.tmp" "$o"; then rm -f "$o.tmp"; '
+                             'else mv -f "$o.tmp" "$o"; fi; done' % (outs, self.ver, salt, body))
+            else:
+                # Always rewrite the output in place (same inode).
+                lines.append('for o in %s; do { echo "$o" v%d%s; %s; } | cksum > "$o"; done'
+                             % (outs, self.ver, salt, body))
+        if when == "nodep":
+            lines.append("rm -f %s" % self.depfile)
+        elif self.depfile:
             if "/" in self.depfile.replace("{{out}}", ""):
                 lines.append("mkdir -p " + self.depfile.rsplit("/", 1)[0])
             esc = ('case $f in *" "*) f=$(printf %s "$f" | sed \'s/ /\\\\ /g\');; esac; ')
@@ -279,20 +292,22 @@ class Edge:
 class Rec:
     """What baton's log must hold for an edge after its last run."""
 
-    def __init__(self, recipe, ok, ins=None, outs=None, deps=None, data=None):
+    def __init__(self, recipe, ok, ins=None, outs=None, deps=None, data=None, hashed=False):
         self.recipe = recipe
         self.ok = ok
         self.ins = ins or {}
         self.outs = outs or {}
         self.deps = deps or {}
         self.data = data or {}     # contents of inputs and deps, for [content]
+        self.hashed = hashed       # it holds their hashes ([content] or --content)
 
     def __repr__(self):
         return "Rec(%s)" % ("ok" if self.ok else "failed")
 
 
 class Snap:
-    """stat data and contents of a set of paths under root."""
+    """stat data (mtime, size, inode, ctime) and contents of a set of paths
+    under root."""
 
     def __init__(self, root, paths):
         self.st = {}
@@ -303,7 +318,7 @@ class Snap:
                 s = os.stat(full)
                 with open(full, "rb") as f:
                     self.data[p] = f.read()
-                self.st[p] = (s.st_mtime_ns, s.st_size, s.st_ino)
+                self.st[p] = (s.st_mtime_ns, s.st_size, s.st_ino, s.st_ctime_ns)
             except FileNotFoundError:
                 self.st[p] = None
                 self.data[p] = None
@@ -410,6 +425,7 @@ class Case:
         self.salt = "a0"
         self.cli_salt = None
         self.always = False
+        self.content_build = False  # this build compares contents (--content)
         self.order = []            # order of rules in the Taskfile
         self.ctl = {}              # ctl/ file -> what it holds
         self.header_line = {}      # rule -> line of its header in the Taskfile
@@ -510,6 +526,7 @@ class Case:
         x = rng.random()
         r.style = "python" if x < 0.03 else "wic" if x < 0.45 else "direct"
         r.partial = rng.random() < 0.5
+        r.half = len(r.outs) == 2 and r.style != "python" and rng.random() < 0.5
         if r.style != "python" and rng.random() < 0.25:
             if r.kind == "pattern" and rng.random() < 0.5:
                 r.depfile = "dep/p%d-{{stem}}.d" % r.num
@@ -605,7 +622,8 @@ class Case:
             body = b"".join(val[i] for i in e.ins) + b"".join(val[h] for h in incs)
             salt = (" " + self.salt_value()) if e.rule.salt else ""
             for o in e.outs:
-                val[o] = cksum(("%s v%d%s\n" % (o, e.rule.ver, salt)).encode() + body)
+                part = b"" if e.rule.half and o == e.outs[1] else body
+                val[o] = cksum(("%s v%d%s\n" % (o, e.rule.ver, salt)).encode() + part)
         return val
 
     def all_paths(self, edges):
@@ -621,7 +639,20 @@ class Case:
                 prod[o] = e
         return prod
 
-    def own_reason(self, e, c, pre):
+    def content_on(self, e):
+        """Whether baton compares contents for e in this build."""
+        return e.rule.content or self.content_build
+
+    @staticmethod
+    def same_file(a, b, made):
+        """Whether stat data a and b are the same as baton compares them: all of
+        it for a source, not the ctime of a file a rule makes (a hard link made
+        to it changes that)."""
+        if made and a is not None and b is not None:
+            return a[:3] == b[:3]
+        return a == b
+
+    def own_reason(self, e, c, pre, prod):
         """Why e must run for its own sake if the log holds c (None: it need not)."""
         if self.always:
             return "-B"
@@ -639,16 +670,17 @@ class Case:
         if not c.ok:
             return "the last run failed"
         for o in e.outs:
-            if pre.st[o] != c.outs.get(o):
+            if not self.same_file(pre.st[o], c.outs.get(o), True):
                 return "output '%s' changed since its last run" % o
+        content = self.content_on(e) and c.hashed
         for i in e.ins:
-            if pre.st.get(i) != c.ins.get(i):
-                if e.rule.content and pre.data.get(i) == c.data.get(i):
+            if not self.same_file(pre.st.get(i), c.ins.get(i), i in prod):
+                if content and pre.data.get(i) == c.data.get(i):
                     continue
                 return "input '%s' changed" % i
         for d, st in c.deps.items():
-            if pre.st.get(d) != st:
-                if e.rule.content and pre.data.get(d) is not None and \
+            if not self.same_file(pre.st.get(d), st, d in prod):
+                if content and pre.data.get(d) is not None and \
                         pre.data.get(d) == c.data.get(d):
                     continue
                 return "depfile input '%s' changed or is missing" % d
@@ -659,30 +691,33 @@ class Case:
 
         outcome: key -> "ok" | "fail" | None.  must: the rules require it to run,
         may: the rules allow it to run (they differ when the log may hold one of
-        several records, or the spec leaves the choice open)."""
+        several records, or the spec leaves the choice open).  self.reasons
+        keeps, for each edge, each record the log may hold with the reason it
+        gives to run (None: none)."""
         prod = self.producers(edges)
         res = {}
         planned = {}
+        self.reasons = {}
         for e in edges:
             cands = self.cands.get(e.key, [None])
-            own = [self.own_reason(e, c, pre) for c in cands]
-            up, upwhy = None, None
-            for i in e.ins:
-                p = prod.get(i)
-                if p is None or outcome.get(p.key) != "ok":
-                    continue
-                if all(post.st[o] == pre.st[o] for o in p.outs):
-                    continue
-                if e.rule.content and post.data[i] == pre.data[i]:
-                    if up is None:
-                        up, upwhy = "may", "'%s' was rewritten with the same content" % i
-                    continue
-                up, upwhy = "must", "'%s' is made by a job that ran and changed an output" % p.key
-                break
-            must = up == "must" or all(r is not None for r in own)
-            may = up is not None or any(r is not None for r in own)
-            why = [r for r in own if r] + ([upwhy] if upwhy else [])
+            own = [self.own_reason(e, c, pre, prod) for c in cands]
+            # the inputs that jobs of this build changed (restat is per output)
+            changed = [i for i in e.ins if i in prod and outcome.get(prod[i].key) == "ok"
+                       and post.st[i] != pre.st[i]]
+
+            def up(c):
+                for i in changed:
+                    if self.content_on(e) and c is not None and c.ok and c.hashed and \
+                            c.data.get(i) is not None and c.data.get(i) == post.data[i]:
+                        continue    # the same bytes again: its record says so
+                    return "'%s' is made by a job that ran and changed it" % i
+                return None
+            reasons = [r or up(c) for r, c in zip(own, cands)]
+            must = all(r is not None for r in reasons)
+            may = any(r is not None for r in reasons)
+            why = sorted(set(r for r in reasons if r))
             res[e.key] = (must, may, why)
+            self.reasons[e.key] = list(zip(cands, reasons))
             pm = all(r is not None for r in own) or any(
                 planned[prod[i].key][0] for i in e.ins if i in prod)
             pM = any(r is not None for r in own) or any(
@@ -690,9 +725,22 @@ class Case:
             planned[e.key] = (pm, pM)
         return res, planned
 
+    @staticmethod
+    def refreshed(c, e, post):
+        """Record c written again with the stat data of now, as baton does for
+        a rule it finds up to date although its files' stat data changed."""
+        if c is None:
+            return None
+        n = copy.copy(c)
+        n.outs = {o: post.st.get(o) for o in c.outs}
+        n.ins = {i: post.st.get(i) for i in c.ins}
+        n.deps = {d: post.st.get(d) for d in c.deps}
+        return n
+
     def new_rec(self, e, post, ok):
         if not ok:
             return Rec(self.recipe_id(e), False)
+        hashed = self.content_on(e)
         ins = {i: post.st.get(i) for i in e.ins}
         data = {i: post.data.get(i) for i in e.ins}
         deps = {}
@@ -700,7 +748,8 @@ class Case:
             for d in list(e.ins) + self.includes(e, post.data):
                 deps[d] = post.st.get(d)
                 data[d] = post.data.get(d)
-        return Rec(self.recipe_id(e), True, ins, {o: post.st[o] for o in e.outs}, deps, data)
+        return Rec(self.recipe_id(e), True, ins, {o: post.st[o] for o in e.outs}, deps, data,
+                   hashed)
 
     def uncertain(self, e):
         """Whether baton may have no record for e while its outputs exist: then
@@ -790,6 +839,26 @@ class Case:
         else:
             mtime = self.tick()
         self.set_mtime(path, mtime)
+
+    def change_in_place(self, path, data):
+        """Write data over path in place (or change its mode if it holds data
+        already) and put its mtime back: only its ctime changes, to a time it
+        never had (a clock tick later, if need be)."""
+        full = os.path.join(self.dir, path)
+        old = os.stat(full)
+        while True:
+            if data == self.sources[path]:
+                os.chmod(full, (old.st_mode & 0o7777) ^ 0o020)
+            else:
+                with open(full, "r+b") as f:
+                    f.write(data)
+            os.utime(full, ns=(old.st_atime_ns, old.st_mtime_ns))
+            now = os.stat(full)
+            if now.st_ctime_ns != old.st_ctime_ns:
+                break
+            time.sleep(0.005)
+            old = os.stat(full)
+        self.remember(path)
 
     def set_mtime(self, path, mtime):
         full = os.path.join(self.dir, path)
@@ -1033,12 +1102,14 @@ class Case:
         pre = self.snap(alledges)
         for p, st in pre.st.items():
             if st is not None:
-                self.seen.setdefault(p, set()).add(st)
+                self.seen.setdefault(p, set()).add(st[:3])
         self.read_runlog()
         explain = not piped and self.rng.random() < 0.1
+        self.content_build = self.rng.random() < 0.1
         cwd, where = self.where()
         argv = where + self.argv(j=j, keep=keep, goals=goals,
-                                 extra=["--explain"] if explain else [])
+                                 extra=(["--explain"] if explain else []) +
+                                 (["--content"] if self.content_build else []))
         delay = 0.0
         if sig:
             # Aim at the middle of the build: a start-up time plus the jobs planned.
@@ -1056,7 +1127,7 @@ class Case:
         post = self.snap(alledges)
         for p, st in post.st.items():
             if st is not None:
-                self.seen.setdefault(p, set()).add(st)
+                self.seen.setdefault(p, set()).add(st[:3])
         starts, ends, count = self.parse_runlog(lines)
         ran = set(starts)
         if ran:
@@ -1094,6 +1165,9 @@ class Case:
             ok = self.after_signal(edges, pre, post, b, starts, ends, failing)
         else:
             ok = self.after_build(edges, pre, post, b, starts, ends, failing, keep, piped)
+        if self.content_build:
+            self.count("build --content")
+        self.content_build = False
         self.last_build = b
         self.last_ok = ok
         return b, ok
@@ -1151,6 +1225,10 @@ class Case:
                 code = e.rule.fail[1] if e.rule.fail else int(self.ctl[e.ctl].split()[1])
                 msg = "Taskfile:%d:1: error: '%s' failed: exit status %d" % (
                     self.header_line[e.rule.outs[0]], k, code)
+                if e.rule.fail and e.rule.fail[0] == "nodep":
+                    msg = ("Taskfile:%d:1: error: '%s' failed: cannot read its depfile '%s': "
+                           "No such file or directory" % (self.header_line[e.rule.outs[0]],
+                                                          k, e.depfile))
                 if msg not in b.err:
                     self.fail_here("P6 failure", "stderr lacks %r" % msg, b)
             if not keep and b.argv[b.argv.index("-j") + 1] == "1":
@@ -1197,7 +1275,7 @@ class Case:
                 if post.st[o] is not None and changed:
                     self.fail_here("P6 failure", "failed job '%s' left its modified output "
                                    "'%s'" % (k, o), b)
-                wrote = when == "partial" or (when == "late" and (
+                wrote = when == "partial" or (when in ("late", "nodep") and (
                     e.rule.style != "wic" or pre.data[o] != self.expected(edges)[o]))
                 if wrote and post.st[o] is not None:
                     self.fail_here("P6 failure", "failed job '%s' wrote '%s' but it was not "
@@ -1225,20 +1303,23 @@ class Case:
                                        % o, b)
         for e in edges:
             must, may, why = res[e.key]
+            kept = [c for c, r in self.reasons[e.key] if r is None]
             if e.key in ran:
                 self.cands[e.key] = [self.new_rec(e, post, e.key not in failed)]
-            elif may and not must and e.key not in blocked:
-                # It did not run: the log holds a record that says it need not.
-                cs = self.cands.get(e.key, [None])
-                keep_c = [c for c in cs if self.own_reason(e, c, pre) is None]
-                self.cands[e.key] = keep_c or cs
-                if None in self.cands[e.key] and all(post.st[o] for o in e.outs):
-                    self.cands[e.key].append(self.new_rec(e, post, True))
-            elif None in self.cands.get(e.key, [None]) and not may and \
-                    all(post.st[o] for o in e.outs):
-                # Without a record, baton may or may not have recorded it now.
-                cs = self.cands.get(e.key, [None])
-                self.cands[e.key] = cs + [self.new_rec(e, post, True)]
+            elif kept and e.key not in blocked:
+                # It did not run: the log holds a record that says it need not,
+                # written again with the stat data of now where they changed,
+                # unless the build stopped before baton looked at it again.
+                looked = not planned[e.key][1] or keep or not stopped
+                cs = [self.refreshed(c, e, post) for c in kept]
+                if not looked:
+                    cs += [c for c in kept if c is not None]
+                if not may and None in kept and all(post.st[o] for o in e.outs):
+                    # Without a record, baton may or may not have recorded it now.
+                    cs.append(self.new_rec(e, post, True))
+                elif may and None in cs and all(post.st[o] for o in e.outs):
+                    cs.append(self.new_rec(e, post, True))
+                self.cands[e.key] = cs
         if not stopped:
             self.check_outputs(edges, post, b)
         if not piped:
@@ -1298,9 +1379,14 @@ class Case:
                         self.fail_here("P6 failure", "'%s' changed but its job never started"
                                        % o, b)
                 # baton may have started it just before the signal, before its
-                # first line ran.
+                # first line ran; or found it up to date and written its record
+                # again with the stat data of now.
+                fresh = [self.refreshed(c, e, post) for c, r in self.reasons[e.key]
+                         if r is None and c is not None]
                 if res[e.key][1] or planned[e.key][1]:
-                    self.cands[e.key] = old + [Rec(self.recipe_id(e), False)]
+                    self.cands[e.key] = old + [Rec(self.recipe_id(e), False)] + fresh
+                else:
+                    self.cands[e.key] = old + fresh
                 continue
             finished = e.key in ends
             present = all(post.st[o] is not None for o in e.outs)
@@ -1540,7 +1626,7 @@ class Case:
         kinds = ["src", "src", "src", "touch", "incs", "hdr", "hdrdel", "hdrnew",
                  "outdel", "outtouch", "outjunk", "depdel", "ver", "noise", "style",
                  "shebang", "usesalt", "salt", "clisalt", "ins", "ins", "oo", "format",
-                 "order", "outorder", "split", "merge", "logdamage"]
+                 "order", "outorder", "split", "merge", "logdamage", "inplace", "chmod"]
         if not allow_headers:
             # (a revert of a split or merge would need the model of the records
             # other outputs reach, which split_rule keeps only going forwards)
@@ -1571,6 +1657,30 @@ class Case:
             self.write_file(p, new, mode)
             return "changed '%s' (mtime %s, size %s)" % (
                 p, mode, "same" if len(new) == len(old) else "changed")
+        if kind in ("inplace", "chmod"):
+            # Only the ctime tells: new bytes of the same size written over the
+            # file, its mtime put back (cp -p, rsync --inplace -t, touch -r); or
+            # its mode changed, its content not.
+            p = rng.choice(self.srcnames + [h for h in self.hdrnames if self.sources.get(h)])
+            if not self.stealthy_ok(p, edges):
+                return None
+            old = self.sources[p]
+            new = old
+            if kind == "inplace":
+                while new == old:
+                    if p in self.srcnames:
+                        width = len(old.split(b"\n")[0].split()[-1])
+                        incs = [ln[4:].decode() for ln in old.split(b"\n")
+                                if ln.startswith(b"inc ")]
+                        new = self.src_text(p, width, incs)
+                    else:
+                        new = b"header %s %x\n" % (p.encode(), rng.randrange(1 << 32))
+                    if len(new) != len(old):
+                        new = old
+            self.change_in_place(p, new)
+            self.sources[p] = new
+            return ("rewrote '%s' in place, its size, inode and mtime kept" % p
+                    if kind == "inplace" else "changed the mode of '%s'" % p)
         if kind == "touch":
             p = rng.choice(self.srcnames + [h for h in self.hdrnames if self.sources.get(h)])
             mode = rng.choice(["forward", "back"])
@@ -1838,6 +1948,7 @@ class Case:
                 Rec(("made with other outputs first",), True)]
         n = copy.copy(r)
         n.outs, n.ins, n.oo, n.stems = [y], list(r.ins), list(r.oo), []
+        n.half = r.half = False
         n.depfile = "{{out}}.d" if r.depfile else None
         n.ver = r.ver + 1
         r.outs = [x]
@@ -1853,6 +1964,7 @@ class Case:
         a, b = sorted(self.rng.sample(one, 2), key=lambda r: r.num)
         # a's inputs come from rules before it, which need neither output
         a.outs = a.outs + b.outs
+        a.half = False
         if a.depfile:
             a.depfile = "%s.d" % a.outs[0]
         a.ver += 1
@@ -2016,7 +2128,8 @@ class Case:
             for r in rules:
                 if not self.rules_ok(r, self.edges()):
                     continue
-                r.fail = (rng.choice(["early", "partial", "late"]), rng.randint(1, 5))
+                r.fail = (rng.choice(["early", "partial", "late"] +
+                                     (["nodep"] if r.depfile else [])), rng.randint(1, 5))
                 self.log("  edit: '%s' fails (%s, exit %d)" % (r.outs[0], r.fail[0], r.fail[1]))
         else:
             for e in chosen:

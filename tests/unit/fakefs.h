@@ -42,6 +42,7 @@ static inline void fake_stat(void *ctx, const char *path, struct filestat *st)
 	st->mtime = MTIME_MISSING;
 	st->size = 0;
 	st->ino = 0;
+	st->ctime = 0;
 	for (i = 0; i < f->n; i++) {
 		if (!strcmp(f->files[i].path, path)) {
 			st->mtime = f->files[i].mtime;

@@ -138,7 +138,11 @@ START_TEST(attributes)
 {
 	PARSE_EQ("## doc\n[depfile: out/{{stem}}.d]\n[precious]\nout/%.o: %.c\n\tcc\n",
 		 "pattern [out/%.o] : [%.c] ## doc [depfile: out/{{stem}}.d] [precious]\n\t0+1|cc\n");
-	PARSE_EQ("[ content ]\ntask t:\n", "task t : [content]\n");
+	PARSE_EQ("[ content ]\nout:\n", "rule [out] : [content]\n");
+	PARSE_ERR("[ content ]\ntask t:\n", "Taskfile:1:1: error: the content attribute is for "
+					  "rules that make files, not tasks\n"
+					  "    [ content ]\n"
+					  "    ^~~~~~~~~~~\n");
 	PARSE_ERR("[nosuch]\na:\n", "Taskfile:1:1: error: unknown attribute 'nosuch' (there are "
 				    "depfile, precious, content, pool, quiet, serial, dir, private "
 				    "and alias)\n"

@@ -125,7 +125,11 @@ START_TEST(missing_input_and_unknown_goal)
 	ck_assert_str_eq(got, "FAILED\nobj pending=0\nmain.o pending=1\napp pending=1\n");
 	ck_assert_str_eq(d, "Taskfile:1:13: error: no rule to make 'util.o', needed by 'app'\n"
 			    "    app: main.o util.o\n"
-			    "                ^~~~~~\n");
+			    "                ^~~~~~\n"
+			    "Taskfile:3:6: note: the pattern rule for '%.o' matches, but its input "
+			    "'util.c' is missing and no rule makes it\n"
+			    "    %.o: %.c | obj\n"
+			    "         ^~~\n");
 	free(got);
 	free(d);
 	got = plan(TF, &fs, "nosuch", false, &d);

@@ -235,7 +235,7 @@ static char *weighted(bool history, const uint32_t *ms)
 
 	statelog_init(&log);
 	for (i = 0; history && i < 3; i++) {
-		struct recfile out = {names[i], {1, 0, 1}, 0, false};
+		struct recfile out = {names[i], {1, 0, 1, 0}, 0, false};
 		struct record rec = {"x\n", true, ms[i], 0, &out, NULL, NULL, 1, 0, 0, NULL, NULL};
 		logline_format(&lines, &rec);
 	}

@@ -11,11 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static struct recfile outs[2] = {{"out/a.o", {1700000000123456789, 10, 42}, 0, false},
-				 {"out/a tab\there", {5, 0, 1}, 0, false}};
-static struct recfile ins[2] = {{"src/a.c", {1600000000000000001, 99, 7}, 0xfeedu, true},
-				{"new\nline", {MTIME_MISSING, 0, 0}, 0, false}};
-static struct recfile deps[1] = {{"inc/a.h", {3, 4, 5}, 0, false}};
+static struct recfile outs[2] = {{"out/a.o", {1700000000123456789, 10, 42, 0}, 0, false},
+				 {"out/a tab\there", {5, 0, 1, 0}, 0, false}};
+static struct recfile ins[2] = {{"src/a.c", {1600000000000000001, 99, 7, 0}, 0xfeedu, true},
+				{"new\nline", {MTIME_MISSING, 0, 0, 0}, 0, false}};
+static struct recfile deps[1] = {{"inc/a.h", {3, 4, 5, 0}, 0, false}};
 
 static struct record rec(const char *script, bool ok)
 {
@@ -27,7 +27,7 @@ static struct record rec(const char *script, bool ok)
 static void body(struct buf *b)
 {
 	struct record r = rec("cc -c a.c\n", false);
-	struct recfile bout = {"out/b", {1, 2, 3}, 0, false};
+	struct recfile bout = {"out/b", {1, 2, 3, 0}, 0, false};
 	struct record rb = {"touch out/b\n", true, 0, 0, &bout, NULL, NULL, 1, 0, 0, NULL, NULL};
 
 	logline_format(b, &r);
@@ -180,9 +180,9 @@ END_TEST
 
 START_TEST(found_through_any_output)
 {
-	struct recfile ab[2] = {{"a", {1, 1, 1}, 0, false}, {"b", {2, 2, 2}, 0, false}};
-	struct recfile bc[2] = {{"c", {3, 3, 3}, 0, false}, {"b", {4, 4, 4}, 0, false}};
-	struct recfile b1 = {"b", {5, 5, 5}, 0, false};
+	struct recfile ab[2] = {{"a", {1, 1, 1, 0}, 0, false}, {"b", {2, 2, 2, 0}, 0, false}};
+	struct recfile bc[2] = {{"c", {3, 3, 3, 0}, 0, false}, {"b", {4, 4, 4, 0}, 0, false}};
+	struct recfile b1 = {"b", {5, 5, 5, 0}, 0, false};
 	struct record rab = {"ab\n", true, 0, 0, ab, NULL, NULL, 2, 0, 0, NULL, NULL};
 	struct record rcb = {"cb\n", true, 0, 0, bc, NULL, NULL, 2, 0, 0, NULL, NULL};
 	struct record rb = {"b\n", true, 0, 0, &b1, NULL, NULL, 1, 0, 0, NULL, NULL};
@@ -240,7 +240,7 @@ static void remove_logdir(const char *dir)
 START_TEST(depfile_inputs_alone)
 {
 	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64];
-	struct recfile dd[2] = {{"inc/x\ty.h", {3, 4, 5}, 0, false}, {"inc/z.h", {6, 7, 8}, 9, true}};
+	struct recfile dd[2] = {{"inc/x\ty.h", {3, 4, 5, 0}, 0, false}, {"inc/z.h", {6, 7, 8, 0}, 9, true}};
 	struct record r = rec("cc\n", true);
 	const struct logpath *d;
 	struct statelog s;
@@ -285,7 +285,7 @@ END_TEST
 START_TEST(compacted_by_rename)
 {
 	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64], tmp[64];
-	struct recfile bout = {"out/b", {1, 2, 3}, 0, false};
+	struct recfile bout = {"out/b", {1, 2, 3, 0}, 0, false};
 	struct record rb = {"v0\n", true, 0, 0, &bout, NULL, NULL, 1, 0, 0, NULL, NULL};
 	struct statelog s;
 	char script[32];
@@ -326,7 +326,7 @@ START_TEST(compacted_by_rename)
 	ck_assert_int_eq(lines_of(path), 3);
 	/* a record found through its other outputs is written once */
 	{
-		struct recfile ab[2] = {{"a", {1, 1, 1}, 0, false}, {"b", {2, 2, 2}, 0, false}};
+		struct recfile ab[2] = {{"a", {1, 1, 1, 0}, 0, false}, {"b", {2, 2, 2, 0}, 0, false}};
 		struct record rab = {"ab\n", true, 0, 0, ab, NULL, NULL, 2, 0, 0, NULL, NULL};
 		ck_assert(statelog_open(&s, dir, true));
 		for (i = 0; i < 1100; i++)
@@ -340,7 +340,7 @@ START_TEST(compacted_by_rename)
 	/* a b split in two and a run alone: b is still found through a b's record,
 	 * which compacting keeps (b has none of its own to hide it) */
 	{
-		struct recfile a1 = {"a", {3, 3, 3}, 0, false};
+		struct recfile a1 = {"a", {3, 3, 3, 0}, 0, false};
 		struct record ra = {"a\n", true, 0, 0, &a1, NULL, NULL, 1, 0, 0, NULL, NULL};
 		ck_assert(statelog_open(&s, dir, true));
 		for (i = 0; i < 1100; i++)
@@ -355,7 +355,7 @@ START_TEST(compacted_by_rename)
 	}
 	/* once b has a record of its own, the one of a b is reached no more */
 	{
-		struct recfile b1 = {"b", {4, 4, 4}, 0, false};
+		struct recfile b1 = {"b", {4, 4, 4, 0}, 0, false};
 		struct record rb1 = {"b\n", true, 0, 0, &b1, NULL, NULL, 1, 0, 0, NULL, NULL};
 		ck_assert(statelog_open(&s, dir, true));
 		for (i = 0; i < 1100; i++)
@@ -376,9 +376,9 @@ END_TEST
 START_TEST(newer_record_reuses_the_entry)
 {
 	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64], script[32];
-	struct recfile bout = {"out/b", {1, 2, 3}, 0, false};
+	struct recfile bout = {"out/b", {1, 2, 3, 0}, 0, false};
 	struct record rb = {"v0\n", true, 0, 0, &bout, NULL, NULL, 1, 0, 0, NULL, NULL};
-	struct recfile ab[2] = {{"a", {1, 1, 1}, 0, false}, {"b2", {2, 2, 2}, 0, false}};
+	struct recfile ab[2] = {{"a", {1, 1, 1, 0}, 0, false}, {"b2", {2, 2, 2, 0}, 0, false}};
 	struct record rab = {"ab\n", true, 0, 0, ab, NULL, NULL, 2, 0, 0, NULL, NULL};
 	const struct logentry *e, *eab;
 	struct statelog s;
@@ -433,7 +433,7 @@ static struct recfile *many_inputs(int n, char (**names)[24])
 	ck_assert_ptr_nonnull(*names);
 	for (i = 0; i < n; i++) {
 		snprintf((*names)[i], sizeof((*names)[i]), "out/%d/%d", i / 1000, i);
-		in[i] = (struct recfile){(*names)[i], {1700000000000000000 + i, i, (uint64_t)i},
+		in[i] = (struct recfile){(*names)[i], {1700000000000000000 + i, i, (uint64_t)i, 0},
 					 0, false};
 	}
 	return in;
@@ -448,7 +448,7 @@ START_TEST(long_line_read_in_pieces)
 	enum { N = 200000 };
 	char (*names)[24];
 	struct recfile *in = many_inputs(N, &names);
-	struct recfile out = {"out/all", {1, 2, 3}, 0, false};
+	struct recfile out = {"out/all", {1, 2, 3, 0}, 0, false};
 	struct record r = {"touch out/all\n", true, 7, 0, &out, in, NULL, 1, N, 0, NULL, NULL};
 	const struct record *got;
 	struct statelog s;
@@ -498,7 +498,7 @@ START_TEST(long_record_written_in_pieces)
 	enum { N = 30000 };
 	char (*names)[24];
 	struct recfile *in = many_inputs(N, &names);
-	struct recfile out[2] = {{"out/all", {1, 2, 3}, 0, false}, {"out/all.map", {4, 5, 6}, 0, false}};
+	struct recfile out[2] = {{"out/all", {1, 2, 3, 0}, 0, false}, {"out/all.map", {4, 5, 6, 0}, 0, false}};
 	struct record r = {"touch out/all\n", true, 7, 0, out, in, NULL, 2, 1, 0, NULL, NULL};
 	struct buf want = {0};
 	const struct record *got;
@@ -564,7 +564,7 @@ START_TEST(compacted_by_size)
 	enum { N = 20000 };
 	char (*names)[24];
 	struct recfile *in = many_inputs(N, &names);
-	struct recfile out = {"out/all", {1, 2, 3}, 0, false};
+	struct recfile out = {"out/all", {1, 2, 3, 0}, 0, false};
 	struct record r = {"v0\n", true, 7, 0, &out, in, NULL, 1, N, 0, NULL, NULL};
 	struct statelog s;
 	struct stat st;
@@ -699,10 +699,10 @@ START_TEST(header_hashes)
 		h = logline_digest(h, r.deps[i].path, strlen(r.deps[i].path), &r.deps[i].st);
 	ck_assert(e->files_hash == h);
 	/* any change to one file's stat data changes the digest */
-	ck_assert(logline_digest(0, "a", 1, &(struct filestat){1, 2, 3}) !=
-		  logline_digest(0, "a", 1, &(struct filestat){1, 2, 4}));
-	ck_assert(logline_digest(0, "a", 1, &(struct filestat){1, 2, 3}) !=
-		  logline_digest(0, "b", 1, &(struct filestat){1, 2, 3}));
+	ck_assert(logline_digest(0, "a", 1, &(struct filestat){1, 2, 3, 0}) !=
+		  logline_digest(0, "a", 1, &(struct filestat){1, 2, 4, 0}));
+	ck_assert(logline_digest(0, "a", 1, &(struct filestat){1, 2, 3, 0}) !=
+		  logline_digest(0, "b", 1, &(struct filestat){1, 2, 3, 0}));
 	ck_assert_ptr_nonnull(statelog_read(&s, e));
 	ck_assert(e->parsed);
 	statelog_close(&s);
@@ -715,7 +715,7 @@ END_TEST
 START_TEST(nul_in_a_path_is_damage)
 {
 	struct statelog s;
-	struct recfile out = {"out/b", {1, 2, 3}, 0, false};
+	struct recfile out = {"out/b", {1, 2, 3, 0}, 0, false};
 	struct record r = {"touch out/b\n", true, 0, 0, &out, NULL, NULL, 1, 0, 0, NULL, NULL};
 	struct buf b = {0}, fixed = {0};
 	char *p;
@@ -796,7 +796,7 @@ START_TEST(keys_held_by_the_caller)
 {
 	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64], *text;
 	char *held[] = {strdup("out/a.o"), strdup("a"), strdup("b"), NULL};
-	struct recfile ab[2] = {{"a", {1, 1, 1}, 0, false}, {"b", {2, 2, 2}, 0, false}};
+	struct recfile ab[2] = {{"a", {1, 1, 1, 0}, 0, false}, {"b", {2, 2, 2, 0}, 0, false}};
 	struct record rab = {"ab\n", true, 0, 0, ab, NULL, NULL, 2, 0, 0, NULL, NULL};
 	struct record r = rec("cc -c a.c\n", true);
 	struct buf b = {0}, want = {0};
