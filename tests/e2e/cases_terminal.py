@@ -1,0 +1,219 @@
+"""baton on a terminal: each case runs the real binary on a pseudo-terminal
+(os.openpty), as its controlling terminal and in the foreground, reads every
+byte it writes there, and plays those bytes on a minimal terminal (carriage
+return, erase to the end of the line, newline, wrapping at the width) to see
+what a person would see at the end. Keys are typed and the window resized
+through the terminal's other side."""
+
+import fcntl
+import os
+import re
+import select
+import signal
+import struct
+import subprocess
+import termios
+import time
+
+import harness
+from harness import case
+
+# the escape sequences baton may write: erase to the end of the line, and
+# colours (select graphic rendition)
+ERASE = b"\r\033[K"
+SGR = re.compile(rb"\033\[[0-9;]*m")
+STATUS = re.compile(r"^\[\d+/\d+\] \d+ running")
+
+
+class Tty:
+    """What baton wrote to the terminal: the bytes (raw), the lines left on
+    the screen at the end (screen), and its exit status (rc)."""
+
+    def __init__(self, argv, rc, raw, cols):
+        self.argv = argv
+        self.rc = rc
+        self.raw = raw
+        self.screen = screen(raw, cols)
+        # for harness.Failure's report
+        self.cwd = ""
+        self.out = raw.decode("utf-8", "backslashreplace")
+        self.err = "(on the terminal with stdout)\n"
+
+    def describe(self):
+        return ("command: %s\nexit status: %s\n--- bytes written to the terminal ---\n%r\n"
+                "--- the screen at the end ---\n%s\n-------------------------------------\n"
+                % (" ".join(self.argv), self.rc, self.raw, "\n".join(self.screen)))
+
+    def statuses(self):
+        """The texts of the status lines drawn: what comes before each erase
+        after the last newline or erase."""
+        texts = []
+        for piece in re.split(rb"\r\n|\r\033\[K", self.raw):
+            if piece and piece != self.raw and STATUS.match(piece.decode("utf-8", "replace")):
+                texts.append(piece.decode("utf-8", "replace"))
+        return texts
+
+
+def screen(raw, cols=80):
+    """The lines a terminal cols wide shows after raw is written to it, from
+    an empty screen with the cursor at its top left, trailing blanks and
+    colours left out. Fails on escape sequences baton has no business
+    writing."""
+    lines = [[]]
+    row = col = 0
+    text = raw.decode("utf-8", "replace")
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "\033":
+            m = re.match(r"\033\[([0-9;]*)([A-Za-z])", text[i:])
+            if not m or m.group(2) not in "Km" or (m.group(2) == "K" and m.group(1)):
+                raise harness.Failure("an escape sequence baton should not write: %r"
+                                      % text[i:i + 10])
+            if m.group(2) == "K":
+                del lines[row][col:]
+            i += len(m.group(0))
+            continue
+        if c == "\r":
+            col = 0
+        elif c == "\n":
+            row += 1
+            if row == len(lines):
+                lines.append([])
+        elif c == "\b":
+            col = max(col - 1, 0)
+        else:
+            if col >= cols:  # wrap
+                row, col = row + 1, 0
+                if row == len(lines):
+                    lines.append([])
+            line = lines[row]
+            while len(line) < col:
+                line.append(" ")
+            if col < len(line):
+                line[col] = c
+            else:
+                line.append(c)
+            col += 1
+        i += 1
+    return ["".join(l).rstrip() for l in lines]
+
+
+def winsize(fd, cols, rows=24):
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+def on_tty(t, *args, cols=80, env=None, steps=(), timeout=harness.TIMEOUT):
+    """Run baton with args on a new terminal cols wide and return a Tty.
+    steps is a list of (when, then): when(raw, t) is asked each time
+    something was read, until it is true; then then(master) is called and the
+    next step waits. A step not reached, or a baton still running after
+    timeout seconds, fails the case."""
+    argv = harness.WRAPPER + [t.baton] + list(args)
+    full_env = dict(os.environ)
+    full_env.update({"LC_ALL": "C", "TERM": "xterm"})
+    for k in ("MAKEFLAGS", "MFLAGS", "NO_COLOR"):
+        full_env.pop(k, None)
+    for k, v in (env or {}).items():
+        if v is None:
+            full_env.pop(k, None)
+        else:
+            full_env[k] = v
+    master, slave = os.openpty()
+    winsize(slave, cols)
+
+    def controlling():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen(argv, cwd=t.root, env=full_env, stdin=slave, stdout=slave,
+                            stderr=slave, preexec_fn=controlling)
+    os.close(slave)
+    raw = b""
+    steps = list(steps)
+    end = time.monotonic() + timeout
+    status = None
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:  # EIO: nothing has the terminal open any more
+                    data = b""
+                if not data:
+                    break
+                raw += data
+            while steps and steps[0][0](raw, t):
+                steps.pop(0)[1](master)
+            if time.monotonic() > end:
+                break
+        while status is None and time.monotonic() < end:
+            pid, st = os.waitpid(proc.pid, os.WNOHANG)
+            if pid:
+                status = os.waitstatus_to_exitcode(st)
+            else:
+                time.sleep(0.01)
+    finally:
+        if status is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            proc.wait()
+        os.close(master)
+    r = Tty(argv, status if status is not None else "TIMEOUT", raw, cols)
+    t.last = r
+    if status is None:
+        t.fail("baton did not finish within %d s on the terminal" % timeout, r)
+    if steps:
+        t.fail("baton ended before the case could type or resize (step %d not reached)"
+               % (len(steps)), r)
+    if status < 0:
+        t.fail("baton itself died from signal %d" % -status, r)
+    return r
+
+
+def saw(needle):
+    """A step's condition: baton has written needle."""
+    return lambda raw, t: needle in raw
+
+
+def exists(rel):
+    """A step's condition: a job has made the file rel."""
+    return lambda raw, t: t.exists(rel)
+
+
+def typed(data):
+    """A step's action: type data."""
+    return lambda master: os.write(master, data)
+
+
+def no_status_left(t, r):
+    if any(STATUS.match(l) for l in r.screen):
+        t.fail("a status line is left on the screen", r)
+
+
+def go(t, rel="go", pause=0.5):
+    """A step's action: after pause seconds (long enough for the status line
+    to be drawn again on its timer), make the file rel that a job waits for."""
+    def act(master):
+        time.sleep(pause)
+        t.write(rel, "")
+    return act
+
+
+def wait_for(rel):
+    """Shell lines that wait (at most ~10 s) for the file rel."""
+    return ("i=0; while [ ! -e %s ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n"
+            % rel)
+
+
+@case
+def term_stream_partial_line_kept(t):
+    # a job's line not ended yet stays as it is: the status line is not drawn
+    # after it (and erased with it) before the line ends
+    t.taskfile("task a:\n  printf abc\n  " + wait_for("go") + "  echo def\n", dedent=False)
+    r = on_tty(t, "-j1", steps=[(saw(b"abc"), go(t))])
+    t.rc(r, 0)
+    t.eq(r.screen, ["[1/1] a", "abcdef", ""], "the screen at the end", r)
