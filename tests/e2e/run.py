@@ -39,6 +39,7 @@ import cases_jobserver  # noqa: E402,F401
 import cases_env  # noqa: E402,F401
 import cases_habits  # noqa: E402,F401
 import cases_terminal  # noqa: E402,F401
+import cases_output  # noqa: E402,F401
 
 
 def run_case(baton, name):

@@ -1,0 +1,82 @@
+"""What baton shows of its jobs when not on a terminal: the output modes
+(--output=buffered, stream, prefixed, ordered), -q and [quiet], a job's output
+beyond what is kept in memory, the summary of what failed, --log and the
+.baton/output file, pools and ordered pools, [serial], and a task's duration
+weighing its chain.
+
+What ran at once, and in which order, is shown by the lines jobs append to a
+file ("start X", "end X"), never by timing. Where a case needs baton to have
+dealt with one job's end before another job goes on, that job waits for the
+first one's output to appear in .baton/output, which baton writes as it takes
+a job's end."""
+
+import hashlib
+import os
+import re
+import subprocess
+
+import harness
+from harness import case
+
+
+def waits(rel):
+    """Shell lines that wait (at most ~10 s) for the file rel."""
+    return ("i=0; while [ ! -e %s ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n"
+            % rel)
+
+
+def waits_taken(marker):
+    """Shell lines that wait (at most ~10 s) until baton has taken the end of
+    the job that printed marker (it is in .baton/output)."""
+    return ("i=0; until grep -q %s .baton/output 2>/dev/null || [ $i -ge 100 ]; do "
+            "sleep 0.1; i=$((i+1)); done\n" % marker)
+
+
+def to_file(t, *args, out="stdout.txt"):
+    """Run baton with stdout to the file out (not kept in the case's memory);
+    (exit status, stderr, peak memory in KiB)."""
+    argv = harness.WRAPPER + [t.baton] + list(args)
+    env = dict(os.environ, LC_ALL="C")
+    with open(t.path(out), "wb") as f:
+        proc = subprocess.Popen(argv, cwd=t.root, env=env, stdin=subprocess.DEVNULL,
+                                stdout=f, stderr=subprocess.PIPE, start_new_session=True)
+        err = proc.stderr.read()
+        _, st, ru = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(st)
+    return proc.returncode, err.decode("utf-8", "replace"), ru.ru_maxrss
+
+
+def digest(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# ------------------------------------------------------------ memory
+
+
+@case
+def output_64_mib_in_bounded_memory(t):
+    # 64 MiB of output, in each mode: all of it printed, and baton's memory
+    # stays far below it (what is beyond 1 MiB waits in a temporary file; the
+    # last 1 MiB goes to .baton/output)
+    t.taskfile("task big:\n  yes %s | head -n 1048576\n" % ("x" * 63), dedent=False)
+    line = b"x" * 63 + b"\n"
+    # (never all of it in the case's memory: a child's peak memory counts
+    # what it shares with the case until it runs baton)
+    h = hashlib.sha256(b"[1/1] big\n")
+    for _ in range(1 << 10):
+        h.update(line * (1 << 10))
+    want = h.hexdigest()
+    for mode in ("buffered", "stream", "ordered"):
+        rc, err, kb = to_file(t, "--output=" + mode)
+        t.eq((rc, err), (0, ""), "exit status and stderr with --output=" + mode)
+        t.eq(digest(t.path("stdout.txt")), want, "what --output=%s printed (its sha256)" % mode)
+        if not harness.WRAPPER and kb > 24 * 1024:
+            t.fail("--output=%s: baton used %d MiB of memory for 64 MiB of output"
+                   % (mode, kb // 1024))
+    r = t.run("--log", "big")
+    t.eq(len(r.out), 1 << 20, "bytes kept of its output (baton --log big)")
+    t.eq(r.out, (line * ((1 << 20) // 64 + 1))[-(1 << 20):].decode(), "the end kept")
