@@ -13,7 +13,7 @@
 #include "run/loop.h"
 #include "run/sched.h"
 
-enum { TICK_NS = 200 * 1000 * 1000, TAIL_LINES = 10 };
+enum { TICK_NS = 200 * 1000 * 1000, TAIL_LINES = 10, LONGEST_LINE = 64 * 1024 };
 
 static int byorder(const void *a, const void *b, void *p)
 {
@@ -262,25 +262,34 @@ void status_started(struct status *s, struct jobview *v, const char *script)
 }
 
 /* Print the lines of text that are complete, each after v's prefix; keep the
- * rest in v->part. */
+ * rest in v->part. A line longer than LONGEST_LINE is printed in pieces of
+ * that size, each a line of its own: what is kept stays bounded. */
 static void prefixed(struct status *s, struct jobview *v, const char *p, size_t n)
 {
 	struct buf b = {0};
-	const char *nl;
+	const char *nl, *end;
+	size_t len;
 
 	buf_add(&v->part, p, n);
 	p = v->part.s;
-	while ((nl = memchr(p, '\n', v->part.len - (size_t)(p - v->part.s)))) {
+	end = p + v->part.len;
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl && (size_t)(end - p) < LONGEST_LINE)
+			break;
+		len = nl ? (size_t)(nl + 1 - p) : LONGEST_LINE;
 		buf_printf(&b, "%s[%s]%s ", out_style(OUT_STDOUT, STYLE_BOLD), edge_name(v->e),
 			   out_style(OUT_STDOUT, STYLE_RESET));
-		buf_add(&b, p, (size_t)(nl + 1 - p));
-		p = nl + 1;
+		buf_add(&b, p, len);
+		if (!nl)
+			buf_putc(&b, '\n');
+		p += len;
 	}
 	if (b.len)
 		out_write(OUT_STDOUT, b.s, b.len);
 	buf_free(&b);
-	memmove(v->part.s, p, v->part.len - (size_t)(p - v->part.s));
-	v->part.len -= (size_t)(p - v->part.s);
+	memmove(v->part.s, p, (size_t)(end - p));
+	v->part.len = (size_t)(end - p);
 	(void)s;
 }
 

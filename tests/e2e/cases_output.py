@@ -80,3 +80,33 @@ def output_64_mib_in_bounded_memory(t):
     r = t.run("--log", "big")
     t.eq(len(r.out), 1 << 20, "bytes kept of its output (baton --log big)")
     t.eq(r.out, (line * ((1 << 20) // 64 + 1))[-(1 << 20):].decode(), "the end kept")
+
+
+@case
+def output_prefixed_endless_line_in_bounded_memory(t):
+    # --output=prefixed holds a line until it ends, to print it whole after
+    # its prefix; a line of 64 MiB is printed in pieces of 64 KiB, each a line
+    # after the prefix, rather than held
+    t.taskfile("task big:\n  head -c 67108864 /dev/zero | tr '\\0' x\n  echo\n  echo end\n",
+               dedent=False)
+    rc, err, kb = to_file(t, "--output=prefixed")
+    t.eq((rc, err), (0, ""), "exit status and stderr")
+    if not harness.WRAPPER and kb > 24 * 1024:
+        t.fail("baton used %d MiB of memory for a line of 64 MiB" % (kb // 1024))
+    pieces = xs = 0
+    with open(t.path("stdout.txt"), "rb") as f:
+        t.eq(f.readline(), b"[1/1] big\n", "the first line")
+        for line in f:
+            if line == b"[big] end\n":
+                break
+            pieces += 1
+            if not line.startswith(b"[big] ") or line[6:-1].strip(b"x"):
+                t.fail("line %d is not '[big] ' and x's: %r" % (pieces + 1, line[:80]))
+            # 64 KiB, or what is left with the end of the line
+            if len(line) > 6 + 2 * 65536 + 1:
+                t.fail("line %d holds %d x's" % (pieces + 1, len(line) - 7))
+            xs += len(line) - 7
+        t.eq(f.read(), b"", "what follows '[big] end'")
+    t.eq(xs, 1 << 26, "x's printed")
+    if pieces < 512:
+        t.fail("the line of 64 MiB came in %d pieces" % pieces)
