@@ -73,6 +73,12 @@ void status_free(struct status *s)
 		free(s->fails[i].script);
 		buf_free(&s->fails[i].tail);
 	}
+	for (i = 0; i < s->nlater; i++) {
+		output_free(&s->later[i].v.out);
+		buf_free(&s->later[i].v.part);
+		free(s->later[i].what);
+	}
+	free(s->later);
 	for (i = 0; i < s->nblocks; i++)
 		freeblock(s->blocks[i]);
 	free(s->blocks);
@@ -219,18 +225,20 @@ static void header(struct status *s, struct jobview *v)
 		}
 	}
 	out_write(OUT_STDOUT, s->line.s, s->line.len);
+	v->lined = true;
 }
 
-/* Whether v's line is printed as it starts: for output that follows as it
- * comes, for its script (-v, -n), or when it has the terminal. Else it comes
+/* Whether v's line is printed as it starts: when it has the terminal, for
+ * output that follows as it comes, or for its script (-v, -n). Else it comes
  * with the job's block when it ends, numbered by the jobs ended so far: a
  * block is always under its own job's line. */
 static bool lineatstart(const struct status *s, const struct jobview *v)
 {
+	if (v->console)
+		return true;
 	if (s->mode == OUTPUT_ORDERED)
 		return false;
-	return s->scripts || v->console || s->mode == OUTPUT_STREAM ||
-	       (s->mode == OUTPUT_PREFIXED && !s->live);
+	return s->scripts || s->mode == OUTPUT_STREAM || (s->mode == OUTPUT_PREFIXED && !s->live);
 }
 
 void status_started(struct status *s, struct jobview *v, const char *script)
@@ -249,12 +257,12 @@ void status_started(struct status *s, struct jobview *v, const char *script)
 	}
 	if (s->live)
 		out_batch(true);
-	if (lineatstart(s, v)) {
+	if (lineatstart(s, v))
 		v->index = s->started;
-		header(s, v);
-	} else if (v->quiet) {
-		header(s, v); /* the reasons it runs, if asked for: no line */
-	}
+	if (s->held && !v->console)
+		; /* a console job has the terminal: its line waits */
+	else if (lineatstart(s, v) || v->quiet)
+		header(s, v); /* (quiet: the reasons it runs, if asked for) */
 	if (s->live) {
 		draw(s);
 		out_batch(false);
@@ -293,20 +301,47 @@ static void prefixed(struct status *s, struct jobview *v, const char *p, size_t 
 	(void)s;
 }
 
-void status_output(struct status *s, struct jobview *v, const char *p, size_t n)
+/* Print n bytes of v's output as they come (--output=stream and prefixed). */
+static void live(struct status *s, struct jobview *v, const char *p, size_t n)
 {
-	bool held = s->held && !v->console;
-
-	output_add(&v->out, p, n);
-	if (held || !n)
-		return;
-	if (s->mode == OUTPUT_STREAM || v->console) {
+	if (s->mode == OUTPUT_STREAM) {
 		if (s->last != v)
 			header(s, v);
 		out_write(OUT_STDOUT, p, n);
 	} else if (s->mode == OUTPUT_PREFIXED) {
 		prefixed(s, v, p, n);
 	}
+}
+
+void status_output(struct status *s, struct jobview *v, const char *p, size_t n)
+{
+	output_add(&v->out, p, n);
+	if (s->held || !n)
+		return; /* a console job has the terminal: it waits */
+	live(s, v, p, n);
+	v->shown = v->out.size;
+}
+
+struct catchup {
+	struct status *s;
+	struct jobview *v;
+};
+
+static void livepiece(void *ctx, const char *p, size_t n)
+{
+	struct catchup *c = ctx;
+
+	live(c->s, c->v, p, n);
+}
+
+/* Print what v's job printed while a console job had the terminal. */
+static void catchup(struct status *s, struct jobview *v)
+{
+	struct catchup c = {s, v};
+
+	if (v->shown < v->out.size)
+		output_each(&v->out, v->shown, livepiece, &c);
+	v->shown = v->out.size;
 }
 
 /* Print the block of output o of the job v describes, under its own line. */
@@ -322,6 +357,8 @@ static void block(struct status *s, struct jobview *v, const struct output *o)
 /* --output=ordered: print the blocks whose turn has come. */
 static void advance(struct status *s)
 {
+	if (s->held)
+		return; /* a console job has the terminal */
 	while (s->next < s->norder) {
 		const struct edge *e = s->order[s->next];
 		struct output *o = e->id < s->nblocks ? s->blocks[e->id] : NULL;
@@ -368,6 +405,105 @@ static void remember(struct status *s, struct jobview *v, const char *what)
 	output_tail(&v->out, TAIL_LINES, &f->tail);
 }
 
+/* Show that v's job ended: what it printed not shown yet, its line if it
+ * was not printed, its block, and its failure. */
+static void finish(struct status *s, struct jobview *v, bool ok, const char *what)
+{
+	if (!v->lined && !v->console && lineatstart(s, v))
+		header(s, v); /* it started while a console job ran */
+	catchup(s, v);
+	switch (v->console ? OUTPUT_STREAM : s->mode) {
+	case OUTPUT_STREAM:
+		if (v->out.size && v->out.last != '\n' && s->last == v)
+			out_write(OUT_STDOUT, "\n", 1);
+		break;
+	case OUTPUT_PREFIXED:
+		if (v->part.len) {
+			buf_putc(&v->part, '\n');
+			prefixed(s, v, "", 0);
+		}
+		break;
+	case OUTPUT_BUFFERED:
+		/* its line now, numbered by the jobs ended: on a terminal only
+		 * over output, or a failure */
+		if (!v->lined && (!s->live || v->out.size || !ok))
+			header(s, v);
+		block(s, v, &v->out);
+		break;
+	case OUTPUT_ORDERED:
+		if (!ok) {
+			/* a failure is printed at once */
+			header(s, v);
+			block(s, v, &v->out);
+			ready(s, v->e, NULL);
+		} else {
+			struct output *o = NULL;
+			if (v->out.size) {
+				o = xmalloc(sizeof(*o));
+				*o = v->out;
+				output_init(&v->out);
+			}
+			ready(s, v->e, o);
+		}
+		break;
+	}
+	if (v->console && s->mode == OUTPUT_ORDERED)
+		ready(s, v->e, NULL);
+	if (!ok && what)
+		diag_error(v->e->loc, "'%s' failed: %s", edge_name(v->e), what);
+	buf_free(&v->part);
+	if (s->last == v)
+		s->last = NULL;
+}
+
+/* e's job failed before it started: say so. */
+static void unstarted(struct status *s, const struct edge *e, const char *what)
+{
+	diag_error(e->loc, "'%s' failed: %s", edge_name(e), what);
+	if (s->mode == OUTPUT_ORDERED)
+		ready(s, e, NULL);
+}
+
+/* A console job has the terminal: keep what is to be shown of the end of v's
+ * job (ok, what) until it ends. v's output is taken. */
+static void hold(struct status *s, struct jobview *v, bool ok, const char *what, bool started)
+{
+	struct later *l;
+
+	xgrow((void **)&s->later, &s->caplater, s->nlater + 1, sizeof(*s->later));
+	l = &s->later[s->nlater++];
+	l->v = *v;
+	l->v.script = NULL; /* its job's, freed when the job is */
+	l->ok = ok;
+	l->started = started;
+	l->what = what ? strcpy(xmalloc(strlen(what) + 1), what) : NULL;
+	output_init(&v->out);
+	memset(&v->part, 0, sizeof(v->part));
+	if (s->last == v)
+		s->last = NULL;
+}
+
+/* The console job has ended: the ends the other jobs had meanwhile, and
+ * what those still running printed, are shown now. */
+static void release(struct status *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlater; i++) {
+		struct later *l = &s->later[i];
+		if (l->started)
+			finish(s, &l->v, l->ok, l->what);
+		else
+			unstarted(s, l->v.e, l->what);
+		output_free(&l->v.out);
+		free(l->what);
+	}
+	s->nlater = 0;
+	for (i = 0; i < s->nrunning; i++)
+		catchup(s, s->running[i]);
+	advance(s);
+}
+
 void status_ended(struct status *s, struct jobview *v, bool ok, const char *what)
 {
 	size_t i;
@@ -383,60 +519,17 @@ void status_ended(struct status *s, struct jobview *v, bool ok, const char *what
 	s->known_ms -= s->known_ms < plan_st(s->plan, v->e)->weight - 1
 			       ? s->known_ms
 			       : plan_st(s->plan, v->e)->weight - 1;
-	if (v->console && !--s->held) {
-		/* what the others printed meanwhile, now */
-		for (i = 0; i < s->nrunning; i++) {
-			struct jobview *w = s->running[i];
-			if (w->out.size && s->mode != OUTPUT_BUFFERED && s->mode != OUTPUT_ORDERED) {
-				block(s, w, &w->out);
-				output_clear(&w->out);
-			}
-		}
-	}
-	switch (v->console ? OUTPUT_STREAM : s->mode) {
-	case OUTPUT_STREAM:
-		if (v->out.size && v->out.last != '\n' && s->last == v)
-			out_write(OUT_STDOUT, "\n", 1);
-		break;
-	case OUTPUT_PREFIXED:
-		if (v->part.len) {
-			buf_putc(&v->part, '\n');
-			prefixed(s, v, "", 0);
-		}
-		break;
-	case OUTPUT_BUFFERED:
-		if (!v->index) {
-			/* its line now, numbered by the jobs ended: on a terminal
-			 * only over output, or a failure */
-			v->index = s->ended;
-			if (!s->live || v->out.size || !ok)
-				header(s, v);
-		}
-		block(s, v, &v->out);
-		break;
-	case OUTPUT_ORDERED:
-		if (!ok) {
-			/* a failure is printed at once */
-			v->index = s->ended;
-			header(s, v);
-			block(s, v, &v->out);
-			ready(s, v->e, NULL);
-		} else {
-			struct output *o = NULL;
-			if (v->out.size) {
-				o = xmalloc(sizeof(*o));
-				*o = v->out;
-				output_init(&v->out);
-			}
-			ready(s, v->e, o);
-		}
-		break;
-	}
-	if (!ok && what) {
-		diag_error(v->e->loc, "'%s' failed: %s", edge_name(v->e), what);
+	if (!v->index)
+		v->index = s->ended;
+	if (!ok && what)
 		remember(s, v, what);
+	if (s->held && !v->console) {
+		hold(s, v, ok, what, true);
+	} else {
+		finish(s, v, ok, what);
+		if (v->console && !--s->held)
+			release(s);
 	}
-	buf_free(&v->part);
 	if (s->live) {
 		draw(s);
 		out_batch(false);
@@ -453,12 +546,13 @@ void status_failed(struct status *s, const struct edge *e, const char *what)
 {
 	struct jobview v = {.e = e};
 
-	diag_error(e->loc, "'%s' failed: %s", edge_name(e), what);
 	v.start = s->timed ? loop_now(s->loop) : 0;
 	output_init(&v.out);
 	remember(s, &v, what);
-	if (s->mode == OUTPUT_ORDERED)
-		ready(s, e, NULL);
+	if (s->held)
+		hold(s, &v, false, what, false);
+	else
+		unstarted(s, e, what);
 }
 
 /* The summary of the failures: each failed job with what happened, how long it
@@ -517,6 +611,10 @@ static void summary(struct status *s, const struct sched_result *r)
 
 void status_finish(struct status *s, const struct sched_result *r, int sig)
 {
+	if (s->held) {
+		s->held = 0; /* (a console job has always ended by now) */
+		release(s);
+	}
 	if (s->live)
 		out_status(OUT_STDOUT, NULL);
 	if (s->timer) {

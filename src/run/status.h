@@ -34,10 +34,19 @@ struct jobview {
 	struct buf part;    /* --output=prefixed: its line not ended yet */
 	int64_t start;      /* when it started, by the loop's clock */
 	const char *script; /* its expanded recipe */
+	uint64_t shown;     /* how much of out was shown as it came */
 	bool quiet;         /* [quiet] or -q: no line of its own */
+	bool lined;         /* its line was printed */
 	bool console;       /* it has the terminal ([pool: console]) */
 	bool explained;     /* why it runs was said (--explain) */
 	bool ran;           /* it started (else it failed to) */
+};
+
+/* The end of a job, kept to be shown when the console job has ended. */
+struct later {
+	struct jobview v;
+	bool ok, started;
+	char *what;
 };
 
 /* A failed job, for the summary at the end. */
@@ -73,6 +82,8 @@ struct status {
 	bool estimate;         /* some job has a recorded duration */
 	unsigned timer;
 	int held;              /* console jobs running: the others' output waits */
+	struct later *later;   /* and the ends they had meanwhile */
+	size_t nlater, caplater;
 	/* --output=ordered: the jobs in declaration order, and the blocks of
 	 * those that ended before their turn, by edge id */
 	const struct edge **order;

@@ -184,6 +184,13 @@ def exists(rel):
     return lambda raw, t: t.exists(rel)
 
 
+def taken(marker):
+    """A step's condition: baton has taken the end of the job that printed
+    marker (it is in .baton/output, written as baton takes a job's end)."""
+    return lambda raw, t: (t.exists(".baton/output")
+                           and marker in t.read(".baton/output"))
+
+
 def typed(data):
     """A step's action: type data."""
     return lambda master: os.write(master, data)
@@ -217,3 +224,99 @@ def term_stream_partial_line_kept(t):
     r = on_tty(t, "-j1", steps=[(saw(b"abc"), go(t))])
     t.rc(r, 0)
     t.eq(r.screen, ["[1/1] a", "abcdef", ""], "the screen at the end", r)
+
+
+def console_session(t, r, name="a"):
+    """The screen's lines from the console job's line to its last line
+    ("got ..."), checked to be there."""
+    lines = r.screen
+    start = [i for i, l in enumerate(lines) if re.fullmatch(r"\[\d+/\d+\] %s" % name, l)]
+    end = [i for i, l in enumerate(lines) if l.startswith("got ")]
+    if len(start) != 1 or len(end) != 1 or start[0] > end[0]:
+        t.fail("expected one line '[i/N] %s' and after it one line 'got ...'" % name, r)
+    return lines[start[0]:end[0] + 1]
+
+
+@case
+def term_console_job_reads_what_is_typed(t):
+    t.taskfile("""
+        [pool: console]
+        task ask:
+          printf 'name? '
+          read name
+          echo "hello $name"
+    """)
+    r = on_tty(t, steps=[(saw(b"name? "), typed(b"joe\n"))])
+    t.rc(r, 0)
+    t.eq(r.screen, ["[1/1] ask", "name? joe", "hello joe", ""], "the screen at the end", r)
+
+
+@case
+def term_console_holds_what_ends_meanwhile(t):
+    # b ends while the console job waits for a key: its line, its output and
+    # its failure wait until the console job has ended, in every mode
+    t.taskfile("""
+        task all: a b
+        [pool: console]
+        task a:
+          printf 'name? '
+          read x
+          echo "got $x"
+        task b:
+          echo B-one
+          echo B-two
+          exit 3
+    """)
+    for mode in ("buffered", "stream", "prefixed", "ordered"):
+        t.forget()
+        r = on_tty(t, "-j2", "-k", "--output=" + mode,
+                   steps=[(saw(b"name? "), lambda m: None), (taken("B-two"), typed(b"joe\n"))])
+        t.rc(r, 1)
+        session = console_session(t, r)
+        t.eq(session[1:], ["name? joe", "got joe"], "the console job's lines (%s)" % mode, r)
+        after = r.screen[r.screen.index("got joe") + 1:r.screen.index("baton: what failed:")]
+        shown = [l for l in after if "B-" in l]
+        want = ["[b] B-one", "[b] B-two"] if mode == "prefixed" else ["B-one", "B-two"]
+        t.eq(shown, want, "b's output after the console job's (%s)" % mode, r)
+        if not any("error: 'b' failed: exit status 3" in l for l in after):
+            t.fail("b's failure should come after the console job's lines (%s)" % mode, r)
+
+
+@case
+def term_console_holds_what_runs_meanwhile(t):
+    # b prints before, while and after the console job runs: what it printed
+    # meanwhile comes once the console job has ended, nothing twice or lost
+    t.taskfile("""
+        task all: a b
+        [pool: console]
+        task a: c
+          printf 'name? '
+          read x
+          echo "got $x"
+        task c:
+          %s
+        task b:
+          echo B-before
+          touch b.started
+          %s
+          echo B-after
+    """ % (wait_for("b.started").strip(), wait_for("typed").strip()))
+    for mode in ("buffered", "stream", "prefixed", "ordered"):
+        t.forget()
+        for f in ("b.started", "typed"):
+            if t.exists(f):
+                os.unlink(t.path(f))
+
+        def answer(master):
+            os.write(master, b"joe\n")
+            t.write("typed", "")
+        r = on_tty(t, "-j3", "--output=" + mode, steps=[(saw(b"name? "), answer)])
+        t.rc(r, 0)
+        session = console_session(t, r)
+        t.eq(session[1:], ["name? joe", "got joe"], "the console job's lines (%s)" % mode, r)
+        shown = [l for l in r.screen if "B-" in l]
+        want = ["B-before", "B-after"]
+        if mode == "prefixed":
+            want = ["[b] " + w for w in want]
+        t.eq(shown, want, "b's output on the screen (%s)" % mode, r)
+        t.eq(t.run("--log", "b").out, "B-before\nB-after\n", "baton --log b (%s)" % mode)
