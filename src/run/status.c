@@ -189,12 +189,23 @@ static void explain(const struct status *s, const struct edge *e)
 	buf_free(&b);
 }
 
+/* End the line that a job printed and did not end (--output=stream), before
+ * something else is printed. */
+static void endline(struct status *s)
+{
+	if (s->midline) {
+		out_write(OUT_STDOUT, "\n", 1);
+		s->midline = false;
+	}
+}
+
 /* The line "[i/N] name" of v's job, with its script under it when asked: one
  * write per job, and no printf (a dry run of many jobs is mostly this). */
 static void header(struct status *s, struct jobview *v)
 {
 	const char *p, *nl;
 
+	endline(s);
 	s->last = v;
 	if (!v->explained) {
 		explain(s, v->e);
@@ -308,6 +319,7 @@ static void live(struct status *s, struct jobview *v, const char *p, size_t n)
 		if (s->last != v)
 			header(s, v);
 		out_write(OUT_STDOUT, p, n);
+		s->midline = p[n - 1] != '\n';
 	} else if (s->mode == OUTPUT_PREFIXED) {
 		prefixed(s, v, p, n);
 	}
@@ -414,8 +426,8 @@ static void finish(struct status *s, struct jobview *v, bool ok, const char *wha
 	catchup(s, v);
 	switch (v->console ? OUTPUT_STREAM : s->mode) {
 	case OUTPUT_STREAM:
-		if (v->out.size && v->out.last != '\n' && s->last == v)
-			out_write(OUT_STDOUT, "\n", 1);
+		if (s->last == v)
+			endline(s);
 		break;
 	case OUTPUT_PREFIXED:
 		if (v->part.len) {
@@ -449,8 +461,10 @@ static void finish(struct status *s, struct jobview *v, bool ok, const char *wha
 	}
 	if (v->console && s->mode == OUTPUT_ORDERED)
 		ready(s, v->e, NULL);
-	if (!ok && what)
+	if (!ok && what) {
+		endline(s);
 		diag_error(v->e->loc, "'%s' failed: %s", edge_name(v->e), what);
+	}
 	buf_free(&v->part);
 	if (s->last == v)
 		s->last = NULL;
@@ -459,6 +473,7 @@ static void finish(struct status *s, struct jobview *v, bool ok, const char *wha
 /* e's job failed before it started: say so. */
 static void unstarted(struct status *s, const struct edge *e, const char *what)
 {
+	endline(s);
 	diag_error(e->loc, "'%s' failed: %s", edge_name(e), what);
 	if (s->mode == OUTPUT_ORDERED)
 		ready(s, e, NULL);
@@ -615,6 +630,7 @@ void status_finish(struct status *s, const struct sched_result *r, int sig)
 		s->held = 0; /* (a console job has always ended by now) */
 		release(s);
 	}
+	endline(s);
 	if (s->live)
 		out_status(OUT_STDOUT, NULL);
 	if (s->timer) {

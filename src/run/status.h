@@ -74,6 +74,7 @@ struct status {
 	size_t started, ended;
 	struct buf line;
 	const struct jobview *last; /* the job whose line was printed last */
+	bool midline;          /* the output printed last did not end its line */
 	/* the status line */
 	struct jobview **running;
 	size_t nrunning, caprunning;

@@ -116,3 +116,47 @@ def output_prefixed_endless_line_in_bounded_memory(t):
     t.eq(xs, 1 << 26, "x's printed")
     if pieces < 512:
         t.fail("the line of 64 MiB came in %d pieces" % pieces)
+
+
+# ------------------------------------------------------------ output modes
+
+
+def lines_under_names(t, r, outputs):
+    """Each line of r.out is a job's line "[i/N] name", or a line of output
+    of the job whose line came last; the output under each name, joined,
+    is outputs[name] (newlines aside: a line a job had not ended is ended
+    before another job's line)."""
+    got = {}
+    current = None
+    for line in r.out.splitlines():
+        m = re.fullmatch(r"\[\d+/\d+\] (\S+)", line)
+        if m and m.group(1) in outputs:
+            current = m.group(1)
+            got.setdefault(current, "")
+            continue
+        if current is None:
+            t.fail("output before any job's line: %r" % line, r)
+        got[current] += line
+    t.eq(got, {k: v.replace("\n", "") for k, v in outputs.items()},
+         "the output under each job's line", r)
+
+
+@case
+def output_stream_ends_a_line_before_another_job(t):
+    # c prints a line it has not ended when b prints: b's line and output
+    # start on a line of their own, and c's rest comes under c's line again
+    t.taskfile("""
+        task all: b c
+        task b:
+          %s
+          echo B1
+          touch b1
+        task c:
+          printf C1
+          touch c1
+          %s
+          echo C2
+    """ % (waits("c1").strip(), waits("b1").strip()))
+    r = t.run("-j2", "--output=stream", "b", "c")
+    t.rc(r, 0)
+    lines_under_names(t, r, {"b": "B1\n", "c": "C1C2\n"})
