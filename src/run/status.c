@@ -227,7 +227,7 @@ static void header(struct status *s, struct jobview *v)
 		buf_puts(&s->line, edge_name(v->e));
 	}
 	buf_putc(&s->line, '\n');
-	if (s->scripts && v->script) {
+	if (s->scripts && v->script && !v->lined) { /* not again over its block */
 		for (p = v->script; *p; p = nl + 1) {
 			nl = strchr(p, '\n'); /* every line of a script ends with one */
 			if (nl != p)

@@ -160,3 +160,22 @@ def output_stream_ends_a_line_before_another_job(t):
     r = t.run("-j2", "--output=stream", "b", "c")
     t.rc(r, 0)
     lines_under_names(t, r, {"b": "B1\n", "c": "C1C2\n"})
+
+
+@case
+def output_verbose_script_once(t):
+    # -v prints a job's script under its line as it starts; when its block
+    # comes under its line printed again, the script is not repeated
+    t.taskfile("""
+        task all: a b
+        task a:
+          %s
+          echo A-out
+        task b:
+          echo B-out
+    """ % waits_taken("B-out").strip())
+    r = t.run("-j2", "-v", "a", "b")
+    t.rc(r, 0)
+    t.eq(r.out.count("    echo A-out\n"), 1, "times a's script is printed", r)
+    t.eq(r.out.count("    echo B-out\n"), 1, "times b's script is printed", r)
+    t.match(r"^\[\d/2\] a\nA-out\n\Z", r.out, "the end: a's line again, and its output", r)
