@@ -7,6 +7,7 @@
 
 #include "base/out.h"
 #include "graph/graph.h"
+#include "lang/ast.h"
 #include "lang/diag.h"
 #include "os/os.h"
 #include "plan/plan.h"
@@ -382,7 +383,7 @@ static void advance(struct status *s)
 			continue; /* it ended without output, or did not run */
 		{
 			struct jobview v = {.e = e, .index = s->next};
-			v.quiet = s->quiet;
+			v.quiet = s->quiet || (e->rule->attrs && ast_getattr(e->rule, "quiet"));
 			header(s, &v);
 			output_print(o, OUT_STDOUT);
 			s->last = NULL;

@@ -179,3 +179,17 @@ def output_verbose_script_once(t):
     t.eq(r.out.count("    echo A-out\n"), 1, "times a's script is printed", r)
     t.eq(r.out.count("    echo B-out\n"), 1, "times b's script is printed", r)
     t.match(r"^\[\d/2\] a\nA-out\n\Z", r.out, "the end: a's line again, and its output", r)
+
+
+@case
+def output_ordered_quiet_has_no_line(t):
+    t.taskfile("""
+        task b:
+          echo B-out
+        [quiet]
+        task c:
+          echo C-out
+    """)
+    r = t.run("-j2", "--output=ordered", "c", "b")
+    t.rc(r, 0)
+    t.out(r, "[1/2] b\nB-out\nC-out\n")
