@@ -120,6 +120,9 @@ uint64_t plan_order(const struct plan *p, const struct edge *e);
  * through others, once each, until fn returns false. */
 void plan_inputs(struct plan *p, const struct edge *from,
 		 bool (*fn)(void *ctx, const struct edge *e), void *ctx);
+/* The jobs that run (p->njobs of them) into v, in the order they are
+ * declared, but each after the jobs it needs; how many. */
+size_t plan_in_order(const struct plan *p, const struct edge **v);
 /* Whether an edge has a recipe to run. */
 bool edge_hasjob(const struct edge *e);
 /* Print the edges to run with their pending counts (for tests and --dump=plan). */

@@ -16,14 +16,6 @@
 
 enum { TICK_NS = 200 * 1000 * 1000, TAIL_LINES = 10, LONGEST_LINE = 64 * 1024 };
 
-static int byorder(const void *a, const void *b, void *p)
-{
-	uint64_t x = plan_order(p, *(const struct edge *const *)a);
-	uint64_t y = plan_order(p, *(const struct edge *const *)b);
-
-	return x < y ? -1 : x > y;
-}
-
 void status_init(struct status *s, const struct plan *p, struct loop *loop,
 		 enum output_mode mode)
 {
@@ -48,11 +40,7 @@ void status_init(struct status *s, const struct plan *p, struct loop *loop,
 	if (mode != OUTPUT_ORDERED || !p)
 		return;
 	s->order = xcalloc(p->njobs + 1, sizeof(*s->order));
-	for (i = 0; i < p->nwork; i++) {
-		if (edge_hasjob(p->work[i]))
-			s->order[s->norder++] = p->work[i];
-	}
-	qsort_r(s->order, s->norder, sizeof(*s->order), byorder, (void *)p);
+	s->norder = plan_in_order(p, s->order);
 	s->nblocks = p->nst;
 	s->blocks = xcalloc(s->nblocks + 1, sizeof(*s->blocks));
 }

@@ -193,3 +193,28 @@ def output_ordered_quiet_has_no_line(t):
     r = t.run("-j2", "--output=ordered", "c", "b")
     t.rc(r, 0)
     t.out(r, "[1/2] b\nB-out\nC-out\n")
+
+
+@case
+def output_ordered_after_what_it_needs(t):
+    # blocks come in the order the jobs are declared, but a job's after
+    # those of the jobs it needs: 'all', declared first, comes last, and
+    # the others are not held back until it ends. c ends first, b waits for
+    # c's end to be taken, a for b's: the order printed is still a b c.
+    t.taskfile("""
+        task all: c b a
+          echo ALL
+        task a:
+          %s
+          echo A
+        task b:
+          %s
+          echo B-out
+        task c:
+          echo C-out
+        task d: all
+          echo D
+    """ % (waits_taken("B-out").strip(), waits_taken("C-out").strip()))
+    r = t.run("-j3", "--output=ordered", "d")
+    t.rc(r, 0)
+    t.out(r, "[1/5] a\nA\n[2/5] b\nB-out\n[3/5] c\nC-out\n[4/5] all\nALL\n[5/5] d\nD\n")
