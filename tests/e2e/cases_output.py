@@ -218,3 +218,97 @@ def output_ordered_after_what_it_needs(t):
     r = t.run("-j3", "--output=ordered", "d")
     t.rc(r, 0)
     t.out(r, "[1/5] a\nA\n[2/5] b\nB-out\n[3/5] c\nC-out\n[4/5] all\nALL\n[5/5] d\nD\n")
+
+
+# ------------------------------------------------------------ [serial], pools
+
+
+def marks(name, pause="0.2"):
+    """Recipe lines that append 'start NAME' and 'end NAME' to log, with a
+    pause between (time for another job to start, if one may)."""
+    return 'echo "start %s" >> log\nsleep %s\necho "end %s" >> log\n' % (name, pause, name)
+
+
+def tasks(*names, pause="0.2", attrs=""):
+    """Tasks that only mark their start and end in log."""
+    return "".join("%stask %s:\n%s" % (attrs, n, indent(marks(n, pause))) for n in names)
+
+
+def indent(lines):
+    return "".join("  " + l + "\n" for l in lines.splitlines())
+
+
+def overlap(t, lines):
+    """The most jobs running at once, from their start and end lines."""
+    running, most = set(), 0
+    for l in lines:
+        what, name = l.split(" ", 1)
+        if what == "start":
+            running.add(name)
+            most = max(most, len(running))
+        elif name in running:
+            running.remove(name)
+        else:
+            t.fail("'%s' ends without starting in %r" % (name, lines))
+    return most
+
+
+def starts(lines):
+    return [l.split(" ", 1)[1] for l in lines if l.startswith("start ")]
+
+
+@case
+def serial_task_runs_inputs_in_order(t):
+    t.taskfile("[serial]\ntask all: c b a\n" + tasks("a", "b", "c"), dedent=False)
+    r = t.run("-j4")
+    t.rc(r, 0)
+    t.logged(["start c", "end c", "start b", "end b", "start a", "end a"])
+
+
+@case
+def serial_keeps_what_inputs_need(t):
+    # a needs b, listed after it: b runs first (the dependency holds), and
+    # c, listed twice, runs where it is listed first; the rest in order
+    t.taskfile("[serial]\ntask all: c a b c d\n" + tasks("b", "c", "d") +
+               "task a: b\n" + indent(marks("a")),
+               dedent=False)
+    r = t.run("-j4")
+    t.rc(r, 0)
+    t.logged(["start c", "end c", "start b", "end b", "start a", "end a",
+              "start d", "end d"])
+
+
+@case
+def serial_only_between_its_inputs(t):
+    # [serial] orders its own inputs; another task's inputs run beside them
+    t.taskfile("""
+        task top: all other
+        [serial]
+        task all: a b
+        task a:
+          touch a.started
+          %s
+          test -e other.started
+          echo a >> log
+        task b:
+          echo b >> log
+        task other:
+          touch other.started
+          %s
+          echo other >> log
+    """ % (waits("other.started").strip(), waits("a.started").strip()))
+    r = t.run("-j3")
+    t.rc(r, 0)
+    log = t.log()
+    t.eq(log.index("a") < log.index("b"), True, "a before b (log %r)" % log)
+
+
+@case
+def serial_input_needed_before_it_was_listed(t):
+    # m needs d, listed after it with j between: d goes before m, and the
+    # chain does not wait for itself (it did: nothing ran, exit status 0)
+    t.taskfile("[serial]\ntask all: m j d\n" + tasks("j", "d") + "task m: d\n" +
+               indent(marks("m")), dedent=False)
+    r = t.run("-j4")
+    t.rc(r, 0)
+    t.logged(["start d", "end d", "start m", "end m", "start j", "end j"])
