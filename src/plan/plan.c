@@ -346,7 +346,7 @@ static void finish(struct plan *p, struct edge *e)
 	buf_free(&w);
 	if (!dirty)
 		return;
-	if (e->rule->kind == ST_TASK && e->rule->attrs && ast_getattr(e->rule, "serial"))
+	if (e->rule->attrs && ast_getattr(e->rule, "serial"))
 		serialise(p, e);
 	for (i = 0; i < e->nall; i++) {
 		struct edge *dep = e->in[i]->gen;

@@ -266,6 +266,15 @@ def serial_task_runs_inputs_in_order(t):
 
 
 @case
+def serial_file_rule_runs_inputs_in_order(t):
+    t.taskfile("[serial]\nout: c b a\n  touch out\n" + tasks("a", "b", "c"), dedent=False)
+    r = t.run("-j4")
+    t.rc(r, 0)
+    t.logged(["start c", "end c", "start b", "end b", "start a", "end a"])
+    t.present("out")
+
+
+@case
 def serial_keeps_what_inputs_need(t):
     # a needs b, listed after it: b runs first (the dependency holds), and
     # c, listed twice, runs where it is listed first; the rest in order
