@@ -92,24 +92,32 @@ static void clock_text(struct buf *b, uint64_t ms)
 			   (unsigned long long)(sec % 60));
 }
 
+/* Cut b to at most n bytes, on a character's start, not inside one. */
+static void cut(struct buf *b, size_t n)
+{
+	if (b->len <= n)
+		return;
+	while (n > 0 && ((unsigned char)b->s[n] & 0xc0) == 0x80)
+		n--;
+	b->len = n;
+	b->s[n] = '\0';
+}
+
 /* The status line: "[12/40] 3 running: a b c  0:07, ~0:15 left", cut to
- * the width of the terminal. */
+ * the width of the terminal: the names are cut ("...") to keep the clock. */
 static void draw(struct status *s)
 {
-	struct buf b = {0};
+	struct buf b = {0}, t = {0};
 	int64_t now;
 	uint64_t left = 0;
 	unsigned width;
-	size_t i;
+	size_t i, room;
 
 	if (!s->live || s->held)
 		return;
 	now = loop_now(s->loop);
-	buf_printf(&b, "[%zu/%zu] %zu running", s->ended, s->total, s->nrunning);
-	for (i = 0; i < s->nrunning; i++)
-		buf_printf(&b, "%s %s", i ? "" : ":", edge_name(s->running[i]->e));
-	buf_puts(&b, "  ");
-	clock_text(&b, (uint64_t)(now - s->begin) / 1000000);
+	buf_puts(&t, "  ");
+	clock_text(&t, (uint64_t)(now - s->begin) / 1000000);
 	if (s->estimate) {
 		/* what the jobs not ended yet took last time, shared by those that
 		 * run at once, less what the running ones have done */
@@ -117,21 +125,24 @@ static void draw(struct status *s)
 		for (i = 0; i < s->nrunning; i++)
 			ran += (uint64_t)(now - s->running[i]->start) / 1000000;
 		left = s->known_ms > ran ? (s->known_ms - ran) / par : 0;
-		buf_puts(&b, ", ~");
-		clock_text(&b, left);
-		buf_puts(&b, " left");
+		buf_puts(&t, ", ~");
+		clock_text(&t, left);
+		buf_puts(&t, " left");
 	}
 	width = out_width(OUT_STDOUT);
-	if (width > 1 && b.len > width - 1) {
-		/* cut on a character's start, not inside one */
-		size_t n = width - 1;
-		while (n > 0 && ((unsigned char)b.s[n] & 0xc0) == 0x80)
-			n--;
-		b.len = n;
-		b.s[n] = '\0';
+	room = width > 1 ? width - 1 : 1; /* the last column would wrap on some */
+	buf_printf(&b, "[%zu/%zu] %zu running", s->ended, s->total, s->nrunning);
+	for (i = 0; i < s->nrunning && b.len + t.len <= room; i++)
+		buf_printf(&b, "%s %s", i ? "" : ":", edge_name(s->running[i]->e));
+	if (b.len + t.len > room) {
+		cut(&b, room > t.len + 3 ? room - t.len - 3 : 0);
+		buf_puts(&b, "...");
 	}
+	buf_add(&b, t.s, t.len);
+	cut(&b, room);
 	out_status(OUT_STDOUT, b.s);
 	buf_free(&b);
+	buf_free(&t);
 }
 
 static void tick(void *ctx)

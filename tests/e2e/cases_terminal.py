@@ -320,3 +320,43 @@ def term_console_holds_what_runs_meanwhile(t):
             want = ["[b] " + w for w in want]
         t.eq(shown, want, "b's output on the screen (%s)" % mode, r)
         t.eq(t.run("--log", "b").out, "B-before\nB-after\n", "baton --log b (%s)" % mode)
+
+
+@case
+def term_status_line_fits_the_width(t):
+    # the status line is cut to the terminal's width less one column, names
+    # first ("..."), so that the clock stays; when the window is narrowed
+    # (SIGWINCH), it is drawn again to the new width
+    a, b = "job_with_a_rather_long_name_one", "job_with_a_rather_long_name_two"
+    t.taskfile("task all: %s %s\n" % (a, b) +
+               "".join("task %s:\n  %s" % (n, wait_for("go")) for n in (a, b)), dedent=False)
+    at = []
+
+    def both_running(raw, t):
+        if re.search(rb"2 running[^\r]*\r\033\[K", raw):
+            at.append(len(raw))
+            return True
+        return False
+
+    def narrow(master):
+        winsize(master, 30)
+        at.append(None)
+
+    def wide_drawn(raw, t):
+        return True
+
+    r = on_tty(t, "-j2", cols=60, steps=[(both_running, narrow), (wide_drawn, go(t))])
+    t.rc(r, 0)
+    before = Tty(r.argv, r.rc, r.raw[:at[0]], 60).statuses()
+    after = Tty(r.argv, r.rc, r.raw[at[0]:], 30).statuses()
+    if not after:
+        t.fail("no status line after the window was narrowed", r)
+    for texts, cols in ((before, 60), (after[1:], 30)):
+        for s in texts:
+            if len(s) > cols - 1 or not re.search(r"  \d:\d\d$", s):
+                t.fail("a status line of %d columns, or without its clock, on a terminal of "
+                       "%d: %r" % (len(s), cols, s), r)
+    if not any(re.fullmatch(r"\[0/2\] 2 running: (%s|%s) j\.\.\.  0:0\d" % (a, b), s)
+               for s in before):
+        t.fail("on 60 columns the second name should be cut to keep the clock", r)
+    t.eq(r.screen, [""], "the screen at the end", r)
