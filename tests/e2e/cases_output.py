@@ -321,3 +321,164 @@ def serial_input_needed_before_it_was_listed(t):
     r = t.run("-j4")
     t.rc(r, 0)
     t.logged(["start d", "end d", "start m", "end m", "start j", "end j"])
+
+
+# ------------------------------------------------------------ modes
+
+
+def three_ending_backwards():
+    """a, b and c started at once; c ends first, then b, then a (each waits
+    for the next one's end to be taken by baton)."""
+    return """
+        task all: a b c
+        task a:
+          %s
+          echo out-a
+        task b:
+          %s
+          echo out-b
+        task c:
+          echo out-c
+    """ % (waits_taken("out-b").strip(), waits_taken("out-c").strip())
+
+
+@case
+def output_buffered_block_under_its_line(t):
+    # each job's line is printed with its block, when it ends, numbered by
+    # the jobs ended so far: a block is always under its own job's line
+    t.taskfile(three_ending_backwards())
+    for args in (["--output=buffered"], []):  # the default when -j is not 1
+        t.forget()
+        r = t.run("-j3", *args)
+        t.rc(r, 0)
+        t.out(r, "[1/3] c\nout-c\n[2/3] b\nout-b\n[3/3] a\nout-a\n")
+
+
+@case
+def output_buffered_block_stays_whole(t):
+    # two jobs printing 3 MiB each, at once: each block comes whole under
+    # its line, lines in order
+    t.taskfile("""
+        task all: a b
+        task a:
+          seq -f 'a %g' 1 300000
+        task b:
+          seq -f 'b %g' 1 300000
+    """)
+    for mode in ("buffered", "ordered"):
+        t.forget()
+        rc, err, _ = to_file(t, "-j2", "--output=" + mode)
+        t.eq((rc, err), (0, ""), "exit status and stderr (%s)" % mode)
+        lines = t.read("stdout.txt").splitlines()
+        t.eq(len(lines), 600002, "lines printed (%s)" % mode)
+        first = lines[0][-1]
+        other = "b" if first == "a" else "a"
+        if mode == "ordered":
+            t.eq(first, "a", "the first block (ordered)")
+        want = (["[1/2] " + first] + ["%s %d" % (first, i) for i in range(1, 300001)] +
+                ["[2/2] " + other] + ["%s %d" % (other, i) for i in range(1, 300001)])
+        if lines != want:
+            t.fail("the blocks are not whole and in order (%s); first lines: %r"
+                   % (mode, [l for l, w in zip(lines, want) if l != w][:5]))
+
+
+@case
+def output_stream_lines_at_start(t):
+    # --output=stream: each job's line as it starts, its output as it comes,
+    # under its line printed again when another job printed in between
+    t.taskfile("""
+        task all: a b
+        task a:
+          echo A1
+          touch a1
+          %s
+          echo A2
+        task b:
+          %s
+          echo B1
+          touch b1
+    """ % (waits("b1").strip(), waits("a1").strip()))
+    r = t.run("-j2", "--output=stream", "a", "b")
+    t.rc(r, 0)
+    lines_under_names(t, r, {"a": "A1\nA2\n", "b": "B1\n"})
+    t.eq(sorted(r.out.splitlines()[:2]), ["[1/2] a", "[2/2] b"],
+         "the first two lines: both jobs' lines, as they start", r)
+
+
+@case
+def output_stream_default_at_j1(t):
+    # at -j1 the default is stream: a job's line comes as it starts, before
+    # its output, numbered as it starts; its failure after its output
+    t.taskfile("""
+        task all: a b
+        task a:
+          echo A
+        task b:
+          echo B
+          exit 2
+    """)
+    r = t.run("-j1", "-k")
+    t.rc(r, 1)
+    t.out(r, "[1/2] a\nA\n[2/2] b\nB\n")
+    t.match(r"^Taskfile:4:1: error: 'b' failed: exit status 2$", r.err, "stderr", r)
+
+
+@case
+def output_prefixed_whole_lines(t):
+    # --output=prefixed: not on a terminal, each job's line as it starts;
+    # each line of output after '[name] ', whole, a line not ended at the
+    # job's end ended
+    t.taskfile("""
+        task all: a b
+        task a:
+          printf 'A1 '
+          touch a1
+          %s
+          echo 'rest of A1'
+          printf 'A2'
+        task b:
+          %s
+          echo B1
+          touch b1
+    """ % (waits("b1").strip(), waits("a1").strip()))
+    r = t.run("-j2", "--output=prefixed", "a", "b")
+    t.rc(r, 0)
+    lines = r.out.splitlines()
+    t.eq(sorted(lines[:2]), ["[1/2] a", "[2/2] b"], "the jobs' lines, as they start", r)
+    t.eq([l for l in lines[2:] if l.startswith("[a] ")], ["[a] A1 rest of A1", "[a] A2"],
+         "a's lines", r)
+    t.eq([l for l in lines[2:] if not l.startswith("[a] ")], ["[b] B1"], "the other lines", r)
+
+
+@case
+def output_ordered_blocks_in_declaration_order(t):
+    # c ends first, then b, then a: the blocks come in the order declared,
+    # numbered by that order
+    t.taskfile(three_ending_backwards())
+    r = t.run("-j3", "--output=ordered")
+    t.rc(r, 0)
+    t.out(r, "[1/3] a\nout-a\n[2/3] b\nout-b\n[3/3] c\nout-c\n")
+
+
+@case
+def output_ordered_pattern_jobs_as_named(t):
+    # the jobs of one pattern rule come in the order their targets were named
+    t.taskfile("""
+        task all: out/z.txt out/a.txt out/m.txt
+        out/%.txt:
+          echo {{stem}}
+          touch {{out}}
+    """)
+    r = t.run("-j3", "--output=ordered")
+    t.rc(r, 0)
+    t.out(r, "[1/3] out/z.txt\nz\n[2/3] out/a.txt\na\n[3/3] out/m.txt\nm\n")
+
+
+@case
+def output_mode_unknown(t):
+    t.taskfile("task a:\n  true\n", dedent=False)
+    r = t.run("--output=live")
+    t.rc(r, 2)
+    t.match(r"^baton: --output takes buffered, stream, prefixed or ordered, not 'live'$",
+            r.err, "stderr", r)
+    t.out(r, "")
