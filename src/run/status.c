@@ -43,6 +43,9 @@ void status_init(struct status *s, const struct plan *p, struct loop *loop,
 	s->norder = plan_in_order(p, s->order);
 	s->nblocks = p->nst;
 	s->blocks = xcalloc(s->nblocks + 1, sizeof(*s->blocks));
+	s->place = xcalloc(s->nblocks + 1, sizeof(*s->place));
+	for (i = 0; i < s->norder; i++)
+		s->place[s->order[i]->id] = i + 1;
 }
 
 static void freeblock(struct output *o)
@@ -71,6 +74,7 @@ void status_free(struct status *s)
 	for (i = 0; i < s->nblocks; i++)
 		freeblock(s->blocks[i]);
 	free(s->blocks);
+	free(s->place);
 	free(s->order);
 	free(s->fails);
 	free(s->running);
@@ -444,7 +448,8 @@ static void finish(struct status *s, struct jobview *v, bool ok, const char *wha
 		break;
 	case OUTPUT_ORDERED:
 		if (!ok) {
-			/* a failure is printed at once */
+			/* a failure is printed at once, numbered by its place */
+			v->index = v->e->id < s->nblocks ? s->place[v->e->id] : v->index;
 			header(s, v);
 			block(s, v, &v->out);
 			ready(s, v->e, NULL);

@@ -90,6 +90,7 @@ struct status {
 	const struct edge **order;
 	size_t norder, next;
 	struct output **blocks;
+	uint32_t *place;       /* by edge id: its place in the order, 1 on */
 	size_t nblocks;
 	struct failure *fails;
 	size_t nfails, capfails;

@@ -461,6 +461,29 @@ def output_ordered_blocks_in_declaration_order(t):
 
 
 @case
+def output_ordered_failure_at_once(t):
+    # b fails while a, declared before it, still runs: b's block and failure
+    # are printed at once, not held for a's turn
+    t.taskfile("""
+        task all: a b c
+        task a:
+          %s
+          echo out-a
+        task b:
+          echo out-b
+          exit 4
+        task c:
+          echo out-c
+    """ % waits_taken("out-b").strip())
+    r = t.run("-j3", "-k", "--output=ordered", merge=True)
+    t.rc(r, 1)
+    head = r.out.split("baton: what failed:")[0]
+    t.eq(head, "[2/3] b\nout-b\n"
+         "Taskfile:5:1: error: 'b' failed: exit status 4\n    task b:\n    ^~~~~~\n"
+         "[1/3] a\nout-a\n[3/3] c\nout-c\n", "what is printed before the summary", r)
+
+
+@case
 def output_ordered_pattern_jobs_as_named(t):
     # the jobs of one pattern rule come in the order their targets were named
     t.taskfile("""
