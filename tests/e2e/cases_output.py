@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import subprocess
+import time
 
 import harness
 from harness import case
@@ -505,3 +506,613 @@ def output_mode_unknown(t):
     t.match(r"^baton: --output takes buffered, stream, prefixed or ordered, not 'live'$",
             r.err, "stderr", r)
     t.out(r, "")
+
+
+# ------------------------------------------------------------ -q, [quiet]
+
+
+@case
+def quiet_prints_only_the_jobs_output(t):
+    t.taskfile("""
+        all: a b
+          cat a b > all
+        a:
+          echo A
+          echo a > a
+        b:
+          echo B
+          echo b > b
+    """)
+    r = t.run("-q", "-j1")
+    t.rc(r, 0)
+    t.out(r, "A\nB\n")
+    t.err(r, "")
+    r = t.run("--quiet")  # and no "nothing to do"
+    t.rc(r, 0)
+    t.out(r, "")
+    t.err(r, "")
+
+
+@case
+def quiet_still_reports_failures(t):
+    t.taskfile("""
+        task all: a b
+        task a:
+          echo A
+        task b:
+          echo B
+          exit 5
+    """)
+    r = t.run("-q", "-j1", "-k")
+    t.rc(r, 1)
+    t.out(r, "A\nB\n")
+    t.match(r"\ATaskfile:4:1: error: 'b' failed: exit status 5\n", r.err, "stderr", r)
+    t.match(r"^baton: 1 job failed\n\Z", r.err, "stderr's last line", r)
+
+
+@case
+def quiet_attribute_captured_by_the_shell(t):
+    # v=$(baton version) captures exactly what the recipe printed; another
+    # job that runs first still has its line (-q leaves out every line)
+    t.taskfile("""
+        major = 1
+        [quiet]
+        task version: VERSION
+          echo {{major}}.$(cat VERSION)
+        VERSION:
+          echo 7 > VERSION
+        task other:
+          echo other
+    """)
+    r = t.run("version", "other", "-j1")
+    t.rc(r, 0)
+    t.out(r, "[1/3] VERSION\n1.7\n[3/3] other\nother\n")
+    r = subprocess.run(["sh", "-c", 'v=$("$0" version) && printf "[%s]" "$v"', t.baton],
+                       cwd=t.root, capture_output=True, text=True,
+                       env=dict(os.environ, LC_ALL="C"))
+    t.eq((r.returncode, r.stdout, r.stderr), (0, "[1.7]", ""), "what $(baton version) captured")
+
+
+# ------------------------------------------------------------ colour
+
+
+@case
+def colour_never_on_a_pipe(t):
+    t.taskfile("""
+        task all: a b
+        task a:
+          echo A
+        task b:
+          exit 1
+    """)
+    r = t.run("-k")
+    t.rc(r, 1)
+    t.lacks(r.out + r.err, "\033", "output on a pipe")
+
+
+@case
+def colour_always_on_a_pipe(t):
+    t.taskfile("""
+        task a:
+          echo A
+          exit 3
+    """)
+    for opt in ("--color=always", "--colour=always"):
+        r = t.run(opt)
+        t.rc(r, 1)
+        t.out(r, "[1/1] \033[1ma\033[0m\nA\n")
+        t.match(r"\A\033\[1mTaskfile:1:1:\033\[0m \033\[1;31merror:\033\[0m 'a' failed: "
+                r"exit status 3\n", r.err, "stderr", r)
+        t.contains(r.err, "  \033[1ma\033[0m: \033[31mexit status 3\033[0m after ", "stderr", r)
+    for opt in ("--color=never", "--color=auto"):
+        r = t.run(opt, env={"NO_COLOR": None})
+        t.rc(r, 1)
+        t.lacks(r.out + r.err, "\033", "output with " + opt)
+
+
+@case
+def colour_warning_yellow(t):
+    t.taskfile("out: in\n  cp in out\n", dedent=False)
+    t.write("in", "x\n")
+    future = time.time_ns() + 3600 * 10**9
+    t.set_mtime("in", future)
+    r = t.run("--color=always")
+    t.rc(r, 0)
+    t.err(r, "baton: \033[33mwarning:\033[0m 'in' has a modification time in the future\n")
+
+
+@case
+def colour_option_unknown(t):
+    t.taskfile("task a:\n  true\n", dedent=False)
+    r = t.run("--color=sometimes")
+    t.rc(r, 2)
+    t.match(r"^baton: --color takes auto, always or never, not 'sometimes'$", r.err,
+            "stderr", r)
+
+
+# ------------------------------------------------------------ what failed
+
+
+def timeless(text):
+    """text with each job's duration in the summary as 'S'."""
+    return re.sub(r" after \d+\.\d\d s$", " after S s", text, flags=re.M)
+
+
+@case
+def summary_with_keep_going(t):
+    t.taskfile("""
+        task all: x y z ok
+          echo all
+        task x:
+          for i in $(seq 1 15); do echo line $i; done
+          exit 4
+        task y:
+          echo y-out
+          kill -9 $$
+        z: x
+          touch z
+        task ok:
+          echo fine
+    """)
+    r = t.run("-k", "-j1")
+    t.rc(r, 1)
+    t.out(r, "[1/5] x\n" + "".join("line %d\n" % i for i in range(1, 16)) +
+          "[2/5] y\ny-out\n[3/5] ok\nfine\n")
+    t.eq(timeless(r.err), """\
+Taskfile:3:1: error: 'x' failed: exit status 4
+    task x:
+    ^~~~~~
+Taskfile:6:1: error: 'y' failed: killed by signal 9 (SIGKILL)
+    task y:
+    ^~~~~~
+baton: what failed, in order:
+  x: exit status 4 after S s
+    command:
+      for i in $(seq 1 15); do echo line $i; done
+      exit 4
+    its last lines:
+""" + "".join("      line %d\n" % i for i in range(6, 16)) + """\
+    all of its output: baton --log x
+  y: killed by signal 9 (SIGKILL) after S s
+    command:
+      echo y-out
+      kill -9 $$
+    its last lines:
+      y-out
+    all of its output: baton --log y
+  not built because of the failures: z all
+baton: 2 jobs failed
+""", "stderr", r)
+
+
+@case
+def summary_without_keep_going(t):
+    t.taskfile("""
+        task all: a b
+        task a:
+          echo A
+          false
+        task b:
+          echo B
+    """)
+    r = t.run("-j1", "a", "b")
+    t.rc(r, 1)
+    t.out(r, "[1/2] a\nA\n")
+    t.eq(timeless(r.err), """\
+Taskfile:2:1: error: 'a' failed: exit status 1
+    task a:
+    ^~~~~~
+baton: what failed:
+  a: exit status 1 after S s
+    command:
+      echo A
+      false
+    its last lines:
+      A
+    all of its output: baton --log a
+baton: build stopped: 1 job failed
+""", "stderr", r)
+
+
+@case
+def summary_of_a_job_that_did_not_start(t):
+    # a command not found: no output kept, so no 'baton --log' line
+    t.taskfile("task a:\n  no-such-command-anywhere\n", dedent=False)
+    r = t.run()
+    t.rc(r, 1)
+    t.eq(timeless(r.err), """\
+Taskfile:1:1: error: 'a' failed: command 'no-such-command-anywhere' not found
+    task a:
+    ^~~~~~
+baton: what failed:
+  a: command 'no-such-command-anywhere' not found after S s
+    command:
+      no-such-command-anywhere
+baton: build stopped: 1 job failed
+""", "stderr", r)
+
+
+@case
+def summary_not_built_lists_twenty(t):
+    names = ["t%02d" % i for i in range(1, 26)]
+    t.taskfile("task all: %s\n" % " ".join(names) + "task f:\n  exit 1\n" +
+               "".join("task %s: f\n  true\n" % n for n in names), dedent=False)
+    r = t.run("-k")
+    t.rc(r, 1)
+    m = re.search(r"^  not built because of the failures:((?: \S+){20}) and 6 more$", r.err,
+                  re.M)
+    if not m:
+        t.fail("expected twenty names and 'and 6 more'", r)
+    if not set(m.group(1).split()) <= set(names + ["all"]):
+        t.fail("names that are not blocked tasks: %r" % m.group(1), r)
+
+
+# ------------------------------------------------------------ --log
+
+
+@case
+def log_prints_the_last_run(t):
+    t.taskfile("""
+        out/x.txt:
+          n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count
+          echo "run $n"
+          echo "to stderr $n" >&2
+          touch {{out}}
+        task quiet:
+          true
+    """)
+    t.rc(t.run(), 0)
+    r = t.run("-B", "out/x.txt", "quiet")
+    t.rc(r, 0)
+    for target in ("out/x.txt", "./out/x.txt", "out//x.txt"):
+        r = t.run("--log", target)
+        t.rc(r, 0)
+        t.out(r, "run 2\nto stderr 2\n")
+        t.err(r, "")
+    r = t.run("--log", "quiet")  # it ran, and printed nothing
+    t.rc(r, 0)
+    t.out(r, "")
+    t.mkdir("sub")
+    r = t.run("--log", "out/x.txt", cwd="sub")  # the Taskfile's directory's
+    t.rc(r, 0)
+    t.out(r, "run 2\nto stderr 2\n")
+
+
+@case
+def log_of_a_job_that_never_ran(t):
+    t.taskfile("task a:\n  echo A\n", dedent=False)
+    r = t.run("--log", "a")
+    t.rc(r, 1)
+    t.out(r, "")
+    t.err(r, "baton: no output of 'a' is kept here (it has not run since .baton was made)\n")
+    t.rc(t.run(), 0)
+    r = t.run("--log", "b")
+    t.rc(r, 1)
+    t.err(r, "baton: no output of 'b' is kept here (it has not run since .baton was made)\n")
+
+
+@case
+def log_keeps_a_failures_output(t):
+    t.taskfile("task a:\n  echo before failing\n  exit 3\n", dedent=False)
+    t.rc(t.run(), 1)
+    r = t.run("--log", "a")
+    t.rc(r, 0)
+    t.out(r, "before failing\n")
+
+
+@case
+def log_file_compacted_past_64_mib(t):
+    # 33 jobs printing 1 MiB each: the second run takes .baton/output past
+    # 64 MiB, and it is compacted to the last block of each job
+    names = ["j%02d" % i for i in range(33)]
+    t.taskfile("task all: %s\n" % " ".join(names) +
+               "".join("task %s:\n  head -c 1048576 /dev/zero | tr '\\0' x\n"
+                       "  echo; echo '%s run' $(cat run)\n" % (n, n) for n in names),
+               dedent=False)
+    for run in (1, 2):
+        t.write("run", "%d\n" % run)
+        rc, err, _ = to_file(t, "-j2")
+        t.eq((rc, err), (0, ""), "exit status and stderr of run %d" % run)
+    size = os.path.getsize(t.path(".baton/output"))
+    if not 33 << 20 < size < 34 << 20:
+        t.fail(".baton/output holds %d bytes after two runs of 33 MiB: not compacted to "
+               "one block per job" % size)
+    r = t.run("--log", "j07")
+    t.rc(r, 0)
+    t.eq(r.out[-11:], "\nj07 run 2\n", "the end of j07's output")
+    t.eq(len(r.out), 1 << 20, "bytes kept of it")
+
+
+# ------------------------------------------------------------ durations
+
+
+@case
+def task_duration_weighs_its_chain(t):
+    # four tasks, the long one declared last: the first time they run in the
+    # order declared; its duration recorded, the next time it starts first
+    t.taskfile("""
+        task all: s1 s2 s3 long
+        task s1:
+          echo s1 >> log
+        task s2:
+          echo s2 >> log
+        task s3:
+          echo s3 >> log
+        task long:
+          echo long >> log
+          sleep 0.6
+    """)
+    t.rc(t.run("-j1"), 0)
+    t.logged(["s1", "s2", "s3", "long"])
+    os.unlink(t.path("log"))
+    t.rc(t.run("-j1"), 0)
+    t.eq(t.log()[0], "long", "the task that starts first the second time (log %r)" % t.log())
+
+
+# ------------------------------------------------------------ pools
+
+
+def waiter(me, other, attrs=""):
+    """A task that marks its start, then waits (~10 s at most) for other to
+    have started too, and fails if it never does: both ran at once."""
+    return ("%stask %s:\n  touch %s.started\n  %s  test -e %s.started\n"
+            % (attrs, me, me, waits("%s.started" % other), other))
+
+
+@case
+def pool_at_most_its_slots(t):
+    names = ["p%d" % i for i in range(6)]
+    t.taskfile("pool two = 2\ntask all: %s\n" % " ".join(names) +
+               tasks(*names, attrs="[pool: two]\n"), dedent=False)
+    r = t.run("-j6")
+    t.rc(r, 0)
+    t.eq(sorted(starts(t.log())), names, "the jobs that ran")
+    if overlap(t, t.log()) > 2:
+        t.fail("more than 2 jobs of pool 'two' ran at once: %r" % t.log())
+
+
+@case
+def pool_slots_run_at_once(t):
+    # both members of a pool of 2 run at once: each waits for the other
+    t.taskfile("pool two = 2\ntask all: a b\n" + waiter("a", "b", "[pool: two]\n") +
+               waiter("b", "a", "[pool: two]\n"), dedent=False)
+    r = t.run("-j4")
+    t.rc(r, 0)
+
+
+@case
+def pool_of_one_on_top_of_j(t):
+    # a pool of 1 among -j4 runs its members one at a time, and other jobs
+    # beside them; a pool of 4 under -j1 does not raise -j
+    t.taskfile("pool one = 1\npool four = 4\ntask all: a b c\ntask wide: x y z\n" +
+               tasks("a", "b", "c", attrs="[pool: one]\n") +
+               tasks("x", "y", "z", attrs="[pool: four]\n"), dedent=False)
+    r = t.run("-j4")
+    t.rc(r, 0)
+    t.eq(overlap(t, t.log()), 1, "most members of pool 'one' at once (log %r)" % t.log())
+    os.unlink(t.path("log"))
+    r = t.run("-j1", "wide")
+    t.rc(r, 0)
+    t.eq(overlap(t, t.log()), 1, "most jobs at once at -j1 (log %r)" % t.log())
+
+
+@case
+def pool_slots_taken(t):
+    # pool 'p' has 3 slots; x and y take 2 each and never run at once; x and
+    # z (1 slot) do
+    t.taskfile("""
+        n = 3
+        pool p = {{n}}
+        task all: x y z
+        [pool: p 2]
+        task x:
+          echo "start x" >> log
+          touch x.started
+          %s
+          echo "end x" >> log
+        [pool: p 2]
+        task y:
+          echo "start y" >> log
+          sleep 0.2
+          echo "end y" >> log
+        [pool: p]
+        task z:
+          touch z.started
+          %s
+    """ % (waits("z.started").strip(), waits("x.started").strip()))
+    r = t.run("-j4")
+    t.rc(r, 0)
+    t.eq(overlap(t, t.log()), 1, "most of x and y at once (log %r)" % t.log())
+    t.present("z.started")
+
+
+@case
+def pool_several_per_job(t):
+    # j1 is in pools a and b (1 slot each): never at once with j2 (in a) or
+    # j3 (in b); j2 and j3 run at once
+    t.taskfile("pool a = 1\npool b = 1\ntask all: j1 j2 j3\n" +
+               tasks("j1", attrs="[pool: a]\n[pool: b]\n") +
+               waiter("j2", "j3", "[pool: a]\n").replace("task j2:\n", "task j2:\n  "
+                                                         'echo "start j2" >> log\n') +
+               "  echo 'end j2' >> log\n" +
+               waiter("j3", "j2", "[pool: b]\n").replace("task j3:\n", "task j3:\n  "
+                                                         'echo "start j3" >> log\n') +
+               "  echo 'end j3' >> log\n", dedent=False)
+    r = t.run("-j4")
+    t.rc(r, 0)
+    log = t.log()
+    j1 = [i for i, l in enumerate(log) if l.endswith(" j1")]
+    if j1[1] != j1[0] + 1:
+        t.fail("another job ran while j1 did: %r" % log)
+
+
+@case
+def pool_of_pattern_rule_jobs(t):
+    t.taskfile("""
+        pool one = 1
+        task all: out/a out/b out/c
+        [pool: one]
+        out/%:
+          echo "start {{stem}}" >> log
+          sleep 0.1
+          echo "end {{stem}}" >> log
+          touch {{out}}
+    """)
+    r = t.run("-j3")
+    t.rc(r, 0)
+    t.eq(overlap(t, t.log()), 1, "most jobs of pool 'one' at once (log %r)" % t.log())
+    t.eq(sorted(starts(t.log())), ["a", "b", "c"], "the jobs that ran")
+
+
+@case
+def pool_errors(t):
+    cases = [
+        ("pool p = 0\ntask a:\n  true\n",
+         "Taskfile:1:1: error: pool 'p' needs 1 slot or more, not '0'", "pool p = 0"),
+        ("pool p = many\ntask a:\n  true\n",
+         "Taskfile:1:1: error: pool 'p' needs 1 slot or more, not 'many'", "pool p = many"),
+        ("pool p\ntask a:\n  true\n",
+         "Taskfile:1:1: error: a pool is declared as 'pool NAME = SLOTS' or "
+         "'pool NAME = SLOTS ordered'", "pool p"),
+        ("pool p = 2 sorted\ntask a:\n  true\n",
+         "Taskfile:1:1: error: a pool is declared as 'pool NAME = SLOTS' or "
+         "'pool NAME = SLOTS ordered'", "pool p = 2 sorted"),
+        ("pool console = 2\ntask a:\n  true\n",
+         "Taskfile:1:1: error: 'console' is the pool of jobs that have the terminal: it "
+         "cannot be declared", "pool console = 2"),
+        ("[pool: nope]\ntask a:\n  true\n",
+         "Taskfile:1:1: error: unknown pool 'nope' (declare it: pool nope = SLOTS)",
+         "[pool: nope]"),
+        ("pool p = 2\n[pool: p 3]\ntask a:\n  true\n",
+         "Taskfile:2:1: error: 3 slots of pool 'p', which has 2", "[pool: p 3]"),
+        ("[pool: console 2]\ntask a:\n  true\n",
+         "Taskfile:1:1: error: 2 slots of pool 'console', which has 1", "[pool: console 2]"),
+        ("pool p = 2\n[pool: p 0]\ntask a:\n  true\n",
+         "Taskfile:2:1: error: a pool attribute is [pool: NAME] or [pool: NAME SLOTS], with "
+         "SLOTS 1 or more", "[pool: p 0]"),
+        ("pool p = 2\n[pool]\ntask a:\n  true\n",
+         "Taskfile:2:1: error: the pool attribute needs a pool: [pool: NAME] or "
+         "[pool: NAME SLOTS]", "[pool]"),
+        ("pool p = 2\n[pool: p]\n[pool: p 2]\ntask a:\n  true\n",
+         "Taskfile:3:1: error: pool 'p' is named twice for one rule", "[pool: p 2]"),
+        ("[serial: yes]\ntask a:\n  true\n",
+         "Taskfile:1:1: error: the serial attribute takes no value", "[serial: yes]"),
+        ("[quiet: yes]\ntask a:\n  true\n",
+         "Taskfile:1:1: error: the quiet attribute takes no value", "[quiet: yes]"),
+    ]
+    for text, first, token in cases:
+        t.taskfile(text, dedent=False)
+        r = t.run("a")
+        t.diag(r, first, caret=token)
+        t.out(r, "")
+
+
+@case
+def pool_declared_twice(t):
+    t.taskfile("pool p = 2\ntask a:\n  true\npool p = 3\n", dedent=False)
+    r = t.run("a")
+    t.diag(r, "Taskfile:4:1: error: pool 'p' is declared twice (first at Taskfile:1:1)",
+           caret="pool p = 3")
+    t.eq(r.err.splitlines()[3:6], ["Taskfile:1:1: note: it is first declared here",
+                                   "    pool p = 2", "    ^~~~~~~~~~"], "the note", r)
+
+
+@case
+def pool_word_is_still_a_name(t):
+    # 'pool' starts a declaration only when followed by a name: a variable
+    # and a file called pool are what they were
+    t.taskfile("""
+        pool = 3
+        task a: pool
+          echo {{pool}} $(cat pool)
+        pool:
+          echo made > pool
+    """)
+    r = t.run("-j1", "a")
+    t.rc(r, 0)
+    t.out(r, "[1/2] pool\n[2/2] a\n3 made\n")
+
+
+@case
+def pool_console_gets_baton_stdin(t):
+    # not on a terminal, a console job still gets baton's standard input
+    # (other jobs read /dev/null)
+    t.taskfile("""
+        task all: a b
+        [pool: console]
+        task a:
+          read x
+          echo "a read $x"
+        task b:
+          if read x; then echo "b read $x"; else echo "b read nothing"; fi
+    """)
+    with open(t.write("input", "typed\n"), "rb") as f:
+        r = t.run("-j2", "--output=ordered", stdin=f)
+    t.rc(r, 0)
+    t.out(r, "[1/2] a\na read typed\n[2/2] b\nb read nothing\n")
+
+
+# ------------------------------------------------------------ ordered pools
+
+
+@case
+def ordered_pool_of_one_in_declaration_order(t):
+    # the work before each member ends in reverse order (d4 first); the
+    # members still run one at a time, in the order declared
+    t.taskfile("pool rep = 1 ordered\ntask all: r1 r2 r3 r4\n" +
+               "".join("[pool: rep]\ntask r%d: d%d\n%s" % (i, i, indent(marks("r%d" % i, "0.05")))
+                       for i in range(1, 5)) +
+               "".join("task d%d:\n  %s  echo out-d%d\n" % (i, waits_taken("out-d%d" % (i + 1)), i)
+                       for i in range(1, 4)) +
+               "task d4:\n  echo out-d4\n", dedent=False)
+    r = t.run("-j8")
+    t.rc(r, 0)
+    t.logged([w % i for i in range(1, 5) for w in ("start r%d", "end r%d")])
+
+
+@case
+def ordered_pool_of_two_starts_in_order(t):
+    names = ["m%d" % i for i in range(1, 7)]
+    t.taskfile("pool q = 2 ordered\ntask all: %s\n" % " ".join(reversed(names)) +
+               tasks(*names, pause="0.1", attrs="[pool: q]\n"), dedent=False)
+    r = t.run("-j6", "--output=stream")  # each job's line as baton starts it
+    t.rc(r, 0)
+    t.eq([l.split()[1] for l in r.out.splitlines()], names, "the order the members started in")
+    if overlap(t, t.log()) > 2:
+        t.fail("more than 2 members of pool 'q' ran at once: %r" % t.log())
+
+
+@case
+def ordered_pool_member_needs_a_later_one(t):
+    t.taskfile("""
+        pool p = 1 ordered
+        task all: a b
+        [pool: p]
+        task a: b
+          echo a >> log
+        [pool: p]
+        task b:
+          echo b >> log
+    """)
+    r = t.run()
+    t.diag(r, "Taskfile:4:1: error: 'a' cannot start before 'b' in ordered pool 'p': it "
+           "needs it", caret="task a")
+    t.eq(r.err.splitlines()[3:6], ["Taskfile:7:1: note: 'b' is declared after it, here",
+                                   "    task b:", "    ^~~~~~"], "the note", r)
+    t.nothing_ran()
+
+
+@case
+def ordered_pool_after_a_failed_member(t):
+    # r2 fails: without -k, r3 and r4 do not start; with -k they do, in order
+    t.taskfile("pool rep = 1 ordered\ntask all: r1 r2 r3 r4\n" +
+               tasks("r1", pause="0", attrs="[pool: rep]\n") +
+               "[pool: rep]\ntask r2:\n  echo 'start r2' >> log\n  exit 1\n" +
+               tasks("r3", "r4", pause="0", attrs="[pool: rep]\n"), dedent=False)
+    r = t.run("-j4")
+    t.rc(r, 1)
+    t.logged(["start r1", "end r1", "start r2"])
+    os.unlink(t.path("log"))
+    r = t.run("-j4", "-k")
+    t.rc(r, 1)
+    t.logged(["start r1", "end r1", "start r2", "start r3", "end r3", "start r4", "end r4"])
