@@ -360,3 +360,148 @@ def term_status_line_fits_the_width(t):
                for s in before):
         t.fail("on 60 columns the second name should be cut to keep the clock", r)
     t.eq(r.screen, [""], "the screen at the end", r)
+
+
+def two_at_once():
+    """Tasks a and b that run at once (each waits for the other to start),
+    print a line each, b after a has ended."""
+    return ("task all: a b\n"
+            "task a:\n  touch a.started\n  %s  echo out-a\n"
+            "task b:\n  touch b.started\n  %s  %s  echo out-b\n"
+            % (wait_for("b.started"), wait_for("a.started"), wait_for("a.done"))
+            ).replace("  echo out-a\n", "  echo out-a\n  touch a.done\n")
+
+
+@case
+def term_status_line_redrawn_in_place(t):
+    t.taskfile(two_at_once(), dedent=False)
+    r = on_tty(t, "-j2")
+    t.rc(r, 0)
+    if ERASE not in r.raw:
+        t.fail("the status line should be erased with \\r\\033[K to be drawn again", r)
+    texts = r.statuses()
+    for s in texts:
+        if not re.fullmatch(r"\[[0-2]/2\] [0-2] running(: [ab]( [ab])?)?  0:\d\d", s):
+            t.fail("a status line that is not '[i/2] K running: names  m:ss': %r" % s, r)
+    if not any(re.fullmatch(r"\[0/2\] 2 running: (a b|b a)  0:\d\d", s) for s in texts):
+        t.fail("no status line with both jobs running", r)
+    if not any(re.fullmatch(r"\[1/2\] 1 running: b  0:\d\d", s) for s in texts):
+        t.fail("no status line with a ended and b running", r)
+    # what is left: the jobs' lines and output, no status line
+    t.eq(r.screen, ["[1/2] a", "out-a", "[2/2] b", "out-b", ""], "the screen at the end", r)
+    # the second time, the durations recorded give an estimate of what is left
+    for f in ("a.started", "b.started", "a.done"):
+        os.unlink(t.path(f))
+    r = on_tty(t, "-j2")
+    t.rc(r, 0)
+    if not any(re.search(r"  0:\d\d, ~0:\d\d left$", s) for s in r.statuses()):
+        t.fail("no estimate of the time left on the second run", r)
+    t.eq(r.screen, ["[1/2] a", "out-a", "[2/2] b", "out-b", ""], "the screen at the end", r)
+
+
+@case
+def term_default_modes(t):
+    # on a terminal, buffered (the default at -j2) shows no line for a job
+    # that printed nothing (the status line showed it); stream (the default
+    # at -j1) shows every job's line as it starts
+    t.taskfile("task all: a b\ntask a:\n  true\ntask b:\n  echo out-b\n", dedent=False)
+    r = on_tty(t, "-j2")
+    t.rc(r, 0)
+    if len(r.screen) != 3 or not re.fullmatch(r"\[[12]/2\] b", r.screen[0]):
+        t.fail("expected only b's line (numbered as it ended) and its output", r)
+    t.eq(r.screen[1:], ["out-b", ""], "the screen at the end (-j2)", r)
+    t.forget()  # (no durations: the jobs start in the order declared)
+    r = on_tty(t, "-j1")
+    t.rc(r, 0)
+    t.eq(r.screen, ["[1/2] a", "[2/2] b", "out-b", ""], "the screen at the end (-j1)", r)
+
+
+@case
+def term_prefixed_has_no_job_lines(t):
+    # on a terminal the status line says what runs: --output=prefixed
+    # prints only the prefixed lines
+    t.taskfile(two_at_once(), dedent=False)
+    r = on_tty(t, "-j2", "--output=prefixed", env={"NO_COLOR": "1"})
+    t.rc(r, 0)
+    t.eq(r.screen, ["[a] out-a", "[b] out-b", ""], "the screen at the end", r)
+
+
+@case
+def term_colours(t):
+    t.taskfile("""
+        task all: a b
+        task a:
+          echo out-a
+        task b: in
+          exit 2
+    """)
+    t.write("in", "x\n")
+    t.set_mtime("in", time.time_ns() + 3600 * 10**9)
+    r = on_tty(t, "-j1", "-k")
+    t.rc(r, 1)
+    for needle in (b"[1/2] \033[1ma\033[0m\r\n",
+                   b"baton: \033[33mwarning:\033[0m 'in' has a modification time in the future",
+                   b"\033[1mTaskfile:4:1:\033[0m \033[1;31merror:\033[0m 'b' failed: exit status 2",
+                   b"  \033[1mb\033[0m: \033[31mexit status 2\033[0m after "):
+        if needle not in r.raw:
+            t.fail("expected %r on the terminal" % needle, r)
+    # no colour: with NO_COLOR or --color=never (the status line stays)
+    for env, args in (({"NO_COLOR": "1"}, []), ({}, ["--color=never"])):
+        t.forget()  # (the same order of jobs)
+        r = on_tty(t, "-j1", "-k", *args, env=env)
+        t.rc(r, 1)
+        if SGR.search(r.raw):
+            t.fail("a colour with %s" % (env or args), r)
+        if ERASE not in r.raw:
+            t.fail("no status line with %s" % (env or args), r)
+        t.eq(r.screen[:2], ["baton: warning: 'in' has a modification time in the future",
+                            "[1/2] a"], "the first lines", r)
+
+
+@case
+def term_dumb_gets_plain_lines(t):
+    # TERM=dumb: no escape sequence at all, no status line: the lines of a
+    # pipe, even with --color=auto
+    t.taskfile("task all: a b\ntask a:\n  echo out-a\ntask b:\n  exit 2\n", dedent=False)
+    r = on_tty(t, "-j1", "-k", env={"TERM": "dumb"})
+    t.rc(r, 1)
+    if b"\033" in r.raw or re.search(rb"\r(?!\n)", r.raw):
+        t.fail("escape sequences or carriage returns with TERM=dumb", r)
+    t.eq(r.raw.decode().split("baton: what failed:")[0],
+         "[1/2] a\r\nout-a\r\n[2/2] b\r\nTaskfile:4:1: error: 'b' failed: exit status 2\r\n"
+         "    task b:\r\n    ^~~~~~\r\n", "what is written", r)
+
+
+@case
+def term_quiet_is_only_the_jobs_output(t):
+    t.taskfile(two_at_once(), dedent=False)
+    r = on_tty(t, "-q", "-j2")
+    t.rc(r, 0)
+    t.eq(r.raw, b"out-a\r\nout-b\r\n", "what is written to the terminal", r)
+
+
+@case
+def term_job_reading_the_terminal_fails(t):
+    # outside the console pool a job is in the background: reading the
+    # terminal stops it (SIGTTIN); it is killed and fails with a message
+    # instead of waiting for ever, and so is one that sets the terminal up
+    t.taskfile("""
+        task builtin:
+          read x < /dev/tty
+        task external:
+          echo before
+          head -n 1 /dev/tty
+          echo after
+        task setup:
+          stty -echo < /dev/tty
+    """)
+    for task, sig, what in (("builtin", "SIGTTIN", "read from"), ("external", "SIGTTIN", "read from"),
+                            ("setup", "SIGTTOU", "use")):
+        r = on_tty(t, task, cols=200, timeout=20)
+        t.rc(r, 1)
+        verb = "reads from" if what == "read from" else "uses"
+        msg = ("error: '%s' failed: it stopped to %s the terminal (%s): a job that %s the "
+               "terminal goes in [pool: console]" % (task, what, sig, verb))
+        if not any(l.endswith(msg) for l in r.screen):
+            t.fail("expected the line ...%r" % msg, r)
+    t.nomatch(r"^after$", "\n".join(r.screen), "the screen")
