@@ -1116,3 +1116,56 @@ def ordered_pool_after_a_failed_member(t):
     r = t.run("-j4", "-k")
     t.rc(r, 1)
     t.logged(["start r1", "end r1", "start r2", "start r3", "end r3", "start r4", "end r4"])
+
+
+def doc_example(needle):
+    """The code block of docs/taskfile.md that holds needle."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                        "taskfile.md")
+    with open(path) as f:
+        blocks = re.findall(r"^```\n(.*?)^```$", f.read(), re.M | re.S)
+    found = [b for b in blocks if needle in b]
+    if len(found) != 1:
+        raise harness.Failure("expected one block with %r in docs/taskfile.md" % needle)
+    return found[0]
+
+
+# A curl for the example: "curl -fsSo OUT URL" writes OUT once the month
+# after URL's is downloaded: the downloads end in the reverse of their order.
+FAKE_CURL = """#!/bin/sh
+out=$2 m=$(basename "$3" .csv)
+next=$(echo jan feb mar apr may jun jul aug | tr ' ' '\\n' | sed -n "/^$m$/{n;p;}")
+i=0
+while [ -n "$next" ] && [ ! -e "data/$next.csv" ] && [ $i -lt 100 ]; do
+    sleep 0.1; i=$((i+1))
+done
+echo "$m" >> downloads.log
+seq 1 5 > "$out.part" && mv "$out.part" "$out"
+"""
+
+
+@case
+def ordered_pool_worked_example(t):
+    # the documentation's example, with a curl that makes the eight
+    # downloads end in reverse order: the report is still in month order
+    t.taskfile(doc_example("pool report = 1 ordered"), dedent=False)
+    t.write("bin/curl", FAKE_CURL, dedent=False)
+    os.chmod(t.path("bin/curl"), 0o755)
+    path = t.path("bin") + os.pathsep + os.environ.get("PATH", "")
+    months = "jan feb mar apr may jun jul aug".split()
+    r = t.run("-j8", env={"PATH": path})
+    t.rc(r, 0)
+    # they ran at once (one at a time, jan would have ended first)
+    t.logged(months[::-1], "downloads.log")
+    report = ["%s: 5 rows" % m for m in months]
+    t.logged(report, "report.txt")
+    t.eq(r.out.splitlines()[-9:], ["[17/17] report"] + report, "the end of stdout", r)
+
+
+@case
+def help_lists_the_output_options(t):
+    r = t.run("--help")
+    t.rc(r, 0)
+    for opt in ("  -q, --quiet ", "      --output=MODE ", "      --color=WHEN ",
+                "      --log TARGET "):
+        t.contains(r.out, "\n" + opt, "--help", r)
