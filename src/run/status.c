@@ -48,11 +48,12 @@ void status_init(struct status *s, const struct plan *p, struct loop *loop,
 		s->place[s->order[i]->id] = i + 1;
 }
 
-static void freeblock(struct output *o)
+static void freeblock(struct block *b)
 {
-	if (o && o != (struct output *)1) {
-		output_free(o);
-		free(o);
+	if (b && b != NOBLOCK) {
+		output_free(&b->out);
+		free(b->script);
+		free(b);
 	}
 }
 
@@ -68,6 +69,7 @@ void status_free(struct status *s)
 	for (i = 0; i < s->nlater; i++) {
 		output_free(&s->later[i].v.out);
 		buf_free(&s->later[i].v.part);
+		free(s->later[i].v.copy);
 		free(s->later[i].what);
 	}
 	free(s->later);
@@ -260,6 +262,11 @@ void status_started(struct status *s, struct jobview *v, const char *script)
 {
 	s->started++;
 	v->script = script;
+	if (s->mode == OUTPUT_ORDERED && s->scripts && script) {
+		/* printed when its turn comes: the job's may be gone by then */
+		v->copy = strcpy(xmalloc(strlen(script) + 1), script);
+		v->script = v->copy;
+	}
 	v->quiet = v->quiet || s->quiet;
 	v->start = s->timed ? loop_now(s->loop) : 0;
 	xgrow((void **)&s->running, &s->caprunning, s->nrunning + 1, sizeof(*s->running));
@@ -377,31 +384,31 @@ static void advance(struct status *s)
 		return; /* a console job has the terminal */
 	while (s->next < s->norder) {
 		const struct edge *e = s->order[s->next];
-		struct output *o = e->id < s->nblocks ? s->blocks[e->id] : NULL;
-		if (!o)
+		struct block *b = e->id < s->nblocks ? s->blocks[e->id] : NULL;
+		if (!b)
 			return;
 		s->blocks[e->id] = NULL;
 		s->next++;
-		if (o == (struct output *)1)
-			continue; /* it ended without output, or did not run */
+		if (b == NOBLOCK)
+			continue; /* nothing to print: it did not run, or it was printed */
 		{
-			struct jobview v = {.e = e, .index = s->next};
+			struct jobview v = {.e = e, .index = s->next, .script = b->script};
 			v.quiet = s->quiet || (e->rule->attrs && ast_getattr(e->rule, "quiet"));
 			header(s, &v);
-			output_print(o, OUT_STDOUT);
+			output_print(&b->out, OUT_STDOUT);
 			s->last = NULL;
 		}
-		freeblock(o);
+		freeblock(b);
 	}
 }
 
-/* Note that e's block is ready for its turn: o (taken), or none. */
-static void ready(struct status *s, const struct edge *e, struct output *o)
+/* Note that e's block is ready for its turn: b (taken), or NOBLOCK. */
+static void ready(struct status *s, const struct edge *e, struct block *b)
 {
 	if (e->id >= s->nblocks)
 		return;
 	freeblock(s->blocks[e->id]);
-	s->blocks[e->id] = o ? o : (struct output *)1;
+	s->blocks[e->id] = b;
 	advance(s);
 }
 
@@ -452,25 +459,30 @@ static void finish(struct status *s, struct jobview *v, bool ok, const char *wha
 			v->index = v->e->id < s->nblocks ? s->place[v->e->id] : v->index;
 			header(s, v);
 			block(s, v, &v->out);
-			ready(s, v->e, NULL);
+			ready(s, v->e, NOBLOCK);
+		} else if (v->out.size || !s->live || s->scripts) {
+			/* its line, as in buffered mode: on a terminal only over
+			 * output, or a script */
+			struct block *b = xcalloc(1, sizeof(*b));
+			b->out = v->out;
+			output_init(&v->out);
+			b->script = v->copy;
+			v->copy = NULL;
+			ready(s, v->e, b);
 		} else {
-			struct output *o = NULL;
-			if (v->out.size) {
-				o = xmalloc(sizeof(*o));
-				*o = v->out;
-				output_init(&v->out);
-			}
-			ready(s, v->e, o);
+			ready(s, v->e, NOBLOCK);
 		}
 		break;
 	}
 	if (v->console && s->mode == OUTPUT_ORDERED)
-		ready(s, v->e, NULL);
+		ready(s, v->e, NOBLOCK);
 	if (!ok && what) {
 		endline(s);
 		diag_error(v->e->loc, "'%s' failed: %s", edge_name(v->e), what);
 	}
 	buf_free(&v->part);
+	free(v->copy);
+	v->copy = NULL;
 	if (s->last == v)
 		s->last = NULL;
 }
@@ -481,7 +493,7 @@ static void unstarted(struct status *s, const struct edge *e, const char *what)
 	endline(s);
 	diag_error(e->loc, "'%s' failed: %s", edge_name(e), what);
 	if (s->mode == OUTPUT_ORDERED)
-		ready(s, e, NULL);
+		ready(s, e, NOBLOCK);
 }
 
 /* A console job has the terminal: keep what is to be shown of the end of v's
@@ -493,7 +505,8 @@ static void hold(struct status *s, struct jobview *v, bool ok, const char *what,
 	xgrow((void **)&s->later, &s->caplater, s->nlater + 1, sizeof(*s->later));
 	l = &s->later[s->nlater++];
 	l->v = *v;
-	l->v.script = NULL; /* its job's, freed when the job is */
+	l->v.script = v->copy; /* its job's is freed when the job is */
+	v->copy = NULL;
 	l->ok = ok;
 	l->started = started;
 	l->what = what ? strcpy(xmalloc(strlen(what) + 1), what) : NULL;
@@ -559,7 +572,7 @@ void status_ended(struct status *s, struct jobview *v, bool ok, const char *what
 void status_passed(struct status *s, const struct edge *e)
 {
 	if (s->mode == OUTPUT_ORDERED && edge_hasjob(e))
-		ready(s, e, NULL);
+		ready(s, e, NOBLOCK);
 }
 
 void status_failed(struct status *s, const struct edge *e, const char *what)
@@ -647,7 +660,7 @@ void status_finish(struct status *s, const struct sched_result *r, int sig)
 		while (s->next < s->norder) {
 			const struct edge *e = s->order[s->next];
 			if (e->id < s->nblocks && !s->blocks[e->id])
-				s->blocks[e->id] = (struct output *)1;
+				s->blocks[e->id] = NOBLOCK;
 			advance(s);
 		}
 	}

@@ -34,6 +34,7 @@ struct jobview {
 	struct buf part;    /* --output=prefixed: its line not ended yet */
 	int64_t start;      /* when it started, by the loop's clock */
 	const char *script; /* its expanded recipe */
+	char *copy;         /* --output=ordered, -v, -n: a copy of it, kept for its turn */
 	uint64_t shown;     /* how much of out was shown as it came */
 	bool quiet;         /* [quiet] or -q: no line of its own */
 	bool lined;         /* its line was printed */
@@ -48,6 +49,13 @@ struct later {
 	bool ok, started;
 	char *what;
 };
+
+/* --output=ordered: a job's line and output, waiting for their turn. */
+struct block {
+	struct output out;
+	char *script; /* -v, -n: its script */
+};
+#define NOBLOCK ((struct block *)1)
 
 /* A failed job, for the summary at the end. */
 struct failure {
@@ -89,7 +97,7 @@ struct status {
 	 * those that ended before their turn, by edge id */
 	const struct edge **order;
 	size_t norder, next;
-	struct output **blocks;
+	struct block **blocks; /* (NOBLOCK: none to print) */
 	uint32_t *place;       /* by edge id: its place in the order, 1 on */
 	size_t nblocks;
 	struct failure *fails;

@@ -1169,3 +1169,26 @@ def help_lists_the_output_options(t):
     for opt in ("  -q, --quiet ", "      --output=MODE ", "      --color=WHEN ",
                 "      --log TARGET "):
         t.contains(r.out, "\n" + opt, "--help", r)
+
+
+@case
+def output_ordered_lines_of_silent_jobs(t):
+    # as in buffered mode, not on a terminal every job has its line, one
+    # that printed nothing too; with -n and -v, its recipe under it
+    t.taskfile("""
+        task all: a b
+          echo all
+        task a:
+          true
+        task b:
+          echo B
+    """)
+    r = t.run("-j2", "--output=ordered")
+    t.rc(r, 0)
+    t.out(r, "[1/3] a\n[2/3] b\nB\n[3/3] all\nall\n")
+    r = t.run("-n", "--output=ordered")
+    t.rc(r, 0)
+    t.out(r, "[1/3] a\n    true\n[2/3] b\n    echo B\n[3/3] all\n    echo all\n")
+    r = t.run("-v", "-j2", "--output=ordered")
+    t.rc(r, 0)
+    t.out(r, "[1/3] a\n    true\n[2/3] b\n    echo B\nB\n[3/3] all\n    echo all\nall\n")
