@@ -247,10 +247,17 @@ void out_batch(bool on)
 	}
 }
 
+bool out_status_shown(void)
+{
+	return o.shown;
+}
+
 void out_status(enum out_stream s, const char *line)
 {
 	if (!out_live(s))
 		return;
+	if (line && o.shown && o.statusat == s && !strcmp(line, o.status.s))
+		return; /* the same text is on the screen */
 	erase();
 	o.status.len = 0;
 	if (line)

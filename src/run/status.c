@@ -14,7 +14,8 @@
 #include "run/loop.h"
 #include "run/sched.h"
 
-enum { TICK_NS = 200 * 1000 * 1000, TAIL_LINES = 10, LONGEST_LINE = 64 * 1024 };
+enum { TICK_NS = 200 * 1000 * 1000, EVENT_NS = 50 * 1000 * 1000, TAIL_LINES = 10,
+       LONGEST_LINE = 64 * 1024 };
 
 void status_init(struct status *s, const struct plan *p, struct loop *loop,
 		 enum output_mode mode)
@@ -83,6 +84,8 @@ void status_free(struct status *s)
 	buf_free(&s->line);
 	if (s->timer)
 		loop_cancel(s->loop, s->timer);
+	if (s->soon)
+		loop_cancel(s->loop, s->soon);
 }
 
 /* "m:ss" of a number of milliseconds. */
@@ -122,6 +125,7 @@ static void draw(struct status *s)
 	if (!s->live || s->held)
 		return;
 	now = loop_now(s->loop);
+	s->drawn = now;
 	buf_puts(&t, "  ");
 	clock_text(&t, (uint64_t)(now - s->begin) / 1000000);
 	if (s->estimate) {
@@ -149,6 +153,28 @@ static void draw(struct status *s)
 	out_status(OUT_STDOUT, b.s);
 	buf_free(&b);
 	buf_free(&t);
+}
+
+static void soon(void *ctx)
+{
+	struct status *s = ctx;
+
+	s->soon = 0;
+	draw(s);
+}
+
+/* A job started or ended: the status line is drawn again, but not more
+ * often than every EVENT_NS (a timer draws what came in between): with many
+ * short jobs, drawing it for each would cost more than they do. Erased for
+ * other output, it is drawn again anyway: with what is true now. */
+static void changed(struct status *s)
+{
+	if (!s->live)
+		return;
+	if (!out_status_shown() || loop_now(s->loop) - s->drawn >= EVENT_NS)
+		draw(s);
+	else if (!s->soon)
+		s->soon = loop_timer(s->loop, s->drawn + EVENT_NS, soon, s);
 }
 
 static void tick(void *ctx)
@@ -286,7 +312,7 @@ void status_started(struct status *s, struct jobview *v, const char *script)
 	else if (lineatstart(s, v) || v->quiet)
 		header(s, v); /* (quiet: the reasons it runs, if asked for) */
 	if (s->live) {
-		draw(s);
+		changed(s);
 		out_batch(false);
 	}
 }
@@ -564,7 +590,7 @@ void status_ended(struct status *s, struct jobview *v, bool ok, const char *what
 			release(s);
 	}
 	if (s->live) {
-		draw(s);
+		changed(s);
 		out_batch(false);
 	}
 }
@@ -654,6 +680,10 @@ void status_finish(struct status *s, const struct sched_result *r, int sig)
 	if (s->timer) {
 		loop_cancel(s->loop, s->timer);
 		s->timer = 0;
+	}
+	if (s->soon) {
+		loop_cancel(s->loop, s->soon);
+		s->soon = 0;
 	}
 	/* blocks still held in --output=ordered: their turn is now */
 	if (s->mode == OUTPUT_ORDERED) {

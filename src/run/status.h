@@ -87,9 +87,11 @@ struct status {
 	struct jobview **running;
 	size_t nrunning, caprunning;
 	int64_t begin;         /* when the run began */
+	int64_t drawn;         /* when the status line was drawn last */
 	uint64_t known_ms;     /* the recorded durations of the jobs not ended yet */
 	bool estimate;         /* some job has a recorded duration */
 	unsigned timer;
+	unsigned soon;         /* the timer that draws what came too soon after a draw */
 	int held;              /* console jobs running: the others' output waits */
 	struct later *later;   /* and the ends they had meanwhile */
 	size_t nlater, caplater;

@@ -374,8 +374,17 @@ def two_at_once():
 
 @case
 def term_status_line_redrawn_in_place(t):
-    t.taskfile(two_at_once(), dedent=False)
-    r = on_tty(t, "-j2")
+    # a and b run until the status line has shown them both running
+    # (b, after a's end has reached .baton/output)
+    t.taskfile("task all: a b\n"
+               "task a:\n  %s  echo out-a\n"
+               "task b:\n  %s  %s  echo out-b\n"
+               % (wait_for("go"), wait_for("go"),
+                  "i=0; until grep -q out-a .baton/output 2>/dev/null || [ $i -ge 100 ]; do "
+                  "sleep 0.1; i=$((i+1)); done\n"), dedent=False)
+    both = re.compile(rb"\[0/2\] 2 running: (a b|b a)  0:\d\d\r\033\[K")
+    steps = [(lambda raw, t: both.search(raw), lambda m: t.write("go", ""))]
+    r = on_tty(t, "-j2", steps=steps)
     t.rc(r, 0)
     if ERASE not in r.raw:
         t.fail("the status line should be erased with \\r\\033[K to be drawn again", r)
@@ -390,9 +399,9 @@ def term_status_line_redrawn_in_place(t):
     # what is left: the jobs' lines and output, no status line
     t.eq(r.screen, ["[1/2] a", "out-a", "[2/2] b", "out-b", ""], "the screen at the end", r)
     # the second time, the durations recorded give an estimate of what is left
-    for f in ("a.started", "b.started", "a.done"):
+    for f in ("go", ".baton/output"):
         os.unlink(t.path(f))
-    r = on_tty(t, "-j2")
+    r = on_tty(t, "-j2", steps=[(saw(b" left\r\033[K"), lambda m: t.write("go", ""))])
     t.rc(r, 0)
     if not any(re.search(r"  0:\d\d, ~0:\d\d left$", s) for s in r.statuses()):
         t.fail("no estimate of the time left on the second run", r)
