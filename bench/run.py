@@ -784,6 +784,15 @@ def main(argv):
     text = report(suite, args, started, elapsed, minfo)
     sys.stdout.write(text)
     if args.output:
+        # the section bench/tty.py writes into the file is kept
+        begin, end = "<!-- bench/tty.py: begin -->", "<!-- bench/tty.py: end -->"
+        try:
+            with open(args.output) as f:
+                old = f.read()
+            if begin in old and end in old:
+                text += "\n" + old[old.index(begin):old.index(end) + len(end)] + "\n"
+        except OSError:
+            pass
         with open(args.output, "w") as f:
             f.write(text)
         log("wrote %s" % args.output)

@@ -22,6 +22,7 @@ static struct {
 	struct buf status;
 	enum out_stream statusat;
 	bool shown;
+	bool midline;     /* the terminal's last line is not ended: no status under it */
 	int batch;        /* out_batch depth: the status line is drawn at its end */
 	enum out_colour colour;
 	bool coloured[2]; /* by stream: escape sequences for colour are written */
@@ -142,9 +143,11 @@ static void erase(void)
 	}
 }
 
+/* Draw the status line, unless a line is being written: it would go after
+ * that line's text, and erasing it would erase that text. */
 static void draw(void)
 {
-	if (!o.shown && o.status.len && !o.batch) {
+	if (!o.shown && o.status.len && !o.batch && !o.midline) {
 		writeall(o.statusat, o.status.s, o.status.len);
 		o.shown = true;
 	}
@@ -172,6 +175,8 @@ void out_write(enum out_stream s, const char *p, size_t n)
 	flushbuf();
 	erase();
 	writeall(s, p, n);
+	if (o.tty[s])
+		o.midline = p[n - 1] != '\n';
 	if (o.status.len && p[n - 1] == '\n')
 		draw();
 }
@@ -242,10 +247,17 @@ void out_batch(bool on)
 	}
 }
 
+bool out_status_shown(void)
+{
+	return o.shown;
+}
+
 void out_status(enum out_stream s, const char *line)
 {
 	if (!out_live(s))
 		return;
+	if (line && o.shown && o.statusat == s && !strcmp(line, o.status.s))
+		return; /* the same text is on the screen */
 	erase();
 	o.status.len = 0;
 	if (line)

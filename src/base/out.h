@@ -32,6 +32,8 @@ int out_error(void);
  * that stream s is: it is drawn now, erased before any other output and drawn
  * again after it. Nothing happens unless s is a terminal. */
 void out_status(enum out_stream s, const char *line);
+/* Whether the status line is on the screen now (not erased for other output). */
+bool out_status_shown(void);
 /* Between out_batch(true) and out_batch(false), the status line is not drawn
  * again after each line: once, at the end (calls may nest). */
 void out_batch(bool on);

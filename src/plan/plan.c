@@ -271,45 +271,68 @@ void plan_inputs(struct plan *p, const struct edge *from,
 	free(stack);
 }
 
-/* plan_inputs' visitor for needs: stop at the edge looked for. */
-static bool notit(void *ctx, const struct edge *e)
+/* Mark with stamp, in mark (by edge id), the edges that wait for d so far,
+ * directly or not: those that need it, and those a [serial] put after it.
+ * Whether one of them is in the chain (in, by edge id). */
+static bool waiting(const struct plan *p, struct edge *d, uint32_t *mark, uint32_t stamp,
+		    const uint8_t *in)
 {
-	const struct edge **to = ctx;
+	struct edge **stack = NULL;
+	size_t n = 0, cap = 0;
+	bool found = false;
+	uint32_t i;
 
-	if (e != *to)
-		return true;
-	*to = NULL;
-	return false;
-}
-
-/* Whether edge from needs edge to, through the edges that must run. */
-static bool needs(struct plan *p, const struct edge *from, const struct edge *to)
-{
-	plan_inputs(p, from, notit, &to);
-	return to == NULL;
+	xgrow((void **)&stack, &cap, 1, sizeof(*stack));
+	stack[n++] = d;
+	while (n) {
+		struct edge *e = stack[--n];
+		for (i = 0; i < plan_st(p, e)->nrdeps; i++) {
+			struct edge *r = plan_rdep(p, e, i);
+			if (mark[r->id] == stamp)
+				continue;
+			mark[r->id] = stamp;
+			found = found || in[r->id];
+			xgrow((void **)&stack, &cap, n + 1, sizeof(*stack));
+			stack[n++] = r;
+		}
+	}
+	free(stack);
+	return found;
 }
 
 /* [serial]: the jobs of e's inputs that run, one after another in the order
- * they are listed; where one needs a later one already, that order holds. */
+ * they are listed, but an input needed by one listed before it goes just
+ * before the first one that needs it (so a chain never waits for itself);
+ * then each waits for the one before it. */
 static void serialise(struct plan *p, struct edge *e)
 {
-	struct edge *prev = NULL, *d;
-	uint32_t i, k;
+	struct edge **chain = NULL, *d;
+	uint32_t *mark = xcalloc(p->nst + 1, sizeof(*mark)), i;
+	uint8_t *in = xcalloc(p->nst + 1, 1);
+	size_t n = 0, cap = 0, k;
 
 	for (i = 0; i < e->nin; i++) {
 		d = e->in[i]->gen;
-		if (!d || d == prev || !plan_st(p, d)->dirty)
-			continue;
-		for (k = 0; k < i && e->in[k]->gen != d; k++)
-			;
-		if (k < i)
+		if (!d || in[d->id] || !plan_st(p, d)->dirty)
 			continue; /* listed twice: its first place counts */
-		if (prev && !needs(p, prev, d)) {
-			plan_st(p, d)->pending++;
-			addrdep(p, prev, d);
+		xgrow((void **)&chain, &cap, n + 1, sizeof(*chain));
+		k = n;
+		if (waiting(p, d, mark, i + 1, in)) {
+			for (k = 0; mark[chain[k]->id] != i + 1; k++)
+				;
+			memmove(chain + k + 1, chain + k, (n - k) * sizeof(*chain));
 		}
-		prev = d;
+		chain[k] = d;
+		in[d->id] = 1;
+		n++;
 	}
+	for (k = 1; k < n; k++) {
+		plan_st(p, chain[k])->pending++;
+		addrdep(p, chain[k - 1], chain[k]);
+	}
+	free(chain);
+	free(mark);
+	free(in);
 }
 
 /* List e in p->refresh. */
@@ -392,7 +415,7 @@ static void finish(struct plan *p, struct edge *e)
 	buf_free(&w);
 	if (!dirty)
 		return;
-	if (e->rule->kind == ST_TASK && e->rule->attrs && ast_getattr(e->rule, "serial"))
+	if (e->rule->attrs && ast_getattr(e->rule, "serial"))
 		serialise(p, e);
 	for (i = 0; i < e->nall; i++) {
 		struct edge *dep = e->in[i]->gen;
@@ -625,6 +648,88 @@ uint64_t plan_order(const struct plan *p, const struct edge *e)
 	if (e->id < n)
 		return (uint64_t)e->id << 32 | UINT32_MAX;
 	return (uint64_t)p->instafter[e->id - n] << 32 | (e->id - n);
+}
+
+/* A heap of edges, the one declared first on top. */
+struct byorder {
+	const struct plan *p;
+	const struct edge **v;
+	size_t n;
+};
+
+static bool before(const struct byorder *h, size_t i, size_t j)
+{
+	return plan_order(h->p, h->v[i]) < plan_order(h->p, h->v[j]);
+}
+
+static void swap(struct byorder *h, size_t i, size_t j)
+{
+	const struct edge *e = h->v[i];
+
+	h->v[i] = h->v[j];
+	h->v[j] = e;
+}
+
+static void push(struct byorder *h, const struct edge *e)
+{
+	size_t i = h->n++;
+
+	h->v[i] = e;
+	for (; i > 0 && before(h, i, (i - 1) / 2); i = (i - 1) / 2)
+		swap(h, i, (i - 1) / 2);
+}
+
+static const struct edge *pop(struct byorder *h)
+{
+	const struct edge *top = h->v[0];
+	size_t i = 0, c;
+
+	h->v[0] = h->v[--h->n];
+	while ((c = 2 * i + 1) < h->n) {
+		if (c + 1 < h->n && before(h, c + 1, c))
+			c++;
+		if (!before(h, c, i))
+			break;
+		swap(h, i, c);
+		i = c;
+	}
+	return top;
+}
+
+size_t plan_in_order(const struct plan *p, const struct edge **v)
+{
+	struct byorder h = {p, xcalloc(p->nwork + 1, sizeof(*h.v)), 0};
+	uint32_t *wait = xcalloc(p->nst + 1, sizeof(*wait)), i;
+	size_t k, n = 0;
+
+	/* each edge that runs waits for 1 + the edges it needs that run: the
+	 * one declared first of those that wait for none comes next */
+	for (k = 0; k < p->nwork; k++)
+		wait[p->work[k]->id]++;
+	for (k = 0; k < p->nwork; k++) {
+		for (i = 0; i < plan_st(p, p->work[k])->nrdeps; i++) {
+			const struct edge *r = plan_rdep(p, p->work[k], i);
+			if (wait[r->id])
+				wait[r->id]++;
+		}
+	}
+	for (k = 0; k < p->nwork; k++) {
+		if (wait[p->work[k]->id] == 1)
+			push(&h, p->work[k]);
+	}
+	while (h.n) {
+		const struct edge *e = pop(&h);
+		if (edge_hasjob(e))
+			v[n++] = e;
+		for (i = 0; i < plan_st(p, e)->nrdeps; i++) {
+			const struct edge *r = plan_rdep(p, e, i);
+			if (wait[r->id] > 1 && --wait[r->id] == 1)
+				push(&h, r);
+		}
+	}
+	free(wait);
+	free(h.v);
+	return n;
 }
 
 const char *plan_why(const struct plan *p, const struct edge *e)

@@ -141,6 +141,9 @@ void plan_inputs(struct plan *p, const struct edge *from,
 /* The job that makes n ended and changed another of its outputs, but left n as
  * it was: what needs n need not run for n's sake (restat, per output). */
 void plan_unchanged(struct plan *p, const struct node *n);
+/* The jobs that run (p->njobs of them) into v, in the order they are
+ * declared, but each after the jobs it needs; how many. */
+size_t plan_in_order(const struct plan *p, const struct edge **v);
 /* Whether an edge has a recipe to run. */
 bool edge_hasjob(const struct edge *e);
 /* Print the edges to run with their pending counts (for tests and --dump=plan). */

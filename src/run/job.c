@@ -24,6 +24,7 @@ struct job {
 	struct jobrec rec;
 	struct jobview v; /* what the status shows of it */
 	char *script;  /* its expanded recipe if the plan did not keep it: freed at the end */
+	bool told;     /* the status knows it started */
 };
 
 /* A job's record, zeroed: one that ended, or a new one. */
@@ -132,7 +133,8 @@ static void cannot(struct jobs *js, struct job *j, const char *what, const char 
 	buf_printf(&msg, what, arg);
 	if (err)
 		buf_printf(&msg, ": %s", strerror(err));
-	status_started(js->status, &j->v, j->v.script);
+	if (!j->told)
+		status_started(js->status, &j->v, j->v.script);
 	status_ended(js->status, &j->v, false, msg.s);
 	buf_free(&msg);
 }
@@ -272,6 +274,12 @@ static enum start_result start(void *ctx, struct edge *e)
 		j->rec.script = script;
 		record_begun(&js->rec, &j->rec, e, loop_now(js->loop));
 	}
+	if (spec.console) {
+		/* the terminal is the job's from its first byte: its line comes
+		 * first, and the status line goes (it takes no pipe: no EMFILE) */
+		status_started(js->status, &j->v, script);
+		j->told = true;
+	}
 	rc = js->x->ops->start(js->x, j, &spec, &j->h, &step);
 	if (rc && step && (rc == EMFILE || rc == ENFILE) && js->nrun > 0) {
 		oldjob(js, j);
@@ -287,7 +295,8 @@ static enum start_result start(void *ctx, struct edge *e)
 		goto fail;
 	}
 	j->v.ran = true;
-	status_started(js->status, &j->v, script);
+	if (!j->told)
+		status_started(js->status, &j->v, script);
 	xgrow((void **)&js->run, &js->caprun, js->nrun + 1, sizeof(*js->run));
 	js->run[js->nrun++] = j;
 	return START_OK;

@@ -43,7 +43,6 @@ static void keep(void *ctx, const char *p, size_t n)
 void outlog_add(struct outlog *l, const char *name, const struct output *o)
 {
 	uint64_t size = o->size, skip = size > OUTLOG_BLOCK ? size - OUTLOG_BLOCK : 0;
-	size_t head;
 	ssize_t w;
 
 	if (!l || l->failed)
@@ -58,13 +57,8 @@ void outlog_add(struct outlog *l, const char *name, const struct output *o)
 	l->b.len = 0;
 	buf_printf(&l->b, "%s%zu %llu\n%s", MAGIC, strlen(name),
 		   (unsigned long long)(size - skip), name);
-	head = l->b.len;
-	output_each(o, keep, &l->b);
 	/* its end is what matters: what a job printed last, and why it failed */
-	if (skip) {
-		memmove(l->b.s + head, l->b.s + head + skip, l->b.len - head - skip);
-		l->b.len -= skip;
-	}
+	output_each(o, skip, keep, &l->b);
 	buf_putc(&l->b, '\n');
 	/* one write: a block is never torn by another baton appending */
 	while ((w = write(l->fd, l->b.s, l->b.len)) < 0 && errno == EINTR)

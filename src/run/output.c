@@ -75,15 +75,15 @@ void output_add(struct output *o, const char *p, size_t n)
 		o->size -= n; /* lost */
 }
 
-void output_each(const struct output *o, void (*fn)(void *ctx, const char *p, size_t n),
-		 void *ctx)
+void output_each(const struct output *o, uint64_t from,
+		 void (*fn)(void *ctx, const char *p, size_t n), void *ctx)
 {
 	char chunk[65536];
-	off_t off = 0;
+	off_t off = from > o->mem.len ? (off_t)(from - o->mem.len) : 0;
 	ssize_t r;
 
-	if (o->mem.len)
-		fn(ctx, o->mem.s, o->mem.len);
+	if (from < o->mem.len)
+		fn(ctx, o->mem.s + from, o->mem.len - (size_t)from);
 	if (o->fd < 0)
 		return;
 	while ((r = pread(o->fd, chunk, sizeof(chunk), off)) != 0) {
@@ -105,7 +105,7 @@ void output_print(const struct output *o, enum out_stream s)
 {
 	if (!o->size)
 		return;
-	output_each(o, printpiece, &s);
+	output_each(o, 0, printpiece, &s);
 	if (o->last != '\n')
 		out_write(s, "\n", 1);
 }

@@ -27,9 +27,9 @@ void output_init(struct output *o);
 void output_add(struct output *o, const char *p, size_t n);
 /* Write it all to stream s, ending with a newline if it does not. */
 void output_print(const struct output *o, enum out_stream s);
-/* Call fn with every piece of it, in order. */
-void output_each(const struct output *o, void (*fn)(void *ctx, const char *p, size_t n),
-		 void *ctx);
+/* Call fn with every piece of it from byte from on, in order. */
+void output_each(const struct output *o, uint64_t from,
+		 void (*fn)(void *ctx, const char *p, size_t n), void *ctx);
 /* Its last n lines (or fewer) into b. */
 void output_tail(const struct output *o, size_t n, struct buf *b);
 /* Forget what it holds, keeping its memory for the next job. */

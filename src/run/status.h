@@ -34,11 +34,28 @@ struct jobview {
 	struct buf part;    /* --output=prefixed: its line not ended yet */
 	int64_t start;      /* when it started, by the loop's clock */
 	const char *script; /* its expanded recipe */
+	char *copy;         /* --output=ordered, -v, -n: a copy of it, kept for its turn */
+	uint64_t shown;     /* how much of out was shown as it came */
 	bool quiet;         /* [quiet] or -q: no line of its own */
+	bool lined;         /* its line was printed */
 	bool console;       /* it has the terminal ([pool: console]) */
 	bool explained;     /* why it runs was said (--explain) */
 	bool ran;           /* it started (else it failed to) */
 };
+
+/* The end of a job, kept to be shown when the console job has ended. */
+struct later {
+	struct jobview v;
+	bool ok, started;
+	char *what;
+};
+
+/* --output=ordered: a job's line and output, waiting for their turn. */
+struct block {
+	struct output out;
+	char *script; /* -v, -n: its script */
+};
+#define NOBLOCK ((struct block *)1)
 
 /* A failed job, for the summary at the end. */
 struct failure {
@@ -65,19 +82,25 @@ struct status {
 	size_t started, ended;
 	struct buf line;
 	const struct jobview *last; /* the job whose line was printed last */
+	bool midline;          /* the output printed last did not end its line */
 	/* the status line */
 	struct jobview **running;
 	size_t nrunning, caprunning;
 	int64_t begin;         /* when the run began */
+	int64_t drawn;         /* when the status line was drawn last */
 	uint64_t known_ms;     /* the recorded durations of the jobs not ended yet */
 	bool estimate;         /* some job has a recorded duration */
 	unsigned timer;
+	unsigned soon;         /* the timer that draws what came too soon after a draw */
 	int held;              /* console jobs running: the others' output waits */
+	struct later *later;   /* and the ends they had meanwhile */
+	size_t nlater, caplater;
 	/* --output=ordered: the jobs in declaration order, and the blocks of
 	 * those that ended before their turn, by edge id */
 	const struct edge **order;
 	size_t norder, next;
-	struct output **blocks;
+	struct block **blocks; /* (NOBLOCK: none to print) */
+	uint32_t *place;       /* by edge id: its place in the order, 1 on */
 	size_t nblocks;
 	struct failure *fails;
 	size_t nfails, capfails;

@@ -40,6 +40,8 @@ import cases_env  # noqa: E402,F401
 import cases_habits  # noqa: E402,F401
 import cases_hardening  # noqa: E402,F401
 import cases_never_wrong  # noqa: E402,F401
+import cases_terminal  # noqa: E402,F401
+import cases_output  # noqa: E402,F401
 
 
 def run_case(baton, name):
