@@ -408,7 +408,7 @@ def err_empty_taskfile(t):
         t.eq(r.out, "", "stdout", r)
 
 
-@case
+@case(tags=("huge",))
 def err_deep_chain_dry_run(t):
     n = 100_000
     parts = ["f%d: f%d\n  : {{out}}\n" % (i, i + 1) for i in range(n - 1)]
@@ -453,7 +453,7 @@ def err_unknown_variable_in_header(t):
     t.nothing_ran()
 
 
-@case
+@case(tags=("huge",))
 def err_dependency_cycle_100000_long(t):
     # every step located, in about a second: each note's line and column
     # once cost a scan of the whole file, and each byte a write (139 s)

@@ -35,7 +35,7 @@ def status_lines(r):
     return [l for k, l in enumerate(lines) if l not in lines[:k]]
 
 
-@case
+@case(tags=("huge", "exec-failure"))
 def hostile_huge_fan_in_rule(t):
     # 100,000 inputs: the command line is too long for one exec; baton says so
     # clearly instead of crashing, and a recipe that goes through the shell
@@ -56,7 +56,7 @@ def hostile_huge_fan_in_rule(t):
     t.content("viafile", "100000\n")
 
 
-@case
+@case(tags=("huge",))
 def hostile_million_targets_dry_run(t):
     # a million targets: 100,000 rules of 10 outputs each
     n = 1000000
@@ -70,7 +70,7 @@ def hostile_million_targets_dry_run(t):
     t.contains(r.out, "[100000/100000] t999990\n", "the last job", r)
 
 
-@case
+@case(tags=("huge",))
 def hostile_million_rules_of_plain_words(t):
     # a million rules, each an output and an input, and one rule needing them
     # all: 3 million words written out in the Taskfile. Only words that
@@ -269,7 +269,7 @@ def hostile_no_more_processes(t):
         t.eq(len(status_lines(r)), 4, "jobs started (3 and the one that failed)", r)
 
 
-@case
+@case(tags=("exec-failure",))
 def hostile_missing_interpreter(t):
     t.taskfile(r"""
         out:
@@ -463,7 +463,7 @@ def hostile_fuzz_regressions(t):
         # in the sanitizer build, whose allocator maps each large array
         r = t.run("-n", timeout=180)
         t.diag(r, FUZZ_REGRESSIONS[name])
-@case
+@case(tags=("huge",))
 def hostile_exponential_expansion(t):
     # each variable twice the one before, 60 deep: 2^60 words, or a word of
     # 2^60 bytes, unless baton stops at its limit, with little memory
@@ -499,7 +499,7 @@ def hostile_includes_that_loop(t):
     t.nothing_ran()
 
 
-@case
+@case(tags=("huge",))
 def hostile_deep_nesting(t):
     # 10^5-deep nesting of each thing that nests: a clean error or the value,
     # never a stack overflow
@@ -530,7 +530,7 @@ def hostile_deep_nesting(t):
     t.logged(["deepest"])
 
 
-@case
+@case(tags=("huge",))
 def hostile_long_chain_builds(t):
     # a real build through a 100,000-long chain, in dependency order (recipes
     # on every 10,000th rule only, so that it takes seconds, not minutes)

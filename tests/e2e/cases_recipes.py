@@ -289,7 +289,7 @@ def recipe_simple_commands_run_without_a_shell(t):
     t.content("c", "/bin/sh")
 
 
-@case
+@case(tags=("exec-failure",))
 def recipe_command_not_found(t):
     t.taskfile(r"""
         all: direct viashell

@@ -23,12 +23,33 @@ CASES = {}
 TIMEOUT = 30
 
 
-def case(fn):
-    """Register fn as an end-to-end case named after the function."""
-    if fn.__name__ in CASES:
-        raise RuntimeError("duplicate case name %s" % fn.__name__)
-    CASES[fn.__name__] = fn
-    return fn
+# What a case's tags say about it (`@case(tags=...)`); `run.py --skip-tag TAG`
+# leaves the cases with that tag out. tests/run runs every case in the normal
+# and the sanitizer build, and under valgrind all but those tagged "huge" or
+# "exec-failure".
+TAGS = {
+    "huge": "feeds baton 100,000 or more of something (targets, rules, words, "
+            "inputs, nesting levels): seconds natively, up to a minute under "
+            "valgrind, while other cases take the same code paths on small inputs",
+    "exec-failure": "checks what baton reports when a job's command cannot be "
+                    "executed: valgrind runs vfork as fork, so the failure reaches "
+                    "baton as exit status 127, or valgrind itself dies",
+}
+
+
+def case(fn=None, *, tags=()):
+    """Register fn as an end-to-end case named after the function; as
+    @case(tags=("huge",)) with tags from TAGS."""
+    def register(fn):
+        if fn.__name__ in CASES:
+            raise RuntimeError("duplicate case name %s" % fn.__name__)
+        unknown = set(tags) - set(TAGS)
+        if unknown:
+            raise RuntimeError("case %s: unknown tag %s" % (fn.__name__, ", ".join(sorted(unknown))))
+        fn.tags = frozenset(tags)
+        CASES[fn.__name__] = fn
+        return fn
+    return register(fn) if fn else register
 
 
 # A command to run baton under, e.g. "valgrind --error-exitcode=99 -q".

@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
 """Run baton's end-to-end cases.
 
-    run.py --list              print every case name, one per line
-    run.py BATON CASE...       run the named cases against the binary BATON
-    run.py [-j N] BATON        run every case; last line is "N passed, N failed"
+    run.py --list                  print every case name, one per line
+    run.py BATON CASE...           run the named cases against the binary BATON
+    run.py [-j N] [--shard K/N] [--skip-tag TAG]... BATON
+                                   run every case; last line is "N passed, N failed"
 
 Each case runs in a fresh temporary directory that is removed afterwards
-(kept, and its path printed, when BATON_E2E_KEEP is set).  BATON_E2E_SKIP
-names cases to leave out of a full run; BATON_TEST_WRAPPER is a command to run
-baton under (e.g. valgrind).  Exit status is 0
-when every case that ran passed, 1 otherwise, 2 on a usage error.
+(kept, and its path printed, when BATON_E2E_KEEP is set).  A full run leaves
+out the cases tagged TAG (see harness.TAGS) and those BATON_E2E_SKIP names;
+--shard K/N runs the Kth of N parts of what is left (every Nth case), so that
+N runs share the cases.  BATON_TEST_WRAPPER is a command to run baton under
+(e.g. valgrind).  Exit status is 0 when every case that ran passed, 1
+otherwise, 2 on a usage error.
 """
 
+import argparse
 import concurrent.futures
 import os
 import shutil
@@ -74,24 +78,29 @@ def run_case(baton, name):
     return ok, text, secs
 
 
+def shard(text):
+    """K/N, 1 <= K <= N, as (K, N)."""
+    k, _, n = text.partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise argparse.ArgumentTypeError("expected K/N with 1 <= K <= N, got %r" % text)
+    return int(k), int(n)
+
+
 def main(argv):
-    args = argv[1:]
-    if args == ["--list"]:
+    if argv[1:] == ["--list"]:
         for name in harness.CASES:
             print(name)
         return 0
-    jobs = 1
-    if len(args) >= 2 and args[0] == "-j":
-        jobs = int(args[1])
-        args = args[2:]
-    elif args and args[0].startswith("-j") and args[0][2:].isdigit():
-        jobs = int(args[0][2:])
-        args = args[1:]
-    if not args or args[0].startswith("-"):
-        sys.stderr.write(__doc__)
-        return 2
-    baton = os.path.abspath(args[0])
-    names = args[1:]
+    ap = argparse.ArgumentParser(prog="run.py", usage=__doc__.split("\n\n")[1],
+                                 add_help=False)
+    ap.add_argument("-j", type=int, default=1, dest="jobs")
+    ap.add_argument("--shard", type=shard, default=(1, 1))
+    ap.add_argument("--skip-tag", action="append", default=[], choices=sorted(harness.TAGS))
+    ap.add_argument("baton")
+    ap.add_argument("names", nargs="*")
+    args = ap.parse_args(argv[1:])
+    baton = os.path.abspath(args.baton)
+    names = args.names
     for n in names:
         if n not in harness.CASES:
             sys.stderr.write("run.py: no case named %r (see --list)\n" % n)
@@ -107,10 +116,14 @@ def main(argv):
             print(text)
         return 0 if ok else 1
 
-    skip = os.environ.get("BATON_E2E_SKIP", "").split()
-    names = names or [n for n in harness.CASES if n not in skip]
+    if not names:
+        skip = os.environ.get("BATON_E2E_SKIP", "").split()
+        names = [n for n, fn in harness.CASES.items()
+                 if n not in skip and not fn.tags & set(args.skip_tag)]
+        k, n = args.shard
+        names = names[k - 1::n]
     passed = failed = 0
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         results = pool.map(lambda n: (n, run_case(baton, n)), names)
         for name, (ok, text, secs) in results:
             if ok:
