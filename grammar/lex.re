@@ -12,6 +12,7 @@
 
 #include "base/match.h"
 #include "lang/diag.h"
+#include "lang/plainheader.h"
 
 /*!types:re2c*/
 
@@ -227,101 +228,6 @@ static int recipe(struct lexer *lx, YYSTYPE *val, struct ast *t)
 
 static int newline(struct lexer *lx);
 
-/* The bytes that end a plain piece of a header's text (as <HEAD> reads it), or
- * make a word more than plain text. */
-static const bool notplain[256] = {
-	[' '] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true, ['\0'] = true,
-	['#'] = true, [':'] = true, ['|'] = true, ['='] = true, ['"'] = true,
-	['\''] = true, ['{'] = true, ['\\'] = true, ['+'] = true, ['?'] = true,
-};
-
-/* If p starts "{{ name }}", where its name is in *name and *len; then the end. */
-static const unsigned char *varword(const unsigned char *p, const unsigned char **name,
-				    size_t *len)
-{
-	const unsigned char *e;
-
-	p += 2;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	*len = ident_len((const char *)p);
-	if (!*len)
-		return NULL;
-	*name = p;
-	e = p + *len;
-	while (*e == ' ' || *e == '\t')
-		e++;
-	return e[0] == '}' && e[1] == '}' ? e + 2 : NULL;
-}
-
-/* The end of the word of a header at p, plain text or "{{ name }}" alone, or
- * NULL if the word is anything else. */
-static const unsigned char *headword(const unsigned char *p)
-{
-	const unsigned char *name;
-	size_t len;
-
-	if (p[0] == '{' && p[1] == '{')
-		p = varword(p, &name, &len);
-	else
-		while (!notplain[*p])
-			p++;
-	/* the word must end here, not go on with a quote or a {{ }} */
-	if (!p || (*p != ' ' && *p != '\t' && *p != ':' && *p != '|' && *p != '\n' && *p != '\r'))
-		return NULL;
-	return p;
-}
-
-/* The words of a rule header as plainheader found them: where each starts and
- * ends, and in which part (outputs, inputs, order-only inputs) it is; n is -1
- * if there were more than fit, to be found again. */
-enum { HEAD_WORDS = 16 };
-struct headwords {
-	const unsigned char *s[HEAD_WORDS], *e[HEAD_WORDS];
-	unsigned char part[HEAD_WORDS];
-	int n;
-};
-
-/* Where a rule header of plain words alone, from p, ends (after its newline),
- * or NULL if the line is anything else: then it is lexed a token at a time.
- * A word is plain text, or "{{ name }}" alone, as the parser takes them in one
- * step (WORD, VARWORD). The words are noted in *hw. */
-static const unsigned char *plainheader(const unsigned char *p, struct headwords *hw)
-{
-	const unsigned char *s;
-	int part = 0; /* outputs, inputs, order-only inputs */
-	bool any = false;
-
-	hw->n = 0;
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!notplain[*p] || (p[0] == '{' && p[1] == '{')) {
-			s = p;
-			if (!(p = headword(p)))
-				return NULL;
-			if (hw->n >= 0 && hw->n < HEAD_WORDS) {
-				hw->s[hw->n] = s;
-				hw->e[hw->n] = p;
-				hw->part[hw->n++] = (unsigned char)part;
-			} else {
-				hw->n = -1;
-			}
-			any = true;
-		} else if (*p == ':' && part == 0 && any) {
-			part = 1;
-			p++;
-		} else if (*p == '|' && part == 1) {
-			part = 2;
-			p++;
-		} else if (part > 0 && (*p == '\n' || (*p == '\r' && p[1] == '\n'))) {
-			return p + (*p == '\r') + 1;
-		} else {
-			return NULL;
-		}
-	}
-}
-
 /* The header token being made, and where its words go. */
 struct headtok {
 	struct lexer *lx;
@@ -340,7 +246,7 @@ static void headadd(struct headtok *ht, const unsigned char *s, const unsigned c
 	struct word *w;
 	size_t len;
 
-	if (*s == '{' && varword(s, &name, &len))
+	if (*s == '{' && lex_varword(s, &name, &len))
 		w = ast_varword(ht->t, (const char *)name, len, loc);
 	else
 		w = ast_plainword(ht->t, (const char *)s, (size_t)(e - s), loc);
@@ -362,7 +268,7 @@ static void headwords_again(struct headtok *ht, const unsigned char *p, const un
 			part = 2;
 		} else if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
 			const unsigned char *s = p;
-			p = headword(s);
+			p = lex_headword(s);
 			headadd(ht, s, p, part);
 			p--;
 		}
@@ -375,7 +281,7 @@ static void headwords_again(struct headtok *ht, const unsigned char *p, const un
 static int header(struct lexer *lx, YYSTYPE *val, struct ast *t)
 {
 	struct headwords hw;
-	const unsigned char *end = plainheader(lx->tok, &hw);
+	const unsigned char *end = lex_plainheader(lx->tok, &hw);
 	struct headtok ht = {lx, t, NULL};
 	int i;
 
@@ -709,73 +615,4 @@ out:
 	*loc = here(lx);
 	return tok;
 #undef RET
-}
-
-const char *lex_name(int tok)
-{
-	switch (tok) {
-#define NAME(tok, msg) case tok: return #tok;
-	LEX_TOKENS(NAME)
-#undef NAME
-	default: return "LEXERR";
-	}
-}
-
-const char *lex_msgname(int tok)
-{
-	switch (tok) {
-#define MSG(tok, msg) case tok: return msg;
-	LEX_TOKENS(MSG)
-#undef MSG
-	default: return "invalid text";
-	}
-}
-
-static void printwords(struct buf *b, const struct word *w, const char *before)
-{
-	if (w)
-		buf_puts(b, before);
-	for (; w; w = w->next) {
-		ast_dump_word(b, w);
-		if (w->next)
-			buf_putc(b, ' ');
-	}
-}
-
-void lex_print(struct buf *b, int tok, const YYSTYPE *val)
-{
-	const struct rline *r;
-	unsigned n = 0;
-
-	buf_puts(b, lex_name(tok));
-	switch (tok) {
-	case TEXT: case WORD: case SQSTR: case IDENT: case STRLIT: case DOC: case VARWORD:
-		buf_printf(b, "(%.*s)", (int)val->text.len, val->text.s);
-		break;
-	case VAR:
-		buf_putc(b, '(');
-		ast_dump_expr(b, val->piece->expr);
-		buf_putc(b, ')');
-		break;
-	case NUMBER:
-		buf_printf(b, "(%ld)", val->num);
-		break;
-	case INDENT:
-		buf_printf(b, "(%u,%u)", val->indent.indent, val->indent.blanks);
-		break;
-	case SHARED:
-		for (r = val->rlist.head; r; r = r->next)
-			n++;
-		buf_printf(b, "(%u line%s)", n, n == 1 ? "" : "s");
-		break;
-	case HEADER:
-		buf_putc(b, '(');
-		printwords(b, val->header->outs.head, "");
-		buf_puts(b, " :");
-		printwords(b, val->header->ins.head, " ");
-		printwords(b, val->header->order.head, " | ");
-		buf_putc(b, ')');
-		break;
-	}
-	buf_putc(b, tok == NEWLINE || tok == END || tok == HEADER || tok == SHARED ? '\n' : ' ');
 }

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 
 #include "graph/graph.h"
-#include "lang/segment.h"
+#include "lang/wordsegments.h"
 #include "base/list.h"
 #include "lang/vars.h"
 

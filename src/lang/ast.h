@@ -8,7 +8,7 @@
 
 #include "base/arena.h"
 #include "base/htab.h"
-#include "lang/segment.h"
+#include "lang/wordsegments.h"
 #include "lang/source.h"
 #include "base/util.h"
 

@@ -124,6 +124,10 @@ void status_failed(struct status *s, const struct edge *e, const char *what);
 /* How the build ended: what is held is printed, the failures summed up, and
  * interrupted by signal sig (0 if not), or failed jobs. */
 void status_finish(struct status *s, const struct sched_result *r, int sig);
+/* status_finish's summary of the failures (summary.c): each failed job with
+ * what happened, how long it ran, its command and its last lines; then what
+ * was not built. */
+void status_summary(struct status *s, const struct sched_result *r);
 /* Nothing had to run (quiet: say nothing). */
 void status_nothing(bool quiet);
 /* Free what it holds. */

@@ -100,14 +100,14 @@ static struct statelog lastrun = {.fd = -1, .lockfd = -1};
 
 static void makelog(void)
 {
-	struct recfile mo[] = {{"main.o", {1000, 6, 2}, 0, false}};
-	struct recfile mi[] = {{"main.c", {2000, 6, 1}, 0xfeed, true}};
-	struct recfile md[] = {{"util.h", {1500, 6, 5}, 1, true}, {"gone.h", {1, 1, 1}, 0, false}};
-	struct recfile uo[] = {{"util.o", {2000, 6, 4}, 0, false}};
-	struct recfile ui[] = {{"util.c", {900, 6, 3}, 0, true}};
-	struct recfile po[] = {{"prog", {5000, 4, 99}, 0, false}};
-	struct recfile pi[] = {{"main.o", {1000, 6, 2}, 0, false},
-			       {"util.o", {2000, 6, 4}, 0, false}};
+	struct recfile mo[] = {{"main.o", {1000, 6, 2, 0}, 0, false}};
+	struct recfile mi[] = {{"main.c", {2000, 6, 1, 0}, 0xfeed, true}};
+	struct recfile md[] = {{"util.h", {1500, 6, 5, 0}, 1, true}, {"gone.h", {1, 1, 1, 0}, 0, false}};
+	struct recfile uo[] = {{"util.o", {2000, 6, 4, 0}, 0, false}};
+	struct recfile ui[] = {{"util.c", {900, 6, 3, 0}, 0, true}};
+	struct recfile po[] = {{"prog", {5000, 4, 99, 0}, 0, false}};
+	struct recfile pi[] = {{"main.o", {1000, 6, 2, 0}, 0, false},
+			       {"util.o", {2000, 6, 4, 0}, 0, false}};
 	struct record recs[] = {
 	    {"cc -c main.c\n", true, 10, 100, mo, mi, md, 1, 1, 2, NULL, NULL},
 	    {"cc -c util.c -o util.o\n", true, 10, 100, uo, ui, NULL, 1, 1, 0, NULL, NULL},

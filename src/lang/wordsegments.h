@@ -1,7 +1,7 @@
-/* Segments: arenas taken in turn by the parser for the words of headers, each
+/* Word segments: arenas taken in turn by the parser for the words of headers, each
  * freed as soon as the graph has the rules whose words it holds. */
-#ifndef BATON_SEGMENT_H
-#define BATON_SEGMENT_H
+#ifndef BATON_WORDSEGMENTS_H
+#define BATON_WORDSEGMENTS_H
 
 #include <stddef.h>
 #include <stdint.h>

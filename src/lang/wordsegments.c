@@ -1,4 +1,4 @@
-#include "lang/segment.h"
+#include "lang/wordsegments.h"
 
 #include <stdlib.h>
 #include <string.h>
