@@ -133,35 +133,32 @@ void xgrow_to(void **p, size_t *cap, size_t need, size_t sz)
 	*cap = c;
 }
 
-void buf_add(struct buf *b, const void *p, size_t n)
-{
-	xgrow((void **)&b->s, &b->cap, b->len + n + 1, 1);
-	if (n)
-		memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
 void buf_puts(struct buf *b, const char *s)
 {
 	buf_add(b, s, strlen(s));
 }
 
-void buf_putc(struct buf *b, int c)
-{
-	char ch = (char)c;
-
-	buf_add(b, &ch, 1);
-}
-
 void buf_num(struct buf *b, size_t n)
 {
+	/* two digits at a time: "[i/N]" is written for every job */
+	static const char pairs[] =
+	    "000102030405060708091011121314151617181920212223242526272829"
+	    "303132333435363738394041424344454647484950515253545556575859"
+	    "606162636465666768697071727374757677787980818283848586878889"
+	    "90919293949596979899";
 	char d[24];
 	size_t i = sizeof(d);
 
-	do
-		d[--i] = (char)('0' + n % 10);
-	while (n /= 10);
+	for (; n >= 100; n /= 100) {
+		i -= 2;
+		memcpy(d + i, pairs + 2 * (n % 100), 2);
+	}
+	if (n >= 10) {
+		i -= 2;
+		memcpy(d + i, pairs + 2 * n, 2);
+	} else {
+		d[--i] = (char)('0' + n);
+	}
 	buf_add(b, d + i, sizeof(d) - i);
 }
 

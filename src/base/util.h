@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #if defined(__GNUC__)
 #define PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -49,12 +50,24 @@ struct buf {
 	size_t len, cap;
 };
 
-/* Append n bytes. */
-void buf_add(struct buf *b, const void *p, size_t n);
+/* Append n bytes; inline, as it mostly finds room already. */
+static inline void buf_add(struct buf *b, const void *p, size_t n)
+{
+	xgrow((void **)&b->s, &b->cap, b->len + n + 1, 1);
+	if (n)
+		memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
 /* Append a NUL-terminated string. */
 void buf_puts(struct buf *b, const char *s);
 /* Append one byte. */
-void buf_putc(struct buf *b, int c);
+static inline void buf_putc(struct buf *b, int c)
+{
+	xgrow((void **)&b->s, &b->cap, b->len + 2, 1);
+	b->s[b->len++] = (char)c;
+	b->s[b->len] = '\0';
+}
 /* Append a number in decimal. */
 void buf_num(struct buf *b, size_t n);
 /* Append formatted text. */

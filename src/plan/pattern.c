@@ -181,10 +181,12 @@ bool pattern_resolve(struct plan *p, struct node *n)
 	if (n->flags & NODE_RESOLVED)
 		return n->gen != NULL;
 	/* a task called with arguments ("deploy prod") before any pattern */
-	if (task_resolve(p, n)) {
+	if (strchr(n->path, ' ') && task_resolve(p, n)) {
 		resolved(p, n);
 		return true;
 	}
+	if (!p->g->npats) /* no pattern rule: nothing to search, or to remember */
+		return false;
 	startsearch(p, n);
 	ok = trypatterns(p, n, 0);
 	if (!ok && p->search.tries >= MAX_PATTERN_TRIES) {

@@ -13,28 +13,24 @@
 /* An edge ready to start, with its keys: ordering reads only the heap. What
  * the first goal named needs is on top (baton -j1 clean build cleans first,
  * as make does), then the longest remaining path, then the one with the
- * longest path of jobs behind it, then the edge declared first. */
+ * longest path of jobs behind it, then the edge declared first: packed in two
+ * numbers, the greater first, so that a comparison is one or two. */
 struct qent {
-	uint64_t prio, after;
-	uint32_t id, goal;
+	uint64_t hi; /* UINT32_MAX - goal, prio */
+	uint64_t lo; /* after, UINT32_MAX - id */
 	struct edge *e;
 };
 
 static bool before(const struct qent *a, const struct qent *b)
 {
-	if (a->goal != b->goal)
-		return a->goal < b->goal;
-	if (a->prio != b->prio)
-		return a->prio > b->prio;
-	if (a->after != b->after)
-		return a->after > b->after;
-	return a->id < b->id;
+	return a->hi != b->hi ? a->hi > b->hi : a->lo > b->lo;
 }
 
 static void push(struct sched *s, struct edge *e)
 {
 	const struct estate *st = plan_st(s->p, e);
-	struct qent x = {st->prio, st->after, e->id, st->goal, e};
+	struct qent x = {(uint64_t)(UINT32_MAX - st->goal) << 32 | st->prio,
+			 (uint64_t)st->after << 32 | (UINT32_MAX - e->id), e};
 	struct ready *q = &s->q;
 	size_t i, up;
 
