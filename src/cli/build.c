@@ -43,6 +43,8 @@ struct build {
 	struct taskfile l;
 	struct statelog log;
 	struct plan plan;
+	struct plan_opts po; /* for a plan of each part of the goals (runparts) */
+	size_t numbered, later; /* jobs of the parts before, foreseen after (runparts) */
 	struct timing t;
 	struct goal *goals;
 	size_t ngoals;
@@ -269,6 +271,30 @@ static const char *nodepath(void *g, const char *path, size_t len)
 	return n ? n->path : NULL;
 }
 
+/* Plan the build of goals [from, to); false after reporting a mistake. */
+static bool plangoals(struct build *b, size_t from, size_t to)
+{
+	struct node **nodes = xcalloc(to - from + 1, sizeof(*nodes));
+	size_t i;
+	bool ok;
+
+	for (i = from; i < to; i++)
+		nodes[i - from] = b->goals[i].node;
+	ok = plan_build(&b->plan, nodes, to - from);
+	free(nodes);
+	if (!ok)
+		return false;
+	for (i = 0; i < b->plan.nwork; i++) {
+		struct edge *e = b->plan.work[i];
+		if (e->rule->kind == ST_TASK && e->rule->params && !e->args &&
+		    !task_bind(&b->l.vars, &b->l.ast, e, NULL))
+			ok = false;
+		if (edge_hasjob(e) && !recipe_check(&b->plan.rx, e))
+			ok = false;
+	}
+	return ok;
+}
+
 /* Plan the build of the goals; false after reporting a mistake. */
 static bool plan(struct build *b)
 {
@@ -376,6 +402,7 @@ static int run(struct build *b)
 	st.keep_going = o->keep_going;
 	st.live = !o->dry_run && !o->quiet && out_live(OUT_STDOUT);
 	st.timed = !o->dry_run;
+	status_number_from(&st, b->numbered, b->later);
 	jobs_init(&js, NULL, &b->plan, &b->l.vars, o->dry_run ? NULL : &b->log, &st, &s, loop);
 	b->js = &js;
 	if (!realpath(".", root))
@@ -403,6 +430,7 @@ static int run(struct build *b)
 	} else {
 		status_begin(&st);
 		sched_run(&s, &res);
+		b->numbered += res.started;
 		timing_phase(&b->t, o->dry_run ? "print" : "run", "%zu job%s %s", res.started,
 			     res.started == 1 ? "" : "s", o->dry_run ? "printed" : "run");
 		status_finish(&st, &res, res.signal);
@@ -434,11 +462,117 @@ static int run(struct build *b)
 	return rc;
 }
 
+/* Whether goal n is a file, or a task that needs one (through others): what
+ * a task named before it may change. */
+static bool needsfiles(const struct plan *p, const struct node *n, uint8_t *seen)
+{
+	const struct edge **stack = NULL;
+	size_t top = 0, cap = 0;
+	bool files = !(n->flags & NODE_TASK);
+	uint32_t i;
+
+	if (!files && n->gen) {
+		xgrow((void **)&stack, &cap, 1, sizeof(*stack));
+		stack[top++] = n->gen;
+		memset(seen, 0, p->nst);
+	}
+	while (top && !files) {
+		const struct edge *e = stack[--top];
+		for (i = 0; i < e->nall && !files; i++) {
+			const struct node *in = e->in[i];
+			files = !(in->flags & NODE_TASK);
+			if (files || !in->gen || in->gen->id >= p->nst || seen[in->gen->id])
+				continue;
+			seen[in->gen->id] = 1;
+			xgrow((void **)&stack, &cap, top + 1, sizeof(*stack));
+			stack[top++] = in->gen;
+		}
+	}
+	free(stack);
+	return files;
+}
+
+/* Cut the goals into parts made one after the other, each planned once the
+ * one before it has ended: a goal that needs files starts a new part after a
+ * task (baton clean all: all sees what clean deleted), and a task starts one
+ * after a goal that needs files (baton all clean). Files named together are
+ * one part, and so are tasks that need no file (baton -j2 lint spell).
+ * Each part's end goes in ends; how many parts. */
+static size_t parts(struct build *b, size_t *ends)
+{
+	uint8_t *seen = xmalloc(b->plan.nst + 1);
+	bool tasks = false, files = false;
+	size_t i, n = 0;
+
+	for (i = 0; i < b->ngoals; i++) {
+		const struct node *g = b->goals[i].node;
+		bool task = (g->flags & NODE_TASK) != 0, needs = needsfiles(&b->plan, g, seen);
+		if (i > 0 && ((needs && tasks) || (task && files))) {
+			ends[n++] = i;
+			tasks = files = false;
+		}
+		tasks = tasks || task;
+		files = files || needs;
+	}
+	ends[n++] = b->ngoals;
+	free(seen);
+	return n;
+}
+
+/* Run the build: at once if the goals are one part, else part by part, each
+ * planned when the one before it has ended, with the files stated again; the
+ * exit status of the first part that fails, or with -k of the last. */
+static int runparts(struct build *b)
+{
+	const struct options *o = b->o;
+	size_t *ends, *foreseen, nparts, k, from, i;
+	int rc = 0, one;
+
+	/* a dry run cannot tell what a part would change: one plan for all */
+	if (o->dry_run || b->ngoals < 2)
+		return run(b);
+	ends = xmalloc(b->ngoals * sizeof(*ends));
+	nparts = parts(b, ends);
+	foreseen = xcalloc(nparts + 1, sizeof(*foreseen));
+	/* the jobs each part will run, as things are now: for N in "[i/N]" */
+	for (i = 0; nparts > 1 && i < b->plan.nwork; i++) {
+		const struct edge *e = b->plan.work[i];
+		for (k = 0; edge_hasjob(e) && plan_st(&b->plan, e)->goal >= ends[k]; k++)
+			;
+		if (edge_hasjob(e))
+			foreseen[k]++;
+	}
+	for (k = 0, from = 0; nparts > 1 && k < nparts; from = ends[k++]) {
+		for (b->later = 0, i = k + 1; i < nparts; i++)
+			b->later += foreseen[i];
+		if (k > 0)
+			record_refresh(&b->log, &b->plan);
+		plan_free(&b->plan);
+		graph_forget_files(&b->l.graph);
+		b->po.now = os_now();
+		plan_init(&b->plan, &b->l.graph, &b->po);
+		if (!plangoals(b, from, ends[k])) {
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (b->plan.njobs == 0)
+			continue;
+		one = run(b);
+		if (one && !rc)
+			rc = one;
+		if (one && !(o->keep_going && one == EXIT_FAILED))
+			break;
+	}
+	free(ends);
+	free(foreseen);
+	return nparts > 1 ? rc : run(b);
+}
+
 /* Everything up to running: the exit status if it ends there, else -1. */
 static int prepare(struct build *b, int nops, char **ops)
 {
 	const struct options *o = b->o;
-	struct plan_opts po = {0};
+	struct plan_opts *po = &b->po;
 	size_t nbytes, nsrc, first;
 
 	if (o->dump && !strcmp(o->dump, "tokens"))
@@ -490,15 +624,15 @@ static int prepare(struct build *b, int nops, char **ops)
 	/* nothing reads the list of rules or the Taskfile's text from here on
 	 * but a message */
 	taskfile_shed(&b->l);
-	po.fs = &fs_os;
-	po.always = o->always;
-	po.explain = o->explain;
-	po.content = o->content;
-	po.log = &b->log;
-	po.vars = &b->l.vars;
-	po.now = os_now();
-	po.statjobs = os_ncpus();
-	plan_init(&b->plan, &b->l.graph, &po);
+	po->fs = &fs_os;
+	po->always = o->always;
+	po->explain = o->explain;
+	po->content = o->content;
+	po->log = &b->log;
+	po->vars = &b->l.vars;
+	po->now = os_now();
+	po->statjobs = os_ncpus();
+	plan_init(&b->plan, &b->l.graph, po);
 	if (!bind(b) || !plan(b))
 		return EXIT_USAGE;
 	if (o->dump && !strcmp(o->dump, "plan")) {
@@ -550,7 +684,7 @@ int build_main(struct options *o, const char *path, int nops, char **ops)
 	taskfile_init(&b.l);
 	rc = prepare(&b, nops, ops);
 	if (rc < 0)
-		rc = run(&b);
+		rc = runparts(&b);
 	/* what was found up to date, whatever became of the rest */
 	if (rc != EXIT_USAGE && !o->dry_run && !o->dump)
 		record_refresh(&b.log, &b.plan);

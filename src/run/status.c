@@ -29,6 +29,7 @@ void status_init(struct status *s, const struct plan *p, struct loop *loop,
 	s->bold = out_style(OUT_STDOUT, STYLE_BOLD);
 	s->reset = out_style(OUT_STDOUT, STYLE_RESET);
 	s->total = p ? p->njobs : 0;
+	s->oflen = (size_t)snprintf(s->of, sizeof(s->of), "/%zu] ", s->total);
 	if (p) {
 		for (i = 0; i < p->nwork; i++) {
 			const struct estate *st = plan_st(p, p->work[i]);
@@ -47,6 +48,14 @@ void status_init(struct status *s, const struct plan *p, struct loop *loop,
 	s->place = xcalloc(s->nblocks + 1, sizeof(*s->place));
 	for (i = 0; i < s->norder; i++)
 		s->place[s->order[i]->id] = i + 1;
+}
+
+void status_number_from(struct status *s, size_t before, size_t later)
+{
+	s->before = before;
+	s->started = s->ended = before;
+	s->total += before + later;
+	s->oflen = (size_t)snprintf(s->of, sizeof(s->of), "/%zu] ", s->total);
 }
 
 static void freeblock(struct block *b)
@@ -248,9 +257,7 @@ static void header(struct status *s, struct jobview *v)
 	s->line.len = 0;
 	buf_putc(&s->line, '[');
 	buf_num(&s->line, v->index);
-	buf_putc(&s->line, '/');
-	buf_num(&s->line, s->total);
-	buf_add(&s->line, "] ", 2);
+	buf_add(&s->line, s->of, s->oflen); /* "/N] " */
 	if (*s->bold) {
 		buf_puts(&s->line, s->bold);
 		buf_puts(&s->line, edge_name(v->e));
@@ -418,7 +425,7 @@ static void advance(struct status *s)
 		if (b == NOBLOCK)
 			continue; /* nothing to print: it did not run, or it was printed */
 		{
-			struct jobview v = {.e = e, .index = s->next, .script = b->script};
+			struct jobview v = {.e = e, .index = s->before + s->next, .script = b->script};
 			v.quiet = s->quiet || (e->rule->attrs && ast_getattr(e->rule, "quiet"));
 			header(s, &v);
 			output_print(&b->out, OUT_STDOUT);
@@ -482,7 +489,7 @@ static void finish(struct status *s, struct jobview *v, bool ok, const char *wha
 	case OUTPUT_ORDERED:
 		if (!ok) {
 			/* a failure is printed at once, numbered by its place */
-			v->index = v->e->id < s->nblocks ? s->place[v->e->id] : v->index;
+			v->index = v->e->id < s->nblocks ? s->before + s->place[v->e->id] : v->index;
 			header(s, v);
 			block(s, v, &v->out);
 			ready(s, v->e, NOBLOCK);

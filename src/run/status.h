@@ -79,6 +79,9 @@ struct status {
 	bool timed;    /* jobs really run: their durations are shown */
 	const char *bold, *reset; /* the escape sequences of names, or "" */
 	size_t total;  /* jobs in the plan, for "[i/N]" */
+	char of[32];   /* "/N] ", written once */
+	size_t oflen;
+	size_t before; /* jobs numbered by the builds of the goals named before */
 	size_t started, ended;
 	struct buf line;
 	const struct jobview *last; /* the job whose line was printed last */
@@ -121,6 +124,10 @@ void status_ended(struct status *s, struct jobview *v, bool ok, const char *what
 void status_passed(struct status *s, const struct edge *e);
 /* e's job failed before it had a script: what happened. */
 void status_failed(struct status *s, const struct edge *e, const char *what);
+/* The goals are built in parts (baton clean all): before jobs were numbered
+ * by the parts before this one, and later jobs are foreseen for the parts
+ * after it, which count in N of "[i/N]". */
+void status_number_from(struct status *s, size_t before, size_t later);
 /* How the build ended: what is held is printed, the failures summed up, and
  * interrupted by signal sig (0 if not), or failed jobs. */
 void status_finish(struct status *s, const struct sched_result *r, int sig);

@@ -112,6 +112,65 @@ def habit_goals_run_in_the_order_named(t):
 
 
 @case
+def habit_clean_then_all_sees_what_clean_did(t):
+    # baton clean all: all is planned once clean has ended, so what clean
+    # deleted is made again, however many jobs run at once
+    t.taskfile("""
+        all: out/a out/b
+        out/a: in
+          mkdir -p out; cp in out/a; echo a >> log
+        out/b: in
+          mkdir -p out; cp in out/b; echo b >> log
+        task clean:
+          rm -rf out; echo clean >> log
+    """)
+    t.write("in", "x\n")
+    r = t.run("-j4", "all")
+    t.rc(r, 0)
+    for jobs in ("-j1", "-j4"):
+        os.unlink(t.path("log"))
+        r = t.run(jobs, "clean", "all")
+        t.rc(r, 0)
+        lines = t.read("log").splitlines()
+        t.eq(lines[0], "clean", "what ran first", r)
+        t.eq(sorted(lines[1:]), ["a", "b"], "what ran after clean", r)
+        t.content("out/a", "x\n")
+        t.content("out/b", "x\n")
+    # a file named after a task it does not need is still made after it
+    os.unlink(t.path("log"))
+    r = t.run("-j4", "all", "clean", "out/a")
+    t.rc(r, 0)
+    t.eq(t.read("log").splitlines(), ["clean", "a"], "what ran", r)
+    t.out(r, "[1/1] clean\n[2/2] out/a\n")
+
+
+@case
+def habit_failed_goal_stops_the_goals_after_it(t):
+    # deploy needs a file: it is made once test has ended, and not if it failed
+    # (with -k, all the same); tasks that need no file run side by side
+    t.taskfile("""
+        task test:
+          echo test >> log; exit 1
+        task deploy: app
+          echo deploy >> log
+        app:
+          echo app >> log; touch app
+    """)
+    r = t.run("-j4", "test", "deploy")
+    t.rc(r, 1)
+    t.content("log", "test\n")
+    os.unlink(t.path("log"))
+    r = t.run("-j4", "-k", "test", "deploy")
+    t.rc(r, 1)
+    t.content("log", "test\napp\ndeploy\n")
+    t.out(r, "[1/3] test\n[2/3] app\n[3/3] deploy\n")
+    # a dry run plans every goal at once
+    r = t.run("-n", "test", "deploy")
+    t.rc(r, 0)
+    t.out(r, "[1/2] test\n    echo test >> log; exit 1\n[2/2] deploy\n    echo deploy >> log\n")
+
+
+@case
 def habit_depend_on_task_with_arguments(t):
     t.taskfile("""
         task deploy env *flags:

@@ -204,7 +204,7 @@ def hardening_override_read_but_never_assigned(t):
 
 # ---- a command run directly is run as the shell would run it -----------------
 
-@case
+@case(tags=("exec-failure",))
 def hardening_direct_exec_like_the_shell(t):
     # A recipe of one plain command is run without /bin/sh; what it does is
     # what sh -c would do: a script without "#!" found on PATH (or named by a
@@ -608,7 +608,7 @@ def hardening_script_named_and_numbered_as_in_the_taskfile(t):
 
 # ---- smaller messages ------------------------------------------------------------
 
-@case
+@case(tags=("exec-failure",))
 def hardening_messages_name_the_mistake(t):
     t.taskfile(r"""
         out: dangling

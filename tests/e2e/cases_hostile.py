@@ -237,7 +237,7 @@ def hostile_few_file_descriptors(t):
             r"baton: build stopped: 1 job failed\n\Z", r.err, "stderr", r)
 
 
-@case
+@case(tags=("exec-failure",))
 def hostile_no_more_processes(t):
     # ulimit -u: as root (whom RLIMIT_NPROC does not bind) baton runs as
     # nobody, alone with 4 processes allowed: 3 jobs start, the 4th cannot;

@@ -714,7 +714,7 @@ baton: build stopped: 1 job failed
 """, "stderr", r)
 
 
-@case
+@case(tags=("exec-failure",))
 def summary_of_a_job_that_did_not_start(t):
     # a command not found: no output kept, so no 'baton --log' line
     t.taskfile("task a:\n  no-such-command-anywhere\n", dedent=False)

@@ -33,7 +33,8 @@ TAGS = {
             "valgrind, while other cases take the same code paths on small inputs",
     "exec-failure": "checks what baton reports when a job's command cannot be "
                     "executed: valgrind runs vfork as fork, so the failure reaches "
-                    "baton as exit status 127, or valgrind itself dies",
+                    "baton as exit status 127 (a script without #! included), or "
+                    "valgrind itself dies (with $TMPDIR missing, say)",
 }
 
 
@@ -221,7 +222,11 @@ class Ctx:
             self.last = Result(argv, cwd, "TIMEOUT", _decode(out), _decode(err))
             raise Failure("baton did not finish within %d s\n%s"
                           % (timeout, self.last.describe()))
-        r = Result(argv, cwd, proc.returncode, _decode(out), _decode(err))
+        err = _decode(err)
+        if WRAPPER:  # the wrapper's own warnings ("--123-- WARNING: unhandled
+            # syscall" from valgrind) are not baton's
+            err = "".join(l for l in err.splitlines(True) if not re.match(r"--\d+-- ", l))
+        r = Result(argv, cwd, proc.returncode, _decode(out), err)
         r.peak_kb = 0
         if peakfile:
             with open(peakfile) as f:
@@ -260,8 +265,9 @@ class Ctx:
 
     def bounded(self, r, mib):
         """baton used at most mib MiB of memory (not checked under a wrapper
-        such as valgrind, whose own memory it would be)."""
-        if WRAPPER:
+        such as valgrind, whose own memory it would be, nor in a build with
+        AddressSanitizer, whose shadow memory and quarantine it would be)."""
+        if WRAPPER or _sanitized(self.baton):
             return
         if not r.peak_kb:
             raise AssertionError("bounded() needs a run(..., peak=True)")
@@ -400,6 +406,17 @@ def _listing(root):
     for dirpath, dirs, files in os.walk(root):
         for name in dirs + files:
             yield os.path.relpath(os.path.join(dirpath, name), root)
+
+
+_SANITIZED = {}
+
+
+def _sanitized(binary):
+    """Whether binary was built with AddressSanitizer."""
+    if binary not in _SANITIZED:
+        with open(binary, "rb") as f:
+            _SANITIZED[binary] = b"__asan_init" in f.read()
+    return _SANITIZED[binary]
 
 
 # The launcher of a run(peak=True): argv[1] is where to write the peak memory
