@@ -628,6 +628,7 @@ static int prepare(struct build *b, int nops, char **ops)
 	po->always = o->always;
 	po->explain = o->explain;
 	po->content = o->content;
+	po->dry = o->dry_run;
 	po->log = &b->log;
 	po->vars = &b->l.vars;
 	po->now = os_now();

@@ -452,8 +452,8 @@ bool plan_stillneeded(struct plan *p, const struct edge *e)
 		if (!e->in[i]->gen || !madechanged(p, e->in[i]))
 			continue;
 		/* a generator that wrote the same bytes again changed nothing for a
-		 * rule that compares contents */
-		if (!outdated_samenow(p, e, i))
+		 * rule that compares contents (in a dry run, it wrote nothing) */
+		if (p->o.dry || !outdated_samenow(p, e, i))
 			return true;
 		same = true;
 	}

@@ -31,6 +31,7 @@ struct plan_opts {
 	struct statelog *log;  /* what the last runs did, or NULL */
 	struct vars *vars;     /* to expand recipes and compare them with the log */
 	int64_t now;           /* warn about inputs newer than this (0: never) */
+	bool dry;              /* a dry run: a job that "ran" wrote nothing to compare */
 	int statjobs;          /* with fs_os: stat the graph's files with this many threads
 	                        * at once before walking it (0 or 1: one by one, as needed) */
 };

@@ -1030,7 +1030,13 @@ class Case:
         left = os.listdir(self.tmp)
         if killed:
             for n in left:
-                shutil.rmtree(os.path.join(self.tmp, n))
+                # a killed baton leaves its jobserver's fifo too: rmtree
+                # would open it, and wait for ever for a writer
+                p = os.path.join(self.tmp, n)
+                if os.path.isdir(p) and not os.path.islink(p):
+                    shutil.rmtree(p)
+                else:
+                    os.unlink(p)
         elif left:
             self.fail_here("P6 failure", "baton left its temporary files %s in TMPDIR"
                            % left, build)
