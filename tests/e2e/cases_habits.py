@@ -297,7 +297,7 @@ def habit_baton_inside_baton(t):
     t.out(r, "baton: nothing to do\n")
 
 
-@case
+@case(tags=("many-runs",))
 def habit_baton_inside_baton_log_survives_compaction(t):
     # the outer baton compacts the log at its end: the inner one's records,
     # appended meanwhile, are kept

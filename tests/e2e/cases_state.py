@@ -265,7 +265,7 @@ def state_damaged_log_loses_only_damaged_records(t):
     nothing_to_do(t, t.run())
 
 
-@case
+@case(tags=("many-runs",))
 def state_log_truncated_anywhere_still_loads(t):
     t.taskfile(r"""
         all: a b
@@ -976,7 +976,7 @@ def state_compaction_keeps_records_reached_through_other_outputs(t):
     nothing_to_do(t, t.run("a", "b"))
 
 
-@case
+@case(tags=("many-runs",))
 def state_log_long_record_rebuilt_again_and_again(t):
     # a job of 6,000 inputs: its record is a line of some 240 KB, written a
     # piece at a time. Rebuilt after an input changed, its new record is the

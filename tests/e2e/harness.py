@@ -31,6 +31,10 @@ TAGS = {
     "huge": "feeds baton 100,000 or more of something (targets, rules, words, "
             "inputs, nesting levels): seconds natively, up to a minute under "
             "valgrind, while other cases take the same code paths on small inputs",
+    "many-runs": "runs baton a hundred times or more on the same code paths (a "
+                 "log cut at every byte, a record rebuilt again and again): under "
+                 "valgrind, whose own start takes a third of a second, a minute; "
+                 "the sanitizer build runs them",
     "exec-failure": "checks what baton reports when a job's command cannot be "
                     "executed: valgrind runs vfork as fork, so the failure reaches "
                     "baton as exit status 127 (a script without #! included), or "
@@ -222,10 +226,7 @@ class Ctx:
             self.last = Result(argv, cwd, "TIMEOUT", _decode(out), _decode(err))
             raise Failure("baton did not finish within %d s\n%s"
                           % (timeout, self.last.describe()))
-        err = _decode(err)
-        if WRAPPER:  # the wrapper's own warnings ("--123-- WARNING: unhandled
-            # syscall" from valgrind) are not baton's
-            err = "".join(l for l in err.splitlines(True) if not re.match(r"--\d+-- ", l))
+        err = wrapper_said(_decode(err), r"--\d+-- ")
         r = Result(argv, cwd, proc.returncode, _decode(out), err)
         r.peak_kb = 0
         if peakfile:
@@ -267,7 +268,7 @@ class Ctx:
         """baton used at most mib MiB of memory (not checked under a wrapper
         such as valgrind, whose own memory it would be, nor in a build with
         AddressSanitizer, whose shadow memory and quarantine it would be)."""
-        if WRAPPER or _sanitized(self.baton):
+        if WRAPPER or sanitized(self.baton):
             return
         if not r.peak_kb:
             raise AssertionError("bounded() needs a run(..., peak=True)")
@@ -408,10 +409,18 @@ def _listing(root):
             yield os.path.relpath(os.path.join(dirpath, name), root)
 
 
+def wrapper_said(err, lines):
+    """err without the lines (a pattern: r"--\\d+-- ", valgrind's warnings)
+    that a wrapper such as valgrind wrote, which are not baton's."""
+    if not WRAPPER:
+        return err
+    return "".join(l for l in err.splitlines(True) if not re.match(lines, l))
+
+
 _SANITIZED = {}
 
 
-def _sanitized(binary):
+def sanitized(binary):
     """Whether binary was built with AddressSanitizer."""
     if binary not in _SANITIZED:
         with open(binary, "rb") as f:
