@@ -71,8 +71,14 @@ void record_begun(const struct recorder *c, struct jobrec *o, struct edge *e, in
 	/* with a record, a job killed halfway leaves outputs unlike the record's,
 	 * and runs again; without one, a half-written output newer than its
 	 * inputs would pass for made: a failed run is noted first */
+	struct jobrec none = *o;
+
+	/* it says only that a run failed: no input is needed for that (a job
+	 * of 10,000 inputs would write them all twice) */
+	none.ins = NULL;
+	none.nin = 0;
 	if (c->log && e->rule->kind != ST_TASK && !statelog_get(c->log, edge_out(e)[0]->path))
-		append(c, o, e, false, NULL, 0, now, 0);
+		append(c, &none, e, false, NULL, 0, now, 0);
 }
 
 void record_free(struct jobrec *o)
@@ -114,7 +120,7 @@ static bool append(const struct recorder *c, struct jobrec *o, struct edge *e, b
 	r.nout = e->nout;
 	r.ins = o->ins;
 	r.nin = o->nin;
-	r.in = nodein;
+	r.in = o->nin ? nodein : NULL;
 	r.inctx = e;
 	r.deps = deps;
 	r.ndep = ndep;
