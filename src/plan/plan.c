@@ -462,12 +462,30 @@ bool plan_stillneeded(struct plan *p, const struct edge *e)
 	return false;
 }
 
+/* The node of the path numbered id in the log, looked up once for all the
+ * records that name it (a header is read by hundreds of objects). */
+static struct node *depnode(struct plan *p, uint32_t id)
+{
+	const char *path;
+
+	if (!p->depnodes) {
+		p->ndepnodes = statelog_npaths(p->o.log);
+		p->depnodes = arena_alloc(&p->a, (p->ndepnodes + 1) * sizeof(*p->depnodes));
+	}
+	if (id < p->ndepnodes && p->depnodes[id])
+		return p->depnodes[id];
+	path = statelog_path(p->o.log, id);
+	if (id >= p->ndepnodes)
+		return graph_node(p->g, path, strlen(path));
+	return p->depnodes[id] = graph_node(p->g, path, strlen(path));
+}
+
 /* Lend e the inputs its depfile listed last time, so that it waits for them if
  * they are made and runs again if they change; plan_free takes them back. */
 static void adddeps(struct plan *p, struct edge *e)
 {
 	const struct logentry *le;
-	const struct logpath *deps;
+	const uint32_t *deps;
 	struct node **in;
 	struct lent *l;
 	uint32_t i, n, ndep;
@@ -477,13 +495,13 @@ static void adddeps(struct plan *p, struct edge *e)
 	plan_st(p, e)->lent = true;
 	if (!p->o.log || e->rule->kind == ST_TASK || !ast_getattr(e->rule, "depfile") ||
 	    !(le = statelog_get(p->o.log, edge_out(e)[0]->path)) ||
-	    !(deps = statelog_deps(p->o.log, le, &ndep)))
+	    !(deps = statelog_depids(le, &ndep)))
 		return;
 	n = e->nall + ndep;
 	in = arena_alloc(&p->a, n * sizeof(*in));
 	memcpy(in, e->in, e->nin * sizeof(*in));
 	for (i = 0; i < ndep; i++) {
-		struct node *d = graph_node(p->g, deps[i].path, deps[i].len);
+		struct node *d = depnode(p, deps[i]);
 		/* a task of that name is not what the job read */
 		in[e->nin + i] = d->flags & NODE_TASK ? standin(p, d, 0) : d;
 	}

@@ -108,6 +108,8 @@ struct plan {
 	 * so that the next build need not look again */
 	struct edge **refresh;
 	size_t nrefresh, caprefresh;
+	struct node **depnodes; /* by the number of a path in the log: its node, once looked up */
+	uint32_t ndepnodes;
 	struct search search;
 	uint32_t *seen;      /* plan_inputs: by edge id, the last walk that saw it */
 	size_t nseen;

@@ -1,5 +1,5 @@
-/* Compacting the state log: its live records written to a new file, which
- * then takes the old one's place. */
+/* Compacting the state log: its live records written to a new file, with the
+ * paths they name numbered anew, which then takes the old one's place. */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,13 +13,12 @@
 
 struct moved {
 	struct logentry *e;
-	int64_t off; /* where its body is in the new file */
 };
 
-/* Where an entry's line is: in the file, or (read from a copy) in memory. */
+/* Where an entry is: in the file, or (read from a copy) in memory. */
 static int64_t place(const struct logentry *e)
 {
-	return e->inmem ? (int64_t)(intptr_t)e->body : e->off;
+	return e->inmem ? (int64_t)(intptr_t)e->at : e->off;
 }
 
 /* Oldest first. */
@@ -77,49 +76,78 @@ static struct moved *liveentries(const struct statelog *s, size_t *n)
 	return v;
 }
 
-/* Write the live records to a new file and put it in place of the log. The old
- * file is mapped and read in order, its pages let go of as it goes, and the new
- * one is written a megabyte at a time: compacting a log of a hundred megabytes
- * costs a few. */
-void statelog_compact(struct statelog *s)
+/* Append the entry of record e, read whole from t, to b, numbering its paths as
+ * renum (by t's numbers; UINT32_MAX: none yet) says, and giving the next of
+ * *next to each path it names that has none yet, with an entry of its own
+ * first. False if the record is damaged: it is left out. */
+static bool move(struct buf *b, const struct statelog *t, const struct entry *e,
+		 uint32_t *renum, uint32_t *next)
+{
+	const struct rechead *h = &e->h;
+	uint64_t k, n = (uint64_t)h->nout + h->nin + h->ndep;
+	uint32_t id;
+
+	if (!logline_bodyok(e->body, h->bodylen))
+		return false;
+	for (k = 0; k < n; k++) {
+		if (!logpaths_get(&t->paths, logline_fileid(e, k)))
+			return false;
+	}
+	for (k = 0; k < n; k++) {
+		id = logline_fileid(e, k);
+		if (renum[id] == UINT32_MAX) {
+			const char *path = logpaths_get(&t->paths, id);
+			renum[id] = (*next)++;
+			logline_path(b, renum[id], path, strlen(path));
+		}
+	}
+	logline_renumber(b, e, renum);
+	return true;
+}
+
+/* Write the live records of t, read from its file (t->rfd), to a new file and put
+ * it in place of the log. The old file is mapped and read in order, its pages
+ * let go of as it goes, and the new one is written a megabyte at a time:
+ * compacting a log of a hundred megabytes costs a few. */
+static void compact(struct statelog *t)
 {
 	struct buf b = {0}, tmp = {0};
 	struct stat st;
 	struct moved *moved;
+	struct entry e;
 	size_t i, n = 0, size = 0;
-	int64_t written = 0;
+	uint32_t *renum = xmalloc(((size_t)t->paths.n + 1) * sizeof(*renum)), next = 0;
 	const char *gone = NULL;
-	char *whole = NULL;
+	char *whole = NULL, *copy;
 	bool mapped = false, ok;
-	int fd;
+	int fd = t->rfd;
 
-	/* the records still in the file: one pass over all of it, not one read a record */
-	fd = s->rfd > 0 ? s->rfd : s->fd;
 	if (fd > 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
 		size = (size_t)st.st_size;
 		if ((whole = log_wholefile(fd, size, &mapped))) {
-			s->whole = gone = whole;
-			s->wholelen = size;
+			t->whole = gone = whole;
+			t->wholelen = size;
 		}
 	}
-	moved = liveentries(s, &n);
-	buf_printf(&tmp, "%s.tmp", s->path);
+	memset(renum, 0xff, ((size_t)t->paths.n + 1) * sizeof(*renum));
+	moved = liveentries(t, &n);
+	buf_printf(&tmp, "%s.tmp", t->path);
 	fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	ok = fd >= 0;
+	ok = fd >= 0 && whole;
 	buf_puts(&b, LOG_HEADER);
 	for (i = 0; ok && i < n; i++) {
-		struct logentry *e = moved[i].e;
-		moved[i].off = written + (int64_t)b.len + SUMLEN;
-		/* (a record that cannot be read again keeps the old log: it is still right) */
-		ok = log_rawformat(&b, s, e);
-		if (ok && b.len >= LOG_CHUNK) {
+		struct logentry *le = moved[i].e;
+		/* (a record damaged since it was read is left out: it is rebuilt) */
+		if (log_rawentry(t, le, &copy, &e))
+			move(&b, t, &e, renum, &next);
+		free(copy);
+		if (b.len >= LOG_CHUNK) {
 			ok = log_writeall(fd, b.s, b.len);
-			written += (int64_t)b.len;
 			b.len = 0;
 		}
-		if (mapped && !e->inmem && e->off + e->bodylen - (gone - whole) >= LOG_CHUNK) {
-			log_letgo(gone, whole + e->off + e->bodylen);
-			gone = whole + e->off + e->bodylen;
+		if (mapped && le->off + le->len - (gone - whole) >= LOG_CHUNK) {
+			log_letgo(gone, whole + le->off + le->len);
+			gone = whole + le->off + le->len;
 		}
 	}
 	ok = ok && log_writeall(fd, b.s, b.len);
@@ -129,56 +157,46 @@ void statelog_compact(struct statelog *s)
 		munmap(whole, size);
 	else
 		free(whole);
-	s->whole = NULL;
-	s->wholelen = 0;
-	if (ok && rename(tmp.s, s->path) == 0) {
-		/* the records still in the file are now where this wrote them */
-		for (i = 0; i < n; i++) {
-			if (!moved[i].e->inmem)
-				moved[i].e->off = moved[i].off;
-		}
-	} else if (fd >= 0) {
-		unlink(tmp.s); /* keep the old log: it is still right */
+	t->whole = NULL;
+	t->wholelen = 0;
+	if (!ok || rename(tmp.s, t->path) != 0) {
+		if (fd >= 0)
+			unlink(tmp.s); /* keep the old log: it is still right */
 	}
 	buf_free(&b);
 	buf_free(&tmp);
 	free(moved);
+	free(renum);
 }
 
-/* Compact the log from the file itself, read again: for records appended and
- * not kept in memory. */
-void statelog_recompact(struct statelog *s)
+void statelog_compact(struct statelog *s)
 {
 	struct statelog t;
 	bool header, empty;
 
+	/* read again, keeping copies of the paths: the caller's may be gone */
 	statelog_init(&t);
 	t.path = s->path;
 	log_readlog(&t, t.path, &header, &empty);
 	if (header)
-		statelog_compact(&t);
-	hset_free(&t.firsts);
-	htab_free(&t.others);
-	arena_free(&t.a);
-	arena_free(&t.recs);
+		compact(&t);
+	log_forget(&t);
 	if (t.rfd > 0)
 		close(t.rfd);
 }
 
-/* The bytes the live records take in the file (its size once compacted). */
 uint64_t statelog_livebytes(const struct statelog *s)
 {
-	uint64_t bytes = strlen(LOG_HEADER) + s->added.bytes;
+	uint64_t bytes = strlen(LOG_HEADER) + s->added.bytes + s->pathbytes;
 	size_t i, n;
 	struct moved *o = othersonly(s, &n);
 
 	for (i = 0; i < s->firsts.cap; i++) {
 		if (s->firsts.v[i])
-			bytes += SUMLEN + (uint64_t)((struct logentry *)s->firsts.v[i])->bodylen + 1;
+			bytes += ((struct logentry *)s->firsts.v[i])->len;
 	}
 	for (i = 0; i < n; i++)
-		bytes += SUMLEN + (uint64_t)o[i].e->bodylen + 1;
+		bytes += o[i].e->len;
 	free(o);
 	return bytes;
 }
-

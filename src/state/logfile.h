@@ -22,17 +22,22 @@ char *log_wholefile(int fd, size_t size, bool *mapped);
 /* Let go of the whole pages in [from, to) of a read-only mapping of the file:
  * they are read again from the file if touched again. */
 void log_letgo(const char *from, const char *to);
-/* Read the log at path into s, keeping only the records' headers; *header tells
- * whether it starts with this version's header. Returns the lines damaged. */
+/* Read the log at path into s, keeping only the records' heads; *header tells
+ * whether it starts with this version's header. Returns the damaged stretches. */
 size_t log_readlog(struct statelog *s, const char *path, bool *header, bool *empty);
-/* Append an entry's line as it was read; false if it cannot be read again. */
-bool log_rawformat(struct buf *b, const struct statelog *s, const struct logentry *e);
+/* An entry's bytes as they were read, into *e: in memory, in the file mapped
+ * whole (s->whole), or read again into *tmp (to be freed); NULL if they cannot
+ * be read or are not the entry's any more. The body is not checked. */
+const char *log_rawentry(const struct statelog *s, const struct logentry *le, char **tmp,
+			 struct entry *e);
+/* Free what s holds but its file descriptors and path. */
+void log_forget(struct statelog *s);
 
-/* Write the live records to a new file and put it in place of the log. */
+/* Write the live records of the log at s->path, read again, to a new file
+ * that then takes its place, with the paths they name numbered anew. */
 void statelog_compact(struct statelog *s);
-/* The same from the file itself, read again: for records appended and not kept. */
-void statelog_recompact(struct statelog *s);
-/* The bytes the live records take in the file (its size once compacted). */
+/* The bytes the live records take in the file, and the paths (its size once
+ * compacted, or a little more). */
 uint64_t statelog_livebytes(const struct statelog *s);
 
 #endif

@@ -1,40 +1,39 @@
 #include "state/logline.h"
 
-#include <inttypes.h>
 #include <stdint.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* xxHash compiled in: no library to load at start, and hashing inlined */
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include "base/htab.h"
-
-static void esc(struct buf *b, const char *s)
+/* Store the n low bytes of v at p, little-endian. */
+static void store(char *p, uint64_t v, int n)
 {
-	for (; *s; s++) {
-		if (*s == '\\')
-			buf_puts(b, "\\\\");
-		else if (*s == '\t')
-			buf_puts(b, "\\t");
-		else if (*s == '\n')
-			buf_puts(b, "\\n");
-		else
-			buf_putc(b, *s);
-	}
+	int i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (char)(v >> 8 * i);
 }
 
-static void putfile(struct buf *b, const struct recfile *f)
+/* Append the n low bytes of v, little-endian. */
+static void put(struct buf *b, uint64_t v, int n)
 {
-	buf_putc(b, '\t');
-	esc(b, f->path);
-	buf_printf(b, "\t%" PRId64 "\t%" PRId64 "\t%" PRIu64 "\t%" PRId64 "\t", f->st.mtime,
-		   f->st.size, f->st.ino, f->st.ctime);
-	if (f->hashed)
-		buf_printf(b, "%016" PRIx64, f->hash);
-	else
-		buf_putc(b, '-');
+	char bytes[8];
+
+	store(bytes, v, n);
+	buf_add(b, bytes, (size_t)n);
+}
+
+static void put32(struct buf *b, uint32_t v)
+{
+	put(b, v, 4);
+}
+
+static void put64(struct buf *b, uint64_t v)
+{
+	put(b, v, 8);
 }
 
 uint64_t logline_digest(uint64_t h, const char *path, size_t len, const struct filestat *st)
@@ -51,20 +50,28 @@ uint64_t logline_scripthash(const char *script)
 	return XXH3_64bits(script, strlen(script));
 }
 
-/* The ith of a record's outputs (part 1), inputs (2) or depfile's (3). */
+/* The ith of a record's outputs (part 0), inputs (1) or depfile inputs (2). */
 static const struct recfile *file(const struct record *r, uint32_t part, uint32_t i,
 				  struct recfile *tmp)
 {
-	if (part == 1)
+	if (part == 0)
 		return &r->outs[i];
-	if (part == 3)
+	if (part == 2)
 		return &r->deps[i];
 	return r->ins ? &r->ins[i] : r->in(r->inctx, i, tmp);
 }
 
 static uint32_t files(const struct record *r, uint32_t part)
 {
-	return part == 1 ? r->nout : part == 2 ? r->nin : r->ndep;
+	return part == 0 ? r->nout : part == 1 ? r->nin : r->ndep;
+}
+
+const struct recfile *logline_file(const struct record *r, uint64_t k, struct recfile *tmp)
+{
+	if (k < r->nout)
+		return file(r, 0, (uint32_t)k, tmp);
+	k -= r->nout;
+	return k < r->nin ? file(r, 1, (uint32_t)k, tmp) : file(r, 2, (uint32_t)(k - r->nin), tmp);
 }
 
 uint64_t logline_fileshash(const struct record *r)
@@ -73,7 +80,7 @@ uint64_t logline_fileshash(const struct record *r)
 	uint64_t h = 0;
 	uint32_t part, i;
 
-	for (part = 1; part <= 3; part++) {
+	for (part = 0; part < 3; part++) {
 		for (i = 0; i < files(r, part); i++) {
 			const struct recfile *f = file(r, part, i, &tmp);
 			h = logline_digest(h, f->path, strlen(f->path), &f->st);
@@ -82,208 +89,296 @@ uint64_t logline_fileshash(const struct record *r)
 	return h;
 }
 
-bool logline_head(struct scan *c, struct linehead *h, size_t limit)
+/* What an entry's head sum is seeded with: its tag and the head's length, so
+ * that neither can change unseen. */
+static uint64_t seed(const char *entry, uint32_t headlen)
 {
-	return scan_u64(c, &h->ok) && h->ok <= 1 && scan_u64(c, &h->duration_ms) &&
-	       scan_u64(c, &h->rss_kb) && scan_u64(c, &h->nout) && scan_u64(c, &h->nin) &&
-	       scan_u64(c, &h->ndep) && h->nout >= 1 && h->nout <= limit && h->nin <= limit &&
-	       h->ndep <= limit && h->nout + h->nin + h->ndep <= limit &&
-	       scan_hex(c, &h->script_hash) && scan_hex(c, &h->files_hash);
+	return (uint64_t)logline_u32(entry) | (uint64_t)headlen << 32;
 }
 
-static void puthead(struct buf *b, const struct linehead *h)
+/* The tag of an entry of this kind. */
+static void tag(char out[4], char kind)
 {
-	buf_printf(b,
-		   "%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64
-		   "\t%016" PRIx64 "\t%016" PRIx64 "\t",
-		   h->ok, h->duration_ms, h->rss_kb, h->nout, h->nin, h->ndep, h->script_hash,
-		   h->files_hash);
+	out[0] = (char)ENTRY_MARK;
+	out[1] = 'L';
+	out[2] = kind;
+	out[3] = LOG_VERSION;
 }
 
-void logline_sum(char out[SUMLEN], uint64_t sum)
+/* The bytes a record's body takes for its files and input numbers, at least. */
+static uint64_t bodymin(uint64_t nout, uint64_t nin, uint64_t ndep)
 {
-	char hex[SUMLEN + 1];
+	return 8 + 4 * nin + FILE_STAT * (nout + nin + ndep);
+}
 
-	snprintf(hex, sizeof(hex), "%016" PRIx64 "\t", sum);
-	memcpy(out, hex, SUMLEN);
+static bool rechead(const char *head, uint32_t headlen, struct rechead *h)
+{
+	uint32_t flags;
+
+	if (headlen < REC_HEAD)
+		return false;
+	h->script_hash = logline_u64(head);
+	h->files_hash = logline_u64(head + 8);
+	h->duration_ms = logline_u32(head + 16);
+	flags = logline_u32(head + 20);
+	h->nout = logline_u32(head + 24);
+	h->nin = logline_u32(head + 28);
+	h->ndep = logline_u32(head + 32);
+	h->bodylen = logline_u32(head + 36);
+	h->ok = flags == 1;
+	h->outs = head + REC_HEAD;
+	h->deps = h->outs + 4 * (size_t)h->nout;
+	return flags <= 1 && h->nout >= 1 &&
+	       headlen == REC_HEAD + 4 * ((uint64_t)h->nout + h->ndep) &&
+	       h->bodylen >= bodymin(h->nout, h->nin, h->ndep);
+}
+
+bool logline_entry(const char *p, size_t avail, struct entry *e)
+{
+	const char *head = p + ENTRY_HEADER;
+	uint32_t headlen;
+
+	if (avail < ENTRY_HEADER || (unsigned char)p[0] != ENTRY_MARK || p[1] != 'L' ||
+	    (p[2] != ENTRY_PATH && p[2] != ENTRY_RECORD) || p[3] != LOG_VERSION)
+		return false;
+	headlen = logline_u32(p + 4);
+	if (headlen > avail - ENTRY_HEADER ||
+	    XXH3_64bits_withSeed(head, headlen, seed(p, headlen)) != logline_u64(p + 8))
+		return false;
+	e->kind = p[2];
+	e->size = ENTRY_HEADER + (uint64_t)headlen;
+	if (e->kind == ENTRY_PATH) {
+		/* its number, then a path: not empty, and never with a NUL */
+		e->id = headlen > 4 ? logline_u32(head) : 0;
+		e->path = head + 4;
+		e->pathlen = headlen - 4;
+		return headlen > 4 && !memchr(e->path, '\0', e->pathlen);
+	}
+	if (!rechead(head, headlen, &e->h))
+		return false;
+	e->body = head + headlen;
+	e->size += (uint64_t)e->h.bodylen + ENTRY_SUM;
+	return e->size <= avail;
+}
+
+uint32_t logline_fileid(const struct entry *e, uint64_t k)
+{
+	const struct rechead *h = &e->h;
+
+	if (k < h->nout)
+		return logline_id(h->outs, (uint32_t)k);
+	k -= h->nout;
+	if (k < h->nin)
+		return logline_id(e->body + 8, (uint32_t)k);
+	return logline_id(h->deps, (uint32_t)(k - h->nin));
+}
+
+bool logline_bodyok(const char *body, uint32_t bodylen)
+{
+	return XXH3_64bits(body, bodylen) == logline_u64(body + bodylen);
+}
+
+static void getstat(const char *p, struct recfile *f)
+{
+	f->st.mtime = (int64_t)logline_u64(p);
+	f->st.size = (int64_t)logline_u64(p + 8);
+	f->st.ino = logline_u64(p + 16);
+	f->st.ctime = (int64_t)logline_u64(p + 24);
+	f->hashed = p[FILE_HASHED] == 1;
+	f->hash = f->hashed ? logline_u64(p + 32) : 0;
+}
+
+static void putstat(struct buf *b, const struct recfile *f)
+{
+	put64(b, (uint64_t)f->st.mtime);
+	put64(b, (uint64_t)f->st.size);
+	put64(b, f->st.ino);
+	put64(b, (uint64_t)f->st.ctime);
+	put64(b, f->hashed ? f->hash : 0);
+	buf_putc(b, f->hashed);
+}
+
+bool logline_record(struct arena *a, const struct entry *e, const struct logpaths *t,
+		    struct record *r)
+{
+	const struct rechead *h = &e->h;
+	const char *body = e->body, *ins = body + 8, *stats, *script;
+	uint64_t n = (uint64_t)h->nout + h->nin + h->ndep, i;
+	size_t scriptlen;
+	struct recfile *f;
+
+	if (!logline_bodyok(body, h->bodylen))
+		return false;
+	stats = ins + 4 * (size_t)h->nin;
+	script = stats + FILE_STAT * n;
+	scriptlen = (size_t)(body + h->bodylen - script);
+	if (memchr(script, '\0', scriptlen))
+		return false;
+	f = arena_alloc(a, (n + 1) * sizeof(*f));
+	for (i = 0; i < n; i++) {
+		if (!(f[i].path = logpaths_get(t, logline_fileid(e, i))) ||
+		    (unsigned char)stats[FILE_STAT * i + FILE_HASHED] > 1)
+			return false;
+		getstat(stats + FILE_STAT * i, &f[i]);
+	}
+	memset(r, 0, sizeof(*r));
+	r->script = arena_strndup(a, script, scriptlen);
+	r->ok = h->ok;
+	r->duration_ms = h->duration_ms;
+	r->rss_kb = logline_u64(body);
+	r->nout = h->nout;
+	r->nin = h->nin;
+	r->ndep = h->ndep;
+	r->outs = f;
+	r->ins = f + r->nout;
+	r->deps = r->ins + r->nin;
+	return true;
+}
+
+/* Fill in the header of the entry at start of b, whose head follows. */
+static void header(struct buf *b, size_t start, char kind)
+{
+	uint32_t headlen = (uint32_t)(b->len - start - ENTRY_HEADER);
+	char *p = b->s + start;
+
+	tag(p, kind);
+	store(p + 4, headlen, 4);
+	store(p + 8, XXH3_64bits_withSeed(p + ENTRY_HEADER, headlen, seed(p, headlen)), 8);
+}
+
+static const char nothing[ENTRY_HEADER];
+
+void logline_path(struct buf *b, uint32_t id, const char *path, size_t len)
+{
+	size_t start = b->len;
+
+	buf_add(b, nothing, ENTRY_HEADER);
+	put32(b, id);
+	buf_add(b, path, len);
+	header(b, start, ENTRY_PATH);
+}
+
+uint64_t logline_bodylen(const struct record *r)
+{
+	return bodymin(r->nout, r->nin, r->ndep) + strlen(r->script ? r->script : "");
+}
+
+void logline_head(struct buf *b, const struct record *r, const uint32_t *ids, uint32_t bodylen)
+{
+	size_t start = b->len;
+	uint32_t i;
+
+	buf_add(b, nothing, ENTRY_HEADER);
+	put64(b, logline_scripthash(r->script ? r->script : ""));
+	put64(b, logline_fileshash(r));
+	put32(b, r->duration_ms);
+	put32(b, r->ok);
+	put32(b, r->nout);
+	put32(b, r->nin);
+	put32(b, r->ndep);
+	put32(b, bodylen);
+	for (i = 0; i < r->nout; i++)
+		put32(b, ids[i]);
+	for (i = 0; i < r->ndep; i++)
+		put32(b, ids[r->nout + r->nin + i]);
+	header(b, start, ENTRY_RECORD);
 }
 
 bool logline_body(struct linecursor *c, struct buf *b, size_t limit)
 {
 	const struct record *r = c->r;
+	struct recfile tmp;
 
 	if (c->part == 0) {
-		struct linehead h = {r->ok, r->duration_ms, r->rss_kb, r->nout, r->nin, r->ndep,
-				     logline_scripthash(r->script ? r->script : ""),
-				     logline_fileshash(r)};
-		puthead(b, &h);
-		esc(b, r->script ? r->script : "");
+		put64(b, r->rss_kb);
 		c->part = 1;
 		c->i = 0;
 	}
-	for (; c->part <= 3; c->part++, c->i = 0) {
-		while (c->i < files(r, c->part)) {
-			struct recfile tmp;
+	for (; c->part == 1 && c->i < r->nin; c->i++) {
+		if (b->len >= limit)
+			return true;
+		put32(b, c->ids[r->nout + c->i]);
+	}
+	if (c->part == 1) {
+		c->part = 2;
+		c->i = 0;
+	}
+	for (; c->part <= 4; c->part++, c->i = 0) {
+		while (c->i < files(r, c->part - 2)) {
 			if (b->len >= limit)
 				return true;
-			putfile(b, file(r, c->part, c->i++, &tmp));
+			putstat(b, file(r, c->part - 2, c->i++, &tmp));
 		}
+	}
+	if (c->part == 5) {
+		buf_puts(b, r->script ? r->script : "");
+		c->part = 6;
 	}
 	return false;
 }
 
+void logline_sum(struct buf *b, uint64_t sum)
+{
+	put64(b, sum);
+}
+
+void logline_renumber(struct buf *b, const struct entry *e, const uint32_t *renum)
+{
+	const struct rechead *h = &e->h;
+	const char *ins = e->body + 8;
+	size_t start = b->len, nin = 4 * (size_t)h->nin;
+	uint32_t i;
+
+	buf_add(b, nothing, ENTRY_HEADER);
+	buf_add(b, h->outs - REC_HEAD, REC_HEAD);
+	for (i = 0; i < h->nout; i++)
+		put32(b, renum[logline_id(h->outs, i)]);
+	for (i = 0; i < h->ndep; i++)
+		put32(b, renum[logline_id(h->deps, i)]);
+	header(b, start, ENTRY_RECORD);
+	start = b->len;
+	buf_add(b, e->body, 8);
+	for (i = 0; i < h->nin; i++)
+		put32(b, renum[logline_id(ins, i)]);
+	buf_add(b, ins + nin, h->bodylen - 8 - nin);
+	put64(b, XXH3_64bits(b->s + start, b->len - start));
+}
+
 void logline_format(struct buf *b, const struct record *r)
 {
-	struct linecursor c = {r, 0, 0};
-	size_t start = b->len;
+	struct arena a = {0};
+	struct logpaths t = {0};
+	struct linecursor c = {r, NULL, 0, 0};
+	struct entry e;
+	struct recfile tmp;
+	size_t off = 0, start;
+	uint32_t *ids = xmalloc(((size_t)r->nout + r->nin + r->ndep + 1) * sizeof(*ids));
+	uint32_t part, i, k = 0;
 
-	buf_add(b, "0000000000000000\t", SUMLEN);
-	logline_body(&c, b, SIZE_MAX);
-	logline_sum(b->s + start, htab_hash(b->s + start + SUMLEN, b->len - start - SUMLEN));
-	buf_putc(b, '\n');
-}
-
-/* The next field, as a start and a length; false if there is none. */
-bool scan_field(struct scan *c, const char **s, size_t *len)
-{
-	const char *tab;
-
-	if (c->p > c->end)
-		return false;
-	tab = memchr(c->p, '\t', (size_t)(c->end - c->p));
-	if (!tab)
-		tab = c->end;
-	*s = c->p;
-	*len = (size_t)(tab - c->p);
-	c->p = tab + 1;
-	return true;
-}
-
-bool scan_skip(struct scan *c, size_t n)
-{
-	const char *p = c->p;
-
-	if (!n)
-		return true;
-	if (p > c->end)
-		return false;
-	/* a byte at a time: the fields skipped are short (numbers, hashes) */
-	for (; p < c->end; p++) {
-		if (*p == '\t' && !--n) {
-			c->p = p + 1;
-			return true;
+	/* the numbers b gives already */
+	while (off < b->len && logline_entry(b->s + off, b->len - off, &e)) {
+		if (e.kind == ENTRY_PATH)
+			logpaths_set(&t, e.id, arena_strndup(&a, e.path, e.pathlen));
+		off += (size_t)e.size;
+	}
+	for (part = 0; part < 3; part++) {
+		for (i = 0; i < files(r, part); i++) {
+			const char *path = file(r, part, i, &tmp)->path;
+			ids[k] = logpaths_find(&t, path, strlen(path));
+			if (ids[k] == UINT32_MAX) {
+				ids[k] = logpaths_add(&t, arena_strdup(&a, path));
+				logline_path(b, ids[k], path, strlen(path));
+			}
+			k++;
 		}
 	}
-	c->p = c->end + 1; /* the last field, with no tab after it */
-	return n == 1;
-}
-
-/* A number (base 10 or 16) filling the next field, optionally with a '-'. */
-static bool number(struct scan *c, int base, bool sign, uint64_t *v, bool *neg)
-{
-	const char *s, *e;
-	uint64_t n = 0, d;
-	size_t len;
-
-	if (!scan_field(c, &s, &len))
-		return false;
-	e = s + len;
-	*neg = sign && s < e && *s == '-';
-	s += *neg;
-	if (s == e)
-		return false;
-	for (; s < e; s++) {
-		if (*s >= '0' && *s <= '9')
-			d = (uint64_t)(*s - '0');
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
-			d = (uint64_t)(*s - 'a' + 10);
-		else
-			return false;
-		if (__builtin_mul_overflow(n, (uint64_t)base, &n) || __builtin_add_overflow(n, d, &n))
-			return false;
-	}
-	*v = n;
-	return true;
-}
-
-bool scan_u64(struct scan *c, uint64_t *v)
-{
-	bool neg;
-
-	return number(c, 10, false, v, &neg);
-}
-
-bool scan_i64(struct scan *c, int64_t *v)
-{
-	uint64_t n;
-	bool neg;
-
-	if (!number(c, 10, true, &n, &neg) || n > (uint64_t)INT64_MAX + neg)
-		return false;
-	*v = neg ? (int64_t)(0 - n) : (int64_t)n;
-	return true;
-}
-
-bool scan_hex(struct scan *c, uint64_t *v)
-{
-	static const signed char digit[256] = {
-	    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
-	    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-	};
-	const unsigned char *p = (const unsigned char *)c->p;
-	uint64_t n = 0;
-	bool neg;
-	int i;
-
-	/* the hashes are 16 digits: read them without the general loop */
-	if (c->end - c->p >= 16 && (c->end - c->p == 16 || p[16] == '\t')) {
-		for (i = 0; i < 16 && digit[p[i]]; i++)
-			n = n << 4 | (uint64_t)(digit[p[i]] - 1);
-		if (i == 16) {
-			c->p += 17;
-			*v = n;
-			return true;
-		}
-	}
-	return number(c, 16, false, v, &neg);
-}
-
-/* A copy of an escaped field with its escapes undone. */
-char *scan_unesc(struct arena *a, const char *s, size_t len)
-{
-	char *copy, *w;
-	const char *r, *end = s + len;
-
-	if (!memchr(s, '\\', len))
-		return arena_strndup(a, s, len);
-	copy = w = arena_alloc(a, len + 1);
-	for (r = s; r < end; r++) {
-		if (*r == '\\' && r + 1 < end) {
-			r++;
-			*w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r;
-		} else {
-			*w++ = *r;
-		}
-	}
-	*w = '\0';
-	return copy;
-}
-
-bool scan_file(struct arena *a, struct scan *c, struct recfile *rf)
-{
-	const char *path, *h;
-	size_t len, hlen;
-
-	if (!scan_field(c, &path, &len) || !len || memchr(path, '\0', len) ||
-	    !scan_i64(c, &rf->st.mtime) || !scan_i64(c, &rf->st.size) || !scan_u64(c, &rf->st.ino) ||
-	    !scan_i64(c, &rf->st.ctime))
-		return false;
-	rf->path = scan_unesc(a, path, len);
-	if (c->p <= c->end && *c->p == '-') {
-		if (!scan_field(c, &h, &hlen) || hlen != 1)
-			return false;
-		rf->hashed = false;
-		return true;
-	}
-	return (rf->hashed = scan_hex(c, &rf->hash));
+	logline_head(b, r, ids, (uint32_t)logline_bodylen(r));
+	start = b->len;
+	c.ids = ids;
+	while (logline_body(&c, b, SIZE_MAX))
+		;
+	logline_sum(b, XXH3_64bits(b->s + start, b->len - start));
+	free(ids);
+	logpaths_free(&t);
+	arena_free(&a);
 }

@@ -1,15 +1,35 @@
-/* One line of the state log as text: written from a record, and read back a
- * field at a time. Fields are separated by tabs; paths and scripts have their
- * backslashes, tabs and newlines escaped. */
+/* The state log's entries as bytes: written from a record, and read back a part
+ * at a time. The layout is written down here and in docs/taskfile.md only.
+ *
+ * An entry is a header of ENTRY_HEADER bytes, then its head:
+ *
+ *   tag      4 bytes: 0xb7, 'L', the kind ('p' a path, 'r' a record), LOG_VERSION
+ *   headlen  u32: the bytes of the head
+ *   headsum  u64: XXH3 of the head, seeded with the tag and headlen (entry_seed)
+ *
+ * A path's head is its number (u32), then its bytes (no NUL). A record's head
+ * (REC_HEAD bytes, then numbers) is all a build that finds it up to date reads:
+ *
+ *   script_hash u64, files_hash u64, duration_ms u32, flags u32 (1: ok),
+ *   nout u32, nin u32, ndep u32, bodylen u32,
+ *   the numbers of the nout outputs and of the ndep depfile inputs (u32 each)
+ *
+ * Its body follows, bodylen bytes, and XXH3 of them (u64), checked only when the
+ * body is read: rss_kb u64, the numbers of the nin inputs, then for each file
+ * (outputs, inputs, depfile inputs) its stat data and content hash (FILE_STAT
+ * bytes: mtime i64, size i64, inode u64, ctime i64, hash u64, hashed u8), and
+ * the script to the end. Numbers are little-endian. */
 #ifndef BATON_LOGLINE_H
 #define BATON_LOGLINE_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/arena.h"
-#include "os/os.h"
 #include "base/util.h"
+#include "os/os.h"
+#include "state/logpath.h"
 
 struct recfile {
 	const char *path;
@@ -32,67 +52,116 @@ struct record {
 	const void *inctx;
 };
 
-/* A record's line: a checksum of the rest (16 hex digits and a tab, SUMLEN
- * bytes), then its body: the header below, the script, and the outputs, inputs
- * and depfile inputs, each as scan_file reads it. Fields are tab-separated.
- * logline_body writes it; logline_head and scan_file read it: the layout is
- * written down only there. */
-enum { SUMLEN = 17 };
-enum { LINE_FILEFIELDS = 6 }; /* a file's fields: path, mtime, size, inode, ctime, hash or '-' */
+/* The version of the layout, in the log's first line and in each entry's tag. */
+#define LOG_VERSION 6
 
-/* The header of a record's body, in the order of its fields. */
-struct linehead {
-	uint64_t ok;          /* 1 if the run succeeded, else 0 */
-	uint64_t duration_ms;
-	uint64_t rss_kb;
-	uint64_t nout, nin, ndep;
+enum { ENTRY_HEADER = 16, ENTRY_SUM = 8, REC_HEAD = 40, FILE_STAT = 41 };
+enum { FILE_HASHED = FILE_STAT - 1 }; /* where in a file's stat data its hashed flag is */
+enum { ENTRY_PATH = 'p', ENTRY_RECORD = 'r' };
+enum { ENTRY_MARK = 0xb7 }; /* an entry's first byte */
+
+/* A record's head, read. */
+struct rechead {
 	uint64_t script_hash; /* logline_scripthash(script) */
 	uint64_t files_hash;  /* logline_fileshash */
+	uint32_t duration_ms;
+	bool ok;
+	uint32_t nout, nin, ndep;
+	uint32_t bodylen;
+	const char *outs, *deps; /* their numbers, as the head holds them (logline_id) */
 };
+
+/* An entry as logline_entry finds it. */
+struct entry {
+	char kind;            /* ENTRY_PATH or ENTRY_RECORD */
+	uint64_t size;        /* all its bytes: header, head, a record's body and sum */
+	const char *body;     /* a record's body (not checked) */
+	uint32_t id;          /* a path's number */
+	const char *path;     /* its bytes */
+	uint32_t pathlen;
+	struct rechead h;     /* a record's head */
+};
+
+/* The n bytes at p as a little-endian number. */
+static inline uint64_t logline_le(const char *p, int n)
+{
+	uint64_t v = 0;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(&v, p, (size_t)n); /* one load */
+#else
+	while (n-- > 0)
+		v = v << 8 | (unsigned char)p[n];
+#endif
+	return v;
+}
+
+static inline uint32_t logline_u32(const char *p)
+{
+	return (uint32_t)logline_le(p, 4);
+}
+
+static inline uint64_t logline_u64(const char *p)
+{
+	return logline_le(p, 8);
+}
+
+/* The ith of the numbers at ids. */
+static inline uint32_t logline_id(const char *ids, uint32_t i)
+{
+	return logline_u32(ids + 4 * (size_t)i);
+}
 
 /* Fold a file's path and stat data into a digest of a record's files (start at 0). */
 uint64_t logline_digest(uint64_t h, const char *path, size_t len, const struct filestat *st);
 /* The hash of an expanded recipe, as kept in a record. */
 uint64_t logline_scripthash(const char *script);
-/* The digest of a record's files, as its line keeps it. */
+/* The digest of a record's files, as its head keeps it. */
 uint64_t logline_fileshash(const struct record *r);
-/* Append one record as a log line: checksum, header, script, files. */
-void logline_format(struct buf *b, const struct record *r);
 
-/* Where a line's body is, as it is made a piece at a time: a record of a job
- * with a hundred thousand inputs is not held whole (start with {r}). */
+/* The kth of r's files: its outputs, then its inputs, then its depfile inputs
+ * (tmp may be filled and returned). */
+const struct recfile *logline_file(const struct record *r, uint64_t k, struct recfile *tmp);
+
+/* The entry at p, which has avail bytes after it: false if there is none there
+ * (no tag, cut short, its head damaged or not one of its kind). A record's body
+ * must be there, but is not checked. */
+bool logline_entry(const char *p, size_t avail, struct entry *e);
+/* The number of the kth path of record e: its outputs, its inputs (in the body),
+ * then its depfile inputs. */
+uint32_t logline_fileid(const struct entry *e, uint64_t k);
+/* Whether a record's body (with its sum after it) is whole. */
+bool logline_bodyok(const char *body, uint32_t bodylen);
+/* The record of a whole entry e, its body checked, with the paths numbered in
+ * t; script and files allocated from a. False if the body is damaged or names
+ * a number t does not have. */
+bool logline_record(struct arena *a, const struct entry *e, const struct logpaths *t,
+		    struct record *r);
+
+/* Append an entry giving path (len bytes) the number id. */
+void logline_path(struct buf *b, uint32_t id, const char *path, size_t len);
+/* The bytes of r's body; more than UINT32_MAX: it is not written. */
+uint64_t logline_bodylen(const struct record *r);
+/* Append the header and head of r's entry, with the numbers of its files
+ * (outputs, inputs, depfile inputs in order, as ids holds them). */
+void logline_head(struct buf *b, const struct record *r, const uint32_t *ids, uint32_t bodylen);
+/* Where r's body is, as it is made a piece at a time: a record of a job with a
+ * hundred thousand inputs is not held whole (start with {r, ids}). */
 struct linecursor {
 	const struct record *r;
+	const uint32_t *ids; /* as for logline_head */
 	uint32_t part, i;
 };
-/* Append more of the body of c's line (the line without its checksum and
- * newline) to b, until b holds limit bytes or more; false once the body has
- * all been appended. */
+/* Append more of the body to b, until b holds limit bytes or more; false once
+ * it has all been appended (its sum is not: see logline_sum). */
 bool logline_body(struct linecursor *c, struct buf *b, size_t limit);
-
-/* A cursor over the tab-separated fields of a line; p > end once the last field
- * was taken. The text is never changed: fields are copied out when needed. */
-struct scan {
-	const char *p, *end;
-};
-
-/* The next field, as a start and a length; false if there is none. */
-bool scan_field(struct scan *c, const char **s, size_t *len);
-/* Skip the next n fields; false if there are not as many. */
-bool scan_skip(struct scan *c, size_t n);
-/* The next field as a decimal number, unsigned or signed. */
-bool scan_u64(struct scan *c, uint64_t *v);
-bool scan_i64(struct scan *c, int64_t *v);
-/* The next field as a hexadecimal number (lower case). */
-bool scan_hex(struct scan *c, uint64_t *v);
-/* A copy of an escaped field with its escapes undone. */
-char *scan_unesc(struct arena *a, const char *s, size_t len);
-/* The header of a record's body at c, checked: false if it is not one. The
- * numbers of files are no more than the body's length (limit) could hold. */
-bool logline_head(struct scan *c, struct linehead *h, size_t limit);
-/* Write a line's checksum field, for a body whose htab_hash is sum, to out. */
-void logline_sum(char out[SUMLEN], uint64_t sum);
-/* The next six fields as a file: path, mtime, size, inode, ctime, hash or '-'. */
-bool scan_file(struct arena *a, struct scan *c, struct recfile *rf);
+/* Append the sum of a body that hashed to sum. */
+void logline_sum(struct buf *b, uint64_t sum);
+/* Append the entry of record e again (its body whole), with each number id of
+ * its paths made renum[id]. */
+void logline_renumber(struct buf *b, const struct entry *e, const uint32_t *renum);
+/* Append r to b, which holds entries as this writes them: entries for the paths
+ * it names that b does not number yet, then its own (for tests). */
+void logline_format(struct buf *b, const struct record *r);
 
 #endif

@@ -26,10 +26,12 @@
 static_assert(offsetof(struct logentry, first) == offsetof(struct hkey, s) &&
 		      offsetof(struct logentry, firstlen) == offsetof(struct hkey, len),
 	      "a log entry starts with its key");
-static_assert(sizeof(struct logentry) <= 48, "a log entry takes 48 bytes");
+static_assert(sizeof(struct logentry) <= 56, "a log entry takes 56 bytes");
 
-const char LOG_HEADER[] = "baton-log 5\n";
-enum { LINE_PIECE = 64 << 10 }; /* the most of a line written held at once, roughly */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+const char LOG_HEADER[] = "baton-log " STR(LOG_VERSION) "\n";
+enum { LINE_PIECE = 64 << 10 }; /* the most of an entry written held at once, roughly */
 
 bool log_writeall(int fd, const char *p, size_t n)
 {
@@ -50,125 +52,70 @@ bool log_writeall(int fd, const char *p, size_t n)
 	return true;
 }
 
-/* Whether line, a checksum and a tab before e->bodylen bytes, is e's: whole (its
- * checksum right) and with e's header (its hashes), as the log was loaded. */
-static bool isentry(const struct logentry *e, const char *line)
+const char *log_rawentry(const struct statelog *s, const struct logentry *le, char **tmp,
+			 struct entry *e)
 {
-	struct scan c = {line + SUMLEN, line + SUMLEN + e->bodylen};
-	struct linehead h;
-	char sum[SUMLEN];
-
-	logline_sum(sum, htab_hash(line + SUMLEN, e->bodylen));
-	return !memcmp(sum, line, SUMLEN) && logline_head(&c, &h, e->bodylen) &&
-	       h.script_hash == e->script_hash && h.files_hash == e->files_hash;
-}
-
-/* The line of an entry from its checksum on (its body SUMLEN bytes in): in memory,
- * or read again from the log file into *tmp (to be freed); NULL if it cannot be
- * read. */
-static const char *rawline(const struct statelog *s, const struct logentry *e, char **tmp)
-{
-	const char *line = NULL;
+	const char *p = NULL;
 	int fd = s->rfd > 0 ? s->rfd : s->fd;
-	size_t got = 0, len = SUMLEN + (size_t)e->bodylen;
+	size_t got = 0, len = le->len;
 	ssize_t n;
 
 	*tmp = NULL;
-	if (e->inmem)
-		return e->body - SUMLEN;
-	if (s->whole && (uint64_t)e->off + e->bodylen <= s->wholelen) {
-		line = s->whole + e->off - SUMLEN;
+	if (le->inmem) {
+		p = le->at;
+	} else if (s->whole && (uint64_t)le->off + len <= s->wholelen) {
+		p = s->whole + le->off;
 	} else if (fd > 0) {
 		*tmp = xmalloc(len + 1);
 		while (got < len) {
-			n = pread(fd, *tmp + got, len - got, (off_t)(e->off - SUMLEN + (int64_t)got));
+			n = pread(fd, *tmp + got, len - got, (off_t)(le->off + (int64_t)got));
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
 				break;
 			got += (size_t)n;
 		}
-		line = got == len ? *tmp : NULL;
+		p = got == len ? *tmp : NULL;
 	}
-	/* the line read again must be the one checked when the log was loaded */
-	if (line && !isentry(e, line))
-		line = NULL;
-	if (!line) {
+	/* the entry read again must be the one read when the log was loaded */
+	if (p && !(logline_entry(p, len, e) && e->kind == ENTRY_RECORD && e->size == len &&
+		   e->h.script_hash == le->script_hash && e->h.files_hash == le->files_hash))
+		p = NULL;
+	if (!p) {
 		free(*tmp);
 		*tmp = NULL;
 	}
-	return line;
+	return p;
 }
 
-/* An entry's line as it was read; false if it cannot be read again. */
-bool log_rawformat(struct buf *b, const struct statelog *s, const struct logentry *e)
-{
-	char *tmp;
-	const char *line = rawline(s, e, &tmp);
-
-	if (!line)
-		return false;
-	buf_add(b, line, SUMLEN + (size_t)e->bodylen);
-	buf_putc(b, '\n');
-	free(tmp);
-	return true;
-}
-
-/* Read the script and the files of an entry whose header was read. */
+/* Read the script and the files of an entry whose head was read. */
 static bool parsefiles(struct statelog *s, struct logentry *le)
 {
-	char *tmp;
-	const char *line = rawline(s, le, &tmp), *script;
-	struct scan c;
+	struct entry e;
 	struct record *r = arena_alloc(&s->recs, sizeof(*r));
-	struct linehead h = {0};
-	size_t len;
-	uint64_t i;
-	struct recfile *f;
-	bool ok = line != NULL;
+	char *tmp;
+	bool ok = log_rawentry(s, le, &tmp, &e) && logline_record(&s->recs, &e, &s->paths, r);
 
-	if (ok) {
-		/* the header once more, for what the entry does not keep */
-		c = (struct scan){line + SUMLEN, line + SUMLEN + le->bodylen};
-		ok = logline_head(&c, &h, le->bodylen) && scan_field(&c, &script, &len);
-	}
-	f = ok ? arena_alloc(&s->recs, (h.nout + h.nin + h.ndep) * sizeof(*f)) : NULL;
-	for (i = 0; ok && i < h.nout + h.nin + h.ndep; i++)
-		ok = scan_file(&s->recs, &c, &f[i]);
-	ok = ok && c.p > c.end; /* and no more fields than said */
-	if (ok)
-		r->script = scan_unesc(&s->recs, script, len);
 	free(tmp);
 	if (!ok)
 		return false;
-	r->ok = le->ok;
-	r->duration_ms = le->duration_ms;
-	r->rss_kb = h.rss_kb;
-	r->nout = (uint32_t)h.nout;
-	r->nin = (uint32_t)h.nin;
-	r->ndep = (uint32_t)h.ndep;
-	r->outs = f;
-	r->ins = f + r->nout;
-	r->deps = r->ins + r->nin;
 	s->r = r;
 	le->parsed = true;
 	return true;
 }
 
-/* A key for the table: key itself unless it has escapes; then a copy, unescaped. */
-static const char *keyof(struct statelog *s, const char *key, size_t *len)
+/* The caller's own copy of a path (s->intern), or NULL. */
+static const char *interned(const struct statelog *s, const char *path, size_t len)
 {
-	if (memchr(key, '\\', *len)) {
-		key = scan_unesc(&s->a, key, *len);
-		*len = strlen(key);
-	}
-	return key;
+	return s->intern ? s->intern(s->intern_ctx, path, len) : NULL;
 }
 
-/* The caller's own copy of a key (s->intern), or NULL. */
-static const char *interned(const struct statelog *s, const char *key, size_t len)
+/* A copy of path that lasts as long as s: the caller's, or one of its own. */
+static const char *keep(struct statelog *s, const char *path, size_t len)
 {
-	return s->intern ? s->intern(s->intern_ctx, key, len) : NULL;
+	const char *held = interned(s, path, len);
+
+	return held ? held : arena_strndup(&s->a, path, len);
 }
 
 /* Keep e as the newest record of its first output. Its other outputs find it too,
@@ -198,43 +145,6 @@ void log_letgo(const char *from, const char *to)
 		madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
-/* The checksum of a line's body. In a mapping of the file (drop), the pages of a
- * long one are let go of as they are read: one line may list a hundred
- * thousand inputs. */
-static uint64_t bodysum(const char *p, size_t n, bool drop)
-{
-	XXH3_state_t st;
-	size_t done, k;
-
-	if (!drop || n <= 2 * LOG_CHUNK)
-		return htab_hash(p, n);
-	XXH3_64bits_reset(&st);
-	for (done = 0; done < n; done += k) {
-		k = n - done < LOG_CHUNK ? n - done : LOG_CHUNK;
-		XXH3_64bits_update(&st, p + done, k);
-		log_letgo(p + done, p + done + k);
-	}
-	return XXH3_64bits_digest(&st);
-}
-
-/* The end of the line at p, or NULL; in a mapping (drop), a long line's pages
- * are let go of as they are searched. */
-static const char *lineend(const char *p, const char *end, bool drop)
-{
-	const char *nl, *from;
-	size_t k;
-
-	if (!drop)
-		return memchr(p, '\n', (size_t)(end - p));
-	for (from = p;; from += k) {
-		k = (size_t)(end - from) < LOG_CHUNK ? (size_t)(end - from) : LOG_CHUNK;
-		if ((nl = memchr(from, '\n', k)) || from + k == end)
-			return nl;
-		if (from > p)
-			log_letgo(from, from + k);
-	}
-}
-
 /* Keep h, whose n outputs have the keys given, as the newest record of each. */
 static void keepentry(struct statelog *s, struct logentry *h, struct logentry *old,
 		      const char *const *keys, const size_t *lens, uint64_t n)
@@ -245,7 +155,7 @@ static void keepentry(struct statelog *s, struct logentry *h, struct logentry *o
 	h->first = keys[0];
 	h->firstlen = (uint32_t)lens[0];
 	/* a newer record of a single output takes the older one's room: the log
-	 * holds as many entries as live records, however many lines it has */
+	 * holds as many entries as live records, however many it has read */
 	e = old && old->nout == 1 ? old : arena_alloc(&s->a, sizeof(*e));
 	if (old && e != old)
 		old->hidden = true; /* the others may still reach it */
@@ -255,89 +165,112 @@ static void keepentry(struct statelog *s, struct logentry *h, struct logentry *o
 	s->lines++;
 }
 
-/* Read the header of one line (without its newline); false if it is damaged. The
- * script and files are read when asked for: from the line itself if it outlives
- * the log (off < 0), else from the log file, where the line starts at off. Only
- * the output paths are read at once, to find the record by any of them. */
-static bool parseline(struct statelog *s, const char *line, size_t len, int64_t off, bool drop)
+/* The numbers of a record's depfile inputs as an entry keeps them: how many,
+ * then each (ids holds them as a head does, or as numbers: raw NULL). */
+static const uint32_t *depids(struct statelog *s, uint32_t n, const char *raw, const uint32_t *ids)
 {
-	struct scan c = {line, line + len};
-	struct logentry h = {0}, *old = NULL;
-	struct linehead head;
-	uint64_t sum, nout, k;
-	const char *key, *skip, *held, *keybuf[8], **keys = keybuf;
-	size_t keylen, skiplen, lenbuf[8], *lens = lenbuf;
-	bool ret = false;
-	int f;
+	uint32_t *v, i;
 
-	if (len < SUMLEN || line[SUMLEN - 1] != '\t' || len - SUMLEN > UINT32_MAX)
-		return false;
-	c.end = line + SUMLEN - 1; /* the checksum, as a number */
-	if (!scan_hex(&c, &sum) || c.p != line + SUMLEN ||
-	    sum != bodysum(line + SUMLEN, len - SUMLEN, drop))
-		return false;
-	c = (struct scan){line + SUMLEN, line + len};
-	h.body = c.p;
-	h.inmem = true;
-	h.bodylen = (uint32_t)(c.end - c.p);
-	if (!logline_head(&c, &head, h.bodylen))
-		return false;
-	h.script_hash = head.script_hash;
-	h.files_hash = head.files_hash;
-	nout = head.nout;
-	if (!scan_field(&c, &skip, &skiplen))
-		return false;
-	if (nout > 8) {
-		keys = xmalloc(nout * sizeof(*keys));
-		lens = xmalloc(nout * sizeof(*lens));
+	if (!n)
+		return NULL;
+	v = arena_alloc(&s->a, ((size_t)n + 1) * sizeof(*v));
+	v[0] = n;
+	for (i = 0; i < n; i++)
+		v[i + 1] = raw ? logline_id(raw, i) : ids[i];
+	return v;
+}
+
+/* Take the record of entry e, at pos in the log (at p in memory, or off >= 0 in
+ * the file), as the newest of its outputs; false if it names a path the log has
+ * not numbered. */
+static bool takerecord(struct statelog *s, const struct entry *e, const char *p, int64_t off)
+{
+	const struct rechead *rh = &e->h;
+	struct logentry h = {0}, *old;
+	const char *keybuf[8] = {0}, **keys = keybuf;
+	size_t lenbuf[8] = {0}, *lens = lenbuf;
+	uint32_t k;
+	bool ok = e->size <= UINT32_MAX;
+
+	for (k = 0; ok && k < rh->ndep; k++)
+		ok = logpaths_get(&s->paths, logline_id(rh->deps, k)) != NULL;
+	if (ok && rh->nout > LEN(keybuf)) {
+		keys = xmalloc(rh->nout * sizeof(*keys));
+		lens = xmalloc(rh->nout * sizeof(*lens));
 	}
-	for (k = 0; k < nout; k++) {
-		for (f = 1; k > 0 && f < LINE_FILEFIELDS && scan_field(&c, &skip, &skiplen); f++)
-			; /* the rest of the previous output's fields */
-		if ((k > 0 && f < LINE_FILEFIELDS) || !scan_field(&c, &key, &keylen) || !keylen ||
-		    memchr(key, '\0', keylen))
-			goto out; /* (a path never holds a NUL) */
-		keys[k] = keyof(s, key, &keylen);
-		if (k == 0 && (old = hset_get(&s->firsts, keys[0], keylen)))
+	for (k = 0; ok && k < rh->nout; k++) {
+		ok = (keys[k] = logpaths_get(&s->paths, logline_id(rh->outs, k))) != NULL;
+		if (ok)
+			lens[k] = strlen(keys[k]);
+	}
+	if (ok) {
+		if ((old = hset_get(&s->firsts, keys[0], lens[0])))
 			keys[0] = old->first; /* its key is there already */
-		else if ((held = interned(s, keys[k], keylen)))
-			keys[k] = held;
-		else if (off >= 0 && keys[k] == key)
-			keys[k] = arena_strndup(&s->a, key, keylen);
-		lens[k] = keylen;
+		h.len = (uint32_t)e->size;
+		h.script_hash = rh->script_hash;
+		h.files_hash = rh->files_hash;
+		h.inmem = off < 0;
+		if (h.inmem)
+			h.at = p;
+		else
+			h.off = off;
+		h.deps = depids(s, rh->ndep, rh->deps, NULL);
+		h.duration_ms = rh->duration_ms;
+		h.ok = rh->ok;
+		h.nout = rh->nout < LOG_MANYOUT ? rh->nout : LOG_MANYOUT;
+		h.nin = rh->nin < LOG_MANYIN ? rh->nin : LOG_MANYIN;
+		keepentry(s, &h, old, keys, lens, rh->nout);
 	}
-	if (off >= 0) {
-		h.off = off + (h.body - line);
-		h.inmem = false;
-	}
-	h.ok = head.ok == 1;
-	h.duration_ms = head.duration_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)head.duration_ms;
-	h.nout = nout < LOG_MANYOUT ? (uint32_t)nout : LOG_MANYOUT;
-	h.nin = head.nin < LOG_MANYIN ? (uint32_t)head.nin : LOG_MANYIN;
-	keepentry(s, &h, old, keys, lens, nout);
-	ret = true;
-out:
 	if (keys != keybuf) {
 		free(keys);
 		free(lens);
 	}
-	return ret;
+	return ok;
 }
 
-/* Read every line of text, which must outlive s; returns the number damaged. */
-static size_t parsetext(struct statelog *s, const char *text, size_t len)
+/* Take entry e, which starts pos bytes into the log; false if it is damaged. */
+static bool takeentry(struct statelog *s, const struct entry *e, const char *p, uint64_t pos,
+		      bool inmem)
 {
-	const char *p, *nl, *end = text + len;
-	size_t bad = 0;
+	if (e->kind == ENTRY_RECORD)
+		return takerecord(s, e, p, inmem ? -1 : (int64_t)pos);
+	/* a number given once, and no bigger than a log of this size gives */
+	if (e->id >= logpaths_most(pos) || logpaths_get(&s->paths, e->id))
+		return false;
+	logpaths_set(&s->paths, e->id, keep(s, e->path, e->pathlen));
+	s->pathbytes += e->size;
+	return true;
+}
 
-	for (p = text; p < end; p = nl + 1) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl) {
-			bad++; /* a torn last line */
-			break;
+/* Read the entries of text, len bytes that start pos bytes into the log, kept
+ * in memory (inmem) or mapped from the file (the pages read are let go of);
+ * returns the number of damaged stretches. After damage, the next entry is
+ * looked for at each mark that follows. */
+static size_t readentries(struct statelog *s, const char *text, size_t len, uint64_t pos,
+			  bool inmem, bool mapped)
+{
+	const char *p = text, *end = text + len, *dropped = text;
+	struct entry e;
+	size_t bad = 0;
+	bool lost = false;
+
+	while (p < end) {
+		if (logline_entry(p, (size_t)(end - p), &e)) {
+			if (!takeentry(s, &e, p, pos + (uint64_t)(p - text), inmem))
+				bad++;
+			lost = false;
+			p += e.size;
+		} else {
+			bad += !lost;
+			lost = true;
+			p = memchr(p + 1, ENTRY_MARK, (size_t)(end - p - 1));
+			if (!p)
+				break;
 		}
-		if (!parseline(s, p, (size_t)(nl - p), -1, false))
-			bad++;
+		if (mapped && p - dropped >= LOG_CHUNK) {
+			log_letgo(dropped, p);
+			dropped = p;
+		}
 	}
 	return bad;
 }
@@ -347,7 +280,7 @@ size_t statelog_parse(struct statelog *s, const char *text, size_t len)
 	char *copy = arena_alloc(&s->a, len + 1);
 
 	memcpy(copy, text, len);
-	return parsetext(s, copy, len);
+	return readentries(s, copy, len, 0, true, false);
 }
 
 const struct logentry *statelog_get(const struct statelog *s, const char *path)
@@ -385,50 +318,20 @@ const struct record *statelog_read(struct statelog *s, const struct logentry *e)
 	return le->parsed ? s->r : NULL;
 }
 
-const struct logpath *statelog_deps(struct statelog *s, const struct logentry *e, uint32_t *n)
+const uint32_t *statelog_depids(const struct logentry *e, uint32_t *n)
 {
-	struct logpath *v = NULL;
-	struct linehead h;
-	struct scan c;
-	const char *line, *path, *skip;
-	char *tmp;
-	size_t len, i, files;
-	bool ok;
+	*n = e->deps ? e->deps[0] : 0;
+	return e->deps ? e->deps + 1 : NULL;
+}
 
-	*n = 0;
-	if (e->parsed && s->r) { /* read whole already */
-		if (!s->r->ndep)
-			return NULL;
-		v = arena_alloc(&s->recs, s->r->ndep * sizeof(*v));
-		for (i = 0; i < s->r->ndep; i++)
-			v[i] = (struct logpath){s->r->deps[i].path, strlen(s->r->deps[i].path)};
-		*n = s->r->ndep;
-		return v;
-	}
-	if (e->damaged || !(line = rawline(s, e, &tmp)))
-		return NULL;
-	forget(s);
-	c = (struct scan){line + SUMLEN, line + SUMLEN + e->bodylen};
-	ok = logline_head(&c, &h, e->bodylen) && h.ndep && scan_field(&c, &skip, &len);
-	/* past the outputs and inputs, a field at a time, to the depfile's */
-	files = ok ? (size_t)(h.nout + h.nin) * LINE_FILEFIELDS : 0;
-	ok = ok && scan_skip(&c, files);
-	if (ok)
-		v = arena_alloc(&s->recs, h.ndep * sizeof(*v));
-	for (i = 0; ok && i < h.ndep; i++) {
-		size_t plen;
-		ok = scan_field(&c, &path, &plen) && plen && !memchr(path, '\0', plen) &&
-		     scan_skip(&c, LINE_FILEFIELDS - 1);
-		if (ok) {
-			v[i].path = scan_unesc(&s->recs, path, plen);
-			v[i].len = strlen(v[i].path);
-		}
-	}
-	free(tmp);
-	if (!ok)
-		return NULL;
-	*n = (uint32_t)h.ndep;
-	return v;
+const char *statelog_path(const struct statelog *s, uint32_t id)
+{
+	return logpaths_get(&s->paths, id);
+}
+
+uint32_t statelog_npaths(const struct statelog *s)
+{
+	return s->paths.n;
 }
 
 const struct record *statelog_find(struct statelog *s, const char *path)
@@ -468,17 +371,16 @@ char *log_wholefile(int fd, size_t size, bool *mapped)
 	return p;
 }
 
-/* Read the log at path, keeping only the records' headers (the rest is read
- * again from s->rfd when needed). The file is mapped and the pages read are let
- * go of as it goes, so that reading it costs no more than a megabyte or so, and
- * the longest line. *header tells whether it starts with this version's
- * header; returns the number of damaged lines. */
+/* Read the log at path, keeping only the records' heads (the rest is read again
+ * from s->rfd when needed). The file is mapped and the pages read are let go of
+ * as it goes, so that reading it costs no more than a megabyte or so. *header
+ * tells whether it starts with this version's header; returns the number of
+ * damaged stretches. */
 size_t log_readlog(struct statelog *s, const char *path, bool *header, bool *empty)
 {
 	struct stat st;
-	size_t bad = 0, size;
+	size_t bad = 0, size, hlen = sizeof(LOG_HEADER) - 1;
 	char *text;
-	const char *p, *nl, *end, *dropped;
 	bool mapped;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
@@ -497,23 +399,9 @@ size_t log_readlog(struct statelog *s, const char *path, bool *header, bool *emp
 	flock(fd, LOCK_UN);
 	*empty = false;
 	size = (size_t)st.st_size;
-	end = text + size;
-	dropped = text;
-	nl = memchr(text, '\n', size);
-	*header = nl && (size_t)(nl + 1 - text) == sizeof(LOG_HEADER) - 1 &&
-		  !memcmp(text, LOG_HEADER, sizeof(LOG_HEADER) - 1);
-	for (p = *header ? nl + 1 : end; p < end; p = nl + 1) {
-		if (!(nl = lineend(p, end, mapped))) {
-			bad++; /* a torn last line */
-			break;
-		}
-		if (!parseline(s, p, (size_t)(nl - p), p - text, mapped))
-			bad++;
-		if (mapped && nl - dropped >= LOG_CHUNK) {
-			log_letgo(dropped, nl);
-			dropped = nl;
-		}
-	}
+	*header = size >= hlen && !memcmp(text, LOG_HEADER, hlen);
+	if (*header)
+		bad = readentries(s, text + hlen, size - hlen, hlen, false, mapped);
 	if (mapped)
 		munmap(text, size);
 	else
@@ -668,6 +556,21 @@ static bool otherversion(const char *path)
 	return n >= 10 && !memcmp(head, "baton-log ", 10);
 }
 
+void log_forget(struct statelog *s)
+{
+	hset_free(&s->firsts);
+	htab_free(&s->others);
+	logpaths_free(&s->paths);
+	free(s->added.v);
+	memset(&s->added, 0, sizeof(s->added));
+	arena_free(&s->a);
+	arena_free(&s->recs);
+	s->current = NULL;
+	s->r = NULL;
+	s->pathbytes = 0;
+	s->lines = 0;
+}
+
 bool statelog_load(struct statelog *s, const char *dir, bool write)
 {
 	size_t bad;
@@ -690,6 +593,17 @@ bool statelog_load(struct statelog *s, const char *dir, bool write)
 		warn("'%s' has lost its first line (it is damaged): starting a new one", s->path);
 	if (!write)
 		return true;
+	if (bad && !s->nested) {
+		/* rewrite it without the damage, so it is reported once, and read
+		 * what is left of it again */
+		statelog_compact(s);
+		log_forget(s);
+		if (s->rfd > 0)
+			close(s->rfd);
+		s->rfd = -1;
+		log_readlog(s, s->path, &header, &empty);
+		fresh = !header;
+	}
 	/* read-write: the records left in the file are read back through it */
 	s->fd = open(s->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | (fresh ? O_TRUNC : 0),
 		     0666);
@@ -705,18 +619,6 @@ bool statelog_load(struct statelog *s, const char *dir, bool write)
 			out_note("error: cannot write the state log '%s': %s", s->path,
 				 strerror(errno));
 		flock(s->fd, LOCK_UN);
-	}
-	if (bad && !s->nested) {
-		/* rewrite it without the damage, so it is reported once */
-		close(s->fd);
-		s->fd = -1;
-		statelog_compact(s);
-		s->fd = open(s->path, O_RDWR | O_APPEND | O_CLOEXEC);
-		if (s->fd < 0) {
-			out_note("error: cannot write the state log '%s': %s",
-				s->path, strerror(errno));
-			return false;
-		}
 	}
 	s->end = lseek(s->fd, 0, SEEK_END); /* where the next record goes */
 	if (s->rfd > 0) { /* one descriptor for the log is enough from now on */
@@ -756,77 +658,93 @@ static void addkey(struct statelog *s, uint64_t h)
 	s->added.n++;
 }
 
-/* Write r as a line at the end of the log; sets the length of its body. A line
- * too long to hold whole is made twice, a piece at a time: once for its
- * checksum, which comes first, and once to write it. */
-static bool writeline(struct statelog *s, const struct record *r, size_t *bodylen)
+/* Write b to the log once it holds limit bytes or more; false if that fails. */
+static bool flush(struct statelog *s, struct buf *b, size_t limit, uint64_t *written)
 {
-	struct linecursor c = {r, 0, 0};
-	struct buf b = {0};
-	XXH3_state_t st;
-	uint64_t sum;
-	bool more, ok = true;
+	if (b->len < limit)
+		return true;
+	if (!log_writeall(s->fd, b->s, b->len))
+		return false;
+	*written += b->len;
+	b->len = 0;
+	return true;
+}
 
-	buf_add(&b, "0000000000000000\t", SUMLEN);
-	more = logline_body(&c, &b, LINE_PIECE);
-	if (!more) {
-		*bodylen = b.len - SUMLEN;
-		logline_sum(b.s, htab_hash(b.s + SUMLEN, b.len - SUMLEN));
-		buf_putc(&b, '\n');
-		ok = log_writeall(s->fd, b.s, b.len);
-		buf_free(&b);
-		return ok;
+/* Write r at the end of the log, after an entry for each path it names that has
+ * no number yet: ids gets the numbers of its files, *paths the bytes of those
+ * entries, *len its own. An entry too long to hold whole is written a piece at
+ * a time, its body's sum last. */
+static bool writerecord(struct statelog *s, const struct record *r, uint32_t *ids,
+			uint64_t *paths, uint64_t *len)
+{
+	struct linecursor c = {r, ids, 0, 0};
+	struct buf b = {0};
+	struct recfile tmp;
+	XXH3_state_t st;
+	uint64_t k, n = (uint64_t)r->nout + r->nin + r->ndep, written = 0, body;
+	size_t from;
+	bool ok = true, more;
+
+	for (k = 0; ok && k < n; k++) {
+		const char *path = logline_file(r, k, &tmp)->path;
+		size_t plen = strlen(path);
+		ids[k] = logpaths_find(&s->paths, path, plen);
+		if (ids[k] == UINT32_MAX) {
+			ids[k] = logpaths_add(&s->paths, keep(s, path, plen));
+			logline_path(&b, ids[k], path, plen);
+			ok = flush(s, &b, LINE_PIECE, &written);
+		}
 	}
+	*paths = written + b.len;
+	body = logline_bodylen(r);
+	if (ok && body + ENTRY_HEADER + REC_HEAD + 4 * n + ENTRY_SUM > UINT32_MAX) {
+		errno = EFBIG; /* an entry the log does not read */
+		ok = false;
+	}
+	if (ok)
+		logline_head(&b, r, ids, (uint32_t)body);
 	XXH3_64bits_reset(&st);
-	XXH3_64bits_update(&st, b.s + SUMLEN, b.len - SUMLEN);
-	*bodylen = b.len - SUMLEN;
-	while (more) {
-		b.len = 0;
-		more = logline_body(&c, &b, LINE_PIECE);
-		XXH3_64bits_update(&st, b.s, b.len);
-		*bodylen += b.len;
+	for (more = ok; more && ok;) {
+		from = b.len;
+		more = logline_body(&c, &b, from + LINE_PIECE);
+		XXH3_64bits_update(&st, b.s + from, b.len - from);
+		ok = flush(s, &b, LINE_PIECE, &written);
 	}
-	sum = XXH3_64bits_digest(&st);
-	b.len = SUMLEN;
-	logline_sum(b.s, sum);
-	c = (struct linecursor){r, 0, 0};
-	do {
-		more = logline_body(&c, &b, LINE_PIECE);
-		if (!more)
-			buf_putc(&b, '\n');
-		ok = log_writeall(s->fd, b.s, b.len);
-		b.len = 0;
-	} while (more && ok);
+	if (ok) {
+		logline_sum(&b, XXH3_64bits_digest(&st));
+		ok = flush(s, &b, 0, &written);
+	}
+	*len = written - *paths;
 	buf_free(&b);
 	return ok;
 }
 
-/* Keep r, just written at off, as the newest record of its outputs. */
-static void keeprecord(struct statelog *s, const struct record *r, struct logentry *old,
-		       size_t bodylen, int64_t off)
+/* Keep r, whose entry of len bytes was just written at off, as the newest
+ * record of its outputs; ids are the numbers of its files. */
+static void keeprecord(struct statelog *s, const struct record *r, const uint32_t *ids,
+		       struct logentry *old, uint64_t len, int64_t off)
 {
 	struct logentry h = {0};
-	const char *keybuf[8], **keys = keybuf;
-	size_t lenbuf[8], *lens = lenbuf;
+	const char *keybuf[8] = {0}, **keys = keybuf;
+	size_t lenbuf[8] = {0}, *lens = lenbuf;
 	uint32_t k;
 
-	h.bodylen = (uint32_t)bodylen;
+	h.len = (uint32_t)len;
 	h.off = off;
 	h.script_hash = logline_scripthash(r->script ? r->script : "");
 	h.files_hash = logline_fileshash(r);
+	h.deps = depids(s, r->ndep, NULL, ids + r->nout + r->nin);
 	h.ok = r->ok;
 	h.duration_ms = r->duration_ms;
 	h.nout = r->nout < LOG_MANYOUT ? r->nout : LOG_MANYOUT;
 	h.nin = r->nin < LOG_MANYIN ? r->nin : LOG_MANYIN;
-	if (r->nout > 8) {
+	if (r->nout > LEN(keybuf)) {
 		keys = xmalloc(r->nout * sizeof(*keys));
 		lens = xmalloc(r->nout * sizeof(*lens));
 	}
 	for (k = 0; k < r->nout; k++) {
+		keys[k] = k == 0 ? old->first : statelog_path(s, ids[k]);
 		lens[k] = strlen(r->outs[k].path);
-		keys[k] = k == 0 ? old->first : interned(s, r->outs[k].path, lens[k]);
-		if (!keys[k])
-			keys[k] = arena_strndup(&s->a, r->outs[k].path, lens[k]);
 	}
 	keepentry(s, &h, old, keys, lens, r->nout);
 	if (keys != keybuf) {
@@ -838,17 +756,20 @@ static void keeprecord(struct statelog *s, const struct record *r, struct logent
 bool statelog_append(struct statelog *s, const struct record *r)
 {
 	struct logentry *old;
-	size_t keylen, bodylen = 0;
+	uint32_t *ids = xmalloc(((size_t)r->nout + r->nin + r->ndep + 1) * sizeof(*ids));
+	uint32_t numbered = s->paths.n;
+	uint64_t paths = 0, len = 0;
+	size_t keylen;
 	bool ok;
 
-	/* a baton run by a job may append to the same file: each line is written
-	 * whole under the file's lock, and where it goes is found there */
+	/* a baton run by a job may append to the same file: each record is
+	 * written whole under the file's lock, and where it goes is found there */
 	ok = s->fd >= 0 && s->end >= 0 && flock(s->fd, LOCK_EX) == 0;
 	if (ok) {
 		int64_t end = lseek(s->fd, 0, SEEK_END);
 		s->foreign |= end != s->end;
 		s->end = end;
-		ok = end >= 0 && writeline(s, r, &bodylen);
+		ok = end >= 0 && writerecord(s, r, ids, &paths, &len);
 		flock(s->fd, LOCK_UN);
 	}
 	if (!ok) {
@@ -856,25 +777,28 @@ bool statelog_append(struct statelog *s, const struct record *r)
 			out_note("error: cannot write the state log '%s': %s",
 				s->path, s->fd < 0 ? "not open" : strerror(errno));
 		s->failed = true;
-		/* part of the line may be there: find the end again */
+		/* part of it may be there: find the end again, and give the paths
+		 * numbered for it numbers of their own next time */
+		logpaths_drop(&s->paths, numbered);
 		if (s->fd >= 0)
 			s->end = lseek(s->fd, 0, SEEK_END);
+		free(ids);
 		return false;
 	}
 	/* an output that had a record gets this one as its newest, kept like the
 	 * records loaded with it; the others only count: a full build of many jobs
 	 * keeps no record of them in memory */
+	s->pathbytes += paths;
 	keylen = strlen(r->outs[0].path);
-	if (bodylen > UINT32_MAX) {
-		s->failed = true; /* a line the log does not read: leave the file as it is */
-	} else if ((old = hset_get(&s->firsts, r->outs[0].path, keylen))) {
-		keeprecord(s, r, old, bodylen, s->end + SUMLEN);
+	if ((old = hset_get(&s->firsts, r->outs[0].path, keylen))) {
+		keeprecord(s, r, ids, old, len, s->end + (int64_t)paths);
 	} else {
 		addkey(s, htab_hash(r->outs[0].path, keylen));
-		s->added.bytes += SUMLEN + bodylen + 1;
+		s->added.bytes += len;
 		s->lines++;
 	}
-	s->end += (int64_t)(SUMLEN + bodylen + 1);
+	s->end += (int64_t)(paths + len);
+	free(ids);
 	return true;
 }
 
@@ -895,12 +819,8 @@ void statelog_close(struct statelog *s)
 		if (!s->failed && s->end >= 0 &&
 		    (s->lines > 3 * live + 1000 ||
 		     ((uint64_t)s->end > LOG_COMPACT_MIN &&
-		      (uint64_t)s->end > 2 * statelog_livebytes(s)))) {
-			if (s->added.n || s->foreign)
-				statelog_recompact(s);
-			else
-				statelog_compact(s);
-		}
+		      (uint64_t)s->end > 2 * statelog_livebytes(s))))
+			statelog_compact(s);
 	}
 	if (s->fd >= 0)
 		close(s->fd);
@@ -910,11 +830,7 @@ void statelog_close(struct statelog *s)
 		}
 		close(s->lockfd);
 	}
-	hset_free(&s->firsts);
-	htab_free(&s->others);
-	free(s->added.v);
-	arena_free(&s->a);
-	arena_free(&s->recs);
+	log_forget(s);
 	if (s->rfd > 0) /* 0: a log set up by hand, not read from a file */
 		close(s->rfd);
 	free(s->path);

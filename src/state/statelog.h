@@ -1,6 +1,7 @@
 /* The state log: what baton knows of each edge's last run, kept in .baton/log.
- * Append-only lines, each with a checksum, so that a torn or damaged log loses
- * only the records it damaged; compacted by writing a new file and renaming it. */
+ * Append-only entries (logline.h), each with a checksum, so that a torn or
+ * damaged log loses only the records it damaged; compacted by writing a new
+ * file and renaming it. */
 #ifndef BATON_STATELOG_H
 #define BATON_STATELOG_H
 
@@ -10,22 +11,27 @@
 #include "base/arena.h"
 #include "base/htab.h"
 #include "state/logline.h"
+#include "state/logpath.h"
 #include "os/os.h"
 
-/* A record as the log keeps it. Its header is read with the file; the script and
- * the file list only when asked for (statelog_read), since a no-op build needs
- * just the two hashes. One for each live record: 48 bytes. */
+/* A record as the log keeps it: its entry's head, read with the file; its body
+ * (the script and the files' stat data) only when asked for (statelog_read),
+ * since a no-op build needs just the two hashes and the depfile inputs. One for
+ * each live record: 56 bytes. */
 struct logentry {
 	/* first and firstlen first: they are the entry's key in the log's hset */
 	const char *first;    /* the first output's path (not NUL-terminated) */
 	uint32_t firstlen;
-	uint32_t bodylen;     /* the line's length after its checksum and tab */
+	uint32_t len;         /* the bytes of its entry in the log */
 	uint64_t script_hash; /* logline_scripthash(script) */
 	uint64_t files_hash;  /* logline_digest over outs, ins and deps in order */
 	union {
-		const char *body; /* inmem: the line after its checksum */
-		int64_t off;      /* else where that starts in the log file */
+		const char *at;   /* inmem: the entry */
+		int64_t off;      /* else where it starts in the log file */
 	};
+	/* the numbers of the paths of its depfile inputs: how many, then each;
+	 * NULL for none */
+	const uint32_t *deps;
 	uint32_t duration_ms;
 	/* the numbers of outputs and inputs, up to LOG_MANYOUT and LOG_MANYIN:
 	 * beyond, only the whole record knows (see statelog_samecounts) */
@@ -33,7 +39,7 @@ struct logentry {
 	uint32_t nin : 19;
 	bool ok : 1;          /* the run succeeded */
 	bool hidden : 1;      /* its first output has a newer record */
-	bool inmem : 1;       /* body, not off */
+	bool inmem : 1;       /* at, not off */
 	bool parsed : 1;      /* the log's current record, read whole (its r) */
 	bool damaged : 1;     /* reading the rest failed */
 };
@@ -41,8 +47,9 @@ struct logentry {
 /* The most outputs and inputs an entry counts (nout and nin saturate there). */
 enum { LOG_MANYOUT = (1 << 8) - 1, LOG_MANYIN = (1 << 19) - 1 };
 
-/* Where an entry's key comes from: a NUL-terminated string equal to the len
- * bytes of path that outlives the log's use (not its close), or NULL for a copy. */
+/* Where the log's paths come from (the keys of its entries and the paths it
+ * numbers): a NUL-terminated string equal to the len bytes of path that
+ * outlives the log's use (not its close), or NULL for a copy. */
 typedef const char *statelog_intern(void *ctx, const char *path, size_t len);
 
 struct statelog {
@@ -50,22 +57,24 @@ struct statelog {
 	struct arena recs;        /* the whole record read last, of current */
 	struct logentry *current;
 	struct record *r;         /* that record, if current->parsed */
-	/* the keys of the entries read or appended, if it gives them (e.g. the
-	 * build graph's paths); nothing but statelog_close may be called once
-	 * they are gone, and it does not look at them */
+	/* the paths read or appended, if it gives them (e.g. the build graph's);
+	 * nothing but statelog_close may be called once they are gone, and it
+	 * does not look at them */
 	statelog_intern *intern;
 	void *intern_ctx;
 	/* the newest record by its first output, and by each of its others that
 	 * has none as a first output (NULL once it gets one): all live records */
 	struct hset firsts;  /* struct logentry by first */
 	struct htab others;  /* an output's path -> struct logentry, or NULL */
+	struct logpaths paths; /* the paths the records name, by number */
+	uint64_t pathbytes;    /* the bytes of the entries that number them */
 	/* records appended for outputs that have none in the tables: only the
 	 * hashes of their first outputs are kept, to count the live records (a
 	 * build reads the log before it runs anything, never after) */
 	struct {
 		uint64_t *v; /* 0: empty */
 		size_t cap, n;
-		uint64_t bytes; /* the length of their lines */
+		uint64_t bytes; /* the length of their entries */
 	} added;
 	int rfd;          /* the log file as it was read, or -1 (or 0, never a log) */
 	const char *whole; /* while compacting: all of that file */
@@ -103,9 +112,9 @@ bool statelog_lock(struct statelog *s, const char *dir);
  * chain instead of waiting for this one's (which would wait for that job);
  * false if no lock is held. */
 bool statelog_nestvar(const struct statelog *s, struct buf *b);
-/* Load records from a copy of text (tests); returns the number of lines that were
- * damaged. A line is judged by its checksum and header; its file list is read
- * when statelog_find asks for it. */
+/* Load records from a copy of the entries of a log (what follows its first line:
+ * tests); returns the number of damaged stretches. An entry is judged by its
+ * head; a record's body is read when statelog_find asks for it. */
 size_t statelog_parse(struct statelog *s, const char *text, size_t len);
 /* The newest record of the edge whose first output is path; else the newest one
  * that made path as another output; else NULL. Its header only. */
@@ -117,15 +126,15 @@ bool statelog_samecounts(const struct logentry *e, uint32_t nout, uint32_t nin);
  * damaged. It lasts until the next statelog_read or statelog_find: one record
  * is read at a time (a plan that reads every record holds just one). */
 const struct record *statelog_read(struct statelog *s, const struct logentry *e);
-/* A path as a record lists it. */
-struct logpath {
-	const char *path;
-	size_t len;
-};
-/* The paths of the depfile inputs in an entry's record, *n of them, read without
- * the rest of its files: all a build that is up to date needs of it. NULL if
- * there are none or the record is damaged; as long as statelog_read's. */
-const struct logpath *statelog_deps(struct statelog *s, const struct logentry *e, uint32_t *n);
+/* The numbers of the paths of the depfile inputs in an entry's record, *n of
+ * them: all a build that is up to date needs of it besides its head. NULL if
+ * there are none. */
+const uint32_t *statelog_depids(const struct logentry *e, uint32_t *n);
+/* The path numbered id (NUL-terminated), or NULL if none is. A number names the
+ * same path as long as the log is open. */
+const char *statelog_path(const struct statelog *s, uint32_t id);
+/* The numbers given so far are below this. */
+uint32_t statelog_npaths(const struct statelog *s);
 /* The whole record that statelog_get finds for path, or NULL; as long as
  * statelog_read's. */
 const struct record *statelog_find(struct statelog *s, const char *path);

@@ -310,7 +310,7 @@ def state_log_of_another_version_starts_over(t):
     t.contains(r.err, "was written by another version of baton: starting a new one",
                "stderr", r)
     t.logged(["run"])
-    t.eq(open(t.path(".baton/log"), "rb").read().split(b"\n")[0], b"baton-log 5",
+    t.eq(open(t.path(".baton/log"), "rb").read().split(b"\n")[0], b"baton-log 6",
          "new log header")
 
 

@@ -1,6 +1,8 @@
 /* The state log reader and writer, and the depfile parser: damaged input of every
  * kind loses only what it damaged. */
 #include <inttypes.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "common.h"
 #include "state/depfile.h"
@@ -11,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static struct recfile outs[2] = {{"out/a.o", {1700000000123456789, 10, 42, 0}, 0, false},
+static struct recfile outs[2] = {{"out/a.o", {1700000000123456789, 10, 42, 1700000000987654321}, 0, false},
 				 {"out/a tab\there", {5, 0, 1, 0}, 0, false}};
-static struct recfile ins[2] = {{"src/a.c", {1600000000000000001, 99, 7, 0}, 0xfeedu, true},
+static struct recfile ins[2] = {{"src/a.c", {1600000000000000001, 99, 7, -2}, 0xfeedu, true},
 				{"new\nline", {MTIME_MISSING, 0, 0, 0}, 0, false}};
 static struct recfile deps[1] = {{"inc/a.h", {3, 4, 5, 0}, 0, false}};
 
@@ -34,6 +36,80 @@ static void body(struct buf *b)
 	r = rec("cc -O2 -c a.c\\ \\n \t\n", true);
 	logline_format(b, &r);
 	logline_format(b, &rb);
+}
+
+/* The ends of the entries of a log body, *n of them (at most max), and their
+ * kinds; the bytes after the last are not one. */
+static size_t entries_of(const char *p, size_t len, size_t *ends, char *kinds, size_t max)
+{
+	struct entry e;
+	size_t off = 0, n = 0;
+
+	while (off < len && n < max && logline_entry(p + off, len - off, &e)) {
+		off += (size_t)e.size;
+		ends[n] = off;
+		kinds[n++] = e.kind;
+	}
+	return n;
+}
+
+/* Where the nth record's entry of a log body ends (from 1). */
+static size_t record_end(const struct buf *b, int nth)
+{
+	size_t ends[64], i, n;
+	char kinds[64];
+
+	n = entries_of(b->s, b->len, ends, kinds, LEN(ends));
+	for (i = 0; i < n; i++) {
+		if (kinds[i] == ENTRY_RECORD && --nth == 0)
+			return ends[i];
+	}
+	ck_abort_msg("no such record");
+	return 0;
+}
+
+/* The bytes of a file, in b. */
+static void read_file(const char *path, struct buf *b)
+{
+	FILE *f = fopen(path, "rb");
+	char chunk[65536];
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(b, chunk, n);
+	fclose(f);
+}
+
+/* The entries of the log at path of each kind: records and paths. */
+static void count_entries(const char *path, long *records, long *paths)
+{
+	struct buf b = {0};
+	size_t off = sizeof("baton-log 6\n") - 1;
+	struct entry e;
+
+	read_file(path, &b);
+	ck_assert_uint_ge(b.len, off);
+	ck_assert(!memcmp(b.s, "baton-log 6\n", off));
+	*records = *paths = 0;
+	while (off < b.len) {
+		ck_assert(logline_entry(b.s + off, b.len - off, &e));
+		if (e.kind == ENTRY_RECORD)
+			++*records;
+		else
+			++*paths;
+		off += (size_t)e.size;
+	}
+	buf_free(&b);
+}
+
+/* The records in the log at path. */
+static long records_of(const char *path)
+{
+	long records, paths;
+
+	count_entries(path, &records, &paths);
+	return records;
 }
 
 START_TEST(roundtrip)
@@ -58,6 +134,8 @@ START_TEST(roundtrip)
 	ck_assert(r->outs[0].st.mtime == 1700000000123456789);
 	ck_assert_int_eq(r->outs[0].st.size, 10);
 	ck_assert_int_eq(r->outs[0].st.ino, 42);
+	ck_assert(r->outs[0].st.ctime == 1700000000987654321);
+	ck_assert(r->ins[0].st.ctime == -2);
 	ck_assert_str_eq(r->ins[1].path, "new\nline");
 	ck_assert(r->ins[1].st.mtime == MTIME_MISSING);
 	ck_assert(r->ins[0].hashed && r->ins[0].hash == 0xfeedu);
@@ -65,6 +143,15 @@ START_TEST(roundtrip)
 	ck_assert_str_eq(r->deps[0].path, "inc/a.h");
 	ck_assert_ptr_nonnull(statelog_find(&s, "out/b"));
 	ck_assert_ptr_null(statelog_find(&s, "out/c"));
+	/* the depfile inputs are known from the heads, by number */
+	{
+		uint32_t n;
+		const uint32_t *d = statelog_depids(statelog_get(&s, "out/a.o"), &n);
+		ck_assert_uint_eq(n, 1);
+		ck_assert_str_eq(statelog_path(&s, d[0]), "inc/a.h");
+		ck_assert_ptr_null(statelog_depids(statelog_get(&s, "out/b"), &n));
+		ck_assert_uint_eq(n, 0);
+	}
 	statelog_close(&s);
 	buf_free(&b);
 }
@@ -104,20 +191,26 @@ END_TEST
 START_TEST(truncated_at_every_byte)
 {
 	struct buf b = {0};
-	size_t cut, first, second;
+	size_t cut, first, second, ends[64], i, n;
+	char kinds[64];
 
 	body(&b);
-	first = (size_t)(strchr(b.s, '\n') - b.s) + 1;
-	second = (size_t)(strchr(b.s + first, '\n') - b.s) + 1;
+	first = record_end(&b, 1);
+	second = record_end(&b, 2);
+	n = entries_of(b.s, b.len, ends, kinds, LEN(ends));
+	ck_assert_uint_eq(ends[n - 1], b.len);
 	for (cut = 0; cut <= b.len; cut++) {
 		struct statelog s;
 		const struct record *a, *rb;
 		size_t bad;
+		bool whole = cut == 0;
+		for (i = 0; i < n; i++)
+			whole = whole || cut == ends[i];
 		statelog_init(&s);
 		bad = statelog_parse(&s, b.s, cut);
 		a = statelog_find(&s, "out/a.o");
-		/* a torn line is damaged, whole lines before it are intact */
-		ck_assert_int_eq(bad, cut == 0 || cut == first || cut == second || cut == b.len ? 0 : 1);
+		/* a torn entry is damaged, whole entries before it are intact */
+		ck_assert_int_eq(bad, whole ? 0 : 1);
 		ck_assert_int_eq(a != NULL, cut >= first);
 		if (cut >= first && cut < second)
 			ck_assert(!a->ok); /* the first record of a.o */
@@ -131,46 +224,105 @@ START_TEST(truncated_at_every_byte)
 }
 END_TEST
 
+/* A record's head with its counts, its body's length, and numbers 0 for its
+ * outputs and depfile inputs, as an entry with its sum right. */
+static void made_record(struct buf *b, uint32_t nout, uint32_t nin, uint32_t ndep, uint32_t bodylen,
+			uint32_t flags)
+{
+	uint32_t head[10 + 4] = {0}, len = 40 + 4 * (nout + ndep < 4 ? nout + ndep : 4), v;
+	uint64_t sum, seed = 0x05724cb7 | (uint64_t)len << 32; /* the tag, then len */
+
+	head[4] = 7;
+	head[5] = flags;
+	head[6] = nout;
+	head[7] = nin;
+	head[8] = ndep;
+	head[9] = bodylen;
+	buf_add(b, "\xb7Lr\x05", 4);
+	v = len;
+	buf_add(b, &v, 4);
+	sum = XXH3_64bits_withSeed(head, len, seed);
+	buf_add(b, &sum, 8);
+	buf_add(b, head, len);
+}
+
 START_TEST(damaged_lines_are_skipped)
 {
 	struct buf b = {0}, bad = {0};
 	struct statelog s;
-	size_t i;
+	size_t i, first, second, headend;
 
 	body(&b);
-	/* flip each byte of the middle record in turn: that record is lost, the others kept */
-	for (i = 0; i < b.len; i++) {
-		size_t first = (size_t)(strchr(b.s, '\n') - b.s) + 1;
-		size_t second = (size_t)(strchr(b.s + first, '\n') - b.s) + 1;
-		if (i < first || i >= second - 1)
-			continue;
+	first = record_end(&b, 1);
+	second = record_end(&b, 2);
+	/* the second record of a.o: its head (it needs no new path entry) ends
+	 * with the numbers of its two outputs and its depfile input */
+	headend = first + 16 + 40 + 3 * 4;
+	/* flip each byte of the middle record in turn: a damaged head loses the
+	 * record, the others are kept; a damaged body is found when it is read */
+	for (i = first; i < second; i++) {
 		bad.len = 0;
 		buf_add(&bad, b.s, b.len);
 		bad.s[i] ^= 0x5a;
 		statelog_init(&s);
-		ck_assert_int_eq(statelog_parse(&s, bad.s, bad.len), 1);
+		ck_assert_int_eq(statelog_parse(&s, bad.s, bad.len), i < headend ? 1 : 0);
 		ck_assert_ptr_nonnull(statelog_find(&s, "out/b"));
-		ck_assert(!statelog_find(&s, "out/a.o")->ok); /* the older record stands */
+		if (i < headend) {
+			ck_assert(!statelog_find(&s, "out/a.o")->ok); /* the older record stands */
+		} else {
+			ck_assert(statelog_get(&s, "out/a.o")->ok);
+			ck_assert_ptr_null(statelog_find(&s, "out/a.o"));
+		}
 		statelog_close(&s);
 	}
+	/* garbage between entries is one damaged stretch; the entries after it count */
+	bad.len = 0;
+	buf_add(&bad, b.s, first);
+	buf_puts(&bad, "garbage\n\xb7\n\t\xb7L");
+	buf_add(&bad, b.s + first, b.len - first);
 	statelog_init(&s);
-	ck_assert_int_eq(statelog_parse(&s, "garbage\n\n\t\t\n0000000000000000\tx\n", 30), 4);
+	ck_assert_int_eq(statelog_parse(&s, bad.s, bad.len), 1);
+	ck_assert(statelog_find(&s, "out/a.o")->ok);
+	ck_assert_ptr_nonnull(statelog_find(&s, "out/b"));
 	statelog_close(&s);
-	/* file counts that overflow when added up (found by fuzzing) */
+	statelog_init(&s);
+	ck_assert_int_eq(statelog_parse(&s, "garbage\n\n\t\t\n0000000000000000\tx\n", 30), 1);
+	statelog_close(&s);
+	/* counts that overflow when added up, or a body too short for them, or flags
+	 * this version does not know, with the head's sum right (some found by fuzzing) */
 	{
-		const char *bodies[] = {"1\t0\t0\t1\t9223372036854775807\t0\tx",
-					"1\t6\t1\t2\t0\t9223372036854775807",
-					"1\t0\t0\t9223372036854775807\t9223372036854775807\t2\tx"};
-		for (i = 0; i < LEN(bodies); i++) {
+		const uint32_t heads[][5] = {
+		    {1, UINT32_MAX, 0, UINT32_MAX, 0}, {1, 0, UINT32_MAX, 64, 0},
+		    {UINT32_MAX, UINT32_MAX, 2, UINT32_MAX, 0}, {1, 1, 0, 8 + 4 + 2 * 33 - 1, 0},
+		    {1, 0, 0, 100, 2}, {0, 0, 0, 100, 0}};
+		for (i = 0; i < LEN(heads); i++) {
 			bad.len = 0;
-			buf_printf(&bad, "%016llx\t%s\n",
-				   (unsigned long long)htab_hash(bodies[i], strlen(bodies[i])),
-				   bodies[i]);
+			made_record(&bad, heads[i][0], heads[i][1], heads[i][2], heads[i][3], heads[i][4]);
+			for (size_t k = 0; k < 200; k++)
+				buf_putc(&bad, 0);
 			statelog_init(&s);
 			ck_assert_int_eq(statelog_parse(&s, bad.s, bad.len), 1);
 			statelog_close(&s);
 		}
 	}
+	/* a record that names a number no entry gave */
+	bad.len = 0;
+	made_record(&bad, 1, 0, 0, 8 + 33, 1);
+	for (i = 0; i < 8 + 33 + 8; i++)
+		buf_putc(&bad, 0);
+	statelog_init(&s);
+	ck_assert_int_eq(statelog_parse(&s, bad.s, bad.len), 1);
+	statelog_close(&s);
+	/* a number given twice, or bigger than the log could give */
+	bad.len = 0;
+	logline_path(&bad, 0, "a", 1);
+	logline_path(&bad, 0, "b", 1);
+	logline_path(&bad, 1000, "c", 1);
+	statelog_init(&s);
+	ck_assert_int_eq(statelog_parse(&s, bad.s, bad.len), 2);
+	ck_assert_str_eq(statelog_path(&s, 0), "a");
+	ck_assert_uint_eq(statelog_npaths(&s), 1);
+	statelog_close(&s);
 	statelog_init(&s);
 	statelog_close(&s);
 	buf_free(&b);
@@ -208,21 +360,6 @@ START_TEST(found_through_any_output)
 }
 END_TEST
 
-/* The lines of a file, or -1 if it cannot be read. */
-static long lines_of(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long n = 0;
-	int c;
-
-	if (!f)
-		return -1;
-	while ((c = fgetc(f)) != EOF)
-		n += c == '\n';
-	fclose(f);
-	return n;
-}
-
 /* Remove a directory a state log was opened in, with its log and lock. */
 static void remove_logdir(const char *dir)
 {
@@ -235,16 +372,19 @@ static void remove_logdir(const char *dir)
 	ck_assert_int_eq(rmdir(dir), 0);
 }
 
-/* The depfile inputs of a record are read without the rest of its files, from
- * the log file as from a record read whole; none from a damaged one. */
-START_TEST(depfile_inputs_alone)
+/* The depfile inputs of a record are known from its head, as numbers of paths
+ * read with the log: the same numbers for the same paths; reading the rest
+ * of a record changed in the file since then fails, not them. */
+START_TEST(depfile_inputs_by_number)
 {
 	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64];
 	struct recfile dd[2] = {{"inc/x\ty.h", {3, 4, 5, 0}, 0, false}, {"inc/z.h", {6, 7, 8, 0}, 9, true}};
+	struct recfile bout = {"out/b.o", {1, 2, 3, 0}, 0, false};
 	struct record r = rec("cc\n", true);
-	const struct logpath *d;
+	struct record rb = {"cc b\n", true, 0, 0, &bout, NULL, dd + 1, 1, 0, 1, NULL, NULL};
+	const uint32_t *d, *db;
 	struct statelog s;
-	uint32_t n;
+	uint32_t n, nb;
 	FILE *f;
 
 	r.deps = dd;
@@ -252,22 +392,22 @@ START_TEST(depfile_inputs_alone)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	ck_assert(statelog_open(&s, dir, true));
 	ck_assert(statelog_append(&s, &r));
+	ck_assert(statelog_append(&s, &rb));
 	statelog_close(&s);
 	ck_assert(statelog_open(&s, dir, false));
-	d = statelog_deps(&s, statelog_get(&s, "out/a.o"), &n);
+	d = statelog_depids(statelog_get(&s, "out/a.o"), &n);
 	ck_assert_ptr_nonnull(d);
 	ck_assert_uint_eq(n, 2);
-	ck_assert_str_eq(d[0].path, "inc/x\ty.h");
-	ck_assert_uint_eq(d[0].len, 9);
-	ck_assert_str_eq(d[1].path, "inc/z.h");
-	/* the same once the record was read whole */
-	ck_assert_ptr_nonnull(statelog_find(&s, "out/a.o"));
-	d = statelog_deps(&s, statelog_get(&s, "out/a.o"), &n);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_str_eq(d[1].path, "inc/z.h");
+	ck_assert_str_eq(statelog_path(&s, d[0]), "inc/x\ty.h");
+	ck_assert_str_eq(statelog_path(&s, d[1]), "inc/z.h");
+	ck_assert_uint_lt(d[1], statelog_npaths(&s));
+	db = statelog_depids(statelog_get(&s, "out/b.o"), &nb);
+	ck_assert_uint_eq(nb, 1);
+	ck_assert_uint_eq(db[0], d[1]); /* one number a path */
+	ck_assert_ptr_null(statelog_path(&s, statelog_npaths(&s)));
 	ck_assert_str_eq(statelog_find(&s, "out/a.o")->deps[0].path, "inc/x\ty.h");
 	statelog_close(&s);
-	/* a record changed in the file since it was loaded gives none */
+	/* a record changed in the file since it was loaded cannot be read whole */
 	ck_assert(statelog_open(&s, dir, false));
 	snprintf(path, sizeof(path), "%s/log", dir);
 	f = fopen(path, "r+");
@@ -275,8 +415,9 @@ START_TEST(depfile_inputs_alone)
 	fseek(f, -3, SEEK_END);
 	fputc('x', f);
 	fclose(f);
-	ck_assert_ptr_null(statelog_deps(&s, statelog_get(&s, "out/a.o"), &n));
-	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_nonnull(statelog_find(&s, "out/a.o"));
+	ck_assert_ptr_null(statelog_find(&s, "out/b.o"));
+	ck_assert_ptr_nonnull(statelog_depids(statelog_get(&s, "out/b.o"), &nb));
 	statelog_close(&s);
 	remove_logdir(dir);
 }
@@ -300,13 +441,13 @@ START_TEST(compacted_by_rename)
 		bout.st.size = i;
 		ck_assert(statelog_append(&s, &rb));
 	}
-	ck_assert_int_eq(lines_of(path), 1201); /* appended, one line a job */
+	ck_assert_int_eq(records_of(path), 1200); /* appended, one a job */
 	/* out/b had no record: what was appended is counted, not kept */
 	ck_assert_ptr_null(statelog_get(&s, "out/b"));
 	ck_assert_uint_eq(s.added.n, 1);
 	statelog_close(&s);
 	/* many stale records: rewritten to the header and one live record */
-	ck_assert_int_eq(lines_of(path), 2);
+	ck_assert_int_eq(records_of(path), 1);
 	ck_assert_int_eq(access(path, F_OK), 0);
 	snprintf(tmp, sizeof(tmp), "%s/log.tmp", dir);
 	ck_assert_int_ne(access(tmp, F_OK), 0);
@@ -323,7 +464,7 @@ START_TEST(compacted_by_rename)
 	ck_assert_str_eq(statelog_find(&s, "out/b")->script, "v1201\n");
 	ck_assert_uint_eq(s.added.n, 0);
 	statelog_close(&s);
-	ck_assert_int_eq(lines_of(path), 3);
+	ck_assert_int_eq(records_of(path), 2);
 	/* a record found through its other outputs is written once */
 	{
 		struct recfile ab[2] = {{"a", {1, 1, 1, 0}, 0, false}, {"b", {2, 2, 2, 0}, 0, false}};
@@ -332,7 +473,7 @@ START_TEST(compacted_by_rename)
 		for (i = 0; i < 1100; i++)
 			ck_assert(statelog_append(&s, &rab));
 		statelog_close(&s);
-		ck_assert_int_eq(lines_of(path), 3); /* the header, out/b, a b */
+		ck_assert_int_eq(records_of(path), 2); /* out/b, a b */
 		ck_assert(statelog_open(&s, dir, false));
 		ck_assert_str_eq(statelog_find(&s, "b")->script, "ab\n");
 		statelog_close(&s);
@@ -347,7 +488,7 @@ START_TEST(compacted_by_rename)
 			ck_assert(statelog_append(&s, &ra));
 		ck_assert_str_eq(statelog_find(&s, "b")->script, "ab\n");
 		statelog_close(&s);
-		ck_assert_int_eq(lines_of(path), 4); /* the header, out/b, a b, a */
+		ck_assert_int_eq(records_of(path), 3); /* out/b, a b, a */
 		ck_assert(statelog_open(&s, dir, false));
 		ck_assert_str_eq(statelog_find(&s, "a")->script, "a\n");
 		ck_assert_str_eq(statelog_find(&s, "b")->script, "ab\n");
@@ -361,7 +502,7 @@ START_TEST(compacted_by_rename)
 		for (i = 0; i < 1100; i++)
 			ck_assert(statelog_append(&s, &rb1));
 		statelog_close(&s);
-		ck_assert_int_eq(lines_of(path), 4); /* the header, out/b, a, b */
+		ck_assert_int_eq(records_of(path), 3); /* out/b, a, b */
 		ck_assert(statelog_open(&s, dir, false));
 		ck_assert_str_eq(statelog_find(&s, "a")->script, "a\n");
 		ck_assert_str_eq(statelog_find(&s, "b")->script, "b\n");
@@ -490,7 +631,7 @@ START_TEST(long_line_read_in_pieces)
 END_TEST
 
 /* A record too long to hold whole is written a piece at a time, the same bytes
- * as the line made whole; when it replaces an older record in the same run,
+ * as the entry made whole; when it replaces an older record in the same run,
  * that run finds the new one, and so does the next. */
 START_TEST(long_record_written_in_pieces)
 {
@@ -504,7 +645,8 @@ START_TEST(long_record_written_in_pieces)
 	const struct record *got;
 	struct statelog s;
 	struct stat st;
-	char *text;
+	size_t ends[3], tail;
+	char kinds[3], *text;
 	int i, fd;
 
 	for (i = 0; i < N; i++) {
@@ -514,7 +656,7 @@ START_TEST(long_record_written_in_pieces)
 	ck_assert(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/log", dir);
 	ck_assert(statelog_open(&s, dir, true));
-	ck_assert(statelog_append(&s, &r)); /* one input: a short line */
+	ck_assert(statelog_append(&s, &r)); /* one input: a short entry */
 	statelog_close(&s);
 	ck_assert(statelog_open(&s, dir, true));
 	ck_assert_int_eq(statelog_find(&s, "out/all")->nin, 1);
@@ -530,17 +672,22 @@ START_TEST(long_record_written_in_pieces)
 	ck_assert(got->ins[N - 3].hash == 7u * (N - 3));
 	ck_assert_ptr_eq(statelog_get(&s, "out/all"), statelog_get(&s, "out/all.map"));
 	statelog_close(&s);
-	/* the file ends with the line logline_format makes whole */
+	/* the file ends with what logline_format makes whole, but for the entries
+	 * of the three paths the first record numbered (the outputs and the input
+	 * they named, numbered in the same order) */
 	logline_format(&want, &r);
-	ck_assert_uint_gt(want.len, 16 * 64 * 1024);
+	ck_assert_uint_eq(entries_of(want.s, want.len, ends, kinds, 3), 3);
+	ck_assert(kinds[0] == ENTRY_PATH && kinds[2] == ENTRY_PATH);
+	tail = want.len - ends[2];
+	ck_assert_uint_gt(tail, 16 * 64 * 1024);
 	ck_assert_int_eq(stat(path, &st), 0);
-	ck_assert_int_gt(st.st_size, (off_t)want.len);
-	text = malloc(want.len);
+	ck_assert_int_gt(st.st_size, (off_t)tail);
+	text = malloc(tail);
 	fd = open(path, O_RDONLY);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pread(fd, text, want.len, st.st_size - (off_t)want.len), (ssize_t)want.len);
+	ck_assert_int_eq(pread(fd, text, tail, st.st_size - (off_t)tail), (ssize_t)tail);
 	close(fd);
-	ck_assert(memcmp(text, want.s, want.len) == 0);
+	ck_assert(memcmp(text, want.s + ends[2], tail) == 0);
 	ck_assert(statelog_open(&s, dir, false));
 	got = statelog_find(&s, "out/all");
 	ck_assert_ptr_nonnull(got);
@@ -555,7 +702,7 @@ START_TEST(long_record_written_in_pieces)
 }
 END_TEST
 
-/* A job of many inputs run again and again leaves few lines but many bytes
+/* A job of many inputs run again and again leaves few records but many bytes
  * that are no longer live: the log is compacted by their size too, once they
  * are more than the live records' (the file twice as long as they need). */
 START_TEST(compacted_by_size)
@@ -568,6 +715,7 @@ START_TEST(compacted_by_size)
 	struct record r = {"v0\n", true, 7, 0, &out, in, NULL, 1, N, 0, NULL, NULL};
 	struct statelog s;
 	struct stat st;
+	off_t first;
 	int i;
 
 	ck_assert(mkdtemp(dir));
@@ -576,9 +724,9 @@ START_TEST(compacted_by_size)
 	ck_assert(statelog_append(&s, &r));
 	statelog_close(&s);
 	ck_assert_int_eq(stat(path, &st), 0);
-	ck_assert_int_gt(st.st_size, 500000);
-	ck_assert_int_lt(st.st_size, 1000000);
-	/* eleven more: a few lines, but more than twice the live records' size */
+	ck_assert_int_gt(st.st_size, 1000000); /* the paths, then the record */
+	first = st.st_size;
+	/* eleven more: a few records, but more than twice the live records' size */
 	ck_assert(statelog_open(&s, dir, true));
 	for (i = 1; i <= 11; i++) {
 		snprintf(script, sizeof(script), "v%d\n", i);
@@ -587,7 +735,7 @@ START_TEST(compacted_by_size)
 	}
 	statelog_close(&s);
 	ck_assert_int_eq(stat(path, &st), 0);
-	ck_assert_int_lt(st.st_size, 1000000);
+	ck_assert_int_eq(st.st_size, first + 1); /* "v11" for "v0" */
 	ck_assert(statelog_open(&s, dir, false));
 	ck_assert_str_eq(statelog_find(&s, "out/all")->script, "v11\n");
 	ck_assert_int_eq(statelog_find(&s, "out/all")->nin, N);
@@ -718,16 +866,19 @@ START_TEST(nul_in_a_path_is_damage)
 	struct recfile out = {"out/b", {1, 2, 3, 0}, 0, false};
 	struct record r = {"touch out/b\n", true, 0, 0, &out, NULL, NULL, 1, 0, 0, NULL, NULL};
 	struct buf b = {0}, fixed = {0};
-	char *p;
+	size_t ends[2];
+	char kinds[2];
 
 	logline_format(&b, &r);
-	p = strstr(b.s, "\tout/b\t"); /* the path, not the script */
-	p[4] = '\0'; /* "out\0b" */
-	buf_printf(&fixed, "%016" PRIx64, htab_hash(b.s + 17, b.len - 18));
-	buf_add(&fixed, b.s + 16, b.len - 16);
+	ck_assert_uint_eq(entries_of(b.s, b.len, ends, kinds, 2), 2);
+	ck_assert(kinds[0] == ENTRY_PATH);
+	logline_path(&fixed, 0, "out\0b", 5); /* its sum right */
+	buf_add(&fixed, b.s + ends[0], b.len - ends[0]);
 	statelog_init(&s);
-	ck_assert_int_eq(statelog_parse(&s, fixed.s, fixed.len), 1);
+	/* the path, and the record that names it */
+	ck_assert_int_eq(statelog_parse(&s, fixed.s, fixed.len), 2);
 	ck_assert_ptr_null(statelog_get(&s, "out"));
+	ck_assert_ptr_null(statelog_get(&s, "out/b"));
 	statelog_close(&s);
 	buf_free(&b);
 	buf_free(&fixed);
@@ -760,7 +911,7 @@ static const char *other_key(const struct statelog *s, const char *path)
 	return NULL;
 }
 
-/* Whether got is want, as the lines they make. */
+/* Whether got is want, as the entries they make. */
 static void same_record(const struct record *got, const struct record *want)
 {
 	struct buf a = {0}, b = {0};
@@ -768,25 +919,23 @@ static void same_record(const struct record *got, const struct record *want)
 	ck_assert_ptr_nonnull(got);
 	logline_format(&a, got);
 	logline_format(&b, want);
-	ck_assert_str_eq(a.s, b.s);
+	ck_assert_uint_eq(a.len, b.len);
+	ck_assert(!memcmp(a.s, b.s, a.len));
 	buf_free(&a);
 	buf_free(&b);
 }
 
-/* All of a file but its first line (the log's header). */
-static char *after_header(const char *path)
+/* All of a file but its first line (the log's header), in b. */
+static void after_header(const char *path, struct buf *b)
 {
-	FILE *f = fopen(path, "r");
-	struct buf b = {0};
-	int c;
+	struct buf all = {0};
+	const char *nl;
 
-	ck_assert_ptr_nonnull(f);
-	while ((c = fgetc(f)) != EOF && c != '\n')
-		;
-	while ((c = fgetc(f)) != EOF)
-		buf_putc(&b, (char)c);
-	fclose(f);
-	return b.s ? b.s : calloc(1, 1);
+	read_file(path, &all);
+	nl = memchr(all.s, '\n', all.len);
+	ck_assert_ptr_nonnull(nl);
+	buf_add(b, nl + 1, all.len - (size_t)(nl + 1 - all.s));
+	buf_free(&all);
 }
 
 /* With an intern hook, an entry's keys are the strings the caller holds, not
@@ -794,12 +943,12 @@ static char *after_header(const char *path)
  * compacting the log at its close needs no key: the caller's may be gone. */
 START_TEST(keys_held_by_the_caller)
 {
-	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64], *text;
+	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64];
 	char *held[] = {strdup("out/a.o"), strdup("a"), strdup("b"), NULL};
 	struct recfile ab[2] = {{"a", {1, 1, 1, 0}, 0, false}, {"b", {2, 2, 2, 0}, 0, false}};
 	struct record rab = {"ab\n", true, 0, 0, ab, NULL, NULL, 2, 0, 0, NULL, NULL};
 	struct record r = rec("cc -c a.c\n", true);
-	struct buf b = {0}, want = {0};
+	struct buf b = {0}, want = {0}, text = {0};
 	const struct logentry *e;
 	struct statelog s;
 	size_t i;
@@ -854,12 +1003,13 @@ START_TEST(keys_held_by_the_caller)
 	for (i = 0; i < 3; i++)
 		free(held[i]);
 	statelog_close(&s);
-	ck_assert_int_eq(lines_of(path), 3);
-	text = after_header(path);
+	ck_assert_int_eq(records_of(path), 2);
+	after_header(path, &text);
 	logline_format(&want, &rab);
 	logline_format(&want, &r);
-	ck_assert_str_eq(text, want.s);
-	free(text);
+	ck_assert_uint_eq(text.len, want.len);
+	ck_assert(!memcmp(text.s, want.s, want.len));
+	buf_free(&text);
 	ck_assert(statelog_open(&s, dir, false));
 	same_record(statelog_find(&s, "out/a.o"), &r);
 	ck_assert_str_eq(statelog_find(&s, "b")->script, "ab2\n");
@@ -880,7 +1030,7 @@ int main(void)
 	tcase_add_test(tc, one_record_read_at_a_time);
 	tcase_add_test(tc, damaged_lines_are_skipped);
 	tcase_add_test(tc, depfiles);
-	tcase_add_test(tc, depfile_inputs_alone);
+	tcase_add_test(tc, depfile_inputs_by_number);
 	tcase_add_test(tc, compacted_by_rename);
 	tcase_add_test(tc, compacted_by_size);
 	tcase_add_test(tc, newer_record_reuses_the_entry);
