@@ -1,37 +1,55 @@
-/* libFuzzer target: arbitrary bytes as the body of a state log (what follows its
- * header line). Each line is read twice: as it is, and with its checksum made right,
- * so that the fields behind the checksum are reached too. Every record read must
- * then survive being written and read back. */
+/* libFuzzer target: arbitrary bytes as the entries of a state log (what follows
+ * its first line). They are read twice: as they are, and with the sums of each
+ * entry made right, so that what is behind the sums is reached too. Every
+ * record read must then survive being written and read back. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "state/statelog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The input with the checksum field of each line replaced by the right one. */
-static void fixsums(struct buf *b, const char *text, size_t len)
+static void put64(char *p, uint64_t v)
 {
-	const char *p = text, *end = text + len, *nl, *tab;
+	int i;
 
-	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
-			nl = end;
-		tab = memchr(p, '\t', (size_t)(nl - p));
-		if (tab) {
-			buf_printf(b, "%016" PRIx64 "\t",
-				   htab_hash(tab + 1, (size_t)(nl - tab - 1)));
-			buf_add(b, tab + 1, (size_t)(nl - tab - 1));
-		} else {
-			buf_add(b, p, (size_t)(nl - p));
+	for (i = 0; i < 8; i++)
+		p[i] = (char)(v >> 8 * i);
+}
+
+/* The input in b with the sums of each entry (as its lengths frame it) made
+ * right, as logline.h lays them out: the head's, seeded with the tag and the
+ * head's length, and a record's body's. */
+static void fixsums(struct buf *b, const char *data, size_t len)
+{
+	size_t off = 0, headlen, bodylen, size;
+	char *p;
+
+	buf_add(b, data, len);
+	while (off + ENTRY_HEADER <= len) {
+		p = b->s + off;
+		headlen = logline_u32(p + 4);
+		if ((unsigned char)p[0] != ENTRY_MARK || headlen > len - off - ENTRY_HEADER) {
+			off++;
+			continue;
 		}
-		if (nl < end)
-			buf_putc(b, '\n');
-		p = nl + 1;
+		put64(p + 8, XXH3_64bits_withSeed(p + ENTRY_HEADER, headlen,
+						  logline_u32(p) | (uint64_t)headlen << 32));
+		size = ENTRY_HEADER + headlen;
+		if (p[2] == ENTRY_RECORD && headlen >= REC_HEAD) {
+			bodylen = logline_u32(p + ENTRY_HEADER + 36);
+			if (bodylen + ENTRY_SUM <= len - off - size) {
+				put64(p + size + bodylen, XXH3_64bits(p + size, bodylen));
+				size += bodylen + ENTRY_SUM;
+			}
+		}
+		off += size;
 	}
 }
 
@@ -52,26 +70,35 @@ static size_t records(const struct statelog *s, const struct logentry **v)
 	return n;
 }
 
-/* Write every record of s and read them back: none may be damaged or lost. */
+/* Write every record of s and read them back: none may be damaged or lost, and
+ * each depfile input is found by its number. */
 static void roundtrip(struct statelog *s)
 {
-	struct statelog back = {.fd = -1, .lockfd = -1};
+	struct statelog back;
 	struct buf b = {0};
 	const struct logentry **v = calloc(s->firsts.cap + 1, sizeof(*v));
 	size_t i, n = 0, m, bad;
+	uint32_t k, ndep;
 
 	m = records(s, v);
 	for (i = 0; i < m; i++) {
+		const uint32_t *deps = statelog_depids(v[i], &ndep);
 		const struct record *r = statelog_read(s, v[i]);
+		for (k = 0; k < ndep; k++) {
+			if (!statelog_path(s, deps[k]) ||
+			    (r && (ndep != r->ndep || strcmp(statelog_path(s, deps[k]), r->deps[k].path))))
+				abort();
+		}
 		if (r) {
 			logline_format(&b, r);
 			n++;
 		}
 	}
+	statelog_init(&back);
 	bad = statelog_parse(&back, b.s ? b.s : "", b.len);
 	if (bad || records(&back, NULL) != n) {
-		fprintf(stderr, "%zu records written, %zu read back, %zu damaged:\n%s", n,
-			records(&back, NULL), bad, b.s ? b.s : "");
+		fprintf(stderr, "%zu records written, %zu read back, %zu damaged\n", n,
+			records(&back, NULL), bad);
 		abort();
 	}
 	statelog_close(&back);
@@ -81,14 +108,15 @@ static void roundtrip(struct statelog *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct statelog s = {.fd = -1, .lockfd = -1};
+	struct statelog s;
 	struct buf fixed = {0};
 
+	statelog_init(&s);
 	statelog_parse(&s, (const char *)data, size);
 	statelog_find(&s, "out/a.o");
 	statelog_close(&s);
 
-	s = (struct statelog){.fd = -1, .lockfd = -1};
+	statelog_init(&s);
 	fixsums(&fixed, (const char *)data, size);
 	statelog_parse(&s, fixed.s ? fixed.s : "", fixed.len);
 	roundtrip(&s);
