@@ -133,16 +133,21 @@ static bool rechead(const char *head, uint32_t headlen, struct rechead *h)
 	       h->bodylen >= bodymin(h->nout, h->nin, h->ndep);
 }
 
-bool logline_entry(const char *p, size_t avail, struct entry *e)
+bool logline_tagged(const char *p)
+{
+	return (unsigned char)p[0] == ENTRY_MARK && p[1] == 'L' &&
+	       (p[2] == ENTRY_PATH || p[2] == ENTRY_RECORD) && p[3] == LOG_VERSION;
+}
+
+bool logline_entry(const char *p, size_t have, uint64_t avail, struct entry *e)
 {
 	const char *head = p + ENTRY_HEADER;
 	uint32_t headlen;
 
-	if (avail < ENTRY_HEADER || (unsigned char)p[0] != ENTRY_MARK || p[1] != 'L' ||
-	    (p[2] != ENTRY_PATH && p[2] != ENTRY_RECORD) || p[3] != LOG_VERSION)
+	if (have < ENTRY_HEADER || !logline_tagged(p))
 		return false;
 	headlen = logline_u32(p + 4);
-	if (headlen > avail - ENTRY_HEADER ||
+	if (headlen > have - ENTRY_HEADER ||
 	    XXH3_64bits_withSeed(head, headlen, seed(p, headlen)) != logline_u64(p + 8))
 		return false;
 	e->kind = p[2];
@@ -356,7 +361,7 @@ void logline_format(struct buf *b, const struct record *r)
 	uint32_t part, i, k = 0;
 
 	/* the numbers b gives already */
-	while (off < b->len && logline_entry(b->s + off, b->len - off, &e)) {
+	while (off < b->len && logline_entry(b->s + off, b->len - off, b->len - off, &e)) {
 		if (e.kind == ENTRY_PATH)
 			logpaths_set(&t, e.id, arena_strndup(&a, e.path, e.pathlen));
 		off += (size_t)e.size;

@@ -123,10 +123,13 @@ uint64_t logline_fileshash(const struct record *r);
  * (tmp may be filled and returned). */
 const struct recfile *logline_file(const struct record *r, uint64_t k, struct recfile *tmp);
 
-/* The entry at p, which has avail bytes after it: false if there is none there
- * (no tag, cut short, its head damaged or not one of its kind). A record's body
- * must be there, but is not checked. */
-bool logline_entry(const char *p, size_t avail, struct entry *e);
+/* Whether p starts with the tag of an entry (4 bytes). */
+bool logline_tagged(const char *p);
+/* The entry at p, of which have bytes are held, and avail are left in the log:
+ * false if there is none there (no tag, cut short, its head damaged or not one
+ * of its kind). Its head must be held; a record's body must be in the log, but
+ * is neither held nor checked. */
+bool logline_entry(const char *p, size_t have, uint64_t avail, struct entry *e);
 /* The number of the kth path of record e: its outputs, its inputs (in the body),
  * then its depfile inputs. */
 uint32_t logline_fileid(const struct entry *e, uint64_t k);

@@ -78,7 +78,7 @@ const char *log_rawentry(const struct statelog *s, const struct logentry *le, ch
 		p = got == len ? *tmp : NULL;
 	}
 	/* the entry read again must be the one read when the log was loaded */
-	if (p && !(logline_entry(p, len, e) && e->kind == ENTRY_RECORD && e->size == len &&
+	if (p && !(logline_entry(p, len, len, e) && e->kind == ENTRY_RECORD && e->size == len &&
 		   e->h.script_hash == le->script_hash && e->h.files_hash == le->files_hash))
 		p = NULL;
 	if (!p) {
@@ -145,14 +145,15 @@ void log_letgo(const char *from, const char *to)
 		madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
-/* Keep h, whose n outputs have the keys given, as the newest record of each. */
-static void keepentry(struct statelog *s, struct logentry *h, struct logentry *old,
+/* Keep h, whose n outputs have the keys given, as the newest record of each;
+ * slot is the first one's in the firsts (hset_slot: its record, or NULL). */
+static void keepentry(struct statelog *s, struct logentry *h, void **slot,
 		      const char *const *keys, const size_t *lens, uint64_t n)
 {
-	struct logentry *e;
+	struct logentry *old = *slot, *e;
 	uint64_t k;
 
-	h->first = keys[0];
+	h->first = old ? old->first : keys[0];
 	h->firstlen = (uint32_t)lens[0];
 	/* a newer record of a single output takes the older one's room: the log
 	 * holds as many entries as live records, however many it has read */
@@ -160,14 +161,19 @@ static void keepentry(struct statelog *s, struct logentry *h, struct logentry *o
 	if (old && e != old)
 		old->hidden = true; /* the others may still reach it */
 	*e = *h;
-	for (k = 0; k < n; k++)
+	*slot = e;
+	if (s->others.n && htab_get(&s->others, keys[0], lens[0]))
+		htab_slot(&s->others, keys[0], lens[0])->val = NULL;
+	for (k = 1; k < n; k++)
 		keepas(s, e, keys[k], lens[k]);
 	s->lines++;
 }
 
 /* The numbers of a record's depfile inputs as an entry keeps them: how many,
- * then each (ids holds them as a head does, or as numbers: raw NULL). */
-static const uint32_t *depids(struct statelog *s, uint32_t n, const char *raw, const uint32_t *ids)
+ * then each (from raw as a head holds them, else from ids); NULL if there are
+ * none. *ok is made false if one names no path. */
+static const uint32_t *depids(struct statelog *s, uint32_t n, const char *raw, const uint32_t *ids,
+			      bool *ok)
 {
 	uint32_t *v, i;
 
@@ -175,25 +181,25 @@ static const uint32_t *depids(struct statelog *s, uint32_t n, const char *raw, c
 		return NULL;
 	v = arena_alloc(&s->a, ((size_t)n + 1) * sizeof(*v));
 	v[0] = n;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		v[i + 1] = raw ? logline_id(raw, i) : ids[i];
+		if (!logpaths_get(&s->paths, v[i + 1]))
+			*ok = false;
+	}
 	return v;
 }
 
-/* Take the record of entry e, at pos in the log (at p in memory, or off >= 0 in
- * the file), as the newest of its outputs; false if it names a path the log has
- * not numbered. */
+/* Take the record of entry e, at p in memory (off < 0) or at off in the file, as
+ * the newest of its outputs; false if it names a path the log has not numbered. */
 static bool takerecord(struct statelog *s, const struct entry *e, const char *p, int64_t off)
 {
 	const struct rechead *rh = &e->h;
-	struct logentry h = {0}, *old;
+	struct logentry h = {0};
 	const char *keybuf[8] = {0}, **keys = keybuf;
 	size_t lenbuf[8] = {0}, *lens = lenbuf;
 	uint32_t k;
 	bool ok = e->size <= UINT32_MAX;
 
-	for (k = 0; ok && k < rh->ndep; k++)
-		ok = logpaths_get(&s->paths, logline_id(rh->deps, k)) != NULL;
 	if (ok && rh->nout > LEN(keybuf)) {
 		keys = xmalloc(rh->nout * sizeof(*keys));
 		lens = xmalloc(rh->nout * sizeof(*lens));
@@ -203,9 +209,9 @@ static bool takerecord(struct statelog *s, const struct entry *e, const char *p,
 		if (ok)
 			lens[k] = strlen(keys[k]);
 	}
+	if (ok)
+		h.deps = depids(s, rh->ndep, rh->deps, NULL, &ok);
 	if (ok) {
-		if ((old = hset_get(&s->firsts, keys[0], lens[0])))
-			keys[0] = old->first; /* its key is there already */
 		h.len = (uint32_t)e->size;
 		h.script_hash = rh->script_hash;
 		h.files_hash = rh->files_hash;
@@ -214,12 +220,11 @@ static bool takerecord(struct statelog *s, const struct entry *e, const char *p,
 			h.at = p;
 		else
 			h.off = off;
-		h.deps = depids(s, rh->ndep, rh->deps, NULL);
 		h.duration_ms = rh->duration_ms;
 		h.ok = rh->ok;
 		h.nout = rh->nout < LOG_MANYOUT ? rh->nout : LOG_MANYOUT;
 		h.nin = rh->nin < LOG_MANYIN ? rh->nin : LOG_MANYIN;
-		keepentry(s, &h, old, keys, lens, rh->nout);
+		keepentry(s, &h, hset_slot(&s->firsts, keys[0], lens[0]), keys, lens, rh->nout);
 	}
 	if (keys != keybuf) {
 		free(keys);
@@ -242,34 +247,103 @@ static bool takeentry(struct statelog *s, const struct entry *e, const char *p, 
 	return true;
 }
 
-/* Read the entries of text, len bytes that start pos bytes into the log, kept
- * in memory (inmem) or mapped from the file (the pages read are let go of);
- * returns the number of damaged stretches. After damage, the next entry is
- * looked for at each mark that follows. */
-static size_t readentries(struct statelog *s, const char *text, size_t len, uint64_t pos,
-			  bool inmem, bool mapped)
+/* The log as it is read: the bytes held from p to end, which start pos bytes
+ * into it, and more read from fd as they are needed (-1: all of it is held). */
+struct reader {
+	int fd;
+	char *buf;   /* what was read from fd, cap bytes */
+	size_t cap;
+	const char *p, *end;
+	uint64_t pos, size; /* (size: of the log) */
+};
+
+/* Read more for hold. */
+static bool refill(struct reader *r, uint64_t n)
 {
-	const char *p = text, *end = text + len, *dropped = text;
+	size_t held = (size_t)(r->end - r->p), want;
+	ssize_t got;
+	char *to;
+
+	if (r->fd < 0 || n > r->size - r->pos)
+		return false;
+	want = (size_t)(r->size - r->pos < LOG_CHUNK ? r->size - r->pos : LOG_CHUNK);
+	want = n > want ? (size_t)n : want;
+	to = want > r->cap ? xmalloc(want) : r->buf;
+	if (held) /* (nothing held yet: r->p may be NULL) */
+		memmove(to, r->p, held);
+	if (to != r->buf) {
+		free(r->buf);
+		r->buf = to;
+		r->cap = want;
+	}
+	while (held < want) {
+		got = pread(r->fd, to + held, want - held, (off_t)(r->pos + held));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		held += (size_t)got;
+	}
+	r->p = to;
+	r->end = to + held;
+	return held >= n;
+}
+
+/* Hold at least n bytes at r->p; false if fewer are left in the log, or they
+ * cannot be read. The bytes held before may move. */
+static inline bool hold(struct reader *r, uint64_t n)
+{
+	return (uint64_t)(r->end - r->p) >= n || refill(r, n);
+}
+
+/* Go on n bytes, which need not be held. */
+static void skip(struct reader *r, uint64_t n)
+{
+	if (n <= (uint64_t)(r->end - r->p))
+		r->p += n;
+	else
+		r->p = r->end; /* let go of what is held */
+	r->pos += n;
+}
+
+/* Go on to the next mark, after damage; false if there is none. */
+static bool resync(struct reader *r)
+{
+	const char *mark;
+
+	skip(r, 1);
+	while (hold(r, 1)) {
+		if ((mark = memchr(r->p, ENTRY_MARK, (size_t)(r->end - r->p)))) {
+			skip(r, (uint64_t)(mark - r->p));
+			return true;
+		}
+		skip(r, (uint64_t)(r->end - r->p));
+	}
+	return false;
+}
+
+/* Read the entries of the log (kept in memory if inmem), reading only the heads
+ * of the records; returns the number of damaged stretches. After damage, the
+ * next entry is looked for at each mark that follows. */
+static size_t readentries(struct statelog *s, struct reader *r, bool inmem)
+{
 	struct entry e;
 	size_t bad = 0;
 	bool lost = false;
 
-	while (p < end) {
-		if (logline_entry(p, (size_t)(end - p), &e)) {
-			if (!takeentry(s, &e, p, pos + (uint64_t)(p - text), inmem))
+	while (r->pos < r->size) {
+		if (hold(r, ENTRY_HEADER) && logline_tagged(r->p) &&
+		    hold(r, ENTRY_HEADER + (uint64_t)logline_u32(r->p + 4)) &&
+		    logline_entry(r->p, (size_t)(r->end - r->p), r->size - r->pos, &e)) {
+			if (!takeentry(s, &e, r->p, r->pos, inmem))
 				bad++;
 			lost = false;
-			p += e.size;
+			skip(r, e.size);
 		} else {
 			bad += !lost;
 			lost = true;
-			p = memchr(p + 1, ENTRY_MARK, (size_t)(end - p - 1));
-			if (!p)
+			if (!resync(r))
 				break;
-		}
-		if (mapped && p - dropped >= LOG_CHUNK) {
-			log_letgo(dropped, p);
-			dropped = p;
 		}
 	}
 	return bad;
@@ -278,9 +352,10 @@ static size_t readentries(struct statelog *s, const char *text, size_t len, uint
 size_t statelog_parse(struct statelog *s, const char *text, size_t len)
 {
 	char *copy = arena_alloc(&s->a, len + 1);
+	struct reader r = {-1, NULL, 0, copy, copy + len, 0, len};
 
 	memcpy(copy, text, len);
-	return readentries(s, copy, len, 0, true, false);
+	return readentries(s, &r, true);
 }
 
 const struct logentry *statelog_get(const struct statelog *s, const char *path)
@@ -372,16 +447,16 @@ char *log_wholefile(int fd, size_t size, bool *mapped)
 }
 
 /* Read the log at path, keeping only the records' heads (the rest is read again
- * from s->rfd when needed). The file is mapped and the pages read are let go of
- * as it goes, so that reading it costs no more than a megabyte or so. *header
- * tells whether it starts with this version's header; returns the number of
- * damaged stretches. */
+ * from s->rfd when needed). It is read a part at a time, the bodies of long
+ * records skipped, so that reading it holds no more than LOG_CHUNK bytes or so
+ * (and the longest head) and changes no mapping while the files are stated on
+ * other threads. *header tells whether it starts with this version's header;
+ * returns the number of damaged stretches. */
 size_t log_readlog(struct statelog *s, const char *path, bool *header, bool *empty)
 {
 	struct stat st;
-	size_t bad = 0, size, hlen = sizeof(LOG_HEADER) - 1;
-	char *text;
-	bool mapped;
+	struct reader r = {-1, NULL, 0, NULL, NULL, 0, 0};
+	size_t bad = 0, hlen = sizeof(LOG_HEADER) - 1;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	*header = false;
@@ -389,23 +464,22 @@ size_t log_readlog(struct statelog *s, const char *path, bool *header, bool *emp
 	if (fd < 0)
 		return 0;
 	/* another baton may be appending (one run by a job of this one's): read
-	 * whole lines, none half written */
+	 * whole records, none half written, up to the size it has now */
 	flock(fd, LOCK_SH);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
-	    !(text = log_wholefile(fd, (size_t)st.st_size, &mapped))) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
 		close(fd); /* not a log baton wrote, or nothing to read: start a new one */
 		return 0;
 	}
 	flock(fd, LOCK_UN);
 	*empty = false;
-	size = (size_t)st.st_size;
-	*header = size >= hlen && !memcmp(text, LOG_HEADER, hlen);
-	if (*header)
-		bad = readentries(s, text + hlen, size - hlen, hlen, false, mapped);
-	if (mapped)
-		munmap(text, size);
-	else
-		free(text);
+	r.fd = fd;
+	r.size = (uint64_t)st.st_size;
+	*header = hold(&r, hlen) && !memcmp(r.p, LOG_HEADER, hlen);
+	if (*header) {
+		skip(&r, hlen);
+		bad = readentries(s, &r, false);
+	}
+	free(r.buf);
 	if (*header) {
 		if (fd == 0) { /* baton was started without stdin: keep 0 free for "none" */
 			s->rfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
@@ -722,9 +796,10 @@ static bool writerecord(struct statelog *s, const struct record *r, uint32_t *id
 /* Keep r, whose entry of len bytes was just written at off, as the newest
  * record of its outputs; ids are the numbers of its files. */
 static void keeprecord(struct statelog *s, const struct record *r, const uint32_t *ids,
-		       struct logentry *old, uint64_t len, int64_t off)
+		       uint64_t len, int64_t off)
 {
 	struct logentry h = {0};
+	bool known = true;
 	const char *keybuf[8] = {0}, **keys = keybuf;
 	size_t lenbuf[8] = {0}, *lens = lenbuf;
 	uint32_t k;
@@ -733,7 +808,7 @@ static void keeprecord(struct statelog *s, const struct record *r, const uint32_
 	h.off = off;
 	h.script_hash = logline_scripthash(r->script ? r->script : "");
 	h.files_hash = logline_fileshash(r);
-	h.deps = depids(s, r->ndep, NULL, ids + r->nout + r->nin);
+	h.deps = depids(s, r->ndep, NULL, ids + r->nout + r->nin, &known);
 	h.ok = r->ok;
 	h.duration_ms = r->duration_ms;
 	h.nout = r->nout < LOG_MANYOUT ? r->nout : LOG_MANYOUT;
@@ -743,10 +818,10 @@ static void keeprecord(struct statelog *s, const struct record *r, const uint32_
 		lens = xmalloc(r->nout * sizeof(*lens));
 	}
 	for (k = 0; k < r->nout; k++) {
-		keys[k] = k == 0 ? old->first : statelog_path(s, ids[k]);
+		keys[k] = statelog_path(s, ids[k]);
 		lens[k] = strlen(r->outs[k].path);
 	}
-	keepentry(s, &h, old, keys, lens, r->nout);
+	keepentry(s, &h, hset_slot(&s->firsts, keys[0], lens[0]), keys, lens, r->nout);
 	if (keys != keybuf) {
 		free(keys);
 		free(lens);
@@ -755,7 +830,6 @@ static void keeprecord(struct statelog *s, const struct record *r, const uint32_
 
 bool statelog_append(struct statelog *s, const struct record *r)
 {
-	struct logentry *old;
 	uint32_t *ids = xmalloc(((size_t)r->nout + r->nin + r->ndep + 1) * sizeof(*ids));
 	uint32_t numbered = s->paths.n;
 	uint64_t paths = 0, len = 0;
@@ -790,8 +864,8 @@ bool statelog_append(struct statelog *s, const struct record *r)
 	 * keeps no record of them in memory */
 	s->pathbytes += paths;
 	keylen = strlen(r->outs[0].path);
-	if ((old = hset_get(&s->firsts, r->outs[0].path, keylen))) {
-		keeprecord(s, r, ids, old, len, s->end + (int64_t)paths);
+	if (hset_get(&s->firsts, r->outs[0].path, keylen)) {
+		keeprecord(s, r, ids, len, s->end + (int64_t)paths);
 	} else {
 		addkey(s, htab_hash(r->outs[0].path, keylen));
 		s->added.bytes += len;

@@ -45,7 +45,7 @@ static size_t entries_of(const char *p, size_t len, size_t *ends, char *kinds, s
 	struct entry e;
 	size_t off = 0, n = 0;
 
-	while (off < len && n < max && logline_entry(p + off, len - off, &e)) {
+	while (off < len && n < max && logline_entry(p + off, len - off, len - off, &e)) {
 		off += (size_t)e.size;
 		ends[n] = off;
 		kinds[n++] = e.kind;
@@ -93,7 +93,7 @@ static void count_entries(const char *path, long *records, long *paths)
 	ck_assert(!memcmp(b.s, "baton-log 6\n", off));
 	*records = *paths = 0;
 	while (off < b.len) {
-		ck_assert(logline_entry(b.s + off, b.len - off, &e));
+		ck_assert(logline_entry(b.s + off, b.len - off, b.len - off, &e));
 		if (e.kind == ENTRY_RECORD)
 			++*records;
 		else
