@@ -1,5 +1,6 @@
 /* Compacting the state log: its live records written to a new file, with the
- * paths they name numbered anew, which then takes the old one's place. */
+ * paths they name numbered anew and their heads together, which then takes the
+ * old one's place. */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,16 +16,10 @@ struct moved {
 	struct logentry *e;
 };
 
-/* Where an entry is: in the file, or (read from a copy) in memory. */
-static int64_t place(const struct logentry *e)
-{
-	return e->inmem ? (int64_t)(intptr_t)e->at : e->off;
-}
-
 /* Oldest first. */
 static int byoffset(const void *a, const void *b)
 {
-	int64_t p = place(((const struct moved *)a)->e), q = place(((const struct moved *)b)->e);
+	int64_t p = ((const struct moved *)a)->e->off, q = ((const struct moved *)b)->e->off;
 
 	return (p > q) - (p < q);
 }
@@ -76,97 +71,169 @@ static struct moved *liveentries(const struct statelog *s, size_t *n)
 	return v;
 }
 
-/* Append the entry of record e, read whole from t, to b, numbering its paths as
- * renum (by t's numbers; UINT32_MAX: none yet) says, and giving the next of
- * *next to each path it names that has none yet, with an entry of its own
- * first. False if the record is damaged: it is left out. */
-static bool move(struct buf *b, const struct statelog *t, const struct entry *e,
-		 uint32_t *renum, uint32_t *next)
-{
-	const struct rechead *h = &e->h;
-	uint64_t k, n = (uint64_t)h->nout + h->nin + h->ndep;
-	uint32_t id;
+/* The file being written: what is held, and how much was written before it. */
+struct out {
+	int fd;
+	struct buf b;
+	uint64_t written;
+	bool ok;
+};
 
-	if (!logline_bodyok(e->body, h->bodylen))
-		return false;
-	for (k = 0; k < n; k++) {
-		if (!logpaths_get(&t->paths, logline_fileid(e, k)))
-			return false;
+/* Write what is held once it is LOG_CHUNK or more (or at all: limit 0). */
+static void flush(struct out *o, size_t limit)
+{
+	if (o->ok && o->b.len >= limit && o->b.len) {
+		o->ok = log_writeall(o->fd, o->b.s, o->b.len);
+		o->written += o->b.len;
+		o->b.len = 0;
 	}
-	for (k = 0; k < n; k++) {
-		id = logline_fileid(e, k);
-		if (renum[id] == UINT32_MAX) {
-			const char *path = logpaths_get(&t->paths, id);
-			renum[id] = (*next)++;
-			logline_path(b, renum[id], path, strlen(path));
+}
+
+/* The live records read back one at a time, in order, from the file t maps
+ * whole, its pages let go of behind the one read last: behind its entry, and
+ * for a head apart, behind its body (bodies are in the order of their heads). */
+struct walk {
+	const struct statelog *t;
+	struct moved *v;
+	size_t n, i;
+	const char *gone, *bodies; /* (bodies: NULL until the first body apart) */
+};
+
+/* Let go of the pages from *gone to end once they are LOG_CHUNK or more. */
+static void behind(const char **gone, const char *end)
+{
+	if (!*gone)
+		*gone = end;
+	if (end - *gone >= LOG_CHUNK) {
+		log_letgo(*gone, end);
+		*gone = end;
+	}
+}
+
+/* The next record, whole and naming only paths t numbers, into *e; NULL at the
+ * end. A record damaged since it was loaded is left out (it is rebuilt). */
+static struct logentry *next(struct walk *w, struct entry *e)
+{
+	const struct statelog *t = w->t;
+	struct logentry *le;
+	char *tmp;
+	uint64_t k, n;
+	bool ok;
+
+	while (w->i < w->n) {
+		le = w->v[w->i++].e;
+		ok = log_rawentry(t, le, &tmp, e) && logline_bodyok(e->body, e->h.bodylen);
+		n = (uint64_t)e->h.nout + e->h.nin + e->h.ndep;
+		for (k = 0; ok && k < n; k++)
+			ok = logpaths_get(&t->paths, logline_fileid(e, k)) != NULL;
+		free(tmp); /* (none: t->whole is the file) */
+		if (ok) {
+			if (le->split)
+				behind(&w->bodies, e->body + e->h.bodylen);
+			behind(&w->gone, t->whole + le->off + e->size);
+			return le;
 		}
 	}
-	logline_renumber(b, e, renum);
-	return true;
+	return NULL;
+}
+
+/* Start walking the live records again. */
+static void rewind_walk(struct walk *w)
+{
+	log_letgo(w->t->whole, w->t->whole + w->t->wholelen);
+	w->i = 0;
+	w->gone = w->t->whole;
+	w->bodies = NULL;
+}
+
+/* Write the live records of t, read from its file mapped whole, to o: first the
+ * paths they name, numbered anew in the order they are met, then their heads
+ * apart, then their bodies in one block. Three walks over the file, one for
+ * each, its pages let go of as each goes: compacting a log of a hundred
+ * megabytes holds a few. */
+static void rewrite(struct statelog *t, struct moved *v, size_t n, struct out *o)
+{
+	struct walk w = {t, v, n, 0, t->whole, NULL};
+	struct entry e;
+	uint32_t *renum = xmalloc(((size_t)t->paths.n + 1) * sizeof(*renum)), next_id = 0, id;
+	uint64_t k, files, heads = 0, bodies = 0, at;
+
+	memset(renum, 0xff, ((size_t)t->paths.n + 1) * sizeof(*renum));
+	while (next(&w, &e)) {
+		files = (uint64_t)e.h.nout + e.h.nin + e.h.ndep;
+		for (k = 0; k < files; k++) {
+			id = logline_fileid(&e, k);
+			if (renum[id] == UINT32_MAX) {
+				const char *path = logpaths_get(&t->paths, id);
+				renum[id] = next_id++;
+				logline_path(&o->b, renum[id], path, strlen(path));
+			}
+		}
+		heads += logline_headsize(&e);
+		bodies += (uint64_t)e.h.bodylen + ENTRY_SUM;
+		flush(o, LOG_CHUNK);
+	}
+	/* the first body, after the paths, the heads and the block's header */
+	at = o->written + o->b.len + heads + ENTRY_HEADER + 8 - strlen(LOG_HEADER);
+	rewind_walk(&w);
+	while (next(&w, &e)) {
+		logline_movehead(&o->b, &e, renum, at);
+		at += (uint64_t)e.h.bodylen + ENTRY_SUM;
+		flush(o, LOG_CHUNK);
+	}
+	logline_bodies(&o->b, bodies);
+	rewind_walk(&w);
+	while (next(&w, &e)) {
+		logline_movebody(&o->b, &e, renum);
+		flush(o, LOG_CHUNK);
+	}
+	flush(o, 0);
+	free(renum);
 }
 
 /* Write the live records of t, read from its file (t->rfd), to a new file and put
- * it in place of the log. The old file is mapped and read in order, its pages
- * let go of as it goes, and the new one is written a megabyte at a time:
- * compacting a log of a hundred megabytes costs a few. */
+ * it in place of the log. */
 static void compact(struct statelog *t)
 {
-	struct buf b = {0}, tmp = {0};
+	struct out o = {-1, {0}, 0, true};
+	struct buf tmp = {0};
 	struct stat st;
 	struct moved *moved;
-	struct entry e;
-	size_t i, n = 0, size = 0;
-	uint32_t *renum = xmalloc(((size_t)t->paths.n + 1) * sizeof(*renum)), next = 0;
-	const char *gone = NULL;
-	char *whole = NULL, *copy;
-	bool mapped = false, ok;
-	int fd = t->rfd;
+	size_t n = 0, size = 0;
+	char *whole = NULL;
+	bool mapped = false;
 
-	if (fd > 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
+	if (t->rfd > 0 && fstat(t->rfd, &st) == 0 && st.st_size > 0) {
 		size = (size_t)st.st_size;
-		if ((whole = log_wholefile(fd, size, &mapped))) {
-			t->whole = gone = whole;
-			t->wholelen = size;
-		}
+		whole = log_wholefile(t->rfd, size, &mapped);
 	}
-	memset(renum, 0xff, ((size_t)t->paths.n + 1) * sizeof(*renum));
+	if (!whole)
+		return;
+	t->whole = whole;
+	t->wholelen = size;
 	moved = liveentries(t, &n);
 	buf_printf(&tmp, "%s.tmp", t->path);
-	fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	ok = fd >= 0 && whole;
-	buf_puts(&b, LOG_HEADER);
-	for (i = 0; ok && i < n; i++) {
-		struct logentry *le = moved[i].e;
-		/* (a record damaged since it was read is left out: it is rebuilt) */
-		if (log_rawentry(t, le, &copy, &e))
-			move(&b, t, &e, renum, &next);
-		free(copy);
-		if (b.len >= LOG_CHUNK) {
-			ok = log_writeall(fd, b.s, b.len);
-			b.len = 0;
-		}
-		if (mapped && le->off + le->len - (gone - whole) >= LOG_CHUNK) {
-			log_letgo(gone, whole + le->off + le->len);
-			gone = whole + le->off + le->len;
-		}
-	}
-	ok = ok && log_writeall(fd, b.s, b.len);
-	if (fd >= 0 && close(fd) != 0)
-		ok = false;
+	o.fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	o.ok = o.fd >= 0;
+	buf_puts(&o.b, LOG_HEADER);
+	o.written = 0;
+	if (o.ok)
+		rewrite(t, moved, n, &o);
+	if (o.fd >= 0 && close(o.fd) != 0)
+		o.ok = false;
 	if (mapped)
 		munmap(whole, size);
 	else
 		free(whole);
 	t->whole = NULL;
 	t->wholelen = 0;
-	if (!ok || rename(tmp.s, t->path) != 0) {
-		if (fd >= 0)
+	if (!o.ok || rename(tmp.s, t->path) != 0) {
+		if (o.fd >= 0)
 			unlink(tmp.s); /* keep the old log: it is still right */
 	}
-	buf_free(&b);
+	buf_free(&o.b);
 	buf_free(&tmp);
 	free(moved);
-	free(renum);
 }
 
 void statelog_compact(struct statelog *s)

@@ -111,11 +111,12 @@ static uint64_t bodymin(uint64_t nout, uint64_t nin, uint64_t ndep)
 	return 8 + 4 * nin + FILE_STAT * (nout + nin + ndep);
 }
 
-static bool rechead(const char *head, uint32_t headlen, struct rechead *h)
+/* Read a record's head (apart, if split); false if it is not one. */
+static bool rechead(const char *head, uint32_t headlen, bool split, struct rechead *h)
 {
-	uint32_t flags;
+	uint32_t flags, fixed = REC_HEAD + (split ? 8 : 0);
 
-	if (headlen < REC_HEAD)
+	if (headlen < fixed)
 		return false;
 	h->script_hash = logline_u64(head);
 	h->files_hash = logline_u64(head + 8);
@@ -126,17 +127,20 @@ static bool rechead(const char *head, uint32_t headlen, struct rechead *h)
 	h->ndep = logline_u32(head + 32);
 	h->bodylen = logline_u32(head + 36);
 	h->ok = flags == 1;
-	h->outs = head + REC_HEAD;
+	h->bodyoff = split ? logline_u64(head + REC_HEAD) : 0;
+	h->outs = head + fixed;
 	h->deps = h->outs + 4 * (size_t)h->nout;
 	return flags <= 1 && h->nout >= 1 &&
-	       headlen == REC_HEAD + 4 * ((uint64_t)h->nout + h->ndep) &&
+	       headlen == fixed + 4 * ((uint64_t)h->nout + h->ndep) &&
 	       h->bodylen >= bodymin(h->nout, h->nin, h->ndep);
 }
 
 bool logline_tagged(const char *p)
 {
 	return (unsigned char)p[0] == ENTRY_MARK && p[1] == 'L' &&
-	       (p[2] == ENTRY_PATH || p[2] == ENTRY_RECORD) && p[3] == LOG_VERSION;
+	       (p[2] == ENTRY_PATH || p[2] == ENTRY_RECORD || p[2] == ENTRY_HEAD ||
+		p[2] == ENTRY_BODIES) &&
+	       p[3] == LOG_VERSION;
 }
 
 bool logline_entry(const char *p, size_t have, uint64_t avail, struct entry *e)
@@ -159,8 +163,17 @@ bool logline_entry(const char *p, size_t have, uint64_t avail, struct entry *e)
 		e->pathlen = headlen - 4;
 		return headlen > 4 && !memchr(e->path, '\0', e->pathlen);
 	}
-	if (!rechead(head, headlen, &e->h))
+	if (e->kind == ENTRY_BODIES) {
+		/* the bodies of the heads apart before it, skipped */
+		e->size += headlen == 8 ? logline_u64(head) : UINT64_MAX - e->size;
+		return headlen == 8 && e->size <= avail;
+	}
+	if (!rechead(head, headlen, e->kind == ENTRY_HEAD, &e->h))
 		return false;
+	if (e->kind == ENTRY_HEAD) {
+		e->body = NULL;
+		return true;
+	}
 	e->body = head + headlen;
 	e->size += (uint64_t)e->h.bodylen + ENTRY_SUM;
 	return e->size <= avail;
@@ -327,26 +340,49 @@ void logline_sum(struct buf *b, uint64_t sum)
 	put64(b, sum);
 }
 
-void logline_renumber(struct buf *b, const struct entry *e, const uint32_t *renum)
+uint64_t logline_headsize(const struct entry *e)
+{
+	return ENTRY_HEADER + REC_HEAD + 8 + 4 * ((uint64_t)e->h.nout + e->h.ndep);
+}
+
+void logline_movehead(struct buf *b, const struct entry *e, const uint32_t *renum,
+		      uint64_t bodyoff)
+{
+	const struct rechead *h = &e->h;
+	size_t start = b->len;
+	uint32_t i;
+
+	buf_add(b, nothing, ENTRY_HEADER);
+	buf_add(b, h->outs - (e->kind == ENTRY_HEAD ? REC_HEAD + 8 : REC_HEAD), REC_HEAD);
+	put64(b, bodyoff);
+	for (i = 0; i < h->nout; i++)
+		put32(b, renum[logline_id(h->outs, i)]);
+	for (i = 0; i < h->ndep; i++)
+		put32(b, renum[logline_id(h->deps, i)]);
+	header(b, start, ENTRY_HEAD);
+}
+
+void logline_movebody(struct buf *b, const struct entry *e, const uint32_t *renum)
 {
 	const struct rechead *h = &e->h;
 	const char *ins = e->body + 8;
 	size_t start = b->len, nin = 4 * (size_t)h->nin;
 	uint32_t i;
 
-	buf_add(b, nothing, ENTRY_HEADER);
-	buf_add(b, h->outs - REC_HEAD, REC_HEAD);
-	for (i = 0; i < h->nout; i++)
-		put32(b, renum[logline_id(h->outs, i)]);
-	for (i = 0; i < h->ndep; i++)
-		put32(b, renum[logline_id(h->deps, i)]);
-	header(b, start, ENTRY_RECORD);
-	start = b->len;
 	buf_add(b, e->body, 8);
 	for (i = 0; i < h->nin; i++)
 		put32(b, renum[logline_id(ins, i)]);
 	buf_add(b, ins + nin, h->bodylen - 8 - nin);
 	put64(b, XXH3_64bits(b->s + start, b->len - start));
+}
+
+void logline_bodies(struct buf *b, uint64_t len)
+{
+	size_t start = b->len;
+
+	buf_add(b, nothing, ENTRY_HEADER);
+	put64(b, len);
+	header(b, start, ENTRY_BODIES);
 }
 
 void logline_format(struct buf *b, const struct record *r)

@@ -3,12 +3,13 @@
  *
  * An entry is a header of ENTRY_HEADER bytes, then its head:
  *
- *   tag      4 bytes: 0xb7, 'L', the kind ('p' a path, 'r' a record), LOG_VERSION
+ *   tag      4 bytes: 0xb7, 'L', the kind (below), LOG_VERSION
  *   headlen  u32: the bytes of the head
- *   headsum  u64: XXH3 of the head, seeded with the tag and headlen (entry_seed)
+ *   headsum  u64: XXH3 of the head, seeded with the tag and headlen (seed)
  *
- * A path's head is its number (u32), then its bytes (no NUL). A record's head
- * (REC_HEAD bytes, then numbers) is all a build that finds it up to date reads:
+ * A path's head ('p') is its number (u32), then its bytes (no NUL). A record's
+ * head ('r', REC_HEAD bytes, then numbers) is all a build that finds it up to
+ * date reads:
  *
  *   script_hash u64, files_hash u64, duration_ms u32, flags u32 (1: ok),
  *   nout u32, nin u32, ndep u32, bodylen u32,
@@ -18,7 +19,13 @@
  * body is read: rss_kb u64, the numbers of the nin inputs, then for each file
  * (outputs, inputs, depfile inputs) its stat data and content hash (FILE_STAT
  * bytes: mtime i64, size i64, inode u64, ctime i64, hash u64, hashed u8), and
- * the script to the end. Numbers are little-endian. */
+ * the script to the end. Numbers are little-endian.
+ *
+ * A compacted log holds the heads of its records together, so that a load reads
+ * just them: a head apart ('h') has, after its first REC_HEAD bytes, where its
+ * body is (u64: bytes after the log's first entry), then the numbers; the
+ * bodies, each with its sum, follow them in one block ('b', whose head is the
+ * length of the bodies after it), which a load skips. */
 #ifndef BATON_LOGLINE_H
 #define BATON_LOGLINE_H
 
@@ -57,7 +64,7 @@ struct record {
 
 enum { ENTRY_HEADER = 16, ENTRY_SUM = 8, REC_HEAD = 40, FILE_STAT = 41 };
 enum { FILE_HASHED = FILE_STAT - 1 }; /* where in a file's stat data its hashed flag is */
-enum { ENTRY_PATH = 'p', ENTRY_RECORD = 'r' };
+enum { ENTRY_PATH = 'p', ENTRY_RECORD = 'r', ENTRY_HEAD = 'h', ENTRY_BODIES = 'b' };
 enum { ENTRY_MARK = 0xb7 }; /* an entry's first byte */
 
 /* A record's head, read. */
@@ -68,14 +75,17 @@ struct rechead {
 	bool ok;
 	uint32_t nout, nin, ndep;
 	uint32_t bodylen;
+	uint64_t bodyoff;        /* a head apart: where its body is (see above) */
 	const char *outs, *deps; /* their numbers, as the head holds them (logline_id) */
 };
 
 /* An entry as logline_entry finds it. */
 struct entry {
-	char kind;            /* ENTRY_PATH or ENTRY_RECORD */
-	uint64_t size;        /* all its bytes: header, head, a record's body and sum */
-	const char *body;     /* a record's body (not checked) */
+	char kind;            /* ENTRY_PATH, _RECORD, _HEAD or _BODIES */
+	uint64_t size;        /* all its bytes: header, head, and a record's body and
+	                       * sum, or the bodies of a block */
+	const char *body;     /* a record's body (not checked); for a head apart,
+	                       * NULL until the caller finds it */
 	uint32_t id;          /* a path's number */
 	const char *path;     /* its bytes */
 	uint32_t pathlen;
@@ -160,9 +170,16 @@ struct linecursor {
 bool logline_body(struct linecursor *c, struct buf *b, size_t limit);
 /* Append the sum of a body that hashed to sum. */
 void logline_sum(struct buf *b, uint64_t sum);
-/* Append the entry of record e again (its body whole), with each number id of
- * its paths made renum[id]. */
-void logline_renumber(struct buf *b, const struct entry *e, const uint32_t *renum);
+/* The bytes of the head apart of record e. */
+uint64_t logline_headsize(const struct entry *e);
+/* Append the head of record e (its body found) as a head apart whose body is
+ * at bodyoff, with each number id of its paths made renum[id]. */
+void logline_movehead(struct buf *b, const struct entry *e, const uint32_t *renum,
+		      uint64_t bodyoff);
+/* Append its body and sum so numbered. */
+void logline_movebody(struct buf *b, const struct entry *e, const uint32_t *renum);
+/* Append the header of a block of len bytes of bodies, which follow it. */
+void logline_bodies(struct buf *b, uint64_t len);
 /* Append r to b, which holds entries as this writes them: entries for the paths
  * it names that b does not number yet, then its own (for tests). */
 void logline_format(struct buf *b, const struct record *r);

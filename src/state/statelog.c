@@ -52,34 +52,47 @@ bool log_writeall(int fd, const char *p, size_t n)
 	return true;
 }
 
+/* The n bytes at off in the log: where it is held, else read into buf; NULL if
+ * they cannot be read. */
+static const char *readat(const struct statelog *s, uint64_t off, size_t n, char *buf)
+{
+	int fd = s->rfd > 0 ? s->rfd : s->fd;
+	size_t got = 0;
+	ssize_t k;
+
+	if (s->whole)
+		return off <= s->wholelen && n <= s->wholelen - off ? s->whole + off : NULL;
+	while (fd > 0 && got < n) {
+		k = pread(fd, buf + got, n - got, (off_t)(off + got));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	return got == n ? buf : NULL;
+}
+
 const char *log_rawentry(const struct statelog *s, const struct logentry *le, char **tmp,
 			 struct entry *e)
 {
-	const char *p = NULL;
-	int fd = s->rfd > 0 ? s->rfd : s->fd;
-	size_t got = 0, len = le->len;
-	ssize_t n;
+	char header[ENTRY_HEADER];
+	const char *p;
+	size_t head = le->len;
 
-	*tmp = NULL;
-	if (le->inmem) {
-		p = le->at;
-	} else if (s->whole && (uint64_t)le->off + len <= s->wholelen) {
-		p = s->whole + le->off;
-	} else if (fd > 0) {
-		*tmp = xmalloc(len + 1);
-		while (got < len) {
-			n = pread(fd, *tmp + got, len - got, (off_t)(le->off + (int64_t)got));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
-		p = got == len ? *tmp : NULL;
-	}
+	*tmp = s->whole ? NULL : xmalloc((size_t)le->len + 1);
+	/* a head apart says where its body is: the record's bytes are both */
+	if (le->split && (p = readat(s, (uint64_t)le->off, ENTRY_HEADER, header)))
+		head = ENTRY_HEADER + (size_t)logline_u32(p + 4);
+	p = head <= le->len ? readat(s, (uint64_t)le->off, head, *tmp) : NULL;
 	/* the entry read again must be the one read when the log was loaded */
-	if (p && !(logline_entry(p, len, len, e) && e->kind == ENTRY_RECORD && e->size == len &&
+	if (p && !(logline_entry(p, head, head, e) &&
+		   e->kind == (le->split ? ENTRY_HEAD : ENTRY_RECORD) &&
+		   e->size + (le->split ? (uint64_t)e->h.bodylen + ENTRY_SUM : 0) == le->len &&
 		   e->h.script_hash == le->script_hash && e->h.files_hash == le->files_hash))
+		p = NULL;
+	if (p && le->split &&
+	    !(e->body = readat(s, s->base + e->h.bodyoff, le->len - head, *tmp ? *tmp + head : NULL)))
 		p = NULL;
 	if (!p) {
 		free(*tmp);
@@ -189,16 +202,17 @@ static const uint32_t *depids(struct statelog *s, uint32_t n, const char *raw, c
 	return v;
 }
 
-/* Take the record of entry e, at p in memory (off < 0) or at off in the file, as
- * the newest of its outputs; false if it names a path the log has not numbered. */
-static bool takerecord(struct statelog *s, const struct entry *e, const char *p, int64_t off)
+/* Take the record of entry e, at off in the log, as the newest of its outputs;
+ * false if it names a path the log has not numbered. */
+static bool takerecord(struct statelog *s, const struct entry *e, int64_t off)
 {
 	const struct rechead *rh = &e->h;
 	struct logentry h = {0};
 	const char *keybuf[8] = {0}, **keys = keybuf;
 	size_t lenbuf[8] = {0}, *lens = lenbuf;
+	uint64_t len = e->size + (e->kind == ENTRY_HEAD ? (uint64_t)rh->bodylen + ENTRY_SUM : 0);
 	uint32_t k;
-	bool ok = e->size <= UINT32_MAX;
+	bool ok = len <= UINT32_MAX;
 
 	if (ok && rh->nout > LEN(keybuf)) {
 		keys = xmalloc(rh->nout * sizeof(*keys));
@@ -212,14 +226,11 @@ static bool takerecord(struct statelog *s, const struct entry *e, const char *p,
 	if (ok)
 		h.deps = depids(s, rh->ndep, rh->deps, NULL, &ok);
 	if (ok) {
-		h.len = (uint32_t)e->size;
+		h.len = (uint32_t)len;
 		h.script_hash = rh->script_hash;
 		h.files_hash = rh->files_hash;
-		h.inmem = off < 0;
-		if (h.inmem)
-			h.at = p;
-		else
-			h.off = off;
+		h.off = off;
+		h.split = e->kind == ENTRY_HEAD;
 		h.duration_ms = rh->duration_ms;
 		h.ok = rh->ok;
 		h.nout = rh->nout < LOG_MANYOUT ? rh->nout : LOG_MANYOUT;
@@ -234,11 +245,16 @@ static bool takerecord(struct statelog *s, const struct entry *e, const char *p,
 }
 
 /* Take entry e, which starts pos bytes into the log; false if it is damaged. */
-static bool takeentry(struct statelog *s, const struct entry *e, const char *p, uint64_t pos,
-		      bool inmem)
+static bool takeentry(struct statelog *s, const struct entry *e, uint64_t pos)
 {
+	if (e->kind == ENTRY_BODIES)
+		return true; /* skipped */
 	if (e->kind == ENTRY_RECORD)
-		return takerecord(s, e, p, inmem ? -1 : (int64_t)pos);
+		s->tail += e->size;
+	else
+		s->heads += e->size;
+	if (e->kind != ENTRY_PATH)
+		return takerecord(s, e, (int64_t)pos);
 	/* a number given once, and no bigger than a log of this size gives */
 	if (e->id >= logpaths_most(pos) || logpaths_get(&s->paths, e->id))
 		return false;
@@ -322,10 +338,10 @@ static bool resync(struct reader *r)
 	return false;
 }
 
-/* Read the entries of the log (kept in memory if inmem), reading only the heads
- * of the records; returns the number of damaged stretches. After damage, the
- * next entry is looked for at each mark that follows. */
-static size_t readentries(struct statelog *s, struct reader *r, bool inmem)
+/* Read the entries of the log, reading only the heads of the records; returns
+ * the number of damaged stretches. After damage, the next entry is looked for
+ * at each mark that follows. */
+static size_t readentries(struct statelog *s, struct reader *r)
 {
 	struct entry e;
 	size_t bad = 0;
@@ -335,7 +351,7 @@ static size_t readentries(struct statelog *s, struct reader *r, bool inmem)
 		if (hold(r, ENTRY_HEADER) && logline_tagged(r->p) &&
 		    hold(r, ENTRY_HEADER + (uint64_t)logline_u32(r->p + 4)) &&
 		    logline_entry(r->p, (size_t)(r->end - r->p), r->size - r->pos, &e)) {
-			if (!takeentry(s, &e, r->p, r->pos, inmem))
+			if (!takeentry(s, &e, r->pos))
 				bad++;
 			lost = false;
 			skip(r, e.size);
@@ -355,7 +371,9 @@ size_t statelog_parse(struct statelog *s, const char *text, size_t len)
 	struct reader r = {-1, NULL, 0, copy, copy + len, 0, len};
 
 	memcpy(copy, text, len);
-	return readentries(s, &r, true);
+	s->whole = copy;
+	s->wholelen = len;
+	return readentries(s, &r);
 }
 
 const struct logentry *statelog_get(const struct statelog *s, const char *path)
@@ -477,7 +495,8 @@ size_t log_readlog(struct statelog *s, const char *path, bool *header, bool *emp
 	*header = hold(&r, hlen) && !memcmp(r.p, LOG_HEADER, hlen);
 	if (*header) {
 		skip(&r, hlen);
-		bad = readentries(s, &r, false);
+		s->base = hlen;
+		bad = readentries(s, &r);
 	}
 	free(r.buf);
 	if (*header) {
@@ -641,7 +660,9 @@ void log_forget(struct statelog *s)
 	arena_free(&s->recs);
 	s->current = NULL;
 	s->r = NULL;
-	s->pathbytes = 0;
+	s->whole = NULL;
+	s->wholelen = 0;
+	s->pathbytes = s->tail = s->heads = 0;
 	s->lines = 0;
 }
 
@@ -863,6 +884,8 @@ bool statelog_append(struct statelog *s, const struct record *r)
 	 * records loaded with it; the others only count: a full build of many jobs
 	 * keeps no record of them in memory */
 	s->pathbytes += paths;
+	s->heads += paths;
+	s->tail += len;
 	keylen = strlen(r->outs[0].path);
 	if (hset_get(&s->firsts, r->outs[0].path, keylen)) {
 		keeprecord(s, r, ids, len, s->end + (int64_t)paths);
@@ -889,11 +912,14 @@ void statelog_close(struct statelog *s)
 	if (s->fd >= 0 && !s->nested) {
 		/* compacted when more of the file is records no longer live than live
 		 * ones, by their size (full rebuilds, one after another, never make it
-		 * more than twice as long to read), or by their number */
+		 * more than twice as long to read), or by their number; or when the
+		 * records appended whole (a load reads their bodies too) are more than
+		 * twice the heads and paths a load reads besides */
 		if (!s->failed && s->end >= 0 &&
 		    (s->lines > 3 * live + 1000 ||
 		     ((uint64_t)s->end > LOG_COMPACT_MIN &&
-		      (uint64_t)s->end > 2 * statelog_livebytes(s))))
+		      (uint64_t)s->end > 2 * statelog_livebytes(s)) ||
+		     (s->tail > LOG_COMPACT_MIN && s->tail > 2 * s->heads)))
 			statelog_compact(s);
 	}
 	if (s->fd >= 0)

@@ -22,13 +22,10 @@ struct logentry {
 	/* first and firstlen first: they are the entry's key in the log's hset */
 	const char *first;    /* the first output's path (not NUL-terminated) */
 	uint32_t firstlen;
-	uint32_t len;         /* the bytes of its entry in the log */
+	uint32_t len;         /* the bytes of its record in the log, body and all */
 	uint64_t script_hash; /* logline_scripthash(script) */
 	uint64_t files_hash;  /* logline_digest over outs, ins and deps in order */
-	union {
-		const char *at;   /* inmem: the entry */
-		int64_t off;      /* else where it starts in the log file */
-	};
+	int64_t off;          /* where its entry starts in the log */
 	/* the numbers of the paths of its depfile inputs: how many, then each;
 	 * NULL for none */
 	const uint32_t *deps;
@@ -39,7 +36,7 @@ struct logentry {
 	uint32_t nin : 19;
 	bool ok : 1;          /* the run succeeded */
 	bool hidden : 1;      /* its first output has a newer record */
-	bool inmem : 1;       /* at, not off */
+	bool split : 1;       /* its entry is a head apart: the body is elsewhere */
 	bool parsed : 1;      /* the log's current record, read whole (its r) */
 	bool damaged : 1;     /* reading the rest failed */
 };
@@ -68,6 +65,9 @@ struct statelog {
 	struct htab others;  /* an output's path -> struct logentry, or NULL */
 	struct logpaths paths; /* the paths the records name, by number */
 	uint64_t pathbytes;    /* the bytes of the entries that number them */
+	/* what a load reads: records whole (appended since the log was last
+	 * compacted), and the rest (paths, heads apart) */
+	uint64_t tail, heads;
 	/* records appended for outputs that have none in the tables: only the
 	 * hashes of their first outputs are kept, to count the live records (a
 	 * build reads the log before it runs anything, never after) */
@@ -77,8 +77,10 @@ struct statelog {
 		uint64_t bytes; /* the length of their entries */
 	} added;
 	int rfd;          /* the log file as it was read, or -1 (or 0, never a log) */
-	const char *whole; /* while compacting: all of that file */
+	/* all of the log, if it is held (read from a copy, or while compacting) */
+	const char *whole;
 	size_t wholelen;
+	uint64_t base;    /* where its first entry is */
 	char *path;
 	int fd;           /* open for appending, or -1 */
 	int64_t end;      /* the size of the file behind fd: where a record goes */

@@ -25,10 +25,11 @@ static void put64(char *p, uint64_t v)
 
 /* The input in b with the sums of each entry (as its lengths frame it) made
  * right, as logline.h lays them out: the head's, seeded with the tag and the
- * head's length, and a record's body's. */
+ * head's length, and a record's body's, after it or, for a head apart, where
+ * it says. */
 static void fixsums(struct buf *b, const char *data, size_t len)
 {
-	size_t off = 0, headlen, bodylen, size;
+	size_t off = 0, headlen, bodylen, size, at;
 	char *p;
 
 	buf_add(b, data, len);
@@ -39,16 +40,20 @@ static void fixsums(struct buf *b, const char *data, size_t len)
 			off++;
 			continue;
 		}
+		size = ENTRY_HEADER + headlen;
+		bodylen = headlen >= REC_HEAD ? logline_u32(p + ENTRY_HEADER + 36) : 0;
+		if (p[2] == ENTRY_RECORD && headlen >= REC_HEAD &&
+		    bodylen + ENTRY_SUM <= len - off - size) {
+			put64(p + size + bodylen, XXH3_64bits(p + size, bodylen));
+			size += bodylen + ENTRY_SUM;
+		} else if (p[2] == ENTRY_HEAD && headlen >= REC_HEAD + 8) {
+			at = (size_t)logline_u64(p + ENTRY_HEADER + REC_HEAD);
+			if (at <= len && bodylen + ENTRY_SUM <= len - at)
+				put64(b->s + at + bodylen, XXH3_64bits(b->s + at, bodylen));
+		}
+		/* (after the body's: a head apart may name its own bytes) */
 		put64(p + 8, XXH3_64bits_withSeed(p + ENTRY_HEADER, headlen,
 						  logline_u32(p) | (uint64_t)headlen << 32));
-		size = ENTRY_HEADER + headlen;
-		if (p[2] == ENTRY_RECORD && headlen >= REC_HEAD) {
-			bodylen = logline_u32(p + ENTRY_HEADER + 36);
-			if (bodylen + ENTRY_SUM <= len - off - size) {
-				put64(p + size + bodylen, XXH3_64bits(p + size, bodylen));
-				size += bodylen + ENTRY_SUM;
-			}
-		}
 		off += size;
 	}
 }
