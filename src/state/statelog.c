@@ -497,6 +497,7 @@ size_t log_readlog(struct statelog *s, const char *path, bool *header, bool *emp
 		skip(&r, hlen);
 		s->base = hlen;
 		bad = readentries(s, &r);
+		s->end = (int64_t)r.size;
 	}
 	free(r.buf);
 	if (*header) {
@@ -715,7 +716,9 @@ bool statelog_load(struct statelog *s, const char *dir, bool write)
 				 strerror(errno));
 		flock(s->fd, LOCK_UN);
 	}
-	s->end = lseek(s->fd, 0, SEEK_END); /* where the next record goes */
+	/* where the next record goes, and up to where the file was read: what
+	 * another baton appended after that is read before a record is written */
+	s->end = header ? s->end : lseek(s->fd, 0, SEEK_END);
 	if (s->rfd > 0) { /* one descriptor for the log is enough from now on */
 		close(s->rfd);
 		s->rfd = -1;
@@ -751,6 +754,17 @@ static void addkey(struct statelog *s, uint64_t h)
 	}
 	s->added.v[i] = h;
 	s->added.n++;
+}
+
+/* Take the entries that another baton (run by a job of this one, or running
+ * this one) appended to the log from from to to. */
+static void foreign(struct statelog *s, int64_t from, int64_t to)
+{
+	struct reader r = {s->fd, NULL, 0, NULL, NULL, (uint64_t)from, (uint64_t)to};
+
+	s->foreign = true;
+	readentries(s, &r);
+	free(r.buf);
 }
 
 /* Write b to the log once it holds limit bytes or more; false if that fails. */
@@ -862,8 +876,11 @@ bool statelog_append(struct statelog *s, const struct record *r)
 	ok = s->fd >= 0 && s->end >= 0 && flock(s->fd, LOCK_EX) == 0;
 	if (ok) {
 		int64_t end = lseek(s->fd, 0, SEEK_END);
-		s->foreign |= end != s->end;
+		/* what it appended numbers paths: those numbers are taken first */
+		if (end > s->end)
+			foreign(s, s->end, end);
 		s->end = end;
+		numbered = s->paths.n;
 		ok = end >= 0 && writerecord(s, r, ids, &paths, &len);
 		flock(s->fd, LOCK_UN);
 	}
