@@ -12,6 +12,7 @@
 
 extern const char LOG_HEADER[]; /* the first line of a log of this version */
 enum { LOG_CHUNK = 256 << 10 }; /* the most of the file read in held at once, roughly */
+enum { LINE_PIECE = 64 << 10 }; /* the most of an entry written held at once, roughly */
 enum { LOG_COMPACT_MIN = 64 << 10 }; /* a smaller log is never compacted for its size */
 
 /* Write all n bytes; false with errno set if that fails. */
@@ -32,6 +33,18 @@ const char *log_rawentry(const struct statelog *s, const struct logentry *le, ch
 			 struct entry *e);
 /* Free what s holds but its file descriptors and path. */
 void log_forget(struct statelog *s);
+/* A copy of path that lasts as long as s: the caller's, or one of its own. */
+const char *log_keep(struct statelog *s, const char *path, size_t len);
+/* The numbers of a record's n depfile inputs as an entry keeps them, from its
+ * raw bytes or from ids; *ok false if one names no path. */
+const uint32_t *log_depids(struct statelog *s, uint32_t n, const char *raw, const uint32_t *ids,
+			   bool *ok);
+/* Keep h, whose n outputs have the keys given, as the newest record of each;
+ * slot is the first one's in the firsts (hset_slot: its record, or NULL). */
+void log_keepentry(struct statelog *s, struct logentry *h, void **slot,
+		   const char *const *keys, const size_t *lens, uint64_t n);
+/* Take the entries that another baton appended to the log from from to to. */
+void log_foreign(struct statelog *s, int64_t from, int64_t to);
 
 /* Write the live records of the log at s->path, read again, to a new file
  * that then takes its place, with the paths they name numbered anew. */

@@ -31,7 +31,6 @@ static_assert(sizeof(struct logentry) <= 56, "a log entry takes 56 bytes");
 #define STR_(x) #x
 #define STR(x) STR_(x)
 const char LOG_HEADER[] = "baton-log " STR(LOG_VERSION) "\n";
-enum { LINE_PIECE = 64 << 10 }; /* the most of an entry written held at once, roughly */
 
 bool log_writeall(int fd, const char *p, size_t n)
 {
@@ -124,7 +123,7 @@ static const char *interned(const struct statelog *s, const char *path, size_t l
 }
 
 /* A copy of path that lasts as long as s: the caller's, or one of its own. */
-static const char *keep(struct statelog *s, const char *path, size_t len)
+const char *log_keep(struct statelog *s, const char *path, size_t len)
 {
 	const char *held = interned(s, path, len);
 
@@ -160,8 +159,8 @@ void log_letgo(const char *from, const char *to)
 
 /* Keep h, whose n outputs have the keys given, as the newest record of each;
  * slot is the first one's in the firsts (hset_slot: its record, or NULL). */
-static void keepentry(struct statelog *s, struct logentry *h, void **slot,
-		      const char *const *keys, const size_t *lens, uint64_t n)
+void log_keepentry(struct statelog *s, struct logentry *h, void **slot,
+		   const char *const *keys, const size_t *lens, uint64_t n)
 {
 	struct logentry *old = *slot, *e;
 	uint64_t k;
@@ -185,8 +184,8 @@ static void keepentry(struct statelog *s, struct logentry *h, void **slot,
 /* The numbers of a record's depfile inputs as an entry keeps them: how many,
  * then each (from raw as a head holds them, else from ids); NULL if there are
  * none. *ok is made false if one names no path. */
-static const uint32_t *depids(struct statelog *s, uint32_t n, const char *raw, const uint32_t *ids,
-			      bool *ok)
+const uint32_t *log_depids(struct statelog *s, uint32_t n, const char *raw, const uint32_t *ids,
+			   bool *ok)
 {
 	uint32_t *v, i;
 
@@ -224,7 +223,7 @@ static bool takerecord(struct statelog *s, const struct entry *e, int64_t off)
 			lens[k] = strlen(keys[k]);
 	}
 	if (ok)
-		h.deps = depids(s, rh->ndep, rh->deps, NULL, &ok);
+		h.deps = log_depids(s, rh->ndep, rh->deps, NULL, &ok);
 	if (ok) {
 		h.len = (uint32_t)len;
 		h.script_hash = rh->script_hash;
@@ -235,7 +234,7 @@ static bool takerecord(struct statelog *s, const struct entry *e, int64_t off)
 		h.ok = rh->ok;
 		h.nout = rh->nout < LOG_MANYOUT ? rh->nout : LOG_MANYOUT;
 		h.nin = rh->nin < LOG_MANYIN ? rh->nin : LOG_MANYIN;
-		keepentry(s, &h, hset_slot(&s->firsts, keys[0], lens[0]), keys, lens, rh->nout);
+		log_keepentry(s, &h, hset_slot(&s->firsts, keys[0], lens[0]), keys, lens, rh->nout);
 	}
 	if (keys != keybuf) {
 		free(keys);
@@ -258,7 +257,7 @@ static bool takeentry(struct statelog *s, const struct entry *e, uint64_t pos)
 	/* a number given once, and no bigger than a log of this size gives */
 	if (e->id >= logpaths_most(pos) || logpaths_get(&s->paths, e->id))
 		return false;
-	logpaths_set(&s->paths, e->id, keep(s, e->path, e->pathlen));
+	logpaths_set(&s->paths, e->id, log_keep(s, e->path, e->pathlen));
 	s->pathbytes += e->size;
 	return true;
 }
@@ -513,120 +512,10 @@ size_t log_readlog(struct statelog *s, const char *path, bool *header, bool *emp
 	return bad;
 }
 
-/* The lock file of depth d, into b. */
-static void lockname(struct buf *b, const char *dir, int d)
-{
-	b->len = 0;
-	if (d)
-		buf_printf(b, "%s/lock.%d", dir, d);
-	else
-		buf_printf(b, "%s/lock", dir);
-}
-
-/* The depth of the lock that the baton which runs this one (as a job, or
- * further down) holds on this directory, or -1 if none does: BATON_LOCKED
- * names the directory and the depth, and that lock must still be held (a
- * process left over from a baton that ended does not count). */
-static int parentdepth(const struct statelog *s, const char *dir)
-{
-	const char *v = getenv("BATON_LOCKED");
-	unsigned long long dev, ino;
-	struct buf path = {0};
-	int d, fd, held = 0;
-
-	if (!v || sscanf(v, "%llu:%llu:%d", &dev, &ino, &d) != 3 || d < 0 || d > 1000 ||
-	    dev != s->dev || ino != s->ino)
-		return -1;
-	lockname(&path, dir, d);
-	fd = open(path.s, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
-		close(fd);
-	}
-	buf_free(&path);
-	return held ? d : -1;
-}
-
-static bool lock(struct statelog *s, const char *dir)
-{
-	struct buf path = {0};
-	struct stat st;
-	char pid[32] = "";
-	ssize_t n = 0;
-	int tries;
-
-	if (stat(dir, &st) == 0) {
-		s->dev = (uint64_t)st.st_dev;
-		s->ino = (uint64_t)st.st_ino;
-	}
-	s->depth = parentdepth(s, dir) + 1;
-	s->nested = s->depth > 0;
-	lockname(&path, dir, s->depth);
-	s->lockfd = open(path.s, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-	if (s->lockfd < 0) {
-		out_note("error: cannot create '%s': %s", path.s, strerror(errno));
-		buf_free(&path);
-		return false;
-	}
-	if (flock(s->lockfd, LOCK_EX | LOCK_NB) < 0) {
-		/* the holder writes its pid just after taking the lock and empties the
-		 * file before letting go: give it a moment to write */
-		for (tries = 0; tries < 50; tries++) {
-			n = pread(s->lockfd, pid, sizeof(pid) - 1, 0);
-			if (n > 0 && pid[n - 1] == '\n')
-				break;
-			n = 0;
-			nanosleep(&(struct timespec){0, 2000000}, NULL);
-		}
-		pid[n > 0 ? n : 0] = '\0';
-		pid[strcspn(pid, "\n")] = '\0';
-		/* what is there may be the pid of a baton killed before it could clear it */
-		if (*pid && kill((pid_t)atol(pid), 0) < 0 && errno == ESRCH)
-			*pid = '\0';
-		out_note("waiting for another baton in this directory%s%s%s",
-			*pid ? " (pid " : "", pid, *pid ? ")" : "");
-		while (flock(s->lockfd, LOCK_EX) < 0) {
-			if (errno != EINTR) {
-				out_note("error: cannot lock '%s': %s", path.s,
-					strerror(errno));
-				buf_free(&path);
-				close(s->lockfd);
-				s->lockfd = -1;
-				return false;
-			}
-		}
-	}
-	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(s->lockfd, 0) < 0 || pwrite(s->lockfd, pid, (size_t)n, 0) != n) {
-		/* the pid is only a courtesy for the message above */
-	}
-	buf_free(&path);
-	return true;
-}
-
-bool statelog_nestvar(const struct statelog *s, struct buf *b)
-{
-	if (s->lockfd < 0)
-		return false;
-	buf_printf(b, "BATON_LOCKED=%llu:%llu:%d", (unsigned long long)s->dev,
-		   (unsigned long long)s->ino, s->depth);
-	return true;
-}
-
 void statelog_init(struct statelog *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->fd = s->lockfd = s->rfd = -1;
-}
-
-bool statelog_lock(struct statelog *s, const char *dir)
-{
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-		out_note("error: cannot create '%s' for the state log: %s", dir,
-			strerror(errno));
-		return false;
-	}
-	return lock(s, dir);
 }
 
 bool statelog_open(struct statelog *s, const char *dir, bool write)
@@ -726,194 +615,15 @@ bool statelog_load(struct statelog *s, const char *dir, bool write)
 	return true;
 }
 
-/* Count the first output of a record appended but not kept, by its hash. */
-static void addkey(struct statelog *s, uint64_t h)
-{
-	size_t i, mask, cap;
-	uint64_t *old = s->added.v;
-
-	h = h ? h : 1;
-	if ((s->added.n + 1) * 2 > s->added.cap) {
-		cap = s->added.cap ? s->added.cap * 2 : 64;
-		s->added.v = xcalloc(cap, sizeof(*s->added.v));
-		for (i = 0; i < s->added.cap; i++) {
-			size_t j;
-			if (!old[i])
-				continue;
-			for (j = old[i] & (cap - 1); s->added.v[j]; j = (j + 1) & (cap - 1))
-				;
-			s->added.v[j] = old[i];
-		}
-		free(old);
-		s->added.cap = cap;
-	}
-	mask = s->added.cap - 1;
-	for (i = h & mask; s->added.v[i]; i = (i + 1) & mask) {
-		if (s->added.v[i] == h)
-			return;
-	}
-	s->added.v[i] = h;
-	s->added.n++;
-}
-
 /* Take the entries that another baton (run by a job of this one, or running
  * this one) appended to the log from from to to. */
-static void foreign(struct statelog *s, int64_t from, int64_t to)
+void log_foreign(struct statelog *s, int64_t from, int64_t to)
 {
 	struct reader r = {s->fd, NULL, 0, NULL, NULL, (uint64_t)from, (uint64_t)to};
 
 	s->foreign = true;
 	readentries(s, &r);
 	free(r.buf);
-}
-
-/* Write b to the log once it holds limit bytes or more; false if that fails. */
-static bool flush(struct statelog *s, struct buf *b, size_t limit, uint64_t *written)
-{
-	if (b->len < limit)
-		return true;
-	if (!log_writeall(s->fd, b->s, b->len))
-		return false;
-	*written += b->len;
-	b->len = 0;
-	return true;
-}
-
-/* Write r at the end of the log, after an entry for each path it names that has
- * no number yet: ids gets the numbers of its files, *paths the bytes of those
- * entries, *len its own. An entry too long to hold whole is written a piece at
- * a time, its body's sum last. */
-static bool writerecord(struct statelog *s, const struct record *r, uint32_t *ids,
-			uint64_t *paths, uint64_t *len)
-{
-	struct linecursor c = {r, ids, 0, 0};
-	struct buf b = {0};
-	struct recfile tmp;
-	XXH3_state_t st;
-	uint64_t k, n = (uint64_t)r->nout + r->nin + r->ndep, written = 0, body;
-	size_t from;
-	bool ok = true, more;
-
-	for (k = 0; ok && k < n; k++) {
-		const char *path = logline_file(r, k, &tmp)->path;
-		size_t plen = strlen(path);
-		ids[k] = logpaths_find(&s->paths, path, plen);
-		if (ids[k] == UINT32_MAX) {
-			ids[k] = logpaths_add(&s->paths, keep(s, path, plen));
-			logline_path(&b, ids[k], path, plen);
-			ok = flush(s, &b, LINE_PIECE, &written);
-		}
-	}
-	*paths = written + b.len;
-	body = logline_bodylen(r);
-	if (ok && body + ENTRY_HEADER + REC_HEAD + 4 * n + ENTRY_SUM > UINT32_MAX) {
-		errno = EFBIG; /* an entry the log does not read */
-		ok = false;
-	}
-	if (ok)
-		logline_head(&b, r, ids, (uint32_t)body);
-	XXH3_64bits_reset(&st);
-	for (more = ok; more && ok;) {
-		from = b.len;
-		more = logline_body(&c, &b, from + LINE_PIECE);
-		XXH3_64bits_update(&st, b.s + from, b.len - from);
-		ok = flush(s, &b, LINE_PIECE, &written);
-	}
-	if (ok) {
-		logline_sum(&b, XXH3_64bits_digest(&st));
-		ok = flush(s, &b, 0, &written);
-	}
-	*len = written - *paths;
-	buf_free(&b);
-	return ok;
-}
-
-/* Keep r, whose entry of len bytes was just written at off, as the newest
- * record of its outputs; ids are the numbers of its files. */
-static void keeprecord(struct statelog *s, const struct record *r, const uint32_t *ids,
-		       uint64_t len, int64_t off)
-{
-	struct logentry h = {0};
-	bool known = true;
-	const char *keybuf[8] = {0}, **keys = keybuf;
-	size_t lenbuf[8] = {0}, *lens = lenbuf;
-	uint32_t k;
-
-	h.len = (uint32_t)len;
-	h.off = off;
-	h.script_hash = logline_scripthash(r->script ? r->script : "");
-	h.files_hash = logline_fileshash(r);
-	h.deps = depids(s, r->ndep, NULL, ids + r->nout + r->nin, &known);
-	h.ok = r->ok;
-	h.duration_ms = r->duration_ms;
-	h.nout = r->nout < LOG_MANYOUT ? r->nout : LOG_MANYOUT;
-	h.nin = r->nin < LOG_MANYIN ? r->nin : LOG_MANYIN;
-	if (r->nout > LEN(keybuf)) {
-		keys = xmalloc(r->nout * sizeof(*keys));
-		lens = xmalloc(r->nout * sizeof(*lens));
-	}
-	for (k = 0; k < r->nout; k++) {
-		keys[k] = statelog_path(s, ids[k]);
-		lens[k] = strlen(r->outs[k].path);
-	}
-	keepentry(s, &h, hset_slot(&s->firsts, keys[0], lens[0]), keys, lens, r->nout);
-	if (keys != keybuf) {
-		free(keys);
-		free(lens);
-	}
-}
-
-bool statelog_append(struct statelog *s, const struct record *r)
-{
-	uint32_t *ids = xmalloc(((size_t)r->nout + r->nin + r->ndep + 1) * sizeof(*ids));
-	uint32_t numbered = s->paths.n;
-	uint64_t paths = 0, len = 0;
-	size_t keylen;
-	bool ok;
-
-	/* a baton run by a job may append to the same file: each record is
-	 * written whole under the file's lock, and where it goes is found there */
-	ok = s->fd >= 0 && s->end >= 0 && flock(s->fd, LOCK_EX) == 0;
-	if (ok) {
-		int64_t end = lseek(s->fd, 0, SEEK_END);
-		/* what it appended numbers paths: those numbers are taken first */
-		if (end > s->end)
-			foreign(s, s->end, end);
-		s->end = end;
-		numbered = s->paths.n;
-		ok = end >= 0 && writerecord(s, r, ids, &paths, &len);
-		flock(s->fd, LOCK_UN);
-	}
-	if (!ok) {
-		if (!s->failed)
-			out_note("error: cannot write the state log '%s': %s",
-				s->path, s->fd < 0 ? "not open" : strerror(errno));
-		s->failed = true;
-		/* part of it may be there: find the end again, and give the paths
-		 * numbered for it numbers of their own next time */
-		logpaths_drop(&s->paths, numbered);
-		if (s->fd >= 0)
-			s->end = lseek(s->fd, 0, SEEK_END);
-		free(ids);
-		return false;
-	}
-	/* an output that had a record gets this one as its newest, kept like the
-	 * records loaded with it; the others only count: a full build of many jobs
-	 * keeps no record of them in memory */
-	s->pathbytes += paths;
-	s->heads += paths;
-	s->tail += len;
-	keylen = strlen(r->outs[0].path);
-	if (hset_get(&s->firsts, r->outs[0].path, keylen)) {
-		keeprecord(s, r, ids, len, s->end + (int64_t)paths);
-	} else {
-		addkey(s, htab_hash(r->outs[0].path, keylen));
-		s->added.bytes += len;
-		s->lines++;
-	}
-	s->end += (int64_t)(paths + len);
-	free(ids);
-	return true;
 }
 
 void statelog_close(struct statelog *s)
