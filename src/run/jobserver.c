@@ -242,7 +242,18 @@ static char fifopath[PATH_MAX];
 
 static void onstop(int sig)
 {
+	size_t i;
+
 	unlink(fifopath);
+	/* then what the signal did before: baton's own stop at load time
+	 * (os_stop_on_signals: a message and 128 + sig), or its default */
+	for (i = 0; i < LEN(stops) && stops[i] != sig; i++)
+		;
+	if (i < LEN(stops) && before[i].sa_handler != SIG_DFL &&
+	    before[i].sa_handler != SIG_IGN && !(before[i].sa_flags & SA_SIGINFO)) {
+		before[i].sa_handler(sig);
+		return;
+	}
 	signal(sig, SIG_DFL);
 	raise(sig); /* delivered as the handler returns */
 }
@@ -258,7 +269,7 @@ static void guard(const char *path)
 	snprintf(fifopath, sizeof(fifopath), "%s", path);
 	for (i = 0; i < LEN(stops); i++) {
 		sigaction(stops[i], NULL, &before[i]);
-		if (before[i].sa_handler == SIG_DFL) /* an ignored one stays ignored */
+		if (before[i].sa_handler != SIG_IGN) /* an ignored one stays ignored */
 			sigaction(stops[i], &sa, NULL);
 	}
 }

@@ -19,6 +19,7 @@ import argparse
 import concurrent.futures
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -87,6 +88,13 @@ def shard(text):
 
 
 def main(argv):
+    # signals ignored when this was started (by a script run in the
+    # background, say) would stay ignored in baton too, which keeps them so:
+    # the cases that interrupt it need their default actions
+    for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGTERM):
+        if signal.getsignal(sig) == signal.SIG_IGN:
+            signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT
+                          else signal.SIG_DFL)
     if argv[1:] == ["--list"]:
         for name in harness.CASES:
             print(name)

@@ -1800,8 +1800,9 @@ class Case:
             self.set_mtime(o, os.stat(os.path.join(self.dir, o)).st_mtime_ns)
             return "appended to output '%s'" % o
         if kind == "depdel":
-            ds = [e.depfile for e in edges if e.depfile and
-                  os.path.exists(os.path.join(self.dir, e.depfile))]
+            # (edges of one rule may name one depfile)
+            ds = sorted({e.depfile for e in edges if e.depfile and
+                         os.path.exists(os.path.join(self.dir, e.depfile))})
             if not ds:
                 return None
             for d in ds:
@@ -2204,6 +2205,13 @@ class Case:
 # --------------------------------------------------------------------------
 
 def main():
+    # signals ignored when this was started (by a script run in the
+    # background, say) would stay ignored in baton too, which keeps them so:
+    # the cases that interrupt it need their default actions
+    for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGTERM):
+        if signal.getsignal(sig) == signal.SIG_IGN:
+            signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT
+                          else signal.SIG_DFL)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("baton", help="the baton binary")
