@@ -784,8 +784,8 @@ def main(argv):
     text = report(suite, args, started, elapsed, minfo)
     sys.stdout.write(text)
     if args.output:
-        # the section bench/tty.py writes into the file is kept
-        begin, end = "<!-- bench/tty.py: begin -->", "<!-- bench/tty.py: end -->"
+        # the section bench/terminal.py writes into the file is kept
+        begin, end = "<!-- bench/terminal.py: begin -->", "<!-- bench/terminal.py: end -->"
         try:
             with open(args.output) as f:
                 old = f.read()
