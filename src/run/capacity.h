@@ -50,6 +50,11 @@ void cap_init(struct capacity *c, size_t jobs, const struct executor *x);
 void cap_add(struct capacity *c, const struct limit *l);
 /* May e's job start now? */
 enum cap_answer cap_take(struct capacity *c, const struct edge *e);
+/* Whether -j is used up: no job may start, whichever (cap_take says so too). */
+static inline bool cap_full(const struct capacity *c)
+{
+	return c->jobs && c->used >= c->jobs;
+}
 /* e's job ended (or did not start after all): give its share back. */
 void cap_give(struct capacity *c, const struct edge *e);
 /* e will not run in this build: the limits are told. */

@@ -129,7 +129,8 @@ static void fill(struct sched *s)
 	enum start_result sr;
 	struct edge *e;
 
-	while (!s->stop && !s->full && s->q.n) {
+	/* (-j used up: said once, not asked of the top edge after each start) */
+	while (!s->stop && !s->full && s->q.n && !cap_full(s->cap)) {
 		e = s->q.v[0].e;
 		if (!plan_stillneeded(s->p, e)) {
 			/* what it waited for changed nothing: it is up to date after all */
