@@ -284,36 +284,6 @@ static bool plangoals(struct build *b, size_t from, size_t to)
 	free(nodes);
 	if (!ok)
 		return false;
-	for (i = 0; i < b->plan.nwork; i++) {
-		struct edge *e = b->plan.work[i];
-		if (e->rule->kind == ST_TASK && e->rule->params && !e->args &&
-		    !task_bind(&b->l.vars, &b->l.ast, e, NULL))
-			ok = false;
-		if (edge_hasjob(e) && !recipe_check(&b->plan.rx, e))
-			ok = false;
-	}
-	return ok;
-}
-
-/* Plan the build of the goals; false after reporting a mistake. */
-static bool plan(struct build *b)
-{
-	const struct options *o = b->o;
-	struct node **nodes = xcalloc(b->ngoals + 1, sizeof(*nodes));
-	size_t i;
-	bool ok;
-
-	for (i = 0; i < b->ngoals; i++)
-		nodes[i] = b->goals[i].node;
-	/* the graph outlives every use of the log but its close */
-	b->log.intern = nodepath;
-	b->log.intern_ctx = &b->l.graph;
-	ok = statelog_load(&b->log, ".baton", !o->dry_run && !o->dump);
-	timing_phase(&b->t, "state log", NULL);
-	ok = ok && plan_build(&b->plan, nodes, b->ngoals);
-	free(nodes);
-	if (!ok)
-		return false;
 	timing_phase(&b->t, "plan", "%zu job%s to run", b->plan.njobs,
 		     b->plan.njobs == 1 ? "" : "s");
 	for (i = 0; i < b->plan.nwork; i++) {
@@ -325,6 +295,21 @@ static bool plan(struct build *b)
 			ok = false;
 	}
 	return ok;
+}
+
+/* Load the state log and plan the build of all the goals; false after
+ * reporting a mistake. */
+static bool plan(struct build *b)
+{
+	const struct options *o = b->o;
+	bool ok;
+
+	/* the graph outlives every use of the log but its close */
+	b->log.intern = nodepath;
+	b->log.intern_ctx = &b->l.graph;
+	ok = statelog_load(&b->log, ".baton", !o->dry_run && !o->dump);
+	timing_phase(&b->t, "state log", NULL);
+	return ok && plangoals(b, 0, b->ngoals);
 }
 
 /* How the jobs' output is shown: as asked, else as it comes when one job runs
