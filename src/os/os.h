@@ -54,6 +54,9 @@ bool filestat_written(const struct filestat *a, const struct filestat *b);
 /* Append everything fd gives until its end to b; false with errno set if a
  * read fails. */
 bool os_read_all(int fd, struct buf *b);
+/* Write all n bytes of p to fd, again after EINTR; false with errno set if it
+ * cannot (ENOSPC if nothing more could be written). */
+bool os_write_all(int fd, const char *p, size_t n);
 /* A 64-bit hash of a file's content; false if it cannot be read. */
 bool os_hash(const char *path, uint64_t *h);
 /* The current time in ns, by the same clock as file times. */

@@ -16,6 +16,11 @@ const struct filestat *plan_stat(const struct plan *p, struct node *n);
 int64_t plan_mtime(const struct plan *p, struct node *n);
 /* Make room for the state of edge id. */
 void plan_room(struct plan *p, uint32_t id);
+/* e waits for dep: e is among the edges dep's end releases. */
+void plan_addrdep(struct plan *p, struct edge *dep, struct edge *e);
+/* [serial] on e: the jobs of its inputs that run, one after another in the
+ * order they are listed (serial.c). */
+void plan_serialise(struct plan *p, struct edge *e);
 /* The slot of edge id in an array of strings by edge id, grown (with NULLs) to
  * hold it. */
 const char **plan_byid(const char ***v, size_t *n, size_t *cap, uint32_t id);

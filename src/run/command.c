@@ -13,6 +13,7 @@
 #include "base/util.h"
 #include "graph/graph.h"
 #include "lang/eval.h"
+#include "os/os.h"
 #include "lang/source.h"
 
 enum { MAX_INLINE_SCRIPT = 64 * 1024 };
@@ -92,26 +93,6 @@ no:
 	return NULL;
 }
 
-/* Write n bytes of p to fd; false with errno set if it cannot. */
-static bool writeall(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (!w)
-				errno = ENOSPC;
-			return false;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 /* n newlines to fd. */
 static bool newlines(int fd, size_t n)
 {
@@ -122,7 +103,7 @@ static bool newlines(int fd, size_t n)
 		memset(nl, '\n', sizeof(nl));
 	for (; n > 0; n -= k) {
 		k = n < sizeof(nl) ? n : sizeof(nl);
-		if (!writeall(fd, nl, k))
+		if (!os_write_all(fd, nl, k))
 			return false;
 	}
 	return true;
@@ -171,8 +152,8 @@ static char *tmpscript(struct command *c, const char *script, size_t len, const 
 	name = slash && slash[1] ? slash + 1 : name;
 	buf_printf(&path, "/%.200s", name);
 	fd = open(path.s, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || !writeall(fd, script, first) || !newlines(fd, pad) ||
-	    !writeall(fd, script + first, len - first)) {
+	if (fd < 0 || !os_write_all(fd, script, first) || !newlines(fd, pad) ||
+	    !os_write_all(fd, script + first, len - first)) {
 		err = errno;
 		if (fd >= 0) {
 			close(fd);

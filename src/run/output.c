@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "os/os.h"
+
 void output_init(struct output *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -26,22 +28,6 @@ static int spill(void)
 		unlink(name.s);
 	buf_free(&name);
 	return fd;
-}
-
-static bool writeall(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
 }
 
 void output_add(struct output *o, const char *p, size_t n)
@@ -65,7 +51,7 @@ void output_add(struct output *o, const char *p, size_t n)
 		     strerror(errno));
 		o->fd = -2;
 	}
-	if (o->fd >= 0 && !writeall(o->fd, p, n)) {
+	if (o->fd >= 0 && !os_write_all(o->fd, p, n)) {
 		warn("cannot keep a job's output beyond %d MiB: %s", OUTPUT_MEM >> 20,
 		     strerror(errno ? errno : ENOSPC));
 		close(o->fd);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "os/os.h"
 #include "state/logfile.h"
 
 struct moved {
@@ -83,7 +84,7 @@ struct out {
 static void flush(struct out *o, size_t limit)
 {
 	if (o->ok && o->b.len >= limit && o->b.len) {
-		o->ok = log_writeall(o->fd, o->b.s, o->b.len);
+		o->ok = os_write_all(o->fd, o->b.s, o->b.len);
 		o->written += o->b.len;
 		o->b.len = 0;
 	}

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/out.h"
+#include "os/os.h"
 #include "state/logfile.h"
 
 #define XXH_INLINE_ALL /* as in htab.c: log checksums are htab_hash */
@@ -50,7 +51,7 @@ static bool flush(struct statelog *s, struct buf *b, size_t limit, uint64_t *wri
 {
 	if (b->len < limit)
 		return true;
-	if (!log_writeall(s->fd, b->s, b->len))
+	if (!os_write_all(s->fd, b->s, b->len))
 		return false;
 	*written += b->len;
 	b->len = 0;

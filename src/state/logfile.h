@@ -15,8 +15,6 @@ enum { LOG_CHUNK = 256 << 10 }; /* the most of the file read in held at once, ro
 enum { LINE_PIECE = 64 << 10 }; /* the most of an entry written held at once, roughly */
 enum { LOG_COMPACT_MIN = 64 << 10 }; /* a smaller log is never compacted for its size */
 
-/* Write all n bytes; false with errno set if that fails. */
-bool log_writeall(int fd, const char *p, size_t n);
 /* All of the file behind fd, size bytes: mapped (*mapped), or read into memory
  * if it cannot be; NULL if it cannot be read. */
 char *log_wholefile(int fd, size_t size, bool *mapped);

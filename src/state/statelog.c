@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "lang/diag.h"
+#include "os/os.h"
 #include "state/logfile.h"
 
 #define XXH_INLINE_ALL /* as in htab.c: log checksums are htab_hash */
@@ -31,25 +32,6 @@ static_assert(sizeof(struct logentry) <= 56, "a log entry takes 56 bytes");
 #define STR_(x) #x
 #define STR(x) STR_(x)
 const char LOG_HEADER[] = "baton-log " STR(LOG_VERSION) "\n";
-
-bool log_writeall(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = ENOSPC;
-			return false;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
 
 /* The n bytes at off in the log: where it is held, else read into buf; NULL if
  * they cannot be read. */
@@ -592,7 +574,7 @@ bool statelog_load(struct statelog *s, const char *dir, bool write)
 	/* read-write: the records left in the file are read back through it */
 	s->fd = open(s->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | (fresh ? O_TRUNC : 0),
 		     0666);
-	if (s->fd < 0 || (fresh && !log_writeall(s->fd, LOG_HEADER, sizeof(LOG_HEADER) - 1))) {
+	if (s->fd < 0 || (fresh && !os_write_all(s->fd, LOG_HEADER, sizeof(LOG_HEADER) - 1))) {
 		out_note("error: cannot write the state log '%s': %s", s->path,
 			strerror(errno));
 		return false;
@@ -600,7 +582,7 @@ bool statelog_load(struct statelog *s, const char *dir, bool write)
 	if (s->nested && empty && !header) {
 		flock(s->fd, LOCK_EX);
 		if (lseek(s->fd, 0, SEEK_END) == 0 &&
-		    !log_writeall(s->fd, LOG_HEADER, sizeof(LOG_HEADER) - 1))
+		    !os_write_all(s->fd, LOG_HEADER, sizeof(LOG_HEADER) - 1))
 			out_note("error: cannot write the state log '%s': %s", s->path,
 				 strerror(errno));
 		flock(s->fd, LOCK_UN);
