@@ -72,6 +72,7 @@ struct graph {
 	size_t nedges, capedges;
 	struct pattern *pats;
 	size_t npats, cappats;
+	size_t nparamtasks; /* tasks with parameters: "deploy prod" may name one */
 	/* the pools (graph/pool.h): console first, and a rule's, by its statement */
 	struct pool *pools;
 	size_t npools, cappools;

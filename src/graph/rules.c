@@ -168,6 +168,8 @@ static bool claim(struct taskfile *l, const struct stmt *s, struct edge *e)
 	bool ok = true;
 	uint32_t i;
 
+	if (s->kind == ST_TASK && s->params)
+		l->graph.nparamtasks++;
 	for (i = 0; i < e->nout; i++) {
 		if (s->kind == ST_TASK)
 			edge_out(e)[i]->flags |= NODE_TASK;

@@ -10,10 +10,18 @@
 
 struct logentry;
 
+/* Stat n now (plan_stat when it is not known yet). */
+const struct filestat *plan_statnow(const struct plan *p, struct node *n);
 /* The stat data of n, stated now if it is not known yet. */
-const struct filestat *plan_stat(const struct plan *p, struct node *n);
+static inline const struct filestat *plan_stat(const struct plan *p, struct node *n)
+{
+	return n->flags & NODE_STATED ? &n->st : plan_statnow(p, n);
+}
 /* Its mtime, or MTIME_MISSING. */
-int64_t plan_mtime(const struct plan *p, struct node *n);
+static inline int64_t plan_mtime(const struct plan *p, struct node *n)
+{
+	return plan_stat(p, n)->mtime;
+}
 /* Make room for the state of edge id. */
 void plan_room(struct plan *p, uint32_t id);
 /* e waits for dep: e is among the edges dep's end releases. */

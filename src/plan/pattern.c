@@ -180,12 +180,14 @@ bool pattern_resolve(struct plan *p, struct node *n)
 
 	if (n->flags & NODE_RESOLVED)
 		return n->gen != NULL;
+	if (!p->g->npats && !p->g->nparamtasks)
+		return false; /* nothing to search, or to remember */
 	/* a task called with arguments ("deploy prod") before any pattern */
-	if (strchr(n->path, ' ') && task_resolve(p, n)) {
+	if (p->g->nparamtasks && strchr(n->path, ' ') && task_resolve(p, n)) {
 		resolved(p, n);
 		return true;
 	}
-	if (!p->g->npats) /* no pattern rule: nothing to search, or to remember */
+	if (!p->g->npats)
 		return false;
 	startsearch(p, n);
 	ok = trypatterns(p, n, 0);

@@ -21,18 +21,11 @@ bool edge_hasjob(const struct edge *e)
 	return e->rule->recipe != NULL;
 }
 
-const struct filestat *plan_stat(const struct plan *p, struct node *n)
+const struct filestat *plan_statnow(const struct plan *p, struct node *n)
 {
-	if (!(n->flags & NODE_STATED)) {
-		p->o.fs->stat(p->o.fs->ctx, n->path, &n->st);
-		n->flags |= NODE_STATED;
-	}
+	p->o.fs->stat(p->o.fs->ctx, n->path, &n->st);
+	n->flags |= NODE_STATED;
 	return &n->st;
-}
-
-int64_t plan_mtime(const struct plan *p, struct node *n)
-{
-	return plan_stat(p, n)->mtime;
 }
 
 const char **plan_byid(const char ***v, size_t *n, size_t *cap, uint32_t id)
