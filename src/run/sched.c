@@ -26,11 +26,62 @@ static bool before(const struct qent *a, const struct qent *b)
 	return a->hi != b->hi ? a->hi > b->hi : a->lo > b->lo;
 }
 
-static void push(struct sched *s, struct edge *e)
+static struct qent keyed(const struct sched *s, struct edge *e)
 {
 	const struct estate *st = plan_st(s->p, e);
-	struct qent x = {(uint64_t)(UINT32_MAX - st->goal) << 32 | st->prio,
-			 (uint64_t)st->after << 32 | (UINT32_MAX - e->id), e};
+
+	return (struct qent){(uint64_t)(UINT32_MAX - st->goal) << 32 | st->prio,
+			     (uint64_t)st->after << 32 | (UINT32_MAX - e->id), e};
+}
+
+static int cmpqent(const void *a, const void *b)
+{
+	return before(a, b) ? -1 : before(b, a) ? 1 : 0;
+}
+
+/* The edges ready at the start, first first. They are mostly in that order
+ * already (the work is listed in dependency order, and edges alike are
+ * listed in the order they were declared): then sorting is one look. */
+static void startrun(struct sched *s)
+{
+	struct ready *q = &s->q;
+	bool sorted = true;
+	size_t i, n = 0;
+
+	free(q->run);
+	q->run = xmalloc((s->p->nwork + 1) * sizeof(*q->run));
+	for (i = 0; i < s->p->nwork; i++) {
+		if (plan_st(s->p, s->p->work[i])->pending)
+			continue;
+		q->run[n] = keyed(s, s->p->work[i]);
+		sorted = sorted && (n == 0 || !before(&q->run[n], &q->run[n - 1]));
+		n++;
+	}
+	if (!sorted)
+		qsort(q->run, n, sizeof(*q->run), cmpqent);
+	q->head = 0;
+	q->nrun = n;
+}
+
+/* Whether the head of the run comes before the top of the heap. */
+static bool fromrun(const struct ready *q)
+{
+	return q->head < q->nrun && (q->n == 0 || before(&q->run[q->head], &q->v[0]));
+}
+
+static size_t nready(const struct ready *q)
+{
+	return q->n + (q->nrun - q->head);
+}
+
+static struct edge *top(const struct sched *s)
+{
+	return fromrun(&s->q) ? s->q.run[s->q.head].e : s->q.v[0].e;
+}
+
+static void push(struct sched *s, struct edge *e)
+{
+	struct qent x = keyed(s, e);
 	struct ready *q = &s->q;
 	size_t i, up;
 
@@ -44,12 +95,14 @@ static struct edge *pop(struct sched *s)
 {
 	struct ready *q = &s->q;
 	struct qent last;
-	struct edge *top;
+	struct edge *first;
 	size_t i = 0, c, up;
 
+	if (fromrun(q))
+		return q->run[q->head++].e;
 	if (q->n == 0)
 		return NULL;
-	top = q->v[0].e;
+	first = q->v[0].e;
 	last = q->v[--q->n];
 	/* the hole goes down to a leaf by the better child, one comparison a level;
 	 * then the last entry, which came from a leaf, rises the little it must */
@@ -61,7 +114,7 @@ static struct edge *pop(struct sched *s)
 	for (; i > 0 && before(&last, &q->v[up = (i - 1) / 2]); i = up)
 		q->v[i] = q->v[up];
 	q->v[i] = last;
-	return top;
+	return first;
 }
 
 /* e is finished: what waited only for it is ready now. */
@@ -130,8 +183,8 @@ static void fill(struct sched *s)
 	struct edge *e;
 
 	/* (-j used up: said once, not asked of the top edge after each start) */
-	while (!s->stop && !s->full && s->q.n && !cap_full(s->cap)) {
-		e = s->q.v[0].e;
+	while (!s->stop && !s->full && nready(&s->q) && !cap_full(s->cap)) {
+		e = top(s);
 		if (!plan_stillneeded(s->p, e)) {
 			/* what it waited for changed nothing: it is up to date after all */
 			pop(s);
@@ -301,10 +354,7 @@ void sched_run(struct sched *s, struct sched_result *res)
 	if (!loop_ignored(SIGTSTP))
 		loop_signal(s->loop, SIGTSTP, onsuspend, s);
 	nomem_call(onnomem, s);
-	for (i = 0; i < s->p->nwork; i++) {
-		if (plan_st(s->p, s->p->work[i])->pending == 0)
-			push(s, s->p->work[i]);
-	}
+	startrun(s);
 	for (;;) {
 		fill(s);
 		if (s->running == 0)
@@ -325,5 +375,6 @@ void sched_free(struct sched *s)
 {
 	free(s->held);
 	free(s->q.v);
+	free(s->q.run);
 	s->q = (struct ready){0};
 }

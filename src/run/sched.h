@@ -46,11 +46,14 @@ struct sched_result {
 	int signal;        /* the signal that interrupted the build, or 0 */
 };
 
-/* Edges ready to start: a heap, the longest remaining path on top (see
- * sched.c). */
+/* Edges ready to start, the longest remaining path first (see sched.c): those
+ * ready at the start sorted in a run, taken from its head, and those that
+ * become ready later in a heap. */
 struct ready {
-	struct qent *v;
+	struct qent *v; /* the heap */
 	size_t n, cap;
+	struct qent *run;
+	size_t head, nrun;
 };
 
 struct sched {

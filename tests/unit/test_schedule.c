@@ -99,7 +99,7 @@ static const char *TF = "all: a b c\n"
 			"b:\n\tx\n"
 			"c: b\n\tx\n";
 
-static struct sched_result run(struct fake *f, size_t jobs, bool keep_going)
+static struct sched_result run_tf(struct fake *f, const char *tf, size_t jobs, bool keep_going)
 {
 	struct fakefs fs = {0};
 	struct fs ffs = {&fs, fake_stat, NULL};
@@ -110,7 +110,7 @@ static struct sched_result run(struct fake *f, size_t jobs, bool keep_going)
 
 	taskfile_init(&l);
 	capture_start();
-	ck_assert(taskfile_source(&l, src_of(TF)));
+	ck_assert(taskfile_source(&l, src_of(tf)));
 	ck_assert(taskfile_graph(&l));
 	plan_init(&p, &l.graph, &po);
 	ck_assert(plan_build(&p, &l.first, 1));
@@ -119,6 +119,11 @@ static struct sched_result run(struct fake *f, size_t jobs, bool keep_going)
 	plan_free(&p);
 	taskfile_free(&l);
 	return res;
+}
+
+static struct sched_result run(struct fake *f, size_t jobs, bool keep_going)
+{
+	return run_tf(f, TF, jobs, keep_going);
 }
 
 START_TEST(one_job_at_a_time)
@@ -275,6 +280,32 @@ START_TEST(longest_path_first)
 }
 END_TEST
 
+/* The jobs ready at the start are sorted by what goes first, though listed in
+ * another order; a job that becomes ready later still goes before those ready
+ * from the start that come after it. */
+START_TEST(ready_later_goes_before_ready_at_start)
+{
+	static const char *tf = "all: l1 l2 x3\n"
+				"l1:\n\tx\n"
+				"l2:\n\tx\n"
+				"x1:\n\tx\n"
+				"x2: x1\n\tx\n"
+				"x3: x2\n\tx\n"
+				"l3:\n\tx\n";
+	struct fake f = {0};
+	struct sched_result res = run_tf(&f, tf, 1, false);
+
+	ck_assert_str_eq(f.log.s, "+x1 -x1 +x2 -x2 +x3 -x3 +l1 -l1 +l2 -l2 ");
+	ck_assert_int_eq(res.started, 5);
+	buf_free(&f.log);
+	memset(&f, 0, sizeof(f));
+	res = run_tf(&f, tf, 2, false);
+	ck_assert_str_eq(f.log.s, "+x1 +l1 -x1 +x2 -l1 +l2 -x2 +x3 -l2 -x3 ");
+	ck_assert_int_eq(f.maxrunning, 2);
+	buf_free(&f.log);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("schedule");
@@ -288,6 +319,7 @@ int main(void)
 	tcase_add_test(tc, keep_going_runs_what_does_not_depend_on_the_failure);
 	tcase_add_test(tc, interrupt_passes_the_signal_on_and_waits_for_the_jobs);
 	tcase_add_test(tc, longest_path_first);
+	tcase_add_test(tc, ready_later_goes_before_ready_at_start);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
