@@ -211,12 +211,30 @@ static bool logic(struct eval *ev, const struct expr *e, struct list *out)
 
 static bool quoted(struct eval *ev, const struct piece *p, struct buf *b);
 
+/* The value of the variable e names: a local, or one of the Taskfile's;
+ * NULL after reporting. */
+static const struct list *varvalue(struct eval *ev, const struct expr *e)
+{
+	const struct list *val = lookup_local(ev->locals, e->name);
+	struct var *var;
+
+	if (val)
+		return val;
+	var = vars_find(ev->vars, e->name);
+	if (var)
+		var->named = true;
+	if (!var || !vars_defined(var)) {
+		unknown_var(ev->vars, ev->locals, NULL, e);
+		return NULL;
+	}
+	return vars_value(ev->vars, var, e->loc);
+}
+
 bool eval_expr(struct eval *ev, const struct expr *e, struct list *out)
 {
 	struct buf b = {0};
 	const struct list *val;
 	struct list tmp = {0};
-	struct var *var;
 	long i;
 
 	switch (e->kind) {
@@ -224,17 +242,8 @@ bool eval_expr(struct eval *ev, const struct expr *e, struct list *out)
 		list_push(out, arena_strndup(ev->a, e->name, e->len));
 		return true;
 	case EX_VAR:
-		val = lookup_local(ev->locals, e->name);
-		if (!val) {
-			var = vars_find(ev->vars, e->name);
-			if (var)
-				var->named = true;
-			if (!var || !vars_defined(var))
-				return unknown_var(ev->vars, ev->locals, NULL, e);
-			val = vars_value(ev->vars, var, e->loc);
-			if (!val)
-				return false;
-		}
+		if (!(val = varvalue(ev, e)))
+			return false;
 		list_append(out, val);
 		out->raw |= val->raw;
 		return !toolarge(e, out);
@@ -458,6 +467,7 @@ bool eval_recipe(struct eval *ev, const struct rline *lines, struct buf *script)
 {
 	const struct rline *r;
 	const struct piece *p;
+	const struct list *words;
 	struct list val = {0};
 	uint32_t common = UINT32_MAX, i;
 	size_t k;
@@ -477,17 +487,25 @@ bool eval_recipe(struct eval *ev, const struct rline *lines, struct buf *script)
 			}
 			val.n = val.bytes = 0;
 			val.raw = false;
-			if (!eval_expr(ev, p->expr, &val)) {
+			/* a variable's words are quoted where they are */
+			if (p->expr->kind == EX_VAR) {
+				if (!(words = varvalue(ev, p->expr)) || toolarge(p->expr, words)) {
+					list_free(&val);
+					return false;
+				}
+			} else if (eval_expr(ev, p->expr, &val)) {
+				words = &val;
+			} else {
 				list_free(&val);
 				return false;
 			}
-			for (k = 0; k < val.n; k++) {
+			for (k = 0; k < words->n; k++) {
 				if (k)
 					buf_putc(script, ' ');
-				if (val.raw)
-					buf_puts(script, val.v[k]);
+				if (words->raw)
+					buf_puts(script, words->v[k]);
 				else
-					shell_quote(script, val.v[k]);
+					shell_quote(script, words->v[k]);
 			}
 		}
 		buf_putc(script, '\n');
