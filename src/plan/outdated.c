@@ -151,8 +151,10 @@ static bool samefiles(const struct plan *p, struct edge *e, const struct logentr
 		return false;
 	for (i = 0; i < e->nout; i++)
 		h = logline_digest(h, edge_out(e)[i]->path, edge_out(e)[i]->len, plan_stat(p, edge_out(e)[i]));
-	for (i = 0; i < e->nimp; i++)
+	for (i = 0; i < e->nin; i++)
 		h = logline_digest(h, e->in[i]->path, e->in[i]->len, plan_stat(p, e->in[i]));
+	for (; i < e->nimp; i++)
+		h = logline_depdigest(h, plan_stat(p, e->in[i]));
 	return h == le->files_hash;
 }
 

@@ -36,13 +36,17 @@ static void put64(struct buf *b, uint64_t v)
 	put(b, v, 8);
 }
 
-uint64_t logline_digest(uint64_t h, const char *path, size_t len, const struct filestat *st)
+uint64_t logline_depdigest(uint64_t h, const struct filestat *st)
 {
 	const uint64_t v[4] = {(uint64_t)st->mtime, (uint64_t)st->size, st->ino,
 			       (uint64_t)st->ctime};
 
-	h = XXH3_64bits_withSeed(path, len, h);
 	return XXH3_64bits_withSeed(v, sizeof(v), h);
+}
+
+uint64_t logline_digest(uint64_t h, const char *path, size_t len, const struct filestat *st)
+{
+	return logline_depdigest(XXH3_64bits_withSeed(path, len, h), st);
 }
 
 uint64_t logline_scripthash(const char *script)
@@ -83,7 +87,8 @@ uint64_t logline_fileshash(const struct record *r)
 	for (part = 0; part < 3; part++) {
 		for (i = 0; i < files(r, part); i++) {
 			const struct recfile *f = file(r, part, i, &tmp);
-			h = logline_digest(h, f->path, strlen(f->path), &f->st);
+			h = part == 2 ? logline_depdigest(h, &f->st)
+				      : logline_digest(h, f->path, strlen(f->path), &f->st);
 		}
 	}
 	return h;

@@ -124,6 +124,9 @@ static inline uint32_t logline_id(const char *ids, uint32_t i)
 
 /* Fold a file's path and stat data into a digest of a record's files (start at 0). */
 uint64_t logline_digest(uint64_t h, const char *path, size_t len, const struct filestat *st);
+/* Fold a depfile input's stat data alone: its path is the record's by
+ * construction (the plan lends an edge the inputs its record names). */
+uint64_t logline_depdigest(uint64_t h, const struct filestat *st);
 /* The hash of an expanded recipe, as kept in a record. */
 uint64_t logline_scripthash(const char *script);
 /* The digest of a record's files, as its head keeps it. */
