@@ -660,6 +660,44 @@ def state_same_mtime_and_size_new_inode_reruns(t):
 
 
 @case
+def state_depfile_input_replaced_or_chmod_reruns(t):
+    # A depfile input's stat data alone goes into its record's digest (its
+    # path is the record's): a new inode with the same size and time, or a
+    # change of mode that moves only the ctime, still makes its user run.
+    t.taskfile(r"""
+        [depfile: out.d]
+        out: in
+          echo run >> log
+          echo 'out: in h1 h2' > out.d
+          cat in h1 h2 > out
+    """)
+    t.write("in", "i\n")
+    t.write("h1", "a\n")
+    t.write("h2", "b\n")
+    t.set_mtime("h2", B)
+    t.rc(t.run(), 0)
+    nothing_to_do(t, t.run())
+    ino = os.stat(t.path("h2")).st_ino
+    t.write("h2.new", "c\n")
+    os.rename(t.path("h2.new"), t.path("h2"))
+    t.set_mtime("h2", B)
+    new = os.stat(t.path("h2")).st_ino
+    if new == ino:
+        t.fail("the test could not give 'h2' a new inode")
+    r = t.run("--explain")
+    t.rc(r, 0)
+    explained(t, r, "out", ["input 'h2' (from the depfile) changed (inode %d -> %d)" % (ino, new)])
+    t.content("out", "i\na\nc\n")
+    nothing_to_do(t, t.run())
+    os.chmod(t.path("h1"), 0o600)
+    r = t.run("--explain")
+    t.rc(r, 0)
+    t.contains(r.err, "input 'h1' (from the depfile) changed (ctime ", "explain", r)
+    t.logged(["run", "run", "run"])
+    nothing_to_do(t, t.run())
+
+
+@case
 def state_depfile_input_deleted_reruns(t):
     t.taskfile(r"""
         [depfile: out.d]
