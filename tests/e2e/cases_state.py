@@ -632,6 +632,19 @@ def state_explain_always_task_and_no_record(t):
     t.eq(t.log()[3:], ["t", "uses-task", "out", "out"], "jobs that ran after the first build")
 
 
+def replaced(t, name, text):
+    """Replace name by a new file of text with the same mtime (B), through a
+    rename: a new inode. Its inode numbers before and after."""
+    ino = os.stat(t.path(name)).st_ino
+    t.write(name + ".new", text)
+    os.rename(t.path(name + ".new"), t.path(name))
+    t.set_mtime(name, B)
+    new = os.stat(t.path(name)).st_ino
+    if new == ino:
+        t.fail("the test could not give '%s' a new inode" % name)
+    return ino, new
+
+
 @case
 def state_same_mtime_and_size_new_inode_reruns(t):
     # A file replaced by another of the same size and time (an editor saving
@@ -644,13 +657,7 @@ def state_same_mtime_and_size_new_inode_reruns(t):
     t.write("in", "one")
     t.set_mtime("in", B)
     t.rc(t.run(), 0)
-    ino = os.stat(t.path("in")).st_ino
-    t.write("in.new", "two")
-    os.rename(t.path("in.new"), t.path("in"))
-    t.set_mtime("in", B)
-    new = os.stat(t.path("in")).st_ino
-    if new == ino:
-        t.fail("the test could not give 'in' a new inode")
+    ino, new = replaced(t, "in", "two")
     r = t.run("--explain")
     t.rc(r, 0)
     explained(t, r, "out", ["input 'in' changed (inode %d -> %d)" % (ino, new)])
@@ -677,13 +684,7 @@ def state_depfile_input_replaced_or_chmod_reruns(t):
     t.set_mtime("h2", B)
     t.rc(t.run(), 0)
     nothing_to_do(t, t.run())
-    ino = os.stat(t.path("h2")).st_ino
-    t.write("h2.new", "c\n")
-    os.rename(t.path("h2.new"), t.path("h2"))
-    t.set_mtime("h2", B)
-    new = os.stat(t.path("h2")).st_ino
-    if new == ino:
-        t.fail("the test could not give 'h2' a new inode")
+    ino, new = replaced(t, "h2", "c\n")
     r = t.run("--explain")
     t.rc(r, 0)
     explained(t, r, "out", ["input 'h2' (from the depfile) changed (inode %d -> %d)" % (ino, new)])
