@@ -10,56 +10,24 @@
 #include "lang/diag.h"
 #include "lang/source.h"
 
-struct plist plist_add(struct plist l, struct piece *p)
-{
-	if (l.tail)
-		l.tail->next = p;
-	else
-		l.head = p;
-	l.tail = p;
-	return l;
-}
+/* Append to a list of the tree's nodes, each linked by its next: one body for
+ * the five kinds the grammar builds. */
+#define LIST_ADD(fn, list, node)                   \
+	struct list fn(struct list l, struct node *n) \
+	{                                             \
+		if (l.tail)                           \
+			l.tail->next = n;             \
+		else                                  \
+			l.head = n;                   \
+		l.tail = n;                           \
+		return l;                             \
+	}
 
-struct wlist wlist_add(struct wlist l, struct word *w)
-{
-	if (l.tail)
-		l.tail->next = w;
-	else
-		l.head = w;
-	l.tail = w;
-	return l;
-}
-
-struct elist elist_add(struct elist l, struct expr *e)
-{
-	if (l.tail)
-		l.tail->next = e;
-	else
-		l.head = e;
-	l.tail = e;
-	return l;
-}
-
-struct rlist rlist_add(struct rlist l, struct rline *r)
-{
-	if (l.tail)
-		l.tail->next = r;
-	else
-		l.head = r;
-	l.tail = r;
-	return l;
-}
-
-struct parlist parlist_add(struct parlist l, struct param *p)
-{
-	if (l.tail)
-		l.tail->next = p;
-	else
-		l.head = p;
-	l.tail = p;
-	return l;
-}
-
+LIST_ADD(plist_add, plist, piece)
+LIST_ADD(wlist_add, wlist, word)
+LIST_ADD(elist_add, elist, expr)
+LIST_ADD(rlist_add, rlist, rline)
+LIST_ADD(parlist_add, parlist, param)
 
 struct piece *ast_text(struct ast *t, const char *s, size_t len, struct loc loc)
 {
