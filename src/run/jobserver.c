@@ -239,6 +239,15 @@ struct jobserver *jobserver_join(bool *unusable)
 static const int stops[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 static struct sigaction before[sizeof(stops) / sizeof(stops[0])];
 static char fifopath[PATH_MAX];
+static pid_t fifoowner;
+
+/* exit() on a fatal error, or when memory runs out, goes past
+ * jobserver_free: the fifo goes then too (not in a child that exits) */
+static void onexit(void)
+{
+	if (fifopath[0] && getpid() == fifoowner)
+		unlink(fifopath);
+}
 
 static void onstop(int sig)
 {
@@ -260,12 +269,16 @@ static void onstop(int sig)
 
 static void guard(const char *path)
 {
+	static bool registered;
 	struct sigaction sa;
 	size_t i;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = onstop;
 	sigfillset(&sa.sa_mask);
+	if (!registered)
+		registered = atexit(onexit) == 0;
+	fifoowner = getpid();
 	snprintf(fifopath, sizeof(fifopath), "%s", path);
 	for (i = 0; i < LEN(stops); i++) {
 		sigaction(stops[i], NULL, &before[i]);

@@ -415,16 +415,20 @@ def hardening_out_of_memory_stops_the_jobs(t):
           echo slow >> log
     """)
     limit = 160 << 20
+    tmp = t.path("tmp")
+    os.mkdir(tmp)
 
     def low():
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     p = subprocess.Popen([t.baton, "-j2", "all"], cwd=t.root, stdin=subprocess.DEVNULL,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          start_new_session=True, preexec_fn=low,
-                         env=dict(os.environ, LC_ALL="C"))
+                         env=dict(os.environ, LC_ALL="C", TMPDIR=tmp))
     rc, _, err = finish(t, p, timeout=60)
     t.eq((rc, err), (1, "baton: fatal: out of memory\nbaton: deleted 'slow.out'\n"),
          "exit status and stderr when memory runs out")
+    # the jobserver's fifo goes too
+    t.eq(os.listdir(tmp), [], "what baton left in TMPDIR")
     t.absent("slow.out")
     t.nothing_ran()
     t.write("fast", "")
