@@ -263,12 +263,19 @@ static bool bind(struct build *b)
 }
 
 /* The graph's copy of a path the state log keeps, if it has a node of that path:
- * the log keeps no copy of its own (statelog_intern). */
-static const char *nodepath(void *g, const char *path, size_t len)
+ * the log keeps no copy of its own; and the edge it is the first output of
+ * (statelog_intern). */
+static const char *nodepath(void *g, const char *path, size_t len, uint32_t *slot)
 {
 	const struct node *n = hset_get(&((struct graph *)g)->nodes, path, len);
 
+	*slot = n ? node_firstof(n) : UINT32_MAX;
 	return n ? n->path : NULL;
+}
+
+static void nodeprefetch(void *g, const char *path, size_t len)
+{
+	graph_prefetch(g, path, len);
 }
 
 /* Plan the build of goals [from, to); false after reporting a mistake. */
@@ -306,7 +313,11 @@ static bool plan(struct build *b)
 
 	/* the graph outlives every use of the log but its close */
 	b->log.intern = nodepath;
+	b->log.prefetch = nodeprefetch;
 	b->log.intern_ctx = &b->l.graph;
+	/* the edges a plan makes (patterns', tasks' with arguments) come after */
+	b->log.nslots = (uint32_t)b->l.graph.nedges;
+	b->log.lazy = true; /* the paths only inputs name, when a record is read whole */
 	ok = statelog_load(&b->log, ".baton", !o->dry_run && !o->dump);
 	timing_phase(&b->t, "state log", NULL);
 	return ok && plangoals(b, 0, b->ngoals);

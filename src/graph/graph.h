@@ -118,6 +118,12 @@ static inline struct node **edge_out(const struct edge *e)
 {
 	return (struct node **)(uintptr_t)(e + 1);
 }
+/* The id of the edge whose first output n is, or UINT32_MAX: the state log
+ * keeps that edge's record by it (statelog_intern). */
+static inline uint32_t node_firstof(const struct node *n)
+{
+	return n->gen && edge_out(n->gen)[0] == n ? n->gen->id : UINT32_MAX;
+}
 /* The name a job is shown by: its first output, or the task's name. */
 const char *edge_name(const struct edge *e);
 /* Print every edge, in creation order ("out1 out2: in1 in2 | order"). */

@@ -7,8 +7,7 @@
 #include <stdint.h>
 
 #include "plan/plan.h"
-
-struct logentry;
+#include "state/statelog.h"
 
 /* Stat n now (plan_stat when it is not known yet). */
 const struct filestat *plan_statnow(const struct plan *p, struct node *n);
@@ -21,6 +20,12 @@ static inline const struct filestat *plan_stat(const struct plan *p, struct node
 static inline int64_t plan_mtime(const struct plan *p, struct node *n)
 {
 	return plan_stat(p, n)->mtime;
+}
+/* The newest record of e's first output in the state log, or NULL: found by
+ * e's id, which the log keeps it by (node_firstof), not by its path. */
+static inline const struct logentry *plan_record(const struct plan *p, const struct edge *e)
+{
+	return statelog_getat(p->o.log, edge_out(e)[0]->path, node_firstof(edge_out(e)[0]));
 }
 /* Make room for the state of edge id. */
 void plan_room(struct plan *p, uint32_t id);

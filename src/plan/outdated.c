@@ -167,7 +167,7 @@ bool outdated_samenow(struct plan *p, const struct edge *e, uint32_t i)
 	uint64_t h;
 
 	if (!(o->content || ast_getattr(e->rule, "content")) || !o->log || !o->fs->hash ||
-	    !(le = statelog_get(o->log, edge_out(e)[0]->path)) || !(r = statelog_read(o->log, le)))
+	    !(le = plan_record(p, e)) || !(r = statelog_read(o->log, le)))
 		return false;
 	if (i < e->nin && r->nin == e->nin)
 		rf = &r->ins[i];

@@ -274,7 +274,7 @@ static void finish(struct plan *p, struct edge *e)
 	/* a record found through another output is not this edge's: it reruns;
 	 * a task's record says only how long it took */
 	for (i = 0; i < e->nout && o->log && !r; i++)
-		r = statelog_get(o->log, edge_out(e)[i]->path);
+		r = i ? statelog_get(o->log, edge_out(e)[i]->path) : plan_record(p, e);
 	weight = !edge_hasjob(e) ? 0 : r ? addsat(r->duration_ms, 1) : 1;
 	if (r && e->rule->kind != ST_TASK) {
 		self = outdated_record(p, e, r, &w, &stale) || self;
@@ -389,7 +389,7 @@ static void adddeps(struct plan *p, struct edge *e)
 		return; /* visited again after a cycle was broken (dropdep) */
 	plan_st(p, e)->lent = true;
 	if (!p->o.log || e->rule->kind == ST_TASK || !ast_getattr(e->rule, "depfile") ||
-	    !(le = statelog_get(p->o.log, edge_out(e)[0]->path)) ||
+	    !(le = plan_record(p, e)) ||
 	    !(deps = statelog_depids(le, &ndep)))
 		return;
 	n = e->nall + ndep;

@@ -59,9 +59,13 @@ static struct moved *liveentries(const struct statelog *s, size_t *n)
 {
 	size_t i, k, j;
 	struct moved *o = othersonly(s, &k);
-	struct moved *v = xcalloc(s->firsts.n + k + 1, sizeof(*v));
+	struct moved *v = xcalloc(s->nbyslot + s->firsts.n + k + 1, sizeof(*v));
 
-	for (i = j = 0; i < s->firsts.cap; i++) {
+	for (i = j = 0; i < s->nslots && s->byslot; i++) {
+		if (s->byslot[i])
+			v[j++].e = s->byslot[i];
+	}
+	for (i = 0; i < s->firsts.cap; i++) {
 		if (s->firsts.v[i])
 			v[j++].e = s->firsts.v[i];
 	}
@@ -147,33 +151,78 @@ static void rewind_walk(struct walk *w)
 	w->bodies = NULL;
 }
 
+/* A batch of paths being made at the end of o->b. */
+struct batch {
+	char kind;
+	size_t start;
+	uint32_t first, n;
+};
+
+/* End the batch, if it holds a path, and write what is held. */
+static void endbatch(struct out *o, struct batch *bt)
+{
+	if (bt->n) {
+		logline_batchend(&o->b, bt->start, bt->kind, bt->first, bt->n);
+		bt->n = 0;
+	}
+	flush(o, LOG_CHUNK);
+}
+
+/* Number the path of t numbered id anew, next after the others, unless it is
+ * already: in the batch being made (one ends at LINE_PIECE bytes or so, so
+ * that damage loses no more). */
+static void number(const struct statelog *t, uint32_t id, uint32_t *renum, uint32_t *next_id,
+		   struct out *o, struct batch *bt)
+{
+	const char *path;
+
+	if (renum[id] != UINT32_MAX)
+		return;
+	path = logpaths_get(&t->paths, id);
+	if (!bt->n) {
+		bt->start = logline_batchstart(&o->b);
+		bt->first = *next_id;
+	}
+	renum[id] = (*next_id)++;
+	logline_batchadd(&o->b, path, strlen(path));
+	bt->n++;
+	if (o->b.len - bt->start >= LINE_PIECE)
+		endbatch(o, bt);
+}
+
 /* Write the live records of t, read from its file mapped whole, to o: first the
- * paths they name, numbered anew in the order they are met, then their heads
- * apart, then their bodies in one block. Three walks over the file, one for
- * each, its pages let go of as each goes: compacting a log of a hundred
- * megabytes holds a few. */
+ * paths they name, numbered anew in the order they are met, in batches: the
+ * outputs and depfile inputs, then the paths that only inputs name (which a
+ * build that is up to date does not read); then their heads apart, then their
+ * bodies in one block. A walk over the file for each, its pages let go of as
+ * each goes: compacting a log of a hundred megabytes holds a few. */
 static void rewrite(struct statelog *t, struct moved *v, size_t n, struct out *o)
 {
 	struct walk w = {t, v, n, 0, t->whole, NULL};
 	struct entry e;
-	uint32_t *renum = xmalloc(((size_t)t->paths.n + 1) * sizeof(*renum)), next_id = 0, id;
-	uint64_t k, files, heads = 0, bodies = 0, at;
+	struct batch bt = {ENTRY_PATHS, 0, 0, 0};
+	uint32_t *renum = xmalloc(((size_t)t->paths.n + 1) * sizeof(*renum)), next_id = 0;
+	uint64_t k, deps, files, heads = 0, bodies = 0, at;
 
 	memset(renum, 0xff, ((size_t)t->paths.n + 1) * sizeof(*renum));
 	while (next(&w, &e)) {
-		files = (uint64_t)e.h.nout + e.h.nin + e.h.ndep;
-		for (k = 0; k < files; k++) {
-			id = logline_fileid(&e, k);
-			if (renum[id] == UINT32_MAX) {
-				const char *path = logpaths_get(&t->paths, id);
-				renum[id] = next_id++;
-				logline_path(&o->b, renum[id], path, strlen(path));
-			}
-		}
+		deps = (uint64_t)e.h.nout + e.h.nin;
+		files = deps + e.h.ndep;
+		for (k = 0; k < e.h.nout; k++)
+			number(t, logline_fileid(&e, k), renum, &next_id, o, &bt);
+		for (k = deps; k < files; k++)
+			number(t, logline_fileid(&e, k), renum, &next_id, o, &bt);
 		heads += logline_headsize(&e);
 		bodies += (uint64_t)e.h.bodylen + ENTRY_SUM;
-		flush(o, LOG_CHUNK);
 	}
+	endbatch(o, &bt);
+	bt.kind = ENTRY_INPATHS;
+	rewind_walk(&w);
+	while (next(&w, &e)) {
+		for (k = e.h.nout; k < (uint64_t)e.h.nout + e.h.nin; k++)
+			number(t, logline_fileid(&e, k), renum, &next_id, o, &bt);
+	}
+	endbatch(o, &bt);
 	/* the first body, after the paths, the heads and the block's header */
 	at = o->written + o->b.len + heads + ENTRY_HEADER + 8 - strlen(LOG_HEADER);
 	rewind_walk(&w);
@@ -259,6 +308,10 @@ uint64_t statelog_livebytes(const struct statelog *s)
 	size_t i, n;
 	struct moved *o = othersonly(s, &n);
 
+	for (i = 0; i < s->nslots && s->byslot; i++) {
+		if (s->byslot[i])
+			bytes += s->byslot[i]->len;
+	}
 	for (i = 0; i < s->firsts.cap; i++) {
 		if (s->firsts.v[i])
 			bytes += ((struct logentry *)s->firsts.v[i])->len;

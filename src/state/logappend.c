@@ -71,6 +71,7 @@ static bool writerecord(struct statelog *s, const struct record *r, uint32_t *id
 	XXH3_state_t st;
 	uint64_t k, n = (uint64_t)r->nout + r->nin + r->ndep, written = 0, body;
 	size_t from;
+	uint32_t slot;
 	bool ok = true, more;
 
 	for (k = 0; ok && k < n; k++) {
@@ -78,7 +79,8 @@ static bool writerecord(struct statelog *s, const struct record *r, uint32_t *id
 		size_t plen = strlen(path);
 		ids[k] = logpaths_find(&s->paths, path, plen);
 		if (ids[k] == UINT32_MAX) {
-			ids[k] = logpaths_add(&s->paths, log_keep(s, path, plen));
+			ids[k] = logpaths_add(&s->paths, log_keep(s, path, plen, &slot));
+			logpaths_setslot(&s->paths, ids[k], slot);
 			logline_path(&b, ids[k], path, plen);
 			ok = flush(s, &b, LINE_PIECE, &written);
 		}
@@ -114,9 +116,9 @@ static void keeprecord(struct statelog *s, const struct record *r, const uint32_
 {
 	struct logentry h = {0};
 	bool known = true;
-	const char *keybuf[8] = {0}, **keys = keybuf;
-	size_t lenbuf[8] = {0}, *lens = lenbuf;
-	uint32_t k;
+	const char *keybuf[8], **keys = keybuf;
+	size_t lenbuf[8], *lens = lenbuf;
+	uint32_t slotbuf[8], *slots = slotbuf, k;
 
 	h.len = (uint32_t)len;
 	h.off = off;
@@ -130,22 +132,25 @@ static void keeprecord(struct statelog *s, const struct record *r, const uint32_
 	if (r->nout > LEN(keybuf)) {
 		keys = xmalloc(r->nout * sizeof(*keys));
 		lens = xmalloc(r->nout * sizeof(*lens));
+		slots = xmalloc(r->nout * sizeof(*slots));
 	}
 	for (k = 0; k < r->nout; k++) {
 		keys[k] = statelog_path(s, ids[k]);
 		lens[k] = strlen(r->outs[k].path);
+		slots[k] = logpaths_slot(&s->paths, ids[k]);
 	}
-	log_keepentry(s, &h, hset_slot(&s->firsts, keys[0], lens[0]), keys, lens, r->nout);
+	log_keepentry(s, &h, keys, lens, slots, r->nout);
 	if (keys != keybuf) {
 		free(keys);
 		free(lens);
+		free(slots);
 	}
 }
 
 bool statelog_append(struct statelog *s, const struct record *r)
 {
 	uint32_t *ids = xmalloc(((size_t)r->nout + r->nin + r->ndep + 1) * sizeof(*ids));
-	uint32_t numbered = s->paths.n;
+	uint32_t numbered = logpaths_count(&s->paths);
 	uint64_t paths = 0, len = 0;
 	size_t keylen;
 	bool ok;
@@ -159,7 +164,9 @@ bool statelog_append(struct statelog *s, const struct record *r)
 		if (end > s->end)
 			log_foreign(s, s->end, end);
 		s->end = end;
-		numbered = s->paths.n;
+		/* the paths it names may have numbers already */
+		log_readlater(s);
+		numbered = logpaths_count(&s->paths);
 		ok = end >= 0 && writerecord(s, r, ids, &paths, &len);
 		flock(s->fd, LOCK_UN);
 	}
@@ -183,7 +190,7 @@ bool statelog_append(struct statelog *s, const struct record *r)
 	s->heads += paths;
 	s->tail += len;
 	keylen = strlen(r->outs[0].path);
-	if (hset_get(&s->firsts, r->outs[0].path, keylen)) {
+	if (log_firstof(s, r->outs[0].path, keylen, logpaths_slot(&s->paths, ids[0]))) {
 		keeprecord(s, r, ids, len, s->end + (int64_t)paths);
 	} else {
 		addkey(s, htab_hash(r->outs[0].path, keylen));

@@ -29,18 +29,29 @@ size_t log_readlog(struct statelog *s, const char *path, bool *header, bool *emp
  * be read or are not the entry's any more. The body is not checked. */
 const char *log_rawentry(const struct statelog *s, const struct logentry *le, char **tmp,
 			 struct entry *e);
+/* Read the batches of paths a lazy load left for later (s->later). */
+void log_readlater(struct statelog *s);
 /* Free what s holds but its file descriptors and path. */
 void log_forget(struct statelog *s);
-/* A copy of path that lasts as long as s: the caller's, or one of its own. */
-const char *log_keep(struct statelog *s, const char *path, size_t len);
+/* A copy of path that lasts as long as s: the caller's, or one of its own;
+ * *slot gets the caller's slot for it (UINT32_MAX: none). */
+const char *log_keep(struct statelog *s, const char *path, size_t len, uint32_t *slot);
+/* Where the newest record of the first output key (len bytes, its slot given)
+ * is kept: its place in s->byslot, or in s->firsts (hset_slot); the caller
+ * puts a record there. A key is kept in one of the two, always the same. With
+ * a slot, len is not looked at (it may be 0: not known). */
+void **log_place(struct statelog *s, const char *key, size_t len, uint32_t slot);
+/* The newest record whose first output is key, or NULL. */
+struct logentry *log_firstof(const struct statelog *s, const char *key, size_t len,
+			     uint32_t slot);
 /* The numbers of a record's n depfile inputs as an entry keeps them, from its
  * raw bytes or from ids; *ok false if one names no path. */
 const uint32_t *log_depids(struct statelog *s, uint32_t n, const char *raw, const uint32_t *ids,
 			   bool *ok);
-/* Keep h, whose n outputs have the keys given, as the newest record of each;
- * slot is the first one's in the firsts (hset_slot: its record, or NULL). */
-void log_keepentry(struct statelog *s, struct logentry *h, void **slot,
-		   const char *const *keys, const size_t *lens, uint64_t n);
+/* Keep h, whose n outputs have the keys, their lengths (0 for one not known
+ * yet, with a slot) and their slots given, as the newest record of each. */
+void log_keepentry(struct statelog *s, struct logentry *h, const char *const *keys,
+		   const size_t *lens, const uint32_t *slots, uint64_t n);
 /* Take the entries that another baton appended to the log from from to to. */
 void log_foreign(struct statelog *s, int64_t from, int64_t to);
 

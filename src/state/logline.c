@@ -144,8 +144,22 @@ bool logline_tagged(const char *p)
 {
 	return (unsigned char)p[0] == ENTRY_MARK && p[1] == 'L' &&
 	       (p[2] == ENTRY_PATH || p[2] == ENTRY_RECORD || p[2] == ENTRY_HEAD ||
-		p[2] == ENTRY_BODIES) &&
+		p[2] == ENTRY_BODIES || p[2] == ENTRY_PATHS || p[2] == ENTRY_INPATHS) &&
 	       p[3] == LOG_VERSION;
+}
+
+bool logline_batchok(const struct entry *e)
+{
+	const char *p = e->path, *end = p + e->pathlen;
+	uint32_t k, n;
+
+	for (n = e->npaths; n > 0; n--) {
+		if (end - p < 4 || (k = logline_u32(p)) == 0 || k > (size_t)(end - p) - 4 ||
+		    memchr(p + 4, '\0', k))
+			return false;
+		p += 4 + (size_t)k;
+	}
+	return p == end;
 }
 
 bool logline_entry(const char *p, size_t have, uint64_t avail, struct entry *e)
@@ -167,6 +181,14 @@ bool logline_entry(const char *p, size_t have, uint64_t avail, struct entry *e)
 		e->path = head + 4;
 		e->pathlen = headlen - 4;
 		return headlen > 4 && !memchr(e->path, '\0', e->pathlen);
+	}
+	if (e->kind == ENTRY_PATHS || e->kind == ENTRY_INPATHS) {
+		e->id = headlen >= 8 ? logline_u32(head) : 0;
+		e->npaths = headlen >= 8 ? logline_u32(head + 4) : 0;
+		e->path = head + 8;
+		e->pathlen = headlen >= 8 ? headlen - 8 : 0;
+		return headlen >= 8 && e->npaths > 0 && e->npaths <= e->pathlen / 5 &&
+		       (uint64_t)e->id + e->npaths <= UINT32_MAX;
 	}
 	if (e->kind == ENTRY_BODIES) {
 		/* the bodies of the heads apart before it, skipped */
@@ -279,6 +301,29 @@ void logline_path(struct buf *b, uint32_t id, const char *path, size_t len)
 	put32(b, id);
 	buf_add(b, path, len);
 	header(b, start, ENTRY_PATH);
+}
+
+size_t logline_batchstart(struct buf *b)
+{
+	size_t start = b->len;
+
+	buf_add(b, nothing, ENTRY_HEADER);
+	put32(b, 0); /* the first number and how many: at its end */
+	put32(b, 0);
+	return start;
+}
+
+void logline_batchadd(struct buf *b, const char *path, size_t len)
+{
+	put32(b, (uint32_t)len);
+	buf_add(b, path, len);
+}
+
+void logline_batchend(struct buf *b, size_t start, char kind, uint32_t first, uint32_t n)
+{
+	store(b->s + start + ENTRY_HEADER, first, 4);
+	store(b->s + start + ENTRY_HEADER + 4, n, 4);
+	header(b, start, kind);
 }
 
 uint64_t logline_bodylen(const struct record *r)
@@ -403,8 +448,16 @@ void logline_format(struct buf *b, const struct record *r)
 
 	/* the numbers b gives already */
 	while (off < b->len && logline_entry(b->s + off, b->len - off, b->len - off, &e)) {
+		const char *at = e.path, *path;
+		uint32_t len;
 		if (e.kind == ENTRY_PATH)
 			logpaths_set(&t, e.id, arena_strndup(&a, e.path, e.pathlen));
+		if ((e.kind == ENTRY_PATHS || e.kind == ENTRY_INPATHS) && logline_batchok(&e)) {
+			for (i = 0; i < e.npaths; i++) {
+				path = logline_nextpath(&at, &len);
+				logpaths_set(&t, e.id + i, arena_strndup(&a, path, len));
+			}
+		}
 		off += (size_t)e.size;
 	}
 	for (part = 0; part < 3; part++) {

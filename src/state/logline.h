@@ -7,7 +7,10 @@
  *   headlen  u32: the bytes of the head
  *   headsum  u64: XXH3 of the head, seeded with the tag and headlen (seed)
  *
- * A path's head ('p') is its number (u32), then its bytes (no NUL). A record's
+ * A path's head ('p') is its number (u32), then its bytes (no NUL). A batch of
+ * paths ('P', or 'I' for paths that only records' inputs name) numbers them
+ * from its first number on: its head is that number (u32), how many (u32),
+ * then each path's length (u32) and bytes; one sum checks them all. A record's
  * head ('r', REC_HEAD bytes, then numbers) is all a build that finds it up to
  * date reads:
  *
@@ -25,7 +28,10 @@
  * just them: a head apart ('h') has, after its first REC_HEAD bytes, where its
  * body is (u64: bytes after the log's first entry), then the numbers; the
  * bodies, each with its sum, follow them in one block ('b', whose head is the
- * length of the bodies after it), which a load skips. */
+ * length of the bodies after it), which a load skips. Its paths come first, in
+ * batches: those a build that is up to date needs (records' outputs and depfile
+ * inputs, 'P'), then the others ('I'), which a build reads only if it reads a
+ * record whole or appends one. */
 #ifndef BATON_LOGLINE_H
 #define BATON_LOGLINE_H
 
@@ -65,6 +71,7 @@ struct record {
 enum { ENTRY_HEADER = 16, ENTRY_SUM = 8, REC_HEAD = 40, FILE_STAT = 41 };
 enum { FILE_HASHED = FILE_STAT - 1 }; /* where in a file's stat data its hashed flag is */
 enum { ENTRY_PATH = 'p', ENTRY_RECORD = 'r', ENTRY_HEAD = 'h', ENTRY_BODIES = 'b' };
+enum { ENTRY_PATHS = 'P', ENTRY_INPATHS = 'I' }; /* batches of paths */
 enum { ENTRY_MARK = 0xb7 }; /* an entry's first byte */
 
 /* A record's head, read. */
@@ -81,14 +88,15 @@ struct rechead {
 
 /* An entry as logline_entry finds it. */
 struct entry {
-	char kind;            /* ENTRY_PATH, _RECORD, _HEAD or _BODIES */
+	char kind;            /* ENTRY_PATH, _PATHS, _INPATHS, _RECORD, _HEAD or _BODIES */
 	uint64_t size;        /* all its bytes: header, head, and a record's body and
 	                       * sum, or the bodies of a block */
 	const char *body;     /* a record's body (not checked); for a head apart,
 	                       * NULL until the caller finds it */
-	uint32_t id;          /* a path's number */
-	const char *path;     /* its bytes */
+	uint32_t id;          /* a path's number (a batch's first) */
+	const char *path;     /* its bytes (a batch's: each length and path) */
 	uint32_t pathlen;
+	uint32_t npaths;      /* in a batch */
 	struct rechead h;     /* a record's head */
 };
 
@@ -156,6 +164,27 @@ bool logline_record(struct arena *a, const struct entry *e, const struct logpath
 
 /* Append an entry giving path (len bytes) the number id. */
 void logline_path(struct buf *b, uint32_t id, const char *path, size_t len);
+/* Whether batch e holds its paths as it should: each its length, then its
+ * bytes (not empty, no NUL), and nothing after (logline_entry does not look:
+ * a load need not read every batch). */
+bool logline_batchok(const struct entry *e);
+/* The next path of a batch e found good, from *at (start at e->path): its
+ * bytes and their length. */
+static inline const char *logline_nextpath(const char **at, uint32_t *len)
+{
+	const char *p = *at + 4;
+
+	*len = logline_u32(*at);
+	*at = p + *len;
+	return p;
+}
+/* Start a batch of paths at the end of b; returns where it starts. */
+size_t logline_batchstart(struct buf *b);
+/* Append a path (len bytes) to the batch being made. */
+void logline_batchadd(struct buf *b, const char *path, size_t len);
+/* End the batch that starts at start, of kind ENTRY_PATHS or ENTRY_INPATHS,
+ * numbering its n paths from first on. */
+void logline_batchend(struct buf *b, size_t start, char kind, uint32_t first, uint32_t n);
 /* The bytes of r's body; more than UINT32_MAX: it is not written. */
 uint64_t logline_bodylen(const struct record *r);
 /* Append the header and head of r's entry, with the numbers of its files

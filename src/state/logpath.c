@@ -13,12 +13,38 @@ static void room(struct logpaths *t, uint32_t n)
 
 	if (n > cap) {
 		xgrow((void **)&t->v, &cap, n, sizeof(*t->v));
+		if (t->slot)
+			t->slot = xrealloc(t->slot, cap * sizeof(*t->slot));
 		t->cap = (uint32_t)cap;
 	}
-	if (n > t->n) {
+	if (n == t->n + 1) { /* the common case: the next number */
+		t->v[t->n] = NULL;
+		if (t->slot)
+			t->slot[t->n] = UINT32_MAX;
+		t->n = n;
+	} else if (n > t->n) {
 		memset(t->v + t->n, 0, (n - t->n) * sizeof(*t->v));
+		if (t->slot)
+			memset(t->slot + t->n, 0xff, (n - t->n) * sizeof(*t->slot));
 		t->n = n;
 	}
+}
+
+void logpaths_reserve(struct logpaths *t, uint32_t n)
+{
+	if (n > t->next)
+		t->next = n;
+}
+
+void logpaths_setslot(struct logpaths *t, uint32_t id, uint32_t slot)
+{
+	if (id >= t->n || (!t->slot && slot == UINT32_MAX))
+		return;
+	if (!t->slot) {
+		t->slot = xmalloc((size_t)(t->cap ? t->cap : 1) * sizeof(*t->slot));
+		memset(t->slot, 0xff, (size_t)t->n * sizeof(*t->slot));
+	}
+	t->slot[id] = slot;
 }
 
 /* Whether held is the len bytes of path (which hold no NUL). */
@@ -85,7 +111,7 @@ uint32_t logpaths_find(struct logpaths *t, const char *path, size_t len)
 
 uint32_t logpaths_add(struct logpaths *t, const char *path)
 {
-	uint32_t id = t->n;
+	uint32_t id = logpaths_count(t);
 
 	logpaths_set(t, id, path);
 	return id;
@@ -93,8 +119,11 @@ uint32_t logpaths_add(struct logpaths *t, const char *path)
 
 void logpaths_drop(struct logpaths *t, uint32_t id)
 {
-	for (; id < t->n; id++)
+	for (; id < t->n; id++) {
 		t->v[id] = NULL;
+		if (t->slot)
+			t->slot[id] = UINT32_MAX;
+	}
 	free(t->slots); /* made again without them when next needed */
 	t->slots = NULL;
 	t->nslots = 0;
@@ -103,6 +132,7 @@ void logpaths_drop(struct logpaths *t, uint32_t id)
 void logpaths_free(struct logpaths *t)
 {
 	free(t->v);
+	free(t->slot);
 	free(t->slots);
 	memset(t, 0, sizeof(*t));
 }

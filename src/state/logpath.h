@@ -11,17 +11,30 @@
 
 struct logpaths {
 	const char **v;  /* by number: the path (NUL-terminated), or NULL: no entry gives it */
-	uint32_t n, cap; /* the numbers given are below n */
+	uint32_t n, cap; /* v holds the numbers below n */
+	uint32_t next;   /* the next number to give, n or more (logpaths_reserve) */
+	/* by number: the slot its user gave it (logpaths_setslot), UINT32_MAX for
+	 * none; NULL until one is given */
+	uint32_t *slot;
 	/* number + 1 of each path by its hash (0: empty), made when a number is
 	 * first looked for (a build that writes no record never needs it) */
 	uint32_t *slots;
 	uint32_t nslots;
 };
 
-/* The most numbers a log of size bytes gives: an entry of a path takes more than 16. */
+/* The most numbers a log of size bytes gives: a path takes 5 bytes or more (in a
+ * batch, its length and at least one byte). */
 static inline uint64_t logpaths_most(uint64_t size)
 {
-	return size / 16 + 1;
+	return size / 5 + 1;
+}
+/* Keep the numbers below n from being given (logpaths_add): paths that are
+ * not read yet, which take no room until they are. */
+void logpaths_reserve(struct logpaths *t, uint32_t n);
+/* The numbers given or kept are below this. */
+static inline uint32_t logpaths_count(const struct logpaths *t)
+{
+	return t->next > t->n ? t->next : t->n;
 }
 
 /* Give path (NUL-terminated, kept as long as the table) the number id, which
@@ -31,6 +44,13 @@ bool logpaths_set(struct logpaths *t, uint32_t id, const char *path);
 static inline const char *logpaths_get(const struct logpaths *t, uint32_t id)
 {
 	return id < t->n ? t->v[id] : NULL;
+}
+/* Give the path numbered id the slot (a number of its user's: statelog_intern). */
+void logpaths_setslot(struct logpaths *t, uint32_t id, uint32_t slot);
+/* The slot of the path numbered id, or UINT32_MAX. */
+static inline uint32_t logpaths_slot(const struct logpaths *t, uint32_t id)
+{
+	return t->slot && id < t->n ? t->slot[id] : UINT32_MAX;
 }
 /* The number of the len bytes of path, or UINT32_MAX if it has none. */
 uint32_t logpaths_find(struct logpaths *t, const char *path, size_t len);

@@ -88,7 +88,10 @@ static bool parsefiles(struct statelog *s, struct logentry *le)
 	struct entry e;
 	struct record *r = arena_alloc(&s->recs, sizeof(*r));
 	char *tmp;
-	bool ok = log_rawentry(s, le, &tmp, &e) && logline_record(&s->recs, &e, &s->paths, r);
+	bool ok;
+
+	log_readlater(s);
+	ok = log_rawentry(s, le, &tmp, &e) && logline_record(&s->recs, &e, &s->paths, r);
 
 	free(tmp);
 	if (!ok)
@@ -98,18 +101,60 @@ static bool parsefiles(struct statelog *s, struct logentry *le)
 	return true;
 }
 
-/* The caller's own copy of a path (s->intern), or NULL. */
-static const char *interned(const struct statelog *s, const char *path, size_t len)
+/* The path numbered id, read now if it was left for later: a record appended
+ * whole may make what only inputs named when the log was compacted. */
+static const char *log_path(struct statelog *s, uint32_t id)
 {
-	return s->intern ? s->intern(s->intern_ctx, path, len) : NULL;
+	const char *path = logpaths_get(&s->paths, id);
+
+	if (!path && s->later.n && id < logpaths_count(&s->paths)) {
+		log_readlater(s);
+		path = logpaths_get(&s->paths, id);
+	}
+	return path;
 }
 
-/* A copy of path that lasts as long as s: the caller's, or one of its own. */
-const char *log_keep(struct statelog *s, const char *path, size_t len)
+/* The caller's own copy of a path (s->intern), or NULL; *slot gets its slot. */
+static const char *interned(const struct statelog *s, const char *path, size_t len,
+			    uint32_t *slot)
 {
-	const char *held = interned(s, path, len);
+	*slot = UINT32_MAX;
+	return s->intern ? s->intern(s->intern_ctx, path, len, slot) : NULL;
+}
+
+const char *log_keep(struct statelog *s, const char *path, size_t len, uint32_t *slot)
+{
+	const char *held = interned(s, path, len, slot);
 
 	return held ? held : arena_strndup(&s->a, path, len);
+}
+
+void **log_place(struct statelog *s, const char *key, size_t len, uint32_t slot)
+{
+	if (slot >= s->nslots)
+		return hset_slot(&s->firsts, key, len);
+	if (!s->byslot)
+		s->byslot = xcalloc(s->nslots, sizeof(*s->byslot));
+	s->nbyslot += !s->byslot[slot];
+	return (void **)&s->byslot[slot];
+}
+
+struct logentry *log_firstof(const struct statelog *s, const char *key, size_t len,
+			     uint32_t slot)
+{
+	if (slot < s->nslots)
+		return s->byslot ? s->byslot[slot] : NULL;
+	return s->firsts.n ? hset_get(&s->firsts, key, len) : NULL;
+}
+
+/* Key (len bytes, or 0 if not known yet) has a record as a first output now:
+ * not as another output. */
+static void unother(struct statelog *s, const char *key, size_t len)
+{
+	if (s->others.n && !len)
+		len = strlen(key);
+	if (s->others.n && htab_get(&s->others, key, len))
+		htab_slot(&s->others, key, len)->val = NULL;
 }
 
 /* Keep e as the newest record of its first output. Its other outputs find it too,
@@ -117,14 +162,14 @@ const char *log_keep(struct statelog *s, const char *path, size_t len)
  * or split off is then not taken for one baton never ran. The others table
  * holds only what the firsts do not hide, so that every record it holds is
  * live (statelog_compact keeps them). */
-static void keepas(struct statelog *s, struct logentry *e, const char *key, size_t len)
+static void keepas(struct statelog *s, struct logentry *e, const char *key, size_t len,
+		   uint32_t slot)
 {
 	if (key == e->first) {
-		*hset_slot(&s->firsts, key, len) = e;
-		if (s->others.n && htab_get(&s->others, key, len))
-			htab_slot(&s->others, key, len)->val = NULL;
-	} else if (!hset_get(&s->firsts, key, len)) {
-		htab_slot(&s->others, key, len)->val = e;
+		*log_place(s, key, len, slot) = e;
+		unother(s, key, len);
+	} else if (!log_firstof(s, key, len, slot)) {
+		htab_slot(&s->others, key, len ? len : strlen(key))->val = e;
 	}
 }
 
@@ -139,16 +184,15 @@ void log_letgo(const char *from, const char *to)
 		madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
-/* Keep h, whose n outputs have the keys given, as the newest record of each;
- * slot is the first one's in the firsts (hset_slot: its record, or NULL). */
-void log_keepentry(struct statelog *s, struct logentry *h, void **slot,
-		   const char *const *keys, const size_t *lens, uint64_t n)
+void log_keepentry(struct statelog *s, struct logentry *h, const char *const *keys,
+		   const size_t *lens, const uint32_t *slots, uint64_t n)
 {
+	void **slot = log_place(s, keys[0], lens[0], slots[0]);
 	struct logentry *old = *slot, *e;
 	uint64_t k;
 
 	h->first = old ? old->first : keys[0];
-	h->firstlen = (uint32_t)lens[0];
+	h->firstlen = (uint32_t)lens[0]; /* (not known, 0, for one kept by its slot) */
 	/* a newer record of a single output takes the older one's room: the log
 	 * holds as many entries as live records, however many it has read */
 	e = old && old->nout == 1 ? old : arena_alloc(&s->a, sizeof(*e));
@@ -156,10 +200,9 @@ void log_keepentry(struct statelog *s, struct logentry *h, void **slot,
 		old->hidden = true; /* the others may still reach it */
 	*e = *h;
 	*slot = e;
-	if (s->others.n && htab_get(&s->others, keys[0], lens[0]))
-		htab_slot(&s->others, keys[0], lens[0])->val = NULL;
+	unother(s, keys[0], lens[0]);
 	for (k = 1; k < n; k++)
-		keepas(s, e, keys[k], lens[k]);
+		keepas(s, e, keys[k], lens[k], slots[k]);
 	s->lines++;
 }
 
@@ -177,7 +220,7 @@ const uint32_t *log_depids(struct statelog *s, uint32_t n, const char *raw, cons
 	v[0] = n;
 	for (i = 0; i < n; i++) {
 		v[i + 1] = raw ? logline_id(raw, i) : ids[i];
-		if (!logpaths_get(&s->paths, v[i + 1]))
+		if (!log_path(s, v[i + 1]))
 			*ok = false;
 	}
 	return v;
@@ -189,20 +232,28 @@ static bool takerecord(struct statelog *s, const struct entry *e, int64_t off)
 {
 	const struct rechead *rh = &e->h;
 	struct logentry h = {0};
-	const char *keybuf[8] = {0}, **keys = keybuf;
-	size_t lenbuf[8] = {0}, *lens = lenbuf;
+	const char *keybuf[8], **keys = keybuf;
+	size_t lenbuf[8], *lens = lenbuf;
+	uint32_t slotbuf[8], *slots = slotbuf;
 	uint64_t len = e->size + (e->kind == ENTRY_HEAD ? (uint64_t)rh->bodylen + ENTRY_SUM : 0);
-	uint32_t k;
+	uint32_t k, id;
 	bool ok = len <= UINT32_MAX;
 
 	if (ok && rh->nout > LEN(keybuf)) {
 		keys = xmalloc(rh->nout * sizeof(*keys));
 		lens = xmalloc(rh->nout * sizeof(*lens));
+		slots = xmalloc(rh->nout * sizeof(*slots));
 	}
 	for (k = 0; ok && k < rh->nout; k++) {
-		ok = (keys[k] = logpaths_get(&s->paths, logline_id(rh->outs, k))) != NULL;
-		if (ok)
-			lens[k] = strlen(keys[k]);
+		id = logline_id(rh->outs, k);
+		ok = (keys[k] = log_path(s, id)) != NULL;
+		if (ok) {
+			/* a path the caller has a slot for is found by it: its
+			 * string is not looked at (it is the caller's, not in
+			 * the cache any more) */
+			slots[k] = logpaths_slot(&s->paths, id);
+			lens[k] = slots[k] < s->nslots ? 0 : strlen(keys[k]);
+		}
 	}
 	if (ok)
 		h.deps = log_depids(s, rh->ndep, rh->deps, NULL, &ok);
@@ -216,30 +267,103 @@ static bool takerecord(struct statelog *s, const struct entry *e, int64_t off)
 		h.ok = rh->ok;
 		h.nout = rh->nout < LOG_MANYOUT ? rh->nout : LOG_MANYOUT;
 		h.nin = rh->nin < LOG_MANYIN ? rh->nin : LOG_MANYIN;
-		log_keepentry(s, &h, hset_slot(&s->firsts, keys[0], lens[0]), keys, lens, rh->nout);
+		log_keepentry(s, &h, keys, lens, slots, rh->nout);
 	}
 	if (keys != keybuf) {
 		free(keys);
 		free(lens);
+		free(slots);
 	}
 	return ok;
+}
+
+/* Take the paths of batch e, which starts pos bytes into the log; false if one
+ * of its numbers is given already, or is more than a log of that size gives. */
+static bool takepaths(struct statelog *s, const struct entry *e, uint64_t pos)
+{
+	enum { AHEAD = 8 }; /* paths prefetched ahead of the one looked up */
+	const char *at = e->path, *ahead = e->path, *path;
+	uint32_t i, len, slot;
+
+	if (e->id >= logpaths_most(pos) || !logline_batchok(e))
+		return false;
+	for (i = 0; i < e->npaths; i++) {
+		if (logpaths_get(&s->paths, e->id + i))
+			return false;
+	}
+	for (i = 0; i < e->npaths + AHEAD; i++) {
+		if (s->prefetch && i < e->npaths) {
+			path = logline_nextpath(&ahead, &len);
+			s->prefetch(s->intern_ctx, path, len);
+		}
+		if (i >= AHEAD) {
+			path = logline_nextpath(&at, &len);
+			logpaths_set(&s->paths, e->id + i - AHEAD, log_keep(s, path, len, &slot));
+			logpaths_setslot(&s->paths, e->id + i - AHEAD, slot);
+		}
+	}
+	return true;
+}
+
+/* Keep where batch e (at pos) is, to read it when its paths are needed. */
+static bool takelater(struct statelog *s, const struct entry *e, uint64_t pos)
+{
+	if (e->id >= logpaths_most(pos) || e->size > UINT32_MAX)
+		return false;
+	xgrow((void **)&s->later.v, &s->later.cap, s->later.n + 1, sizeof(*s->later.v));
+	s->later.v[s->later.n].off = (int64_t)pos;
+	s->later.v[s->later.n].size = (uint32_t)e->size;
+	s->later.v[s->later.n++].first = e->id;
+	logpaths_reserve(&s->paths, e->id + e->npaths);
+	return true;
+}
+
+void log_readlater(struct statelog *s)
+{
+	struct entry e;
+	char *buf;
+	const char *p;
+	size_t i, n = s->later.n;
+
+	s->later.n = 0;
+	for (i = 0; i < n; i++) {
+		buf = s->whole ? NULL : xmalloc(s->later.v[i].size);
+		p = readat(s, (uint64_t)s->later.v[i].off, s->later.v[i].size, buf);
+		/* the batch read again must be the one found when the log was
+		 * loaded; if it is not, the records that name its paths are
+		 * damaged (they run again) */
+		if (p && logline_entry(p, s->later.v[i].size, s->later.v[i].size, &e) &&
+		    e.kind == ENTRY_INPATHS && e.id == s->later.v[i].first &&
+		    e.size == s->later.v[i].size)
+			takepaths(s, &e, (uint64_t)s->later.v[i].off);
+		free(buf);
+	}
 }
 
 /* Take entry e, which starts pos bytes into the log; false if it is damaged. */
 static bool takeentry(struct statelog *s, const struct entry *e, uint64_t pos)
 {
+	uint32_t slot;
+
 	if (e->kind == ENTRY_BODIES)
 		return true; /* skipped */
 	if (e->kind == ENTRY_RECORD)
 		s->tail += e->size;
 	else
 		s->heads += e->size;
+	if (e->kind == ENTRY_PATHS || e->kind == ENTRY_INPATHS) {
+		s->pathbytes += e->size;
+		if (e->kind == ENTRY_INPATHS && s->lazy)
+			return takelater(s, e, pos);
+		return takepaths(s, e, pos);
+	}
 	if (e->kind != ENTRY_PATH)
 		return takerecord(s, e, (int64_t)pos);
 	/* a number given once, and no bigger than a log of this size gives */
 	if (e->id >= logpaths_most(pos) || logpaths_get(&s->paths, e->id))
 		return false;
-	logpaths_set(&s->paths, e->id, log_keep(s, e->path, e->pathlen));
+	logpaths_set(&s->paths, e->id, log_keep(s, e->path, e->pathlen, &slot));
+	logpaths_setslot(&s->paths, e->id, slot);
 	s->pathbytes += e->size;
 	return true;
 }
@@ -359,9 +483,25 @@ size_t statelog_parse(struct statelog *s, const char *text, size_t len)
 
 const struct logentry *statelog_get(const struct statelog *s, const char *path)
 {
-	size_t len = strlen(path);
-	const struct logentry *e = hset_get(&s->firsts, path, len);
+	uint32_t slot = UINT32_MAX;
 
+	/* (with none kept by slot, none is looked for by slot) */
+	if (s->nbyslot)
+		interned(s, path, strlen(path), &slot);
+	return statelog_getat(s, path, slot);
+}
+
+const struct logentry *statelog_getat(const struct statelog *s, const char *path, uint32_t slot)
+{
+	const struct logentry *e = slot < s->nslots && s->byslot ? s->byslot[slot] : NULL;
+	size_t len;
+
+	if (e || (slot < s->nslots && !s->others.n) ||
+	    (slot >= s->nslots && !s->firsts.n && !s->others.n))
+		return e;
+	len = strlen(path);
+	if (slot >= s->nslots)
+		e = hset_get(&s->firsts, path, len);
 	return e ? e : htab_get(&s->others, path, len);
 }
 
@@ -405,7 +545,7 @@ const char *statelog_path(const struct statelog *s, uint32_t id)
 
 uint32_t statelog_npaths(const struct statelog *s)
 {
-	return s->paths.n;
+	return logpaths_count(&s->paths);
 }
 
 const struct record *statelog_find(struct statelog *s, const char *path)
@@ -460,6 +600,10 @@ size_t log_readlog(struct statelog *s, const char *path, bool *header, bool *emp
 
 	*header = false;
 	*empty = true;
+	if (fd == 0) { /* baton was started without stdin: keep 0 free for "none" */
+		fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
+		close(0);
+	}
 	if (fd < 0)
 		return 0;
 	/* another baton may be appending (one run by a job of this one's): read
@@ -475,22 +619,16 @@ size_t log_readlog(struct statelog *s, const char *path, bool *header, bool *emp
 	r.size = (uint64_t)st.st_size;
 	*header = hold(&r, hlen) && !memcmp(r.p, LOG_HEADER, hlen);
 	if (*header) {
+		/* (what is left for later is read from it) */
+		s->rfd = fd;
 		skip(&r, hlen);
 		s->base = hlen;
 		bad = readentries(s, &r);
 		s->end = (int64_t)r.size;
-	}
-	free(r.buf);
-	if (*header) {
-		if (fd == 0) { /* baton was started without stdin: keep 0 free for "none" */
-			s->rfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-			close(fd);
-		} else {
-			s->rfd = fd;
-		}
 	} else {
 		close(fd);
 	}
+	free(r.buf);
 	return bad;
 }
 
@@ -523,9 +661,14 @@ static bool otherversion(const char *path)
 
 void log_forget(struct statelog *s)
 {
+	free(s->byslot);
+	s->byslot = NULL;
+	s->nbyslot = 0;
 	hset_free(&s->firsts);
 	htab_free(&s->others);
 	logpaths_free(&s->paths);
+	free(s->later.v);
+	memset(&s->later, 0, sizeof(s->later));
 	free(s->added.v);
 	memset(&s->added, 0, sizeof(s->added));
 	arena_free(&s->a);
@@ -610,7 +753,7 @@ void log_foreign(struct statelog *s, int64_t from, int64_t to)
 
 void statelog_close(struct statelog *s)
 {
-	size_t live = s->firsts.n + s->others.n + s->added.n;
+	size_t live = s->nbyslot + s->firsts.n + s->others.n + s->added.n;
 	struct stat st;
 
 	/* records that a baton run by a job appended are in the file, not in s */

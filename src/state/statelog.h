@@ -21,7 +21,7 @@
 struct logentry {
 	/* first and firstlen first: they are the entry's key in the log's hset */
 	const char *first;    /* the first output's path (not NUL-terminated) */
-	uint32_t firstlen;
+	uint32_t firstlen;    /* (0 if it is kept by its slot: not needed) */
 	uint32_t len;         /* the bytes of its record in the log, body and all */
 	uint64_t script_hash; /* logline_scripthash(script) */
 	uint64_t files_hash;  /* logline_digest over outs, ins and deps in order */
@@ -46,8 +46,14 @@ enum { LOG_MANYOUT = (1 << 8) - 1, LOG_MANYIN = (1 << 19) - 1 };
 
 /* Where the log's paths come from (the keys of its entries and the paths it
  * numbers): a NUL-terminated string equal to the len bytes of path that
- * outlives the log's use (not its close), or NULL for a copy. */
-typedef const char *statelog_intern(void *ctx, const char *path, size_t len);
+ * outlives the log's use (not its close), or NULL for a copy. *slot gets the
+ * caller's number for the path (UINT32_MAX: none), the same each time it is
+ * asked: a record whose first output has one below nslots is kept in an array
+ * by it, and found by it (statelog_getat), not by its path. */
+typedef const char *statelog_intern(void *ctx, const char *path, size_t len, uint32_t *slot);
+/* Bring into the cache what intern will look at for path, a few paths ahead
+ * of asking it (a batch of paths is looked up in turn). */
+typedef void statelog_prefetch(void *ctx, const char *path, size_t len);
 
 struct statelog {
 	struct arena a;
@@ -58,12 +64,25 @@ struct statelog {
 	 * nothing but statelog_close may be called once they are gone, and it
 	 * does not look at them */
 	statelog_intern *intern;
+	statelog_prefetch *prefetch; /* or NULL */
 	void *intern_ctx;
 	/* the newest record by its first output, and by each of its others that
-	 * has none as a first output (NULL once it gets one): all live records */
+	 * has none as a first output (NULL once it gets one): all live records.
+	 * A first output with a slot below nslots has it kept there instead */
+	struct logentry **byslot; /* nslots of them, NULL until one is kept */
+	uint32_t nslots;
+	size_t nbyslot;      /* those that are not NULL */
 	struct hset firsts;  /* struct logentry by first */
 	struct htab others;  /* an output's path -> struct logentry, or NULL */
 	struct logpaths paths; /* the paths the records name, by number */
+	/* with lazy set, a batch of paths that only inputs name (ENTRY_INPATHS)
+	 * is read when first needed (statelog_read, statelog_append), not with
+	 * the rest: a build that is up to date never needs them */
+	bool lazy;
+	struct {
+		struct { int64_t off; uint32_t size; uint32_t first; } *v;
+		size_t n, cap;
+	} later;
 	uint64_t pathbytes;    /* the bytes of the entries that number them */
 	/* what a load reads: records whole (appended since the log was last
 	 * compacted), and the rest (paths, heads apart) */
@@ -121,6 +140,9 @@ size_t statelog_parse(struct statelog *s, const char *text, size_t len);
 /* The newest record of the edge whose first output is path; else the newest one
  * that made path as another output; else NULL. Its header only. */
 const struct logentry *statelog_get(const struct statelog *s, const char *path);
+/* The same for a path whose slot the caller knows (what its intern hook gives
+ * it), without looking the path up. */
+const struct logentry *statelog_getat(const struct statelog *s, const char *path, uint32_t slot);
 /* Whether e's record has nout outputs and nin inputs; false if it has more than
  * e counts. (The rest are depfile inputs: as many as an equal files_hash says.) */
 bool statelog_samecounts(const struct logentry *e, uint32_t nout, uint32_t nin);
@@ -132,8 +154,9 @@ const struct record *statelog_read(struct statelog *s, const struct logentry *e)
  * them: all a build that is up to date needs of it besides its head. NULL if
  * there are none. */
 const uint32_t *statelog_depids(const struct logentry *e, uint32_t *n);
-/* The path numbered id (NUL-terminated), or NULL if none is. A number names the
- * same path as long as the log is open. */
+/* The path numbered id (NUL-terminated), or NULL if none is (or, with lazy,
+ * if only inputs name it and no record was read whole or appended yet). A
+ * number names the same path as long as the log is open. */
 const char *statelog_path(const struct statelog *s, uint32_t id);
 /* The numbers given so far are below this. */
 uint32_t statelog_npaths(const struct statelog *s);

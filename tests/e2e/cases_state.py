@@ -1043,3 +1043,44 @@ def state_log_long_record_rebuilt_again_and_again(t):
     size = os.path.getsize(t.path(".baton/log"))
     t.eq(size < 5000000, True,
          "the log compacted (%d bytes, 26 lines of %d written)" % (size, line))
+
+
+@case
+def state_input_made_an_output_after_compaction(t):
+    # a compacted log keeps the paths that only inputs name apart, read only
+    # when a record is read whole: a rule added later that makes one of them
+    # appends a record whose output is such a path. The next run finds that
+    # record (nothing to do, no damage); the one after a change reruns it.
+    rules = r"""
+        app: main.o
+          cat main.o > app; echo app >> log
+        main.o: main.c gen.h
+          cat main.c gen.h > main.o; echo main.o >> log
+    """
+    t.write("main.c", "int main;\n")
+    t.write("gen.h", "#define V 1\n")
+    t.taskfile(rules)
+    t.rc(t.run(), 0)
+    # compacted as it loads: a damaged line is rewritten away
+    with open(t.path(".baton/log"), "ab") as f:
+        f.write(b"a damaged line\n")
+    r = t.run()
+    t.contains(r.err, "1 damaged record in '.baton/log' ignored", "stderr", r)
+    nothing_to_do(t, t.run())
+    t.write("gen.in", "#define V 2\n")
+    t.taskfile(rules + r"""
+        gen.h: gen.in
+          cp gen.in gen.h; echo gen >> log
+    """)
+    r = t.run()
+    t.rc(r, 0)
+    t.logged(["main.o", "app", "gen", "main.o", "app"])
+    r = t.run()
+    t.eq(r.err, "", "stderr of the run after", r)
+    nothing_to_do(t, r)
+    t.write("gen.in", "#define V 3\n")
+    r = t.run()
+    t.rc(r, 0)
+    t.logged(["main.o", "app", "gen", "main.o", "app", "gen", "main.o", "app"])
+    t.content("main.o", "int main;\n#define V 3\n")
+    nothing_to_do(t, t.run())

@@ -8,6 +8,7 @@
 #include "state/depfile.h"
 #include "base/htab.h"
 #include "state/statelog.h"
+#include "state/logfile.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -733,8 +734,9 @@ START_TEST(compacted_by_size)
 	struct record r = {"v0\n", true, 7, 0, &out, in, NULL, 1, N, 0, NULL, NULL};
 	struct statelog s;
 	struct stat st;
+	static char kinds[1024];
 	off_t first;
-	int i;
+	int i, batches;
 
 	ck_assert(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/log", dir);
@@ -754,21 +756,35 @@ START_TEST(compacted_by_size)
 	statelog_close(&s);
 	ck_assert_int_eq(stat(path, &st), 0);
 	/* "v11" for "v0", and compacted: its head apart says where its body is,
-	 * in a block of bodies with a header of its own */
-	ck_assert_int_eq(st.st_size, first + 1 + 8 + ENTRY_HEADER + 8);
+	 * in a block of bodies with a header of its own; its paths in batches
+	 * (a length of 4 bytes for each instead of an entry's header and number),
+	 * the output's first */
+	kinds_of(path, kinds, sizeof(kinds));
+	for (i = 0, batches = 0; kinds[i]; i++)
+		batches += kinds[i] == ENTRY_PATHS || kinds[i] == ENTRY_INPATHS;
+	ck_assert_int_gt(batches, 1);
+	ck_assert(kinds[0] == ENTRY_PATHS && kinds[1] == ENTRY_INPATHS);
+	ck_assert_str_eq(kinds + batches, "hb");
+	ck_assert_int_eq(st.st_size, first + 1 + 8 + ENTRY_HEADER + 8 -
+					      (ENTRY_HEADER + 4 - 4) * (N + 1) +
+					      batches * (ENTRY_HEADER + 8));
 	ck_assert(statelog_open(&s, dir, false));
 	ck_assert_str_eq(statelog_find(&s, "out/all")->script, "v11\n");
 	ck_assert_int_eq(statelog_find(&s, "out/all")->nin, N);
 	ck_assert_uint_eq(s.lines, 1);
 	statelog_close(&s);
-	/* one more: the file is twice the live records' size, kept as it is */
+	/* one more: the file is less than twice the live records' size, but the
+	 * record appended whole is more than twice the paths a load reads
+	 * besides (its body would be read at each load): compacted */
 	ck_assert(statelog_open(&s, dir, true));
 	r.script = "v12\n";
 	ck_assert(statelog_append(&s, &r));
+	ck_assert_uint_lt((uint64_t)s.end, 2 * statelog_livebytes(&s));
+	ck_assert_uint_gt(s.tail, 2 * s.heads);
 	statelog_close(&s);
 	ck_assert(statelog_open(&s, dir, false));
 	ck_assert_str_eq(statelog_find(&s, "out/all")->script, "v12\n");
-	ck_assert_uint_eq(s.lines, 2);
+	ck_assert_uint_eq(s.lines, 1);
 	statelog_close(&s);
 	/* and one more: more stale than live, compacted */
 	ck_assert(statelog_open(&s, dir, true));
@@ -815,11 +831,12 @@ START_TEST(compacted_heads_together)
 		ck_assert(statelog_append(&s, &r));
 	}
 	statelog_close(&s);
+	/* the outputs and the depfile input in one batch, the inputs in another */
 	kinds_of(path, kinds, sizeof(kinds));
-	ck_assert_uint_eq(strlen(kinds), 2 * N + 1 + N + 1);
-	ck_assert(kinds[0] == ENTRY_PATH && kinds[2 * N] == ENTRY_PATH);
-	ck_assert(kinds[2 * N + 1] == ENTRY_HEAD && kinds[3 * N] == ENTRY_HEAD);
-	ck_assert(kinds[3 * N + 1] == ENTRY_BODIES);
+	ck_assert_uint_eq(strlen(kinds), 2 + N + 1);
+	ck_assert(kinds[0] == ENTRY_PATHS && kinds[1] == ENTRY_INPATHS);
+	ck_assert(kinds[2] == ENTRY_HEAD && kinds[N + 1] == ENTRY_HEAD);
+	ck_assert(kinds[N + 2] == ENTRY_BODIES);
 	ck_assert(statelog_open(&s, dir, true));
 	ck_assert_uint_eq(s.tail, 0); /* nothing whole to read */
 	got = statelog_find(&s, "obj/123.o");
@@ -833,7 +850,7 @@ START_TEST(compacted_heads_together)
 	ck_assert(statelog_append(&s, &r));
 	statelog_close(&s);
 	kinds_of(path, kinds, sizeof(kinds));
-	ck_assert_str_eq(kinds + 3 * N + 1, "bpr");
+	ck_assert_str_eq(kinds + N + 2, "bpr");
 	ck_assert(statelog_open(&s, dir, false));
 	ck_assert_ptr_nonnull(statelog_find(&s, "obj/new.o"));
 	ck_assert_ptr_nonnull(statelog_find(&s, "obj/399.o"));
@@ -996,10 +1013,11 @@ END_TEST
 
 /* A stand-in for the build graph: the caller's own copy of each path it holds
  * (ctx, a NULL-terminated array), or NULL. */
-static const char *held_path(void *ctx, const char *path, size_t len)
+static const char *held_path(void *ctx, const char *path, size_t len, uint32_t *slot)
 {
 	char **v;
 
+	(void)slot; /* none: the records are kept by path */
 	for (v = ctx; *v; v++) {
 		if (strlen(*v) == len && !memcmp(*v, path, len))
 			return *v;
@@ -1100,12 +1118,16 @@ START_TEST(keys_held_by_the_caller)
 	for (i = 0; i < 3; i++)
 		free(held[i]);
 	statelog_close(&s);
-	/* the paths first, numbered anew, then the heads apart, then the bodies */
+	/* the paths first, numbered anew (those that only inputs name last),
+	 * then the heads apart, then the bodies */
 	kinds_of(path, kinds, sizeof(kinds));
-	ck_assert_str_eq(kinds, "ppppppphhb");
+	ck_assert_str_eq(kinds, "PIhhb");
 	ck_assert(statelog_open(&s, dir, false));
 	ck_assert_str_eq(statelog_path(&s, 0), "a");
-	ck_assert_str_eq(statelog_path(&s, 6), "inc/a.h");
+	ck_assert_str_eq(statelog_path(&s, 3), "out/a tab\there");
+	ck_assert_str_eq(statelog_path(&s, 4), "inc/a.h");
+	ck_assert_str_eq(statelog_path(&s, 5), "src/a.c");
+	ck_assert_str_eq(statelog_path(&s, 6), "new\nline");
 	same_record(statelog_find(&s, "b"), &rab);
 	same_record(statelog_find(&s, "out/a.o"), &r);
 	ck_assert_str_eq(statelog_find(&s, "b")->script, "ab2\n");
@@ -1115,12 +1137,226 @@ START_TEST(keys_held_by_the_caller)
 }
 END_TEST
 
+/* Where the first entry of kind is in the log at path, and its size. */
+static long entry_at(const char *path, char kind, uint64_t *size)
+{
+	struct buf b = {0};
+	size_t off = sizeof("baton-log 6\n") - 1;
+	struct entry e;
+	long at = -1;
+
+	read_file(path, &b);
+	while (at < 0 && off < b.len && logline_entry(b.s + off, b.len - off, b.len - off, &e)) {
+		if (e.kind == kind) {
+			at = (long)off;
+			*size = e.size;
+		}
+		off += (size_t)e.size;
+	}
+	buf_free(&b);
+	return at;
+}
+
+/* What a build's intern hook gives: the caller's copy of a path, and the
+ * slot of the first outputs it knows (their index in held, below nslots). */
+struct slotted {
+	const char *const *held;
+	uint32_t nslots;
+};
+
+static const char *slotted_path(void *ctx, const char *path, size_t len, uint32_t *slot)
+{
+	const struct slotted *t = ctx;
+	uint32_t i;
+
+	for (i = 0; t->held[i]; i++) {
+		if (strlen(t->held[i]) == len && !memcmp(t->held[i], path, len)) {
+			*slot = i < t->nslots ? i : UINT32_MAX;
+			return t->held[i];
+		}
+	}
+	return NULL;
+}
+
+/* The script of the record found for path, or "" for none. */
+static const char *script_of(struct statelog *s, const char *path)
+{
+	const struct logentry *e = statelog_get(s, path);
+	const struct record *r = e ? statelog_read(s, e) : NULL;
+
+	return e ? (r ? r->script : "damaged") : "";
+}
+
+/* Records kept by their first output's slot are found as those kept by path
+ * are: through other outputs, a rule split in two, a first output the caller
+ * has no slot for, a newer record appended. */
+START_TEST(slots_find_what_paths_find)
+{
+	char dir[] = "/tmp/baton-test-statelog-XXXXXX";
+	const char *held[] = {"out/a", "out/c", "out/b", "out/d", "x", NULL};
+	const char *paths[] = {"out/a", "out/b", "out/c", "out/d", "x", "y", "none"};
+	struct slotted t = {held, 4};
+	struct recfile f[3] = {{"out/a", {1, 1, 1, 0}, 0, false}, {"out/b", {2, 2, 2, 0}, 0, false},
+			       {"x", {3, 3, 3, 0}, 0, false}};
+	struct recfile g[2] = {{"y", {4, 4, 4, 0}, 0, false}, {"out/d", {5, 5, 5, 0}, 0, false}};
+	struct record ab = {"ab\n", true, 0, 0, f, NULL, NULL, 2, 0, 0, NULL, NULL};
+	struct record c = {"c\n", true, 0, 0, f, f + 2, NULL, 1, 1, 0, NULL, NULL};
+	struct record b = {"b\n", true, 0, 0, f + 1, NULL, NULL, 1, 0, 0, NULL, NULL};
+	struct record yd = {"yd\n", true, 0, 0, g, NULL, NULL, 2, 0, 0, NULL, NULL};
+	struct record a2 = {"a2\n", true, 0, 0, f, NULL, NULL, 1, 0, 0, NULL, NULL};
+	struct recfile cout = {"out/c", {6, 6, 6, 0}, 0, false};
+	struct statelog s, bypath;
+	size_t k, round;
+
+	c.outs = &cout;
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert(statelog_open(&s, dir, true));
+	ck_assert(statelog_append(&s, &ab));
+	ck_assert(statelog_append(&s, &c));
+	ck_assert(statelog_append(&s, &b));
+	ck_assert(statelog_append(&s, &yd));
+	statelog_close(&s);
+	for (round = 0; round < 2; round++) {
+		statelog_init(&s);
+		s.intern = slotted_path;
+		s.intern_ctx = &t;
+		s.nslots = t.nslots;
+		s.lazy = round == 1;
+		ck_assert(statelog_load(&s, dir, true));
+		ck_assert(statelog_open(&bypath, dir, false));
+		ck_assert_uint_eq(s.nbyslot, 3); /* out/a, out/c, out/b; y has none */
+		for (k = 0; k < LEN(paths); k++)
+			ck_assert_str_eq(script_of(&s, paths[k]), script_of(&bypath, paths[k]));
+		ck_assert_str_eq(script_of(&s, "out/b"), "b\n");
+		ck_assert_str_eq(script_of(&s, "out/d"), "yd\n");
+		ck_assert_ptr_eq(statelog_getat(&s, "out/c", 1), statelog_get(&s, "out/c"));
+		ck_assert_ptr_eq(statelog_getat(&s, "out/d", 3), statelog_get(&s, "out/d"));
+		ck_assert_ptr_null(statelog_getat(&s, "none", UINT32_MAX));
+		statelog_close(&bypath);
+		/* a newer record of out/a alone: out/b keeps its own */
+		if (round == 0)
+			ck_assert(statelog_append(&s, &a2));
+		ck_assert_str_eq(script_of(&s, "out/a"), "a2\n");
+		ck_assert_str_eq(script_of(&s, "out/b"), "b\n");
+		statelog_close(&s);
+	}
+	remove_logdir(dir);
+}
+END_TEST
+
+/* Load the log in dir as a build does: what only inputs name, later. */
+static void lazyload(struct statelog *s, const char *dir, bool write)
+{
+	statelog_init(s);
+	s->lazy = true;
+	ck_assert(statelog_load(s, dir, write));
+}
+
+/* A lazy load (a build's) reads the batch of paths that only inputs name when
+ * a record is read whole or appended, not before: a build that is up to date
+ * needs only the outputs and the depfile inputs. Its numbers are kept from
+ * being given again meanwhile; a batch damaged since the load leaves the
+ * records that name its paths damaged, nothing else. */
+START_TEST(lazy_inputs_read_when_needed)
+{
+	char dir[] = "/tmp/baton-test-statelog-XXXXXX", path[64], out[32], src[32], dep[32];
+	char script[192], was[1];
+	enum { N = 400 };
+	struct recfile o = {out, {1, 2, 3, 0}, 0, false};
+	struct recfile i[2] = {{src, {4, 5, 6, 0}, 0, false}, {"lib/shared.c", {7, 8, 9, 0}, 0, false}};
+	struct recfile d = {dep, {10, 11, 12, 0}, 0, false};
+	struct record r = {script, true, 3, 0, &o, i, &d, 1, 2, 1, NULL, NULL};
+	static char kinds[4 * N];
+	const struct record *got;
+	struct statelog s;
+	uint64_t size = 0;
+	uint32_t n, inputs;
+	long k, at;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/log", dir);
+	ck_assert(statelog_open(&s, dir, true));
+	for (k = 0; k < N; k++) {
+		snprintf(out, sizeof(out), "obj/%ld.o", k);
+		snprintf(src, sizeof(src), "src/%ld.c", k);
+		snprintf(dep, sizeof(dep), "inc/%ld.h", k);
+		snprintf(script, sizeof(script), "cc -c src/%ld.c -o obj/%ld.o # %0100d", k, k, 0);
+		ck_assert(statelog_append(&s, &r));
+	}
+	statelog_close(&s);
+	kinds_of(path, kinds, sizeof(kinds));
+	ck_assert(kinds[0] == ENTRY_PATHS && kinds[1] == ENTRY_INPATHS && kinds[2] == ENTRY_HEAD);
+	/* numbered: the outputs and depfile inputs first, the inputs after */
+	lazyload(&s, dir, true);
+	inputs = 2 * N;
+	ck_assert_uint_eq(statelog_npaths(&s), 3 * N + 1);
+	ck_assert_str_eq(statelog_path(&s, statelog_depids(statelog_get(&s, "obj/7.o"), &n)[0]),
+			 "inc/7.h");
+	ck_assert_ptr_null(statelog_path(&s, inputs));
+	ck_assert_ptr_null(statelog_path(&s, 3 * N));
+	ck_assert_uint_eq(s.later.n, 1);
+	got = statelog_find(&s, "obj/123.o");
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got->ins[0].path, "src/123.c");
+	ck_assert_str_eq(got->ins[1].path, "lib/shared.c");
+	ck_assert_ptr_nonnull(statelog_path(&s, inputs));
+	ck_assert_uint_eq(s.later.n, 0);
+	statelog_close(&s);
+	/* appended: the inputs it names have their numbers already */
+	lazyload(&s, dir, true);
+	ck_assert_ptr_null(statelog_path(&s, inputs));
+	snprintf(out, sizeof(out), "obj/new.o");
+	snprintf(src, sizeof(src), "src/5.c");
+	snprintf(dep, sizeof(dep), "inc/5.h");
+	ck_assert(statelog_append(&s, &r));
+	ck_assert_uint_eq(statelog_npaths(&s), 3 * N + 2);
+	statelog_close(&s);
+	kinds_of(path, kinds, sizeof(kinds));
+	ck_assert_str_eq(kinds + N + 2, "bpr");
+	/* the batch damaged after the load: the records that name its paths are */
+	lazyload(&s, dir, false);
+	at = entry_at(path, ENTRY_INPATHS, &size);
+	ck_assert_int_gt(at, 0);
+	fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, was, 1, at + (long)size - 1), 1);
+	ck_assert_int_eq(pwrite(fd, was[0] == 'X' ? "Y" : "X", 1, at + (long)size - 1), 1);
+	ck_assert_ptr_nonnull(statelog_get(&s, "obj/9.o"));
+	ck_assert_ptr_null(statelog_find(&s, "obj/9.o"));
+	ck_assert_ptr_null(statelog_path(&s, inputs));
+	ck_assert_str_eq(statelog_path(&s, statelog_depids(statelog_get(&s, "obj/9.o"), &n)[0]),
+			 "inc/9.h");
+	statelog_close(&s);
+	ck_assert_int_eq(pwrite(fd, was, 1, at + (long)size - 1), 1); /* as it was */
+	close(fd);
+	/* a path only inputs named made by a record appended whole: its number
+	 * is read when that record is, not taken for damage */
+	lazyload(&s, dir, true);
+	r.outs = &i[1];
+	ck_assert(statelog_append(&s, &r));
+	statelog_close(&s);
+	kinds_of(path, kinds, sizeof(kinds));
+	ck_assert_str_eq(kinds + N + 2, "bprr");
+	lazyload(&s, dir, false);
+	ck_assert_uint_eq(s.later.n, 0);
+	ck_assert_uint_eq(s.lines, N + 2);
+	ck_assert_ptr_nonnull(statelog_get(&s, "lib/shared.c"));
+	ck_assert_str_eq(statelog_find(&s, "lib/shared.c")->script, script);
+	statelog_close(&s);
+	r.outs = &o;
+	remove_logdir(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("statelog");
 	TCase *tc = tcase_create("statelog");
 
 	tcase_add_test(tc, roundtrip);
+	tcase_add_test(tc, lazy_inputs_read_when_needed);
+	tcase_add_test(tc, slots_find_what_paths_find);
 	tcase_add_test(tc, truncated_at_every_byte);
 	tcase_add_test(tc, one_record_read_at_a_time);
 	tcase_add_test(tc, damaged_lines_are_skipped);
