@@ -79,8 +79,8 @@ static bool writerecord(struct statelog *s, const struct record *r, uint32_t *id
 		size_t plen = strlen(path);
 		ids[k] = logpaths_find(&s->paths, path, plen);
 		if (ids[k] == UINT32_MAX) {
+			/* (no record is kept by its slot: a new path has none) */
 			ids[k] = logpaths_add(&s->paths, log_keep(s, path, plen, &slot));
-			logpaths_setslot(&s->paths, ids[k], slot);
 			logline_path(&b, ids[k], path, plen);
 			ok = flush(s, &b, LINE_PIECE, &written);
 		}

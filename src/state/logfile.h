@@ -38,10 +38,12 @@ void log_forget(struct statelog *s);
 const char *log_keep(struct statelog *s, const char *path, size_t len, uint32_t *slot);
 /* Where the newest record of the first output key (len bytes, its slot given)
  * is kept: its place in s->byslot, or in s->firsts (hset_slot); the caller
- * puts a record there. A key is kept in one of the two, always the same. With
- * a slot, len is not looked at (it may be 0: not known). */
+ * puts a record there. A path's number gives the slot (none for a path first
+ * numbered in this run), so a key is kept in one of the two, always the same.
+ * With a slot, len is not looked at (it may be 0: not known). */
 void **log_place(struct statelog *s, const char *key, size_t len, uint32_t slot);
-/* The newest record whose first output is key, or NULL. */
+/* The newest record whose first output is key, or NULL: by its slot, else by
+ * its path (len 0: not known yet). */
 struct logentry *log_firstof(const struct statelog *s, const char *key, size_t len,
 			     uint32_t slot);
 /* The numbers of a record's n depfile inputs as an entry keeps them, from its

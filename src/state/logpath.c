@@ -13,19 +13,13 @@ static void room(struct logpaths *t, uint32_t n)
 
 	if (n > cap) {
 		xgrow((void **)&t->v, &cap, n, sizeof(*t->v));
-		if (t->slot)
-			t->slot = xrealloc(t->slot, cap * sizeof(*t->slot));
 		t->cap = (uint32_t)cap;
 	}
 	if (n == t->n + 1) { /* the common case: the next number */
 		t->v[t->n] = NULL;
-		if (t->slot)
-			t->slot[t->n] = UINT32_MAX;
 		t->n = n;
 	} else if (n > t->n) {
 		memset(t->v + t->n, 0, (n - t->n) * sizeof(*t->v));
-		if (t->slot)
-			memset(t->slot + t->n, 0xff, (n - t->n) * sizeof(*t->slot));
 		t->n = n;
 	}
 }
@@ -38,13 +32,17 @@ void logpaths_reserve(struct logpaths *t, uint32_t n)
 
 void logpaths_setslot(struct logpaths *t, uint32_t id, uint32_t slot)
 {
-	if (id >= t->n || (!t->slot && slot == UINT32_MAX))
+	size_t cap = t->capuslot;
+
+	if (id >= t->nuslot && slot == UINT32_MAX)
 		return;
-	if (!t->slot) {
-		t->slot = xmalloc((size_t)(t->cap ? t->cap : 1) * sizeof(*t->slot));
-		memset(t->slot, 0xff, (size_t)t->n * sizeof(*t->slot));
+	if (id >= t->nuslot) {
+		xgrow((void **)&t->uslot, &cap, (size_t)id + 1, sizeof(*t->uslot));
+		t->capuslot = (uint32_t)cap;
+		memset(t->uslot + t->nuslot, 0xff, (id + 1 - t->nuslot) * sizeof(*t->uslot));
+		t->nuslot = id + 1;
 	}
-	t->slot[id] = slot;
+	t->uslot[id] = slot;
 }
 
 /* Whether held is the len bytes of path (which hold no NUL). */
@@ -121,8 +119,8 @@ void logpaths_drop(struct logpaths *t, uint32_t id)
 {
 	for (; id < t->n; id++) {
 		t->v[id] = NULL;
-		if (t->slot)
-			t->slot[id] = UINT32_MAX;
+		if (id < t->nuslot)
+			t->uslot[id] = UINT32_MAX;
 	}
 	free(t->slots); /* made again without them when next needed */
 	t->slots = NULL;
@@ -132,7 +130,7 @@ void logpaths_drop(struct logpaths *t, uint32_t id)
 void logpaths_free(struct logpaths *t)
 {
 	free(t->v);
-	free(t->slot);
+	free(t->uslot);
 	free(t->slots);
 	memset(t, 0, sizeof(*t));
 }

@@ -13,9 +13,9 @@ struct logpaths {
 	const char **v;  /* by number: the path (NUL-terminated), or NULL: no entry gives it */
 	uint32_t n, cap; /* v holds the numbers below n */
 	uint32_t next;   /* the next number to give, n or more (logpaths_reserve) */
-	/* by number: the slot its user gave it (logpaths_setslot), UINT32_MAX for
-	 * none; NULL until one is given */
-	uint32_t *slot;
+	/* by number, below nuslot: the slot its user gave it (logpaths_setslot),
+	 * UINT32_MAX for none (and at nuslot and past it) */
+	uint32_t *uslot, nuslot, capuslot;
 	/* number + 1 of each path by its hash (0: empty), made when a number is
 	 * first looked for (a build that writes no record never needs it) */
 	uint32_t *slots;
@@ -50,7 +50,7 @@ void logpaths_setslot(struct logpaths *t, uint32_t id, uint32_t slot);
 /* The slot of the path numbered id, or UINT32_MAX. */
 static inline uint32_t logpaths_slot(const struct logpaths *t, uint32_t id)
 {
-	return t->slot && id < t->n ? t->slot[id] : UINT32_MAX;
+	return id < t->nuslot ? t->uslot[id] : UINT32_MAX;
 }
 /* The number of the len bytes of path, or UINT32_MAX if it has none. */
 uint32_t logpaths_find(struct logpaths *t, const char *path, size_t len);

@@ -142,9 +142,14 @@ void **log_place(struct statelog *s, const char *key, size_t len, uint32_t slot)
 struct logentry *log_firstof(const struct statelog *s, const char *key, size_t len,
 			     uint32_t slot)
 {
-	if (slot < s->nslots)
-		return s->byslot ? s->byslot[slot] : NULL;
-	return s->firsts.n ? hset_get(&s->firsts, key, len) : NULL;
+	struct logentry *e = slot < s->nslots && s->byslot ? s->byslot[slot] : NULL;
+
+	/* one kept by path though it has a slot: its first output was a path
+	 * appended in this run (logpaths_add) when another baton's record named
+	 * it (log_foreign) */
+	if (!e && s->firsts.n)
+		e = hset_get(&s->firsts, key, len ? len : strlen(key));
+	return e;
 }
 
 /* Key (len bytes, or 0 if not known yet) has a record as a first output now:
@@ -493,16 +498,9 @@ const struct logentry *statelog_get(const struct statelog *s, const char *path)
 
 const struct logentry *statelog_getat(const struct statelog *s, const char *path, uint32_t slot)
 {
-	const struct logentry *e = slot < s->nslots && s->byslot ? s->byslot[slot] : NULL;
-	size_t len;
+	const struct logentry *e = log_firstof(s, path, 0, slot);
 
-	if (e || (slot < s->nslots && !s->others.n) ||
-	    (slot >= s->nslots && !s->firsts.n && !s->others.n))
-		return e;
-	len = strlen(path);
-	if (slot >= s->nslots)
-		e = hset_get(&s->firsts, path, len);
-	return e ? e : htab_get(&s->others, path, len);
+	return e || !s->others.n ? e : htab_get(&s->others, path, strlen(path));
 }
 
 bool statelog_samecounts(const struct logentry *e, uint32_t nout, uint32_t nin)

@@ -1244,6 +1244,60 @@ START_TEST(slots_find_what_paths_find)
 }
 END_TEST
 
+/* A path first numbered in this run has no slot kept: a record that another
+ * baton (run by a job) appends for it is kept by path, and found by the slot
+ * the caller knows all the same; a newer one of this baton's replaces it. */
+START_TEST(slots_and_records_of_a_nested_baton)
+{
+	char dir[] = "/tmp/baton-test-statelog-XXXXXX";
+	const char *held[] = {"out/new", "out/old", NULL};
+	struct slotted t = {held, 2};
+	struct recfile f[2] = {{"out/new", {1, 1, 1, 0}, 0, false}, {"out/old", {2, 2, 2, 0}, 0, false}};
+	struct record r1 = {"r1\n", true, 0, 0, f, NULL, NULL, 1, 0, 0, NULL, NULL};
+	struct record r2 = {"r2\n", true, 0, 0, f, NULL, NULL, 1, 0, 0, NULL, NULL};
+	struct record r3 = {"r3\n", true, 0, 0, f + 1, NULL, NULL, 1, 0, 0, NULL, NULL};
+	struct record r4 = {"r4\n", true, 0, 0, f, NULL, NULL, 1, 0, 0, NULL, NULL};
+	struct statelog s, inner;
+	struct buf var = {0};
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert(statelog_open(&s, dir, true));
+	ck_assert(statelog_append(&s, &r3));
+	statelog_close(&s);
+	statelog_init(&s);
+	s.intern = slotted_path;
+	s.intern_ctx = &t;
+	s.nslots = t.nslots;
+	s.lazy = true;
+	ck_assert(statelog_load(&s, dir, true));
+	ck_assert_str_eq(script_of(&s, "out/new"), "");
+	ck_assert(statelog_append(&s, &r1)); /* numbers out/new */
+	/* a baton run by a job appends its record of out/new */
+	ck_assert(statelog_nestvar(&s, &var));
+	ck_assert_int_eq(putenv(var.s), 0);
+	ck_assert(statelog_open(&inner, dir, true));
+	ck_assert(inner.nested);
+	ck_assert(statelog_append(&inner, &r2));
+	statelog_close(&inner);
+	ck_assert_int_eq(unsetenv("BATON_LOCKED"), 0);
+	ck_assert(statelog_append(&s, &r3)); /* reads what the other appended */
+	ck_assert_str_eq(script_of(&s, "out/new"), "r2\n");
+	ck_assert_ptr_eq(statelog_getat(&s, "out/new", 0), statelog_get(&s, "out/new"));
+	ck_assert(statelog_append(&s, &r4));
+	ck_assert_str_eq(script_of(&s, "out/new"), "r4\n");
+	ck_assert_str_eq(script_of(&s, "out/old"), "r3\n");
+	statelog_close(&s);
+	ck_assert(statelog_open(&s, dir, false));
+	ck_assert_str_eq(script_of(&s, "out/new"), "r4\n");
+	statelog_close(&s);
+	buf_free(&var);
+	buf_printf(&var, "%s/lock.1", dir); /* the inner baton's */
+	ck_assert_int_eq(unlink(var.s), 0);
+	buf_free(&var);
+	remove_logdir(dir);
+}
+END_TEST
+
 /* Load the log in dir as a build does: what only inputs name, later. */
 static void lazyload(struct statelog *s, const char *dir, bool write)
 {
@@ -1357,6 +1411,7 @@ int main(void)
 	tcase_add_test(tc, roundtrip);
 	tcase_add_test(tc, lazy_inputs_read_when_needed);
 	tcase_add_test(tc, slots_find_what_paths_find);
+	tcase_add_test(tc, slots_and_records_of_a_nested_baton);
 	tcase_add_test(tc, truncated_at_every_byte);
 	tcase_add_test(tc, one_record_read_at_a_time);
 	tcase_add_test(tc, damaged_lines_are_skipped);
