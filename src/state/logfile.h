@@ -1,5 +1,5 @@
 /* The state log's file, as reading, appending and compacting it share it
- * (statelog.c, compact.c): not for use elsewhere. */
+ * (statelog.c, logread.c, logappend.c, compact.c): not for use elsewhere. */
 #ifndef BATON_LOGFILE_H
 #define BATON_LOGFILE_H
 
@@ -29,6 +29,9 @@ size_t log_readlog(struct statelog *s, const char *path, bool *header, bool *emp
  * be read or are not the entry's any more. The body is not checked. */
 const char *log_rawentry(const struct statelog *s, const struct logentry *le, char **tmp,
 			 struct entry *e);
+/* The path numbered id, read now if it was left for later: a record appended
+ * whole may make what only inputs named when the log was compacted. */
+const char *log_path(struct statelog *s, uint32_t id);
 /* Read the batches of paths a lazy load left for later (s->later). */
 void log_readlater(struct statelog *s);
 /* Free what s holds but its file descriptors and path. */
