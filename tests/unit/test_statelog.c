@@ -801,6 +801,25 @@ START_TEST(compacted_by_size)
 }
 END_TEST
 
+/* Append n records of objects as r, whose output, input, depfile input (or
+ * NULL) and script are the buffers out, src, dep and script (32, 32, 32 and 192
+ * bytes): obj/K.o made from src/K.c, including inc/K.h, its size K. */
+static void append_objects(struct statelog *s, struct record *r, long n, char *out, char *src,
+			   char *dep, char *script)
+{
+	long k;
+
+	for (k = 0; k < n; k++) {
+		snprintf(out, 32, "obj/%ld.o", k);
+		snprintf(src, 32, "src/%ld.c", k);
+		if (dep)
+			snprintf(dep, 32, "inc/%ld.h", k);
+		snprintf(script, 192, "cc -c src/%ld.c -o obj/%ld.o # %0100d", k, k, 0);
+		r->outs[0].st.size = k;
+		ck_assert(statelog_append(s, r));
+	}
+}
+
 /* A log of many records appended whole is compacted as it closes: a load would
  * read every body. The compacted log holds the paths, then the heads apart,
  * then the bodies in one block that a load skips; a body is read from there
@@ -816,20 +835,14 @@ START_TEST(compacted_heads_together)
 	static char kinds[4 * N];
 	const struct record *got;
 	struct statelog s;
-	long k, body;
+	long body;
 	uint32_t n;
 	FILE *f;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/log", dir);
 	ck_assert(statelog_open(&s, dir, true));
-	for (k = 0; k < N; k++) {
-		snprintf(out, sizeof(out), "obj/%ld.o", k);
-		snprintf(src, sizeof(src), "src/%ld.c", k);
-		snprintf(script, sizeof(script), "cc -c src/%ld.c -o obj/%ld.o # %0100d", k, k, 0);
-		o.st.size = k;
-		ck_assert(statelog_append(&s, &r));
-	}
+	append_objects(&s, &r, N, out, src, NULL, script);
 	statelog_close(&s);
 	/* the outputs and the depfile input in one batch, the inputs in another */
 	kinds_of(path, kinds, sizeof(kinds));
@@ -1325,19 +1338,13 @@ START_TEST(lazy_inputs_read_when_needed)
 	struct statelog s;
 	uint64_t size = 0;
 	uint32_t n, inputs;
-	long k, at;
+	long at;
 	int fd;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/log", dir);
 	ck_assert(statelog_open(&s, dir, true));
-	for (k = 0; k < N; k++) {
-		snprintf(out, sizeof(out), "obj/%ld.o", k);
-		snprintf(src, sizeof(src), "src/%ld.c", k);
-		snprintf(dep, sizeof(dep), "inc/%ld.h", k);
-		snprintf(script, sizeof(script), "cc -c src/%ld.c -o obj/%ld.o # %0100d", k, k, 0);
-		ck_assert(statelog_append(&s, &r));
-	}
+	append_objects(&s, &r, N, out, src, dep, script);
 	statelog_close(&s);
 	kinds_of(path, kinds, sizeof(kinds));
 	ck_assert(kinds[0] == ENTRY_PATHS && kinds[1] == ENTRY_INPATHS && kinds[2] == ENTRY_HEAD);
