@@ -86,7 +86,8 @@ static void ended(void *ctx, void *job, int status, uint64_t rss_kb, const char 
 	else
 		snprintf(what, sizeof(what), "unknown status %d", status);
 	outlog_add(js->outlog, edge_name(e), &j->v.out);
-	status_ended(js->status, &j->v, ok, js->stopping ? NULL : what);
+	/* (what is set only for a failure) */
+	status_ended(js->status, &j->v, ok, ok || js->stopping ? NULL : what);
 	if (js->x->simulated)
 		changed = true; /* as far as a dry run can tell */
 	else if (ok)

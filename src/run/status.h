@@ -118,7 +118,8 @@ void status_begin(struct status *s);
 void status_started(struct status *s, struct jobview *v, const char *script);
 /* v's job printed this. */
 void status_output(struct status *s, struct jobview *v, const char *p, size_t n);
-/* v's job ended: ok, or what happened ("exit status 1"); its output is taken. */
+/* v's job ended: ok (what is NULL), or what happened ("exit status 1"), NULL
+ * when baton is stopping; its output is taken. */
 void status_ended(struct status *s, struct jobview *v, bool ok, const char *what);
 /* e will not run in this build (up to date after all, or an input failed). */
 void status_passed(struct status *s, const struct edge *e);

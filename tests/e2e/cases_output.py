@@ -1055,6 +1055,27 @@ def pool_console_gets_baton_stdin(t):
     t.out(r, "[1/2] a\na read typed\n[2/2] b\nb read nothing\n")
 
 
+@case
+def pool_console_holds_the_end_of_a_job_that_succeeds(t):
+    # b succeeds while the console job a still runs: what b's end shows is
+    # held until a ends (under valgrind: nothing held is read unset)
+    t.taskfile("""
+        task all: a b
+        [pool: console]
+        task a:
+          read x
+          for i in $(seq 400); do [ -e b.done ] && break; sleep 0.05; done
+          echo "a read $x"
+        task b:
+          echo "b ran"
+          touch b.done
+    """)
+    with open(t.write("input", "typed\n"), "rb") as f:
+        r = t.run("-j2", "--output=ordered", stdin=f)
+    t.rc(r, 0)
+    t.out(r, "[1/2] a\na read typed\n[2/2] b\nb ran\n")
+
+
 # ------------------------------------------------------------ ordered pools
 
 
